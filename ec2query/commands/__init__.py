@@ -1,0 +1,1 @@
+"""Subcommands of the ``ec2query`` console command, one module each."""
