@@ -1,0 +1,305 @@
+"""The EC2 Query string, both ways, driven by the model.
+
+Encoding walks the params in the caller's order (as botocore's serializer
+does, so the body is byte-identical to botocore's); lists become ``Name.1``,
+``Name.2``...; booleans ``true``/``false``. Decoding accepts what EC2 accepts:
+any parameter order, sparse and unsorted list indexes, ``+`` or ``%20`` for a
+space, and ``str``, ``bytes``, a mapping or ``(key, value)`` pairs; it
+returns the operation's API name and the canonical params.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any, Union
+from urllib.parse import unquote_to_bytes
+
+from .. import limits
+from .._percent import percent_encode
+from ..errors import RequestError
+from ..model import CURRENT_VERSION, ListShape, Scalar, Structure, check_version, operation
+
+__all__ = ["QueryInput", "encode_query", "from_query", "to_query"]
+
+QueryInput = Union[str, bytes, Mapping[str, Any], Iterable[tuple[str, str]]]
+
+Params = dict[str, Any]
+
+
+def _unknown(name: str) -> RequestError:
+    return RequestError("UnknownParameter", f"The parameter {name} is not recognized")
+
+
+def _invalid(name: str, value: object, expected: str) -> RequestError:
+    return RequestError(
+        "InvalidParameterValue",
+        f"Value ({value}) for parameter {name} is invalid. Expected: '{expected}'.",
+    )
+
+
+# --------------------------------------------------------------------------- encode
+
+
+def to_query(
+    operation_name: str, params: Mapping[str, Any], *, version: str = CURRENT_VERSION
+) -> list[tuple[str, str]]:
+    """The ``(key, value)`` pairs of the request, ``Action`` and ``Version`` first."""
+    op = operation(operation_name)
+    out: list[tuple[str, str]] = [("Action", op.name), ("Version", check_version(version))]
+    _encode_structure(out, params, op.input(version), "", "params")
+    return out
+
+
+def encode_query(
+    operation_name: str, params: Mapping[str, Any], *, version: str = CURRENT_VERSION
+) -> str:
+    """The form-encoded request body: byte-identical to botocore's for the same params."""
+    try:
+        return "&".join(
+            f"{key}={percent_encode(value)}"  # keys are model names: never need encoding
+            for key, value in to_query(operation_name, params, version=version)
+        )
+    except UnicodeEncodeError as exc:
+        raise RequestError(
+            "InvalidParameterValue", f"A parameter value is not valid Unicode text: {exc.reason}"
+        ) from None
+
+
+def _encode_structure(
+    out: list[tuple[str, str]], value: Any, shape: Structure, prefix: str, path: str
+) -> None:
+    if not isinstance(value, Mapping):
+        raise _invalid(path, type(value).__name__, "structure")
+    by_name = shape.by_name
+    for key, item in value.items():
+        member = by_name.get(key)
+        if member is None:
+            raise _unknown(key if not prefix else f"{prefix}{key}")
+        _encode_value(out, item, member.shape, prefix + member.query, key)
+
+
+def _encode_value(out: list[tuple[str, str]], value: Any, shape: Any, name: str, path: str) -> None:
+    if isinstance(shape, Scalar):
+        kind = shape.kind
+        if kind == "string":
+            if type(value) is not str:
+                raise _invalid(name, type(value).__name__, "String")
+            out.append((name, value))
+        elif kind == "integer":
+            if type(value) is not int:
+                raise _invalid(name, value, "Integer")
+            out.append((name, str(value)))
+        else:
+            if type(value) is not bool:
+                raise _invalid(name, value, "Boolean")
+            out.append((name, "true" if value else "false"))
+    elif isinstance(shape, ListShape):
+        if not isinstance(value, (list, tuple)):
+            raise _invalid(name, type(value).__name__, "List")
+        member = shape.member
+        for index, element in enumerate(value, 1):
+            _encode_value(out, element, member, f"{name}.{index}", path)
+    else:
+        _encode_structure(out, value, shape, name + ".", path)
+
+
+# --------------------------------------------------------------------------- decode
+
+
+class _Sparse(dict):  # type: ignore[type-arg]
+    """A list under construction: index -> element, ordered when finished."""
+
+
+def from_query(data: QueryInput) -> tuple[str, Params]:
+    """Decode a Query request into ``(operation API name, canonical params)``."""
+    flat: dict[str, str] = {}
+    for key, value in _pairs(data):
+        if key in flat:
+            raise RequestError(
+                "InvalidParameterValue", f"The parameter {key} must not appear more than once"
+            )
+        if len(flat) >= limits.MAX_PARAMS:
+            raise RequestError(
+                "InvalidParameterValue",
+                f"The request has more than {limits.MAX_PARAMS} parameters",
+            )
+        flat[key] = value
+    action = flat.pop("Action", None)
+    if action is None:
+        raise RequestError("MissingAction", "The request must contain the parameter Action")
+    op = operation(action)
+    # EC2 requires Version; a decoder reads its absence as the current API (the
+    # API reference's own examples omit it) and leaves the refusal to the gateway.
+    root_shape = op.input(flat.pop("Version", CURRENT_VERSION))
+    root: Params = {}
+    for key, raw in flat.items():
+        _place(root, root_shape, key, raw)
+    return op.name, _finish(root)
+
+
+def _place(root: Params, shape: Structure, key: str, raw: str) -> None:
+    parts = key.split(".")
+    count = len(parts)
+    node: dict[Any, Any] = root
+    i = 0
+    while True:
+        member = shape.by_query.get(parts[i])
+        if member is None:
+            raise _unknown(key)
+        i += 1
+        holder: dict[Any, Any] = node
+        slot: Any = member.name
+        sub = member.shape
+        while isinstance(sub, ListShape):
+            if i >= count:
+                raise _unknown(key)
+            index = _index(parts[i], key)
+            i += 1
+            inner = holder.get(slot)
+            if inner is None:
+                inner = holder[slot] = _Sparse()
+            holder, slot = inner, index
+            sub = sub.member
+        if isinstance(sub, Structure):
+            if i >= count:
+                raise _unknown(key)
+            child = holder.get(slot)
+            if child is None:
+                child = holder[slot] = {}
+            node, shape = child, sub
+            continue
+        if i != count:
+            raise _unknown(key)
+        holder[slot] = _convert(raw, sub.kind, key)
+        return
+
+
+def _index(text: str, key: str) -> int:
+    if not (text.isascii() and text.isdigit()) or text[0] == "0":
+        raise RequestError(
+            "InvalidParameterValue",
+            f"The parameter {key} has a malformed list index '{text}': "
+            "indexes are whole numbers from 1",
+        )
+    index = int(text) if len(text) < 8 else limits.MAX_LIST_INDEX + 1
+    if index > limits.MAX_LIST_INDEX:
+        raise RequestError(
+            "InvalidParameterValue",
+            f"The parameter {key} has list index {text[:12]}, above the limit of "
+            f"{limits.MAX_LIST_INDEX}",
+        )
+    return index
+
+
+def _convert(raw: str, kind: str, key: str) -> Any:
+    if kind == "string":
+        return raw
+    if kind == "integer":
+        digits = raw[1:] if raw[:1] == "-" else raw
+        if digits.isascii() and digits.isdigit() and len(digits) <= 10:
+            value = int(raw)
+            if limits.INT_MIN <= value <= limits.INT_MAX:
+                return value
+        raise _invalid(key, raw[:64], "Integer")
+    lowered = raw.lower()
+    if lowered == "true":
+        return True
+    if lowered == "false":
+        return False
+    raise _invalid(key, raw[:64], "Boolean")
+
+
+def _finish(node: Any) -> Any:
+    if type(node) is _Sparse:
+        return [_finish(node[index]) for index in sorted(node)]
+    if type(node) is dict:
+        for key, value in node.items():
+            if type(value) in (dict, _Sparse):
+                node[key] = _finish(value)
+    return node
+
+
+def _pairs(data: QueryInput) -> Iterable[tuple[str, str]]:
+    if isinstance(data, str):
+        try:
+            data = data.encode("utf-8")
+        except UnicodeEncodeError:
+            raise RequestError(
+                "MalformedQueryString", "The query string is not valid UTF-8 text"
+            ) from None
+    if isinstance(data, (bytes, bytearray, memoryview)):
+        return _split(bytes(data))
+    if isinstance(data, Mapping):
+        return _mapping_pairs(data)
+    return _checked_pairs(data)
+
+
+def _split(data: bytes) -> Iterable[tuple[str, str]]:
+    if len(data) > limits.MAX_QUERY_BYTES:
+        raise RequestError(
+            "InvalidParameterValue",
+            f"The request is larger than {limits.MAX_QUERY_BYTES} bytes",
+        )
+    for piece in data.split(b"&"):
+        if not piece:
+            continue
+        key, _, value = piece.partition(b"=")
+        yield _decode_component(key), _decode_component(value)
+
+
+def _decode_component(raw: bytes) -> str:
+    if b"%" in raw or b"+" in raw:
+        raw = unquote_to_bytes(raw.replace(b"+", b" "))
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        shown = raw.decode("utf-8", "backslashreplace")[:64]
+        raise RequestError(
+            "MalformedQueryString", f"The query string is not valid UTF-8: {shown}"
+        ) from None
+
+
+def _mapping_pairs(data: Mapping[str, Any]) -> Iterable[tuple[str, str]]:
+    for key, value in data.items():
+        if isinstance(value, (list, tuple)):
+            if len(value) != 1:
+                raise RequestError(
+                    "InvalidParameterValue",
+                    f"The parameter {key} must not appear more than once",
+                )
+            value = value[0]
+        yield _text(key), _text(value)
+
+
+def _checked_pairs(data: Iterable[Any]) -> Iterable[tuple[str, str]]:
+    try:
+        iterator = iter(data)
+    except TypeError:
+        raise RequestError(
+            "MalformedQueryString",
+            f"Cannot read a query from {type(data).__name__}: expected str, bytes, "
+            "a mapping or (key, value) pairs",
+        ) from None
+    for pair in iterator:
+        if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+            raise RequestError("MalformedQueryString", f"Not a (key, value) pair: {pair!r:.64}")
+        yield _text(pair[0]), _text(pair[1])
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise RequestError(
+                "MalformedQueryString", "The query string is not valid UTF-8 text"
+            ) from None
+        return value
+    if isinstance(value, bytes):
+        try:
+            return value.decode("utf-8")
+        except UnicodeDecodeError:
+            raise RequestError("MalformedQueryString", "The query string is not valid UTF-8") from None
+    raise RequestError(
+        "MalformedQueryString", f"Query keys and values must be text, not {type(value).__name__}"
+    )
