@@ -11,7 +11,7 @@ returns the operation's API name and the canonical params.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any, Union
+from typing import Any
 from urllib.parse import unquote_to_bytes
 
 from .. import limits
@@ -21,7 +21,7 @@ from ..model import CURRENT_VERSION, ListShape, Scalar, Structure, check_version
 
 __all__ = ["QueryInput", "encode_query", "from_query", "to_query"]
 
-QueryInput = Union[str, bytes, Mapping[str, Any], Iterable[tuple[str, str]]]
+QueryInput = str | bytes | Mapping[str, Any] | Iterable[tuple[str, str]]
 
 Params = dict[str, Any]
 
@@ -46,8 +46,13 @@ def to_query(
     """The ``(key, value)`` pairs of the request, ``Action`` and ``Version`` first."""
     op = operation(operation_name)
     out: list[tuple[str, str]] = [("Action", op.name), ("Version", check_version(version))]
-    _encode_structure(out, params, op.input(version), "", "params")
+    serialize(out, params, op.input(version))
     return out
+
+
+def serialize(out: list[tuple[str, str]], params: Mapping[str, Any], shape: Structure) -> None:
+    """Append the Query pairs of ``params`` (a value of ``shape``) to ``out``."""
+    _encode_structure(out, params, shape, "", "params")
 
 
 def encode_query(
@@ -130,11 +135,15 @@ def from_query(data: QueryInput) -> tuple[str, Params]:
     op = operation(action)
     # EC2 requires Version; a decoder reads its absence as the current API (the
     # API reference's own examples omit it) and leaves the refusal to the gateway.
-    root_shape = op.input(flat.pop("Version", CURRENT_VERSION))
+    return op.name, deserialize(flat, op.input(flat.pop("Version", CURRENT_VERSION)))
+
+
+def deserialize(flat: Mapping[str, str], shape: Structure) -> Params:
+    """The params (a value of ``shape``) that the Query pairs in ``flat`` spell."""
     root: Params = {}
     for key, raw in flat.items():
-        _place(root, root_shape, key, raw)
-    return op.name, _finish(root)
+        _place(root, shape, key, raw)
+    return _finish(root)
 
 
 def _place(root: Params, shape: Structure, key: str, raw: str) -> None:
@@ -299,7 +308,9 @@ def _text(value: Any) -> str:
         try:
             return value.decode("utf-8")
         except UnicodeDecodeError:
-            raise RequestError("MalformedQueryString", "The query string is not valid UTF-8") from None
+            raise RequestError(
+                "MalformedQueryString", "The query string is not valid UTF-8"
+            ) from None
     raise RequestError(
         "MalformedQueryString", f"Query keys and values must be text, not {type(value).__name__}"
     )

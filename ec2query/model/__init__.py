@@ -9,8 +9,7 @@ Codecs walk these; nothing here is operation-specific code.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
-from typing import Union
+from functools import cache
 
 from ..errors import RequestError
 from .operations import (
@@ -36,7 +35,9 @@ __all__ = [
     "Structure",
     "all_operations",
     "check_version",
+    "compile_structure",
     "operation",
+    "structure",
 ]
 
 
@@ -76,37 +77,57 @@ class Structure:
     by_xml: dict[str, Member] = field(repr=False)
 
 
-Shape = Union[Scalar, ListShape, Structure]
+Shape = Scalar | ListShape | Structure
 
 _SCALARS = {kind: Scalar(kind) for kind in ("string", "integer", "boolean")}
 
 
-def _shape(type_name: str, version: str) -> Shape:
+Rows = dict[str, tuple[tuple[str, str, str, str], ...]]
+
+
+def _shape(type_name: str, version: str, tables: Rows, memo: dict[str, Structure]) -> Shape:
     if type_name in _SCALARS:
         return _SCALARS[type_name]
     if type_name.startswith("["):
         inner, _, item = type_name[1:-1].partition(":")
-        return ListShape(_shape(inner, version), item or "item")
-    return structure(type_name, version)
+        return ListShape(_shape(inner, version, tables, memo), item or "item")
+    if tables is STRUCTURES:
+        return structure(type_name, version)
+    return compile_structure(type_name, tables, version, _memo=memo)
 
 
-@lru_cache(maxsize=None)
-def structure(name: str, version: str = CURRENT_VERSION) -> Structure:
-    """The structure ``name`` as API ``version`` defines it."""
-    rows = STRUCTURES[name]
-    if version == LEGACY_VERSION:
+def compile_structure(
+    name: str, tables: Rows, version: str = CURRENT_VERSION, *, _memo: dict | None = None
+) -> Structure:
+    """Compile structure ``name`` from shape tables in the format of ``shapes.STRUCTURES``.
+
+    The model's own tables go through :func:`structure` (cached, with the
+    legacy view applied); other tables (the conformance suites') come here.
+    Recursive shapes are allowed: a structure is registered before its members.
+    """
+    memo: dict[str, Structure] = {} if _memo is None else _memo
+    if name in memo:
+        return memo[name]
+    result = memo[name] = Structure(name, (), {}, {}, {})
+    rows = tables[name]
+    if tables is STRUCTURES and version == LEGACY_VERSION:
         keep = LEGACY_MEMBERS.get(name)
         if keep is not None:
             rows = tuple(row for row in rows if row[0] in keep)
         rows = rows + LEGACY_EXTRA.get(name, ())
-    members = tuple(Member(n, _shape(t, version), q, x) for n, t, q, x in rows)
-    return Structure(
-        name,
-        members,
-        {m.name: m for m in members},
-        {m.query: m for m in members},
-        {m.xml: m for m in members},
-    )
+    members = tuple(Member(n, _shape(t, version, tables, memo), q, x) for n, t, q, x in rows)
+    object.__setattr__(result, "members", members)
+    for member in members:
+        result.by_name[member.name] = member
+        result.by_query[member.query] = member
+        result.by_xml[member.xml] = member
+    return result
+
+
+@cache
+def structure(name: str, version: str = CURRENT_VERSION) -> Structure:
+    """The structure ``name`` as API ``version`` defines it."""
+    return compile_structure(name, STRUCTURES, version)
 
 
 @dataclass(frozen=True)
