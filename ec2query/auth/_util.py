@@ -1,0 +1,75 @@
+"""Small helpers shared by the signers, the verifiers and the adapters.
+
+Query strings and form bodies are read with form semantics (``+`` is a space,
+``%XX`` is a UTF-8 byte), the way EC2 reads them and the way botocore and
+requests write them; everything written back goes through the one encoder in
+:mod:`ec2query._percent`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timezone
+from urllib.parse import unquote
+
+__all__ = [
+    "HeadersLike",
+    "header_items",
+    "host_for_signing",
+    "parse_form",
+    "utc",
+]
+
+HeadersLike = Mapping[str, str] | Iterable[tuple[str, str]]
+
+
+def header_items(headers: HeadersLike | None) -> list[tuple[str, str]]:
+    """``(name, value)`` pairs from a mapping or a sequence of pairs (duplicates kept)."""
+    if headers is None:
+        return []
+    if isinstance(headers, Mapping):
+        return list(headers.items())
+    return list(headers)
+
+
+def parse_form(data: str) -> list[tuple[str, str]]:
+    """Decode ``k=v&k=v`` (form encoding, strict UTF-8) into pairs, in order.
+
+    Empty segments (``a=1&&b=2``) are skipped; a segment without ``=`` is a key
+    with an empty value. Raises ``UnicodeDecodeError`` for bytes that are not UTF-8.
+    """
+    pairs: list[tuple[str, str]] = []
+    if not data:
+        return pairs
+    for piece in data.split("&"):
+        if not piece:
+            continue
+        key, _, value = piece.partition("=")
+        if "+" in key:
+            key = key.replace("+", " ")
+        if "+" in value:
+            value = value.replace("+", " ")
+        if "%" in key:
+            key = unquote(key, errors="strict")
+        if "%" in value:
+            value = unquote(value, errors="strict")
+        pairs.append((key, value))
+    return pairs
+
+
+def host_for_signing(scheme: str, netloc: str) -> str:
+    """The Host header value a client sends for ``netloc``: lower-cased, no
+    userinfo, no default port (443 for https, 80 for http)."""
+    host = netloc.rpartition("@")[2].lower()
+    if host.endswith(":443") and scheme == "https":
+        return host[:-4]
+    if host.endswith(":80") and scheme == "http":
+        return host[:-3]
+    return host
+
+
+def utc(moment: datetime) -> datetime:
+    """``moment`` as an aware UTC datetime; a naive one is taken to be UTC already."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc)

@@ -1,0 +1,290 @@
+"""AWS Signature Version 4: canonical request, string to sign, header signing, presigning.
+
+Pure functions, keyword-only, that return new values and never touch their
+inputs; the time is always a parameter. ``canonical_request`` and
+``string_to_sign`` are public so that ``ec2query sign --explain`` (and anyone
+chasing ``SignatureDoesNotMatch``) can print them.
+
+Canonicalization, per the SigV4 specification:
+
+* URI: dot segments removed and repeated slashes collapsed, then every segment
+  percent-encoded (again) with the shared encoder, ``/`` kept.
+* Query: every pair form-decoded, re-encoded with the shared encoder, sorted by
+  encoded key then encoded value (duplicate keys and empty values kept).
+* Headers: names lower-cased and sorted, values trimmed with inner whitespace
+  runs folded to one space, repeated headers joined with ``,`` in order.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Iterable
+from datetime import datetime
+from functools import lru_cache
+from urllib.parse import SplitResult, urlsplit
+
+from .._percent import encode_pairs, percent_encode
+from ._util import HeadersLike, header_items, host_for_signing, parse_form, utc
+from .credentials import Credentials
+
+__all__ = [
+    "ALGORITHM",
+    "EMPTY_SHA256",
+    "UNSIGNED_HEADERS",
+    "amz_date",
+    "canonical_headers",
+    "canonical_query",
+    "canonical_request",
+    "canonical_uri",
+    "credential_scope",
+    "presign_url",
+    "sign_headers",
+    "signature",
+    "signing_key",
+    "string_to_sign",
+]
+
+ALGORITHM = "AWS4-HMAC-SHA256"
+EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
+MAX_EXPIRES = 7 * 24 * 3600
+
+#: Headers never signed by default: hop-by-hop, rewritten by proxies, or the signature itself.
+UNSIGNED_HEADERS = frozenset(
+    {
+        "authorization",
+        "connection",
+        "expect",
+        "keep-alive",
+        "proxy-authenticate",
+        "proxy-authorization",
+        "te",
+        "trailer",
+        "transfer-encoding",
+        "upgrade",
+        "user-agent",
+        "x-amzn-trace-id",
+    }
+)
+
+#: Headers this module sets itself; stale copies are dropped before re-signing.
+_OWN_HEADERS = frozenset({"authorization", "x-amz-date", "x-amz-security-token",
+                          "x-amz-content-sha256"})
+
+
+def amz_date(timestamp: datetime) -> str:
+    """``YYYYMMDDTHHMMSSZ`` in UTC (a naive datetime is taken as UTC)."""
+    t = utc(timestamp)
+    return (f"{t.year:04d}{t.month:02d}{t.day:02d}T"
+            f"{t.hour:02d}{t.minute:02d}{t.second:02d}Z")
+
+
+def credential_scope(datestamp: str, region: str, service: str) -> str:
+    """``YYYYMMDD/region/service/aws4_request``."""
+    return f"{datestamp}/{region}/{service}/aws4_request"
+
+
+def _remove_dot_segments(path: str) -> str:
+    """RFC 3986 dot-segment removal, plus the empty segments AWS also drops."""
+    if not path:
+        return "/"
+    kept: list[str] = []
+    for segment in path.split("/"):
+        if segment in ("", "."):
+            continue
+        if segment == "..":
+            if kept:
+                kept.pop()
+            continue
+        kept.append(segment)
+    lead = "/" if path.startswith("/") else ""
+    trail = "/" if path.endswith("/") and kept else ""
+    return lead + "/".join(kept) + trail
+
+
+@lru_cache(maxsize=256)
+def canonical_uri(path: str) -> str:
+    """The canonical URI of ``path`` as it appears in the request line (not decoded)."""
+    normalized = _remove_dot_segments(path)
+    if normalized == "/":
+        return normalized
+    return "/".join(percent_encode(segment) for segment in normalized.split("/"))
+
+
+def canonical_query(query: str | Iterable[tuple[str, str]]) -> str:
+    """Sorted ``k=v&...`` of decoded pairs (or a raw query string, form-decoded first)."""
+    pairs = parse_form(query) if isinstance(query, str) else query
+    encoded = sorted((percent_encode(k), percent_encode(v)) for k, v in pairs)
+    return "&".join(f"{k}={v}" for k, v in encoded)
+
+
+def canonical_headers(
+    headers: HeadersLike, signed_headers: Iterable[str] | None = None
+) -> tuple[str, str]:
+    """``(canonical header block, signed header list)`` for the chosen headers.
+
+    ``signed_headers=None`` signs every header except :data:`UNSIGNED_HEADERS`;
+    a named header missing from ``headers`` is signed with an empty value.
+    """
+    grouped: dict[str, list[str]] = {}
+    for name, value in header_items(headers):
+        grouped.setdefault(name.strip().lower(), []).append(" ".join(value.split()))
+    if signed_headers is None:
+        names = sorted(n for n in grouped if n not in UNSIGNED_HEADERS)
+    else:
+        names = sorted({n.strip().lower() for n in signed_headers})
+    block = "".join(f"{n}:{','.join(grouped.get(n, ()))}\n" for n in names)
+    return block, ";".join(names)
+
+
+def canonical_request(
+    *,
+    method: str,
+    path: str,
+    query: str | Iterable[tuple[str, str]] = "",
+    headers: HeadersLike,
+    signed_headers: Iterable[str] | None = None,
+    payload_hash: str,
+) -> str:
+    """The SigV4 canonical request; ``method`` is used exactly as given (case matters)."""
+    block, signed = canonical_headers(headers, signed_headers)
+    return (f"{method}\n{canonical_uri(path)}\n{canonical_query(query)}\n"
+            f"{block}\n{signed}\n{payload_hash}")
+
+
+def string_to_sign(*, canonical_request: str, timestamp: str, region: str, service: str) -> str:
+    """The SigV4 string to sign; ``timestamp`` is the ``X-Amz-Date`` value."""
+    digest = hashlib.sha256(canonical_request.encode("utf-8")).hexdigest()
+    scope = credential_scope(timestamp[:8], region, service)
+    return f"{ALGORITHM}\n{timestamp}\n{scope}\n{digest}"
+
+
+@lru_cache(maxsize=64)
+def signing_key(secret_key: str, datestamp: str, region: str, service: str) -> bytes:
+    """The derived key for one day, region and service (cached, bounded LRU)."""
+    key = hmac.digest(f"AWS4{secret_key}".encode(), datestamp.encode("utf-8"), "sha256")
+    key = hmac.digest(key, region.encode("utf-8"), "sha256")
+    key = hmac.digest(key, service.encode("utf-8"), "sha256")
+    return hmac.digest(key, b"aws4_request", "sha256")
+
+
+def signature(
+    *, secret_key: str, timestamp: str, region: str, service: str, string_to_sign: str
+) -> str:
+    """Hex HMAC-SHA256 of ``string_to_sign`` under the derived signing key."""
+    key = signing_key(secret_key, timestamp[:8], region, service)
+    return hmac.digest(key, string_to_sign.encode("utf-8"), "sha256").hex()
+
+
+@lru_cache(maxsize=128)
+def _split(url: str) -> SplitResult:
+    return urlsplit(url)
+
+
+def _body_bytes(body: bytes | str | None) -> bytes:
+    if body is None:
+        return b""
+    return body.encode("utf-8") if isinstance(body, str) else body
+
+
+def sign_headers(
+    *,
+    method: str,
+    url: str,
+    headers: HeadersLike | None = None,
+    body: bytes | str | None = b"",
+    credentials: Credentials,
+    region: str,
+    service: str = "ec2",
+    timestamp: datetime,
+    signed_headers: Iterable[str] | None = None,
+    content_sha256: bool = False,
+) -> dict[str, str]:
+    """The headers to add for SigV4 header auth (a new dict; the inputs are untouched).
+
+    Returns ``X-Amz-Date``, ``X-Amz-Security-Token`` (with a session token),
+    ``X-Amz-Content-Sha256`` (if ``content_sha256``) and ``Authorization``.
+    ``Host`` is taken from ``headers`` or else derived from ``url`` and always
+    signed. ``signed_headers`` limits which of ``headers`` are signed (host and
+    the headers added here always are); ``None`` signs all but
+    :data:`UNSIGNED_HEADERS`. Any stale ``Authorization``/``X-Amz-*`` auth
+    header in ``headers`` is ignored, as it will be replaced.
+    """
+    parts = _split(url)
+    items = [(n, v) for n, v in header_items(headers) if n.lower() not in _OWN_HEADERS]
+    if not any(n.lower() == "host" for n, _ in items):
+        items.append(("host", host_for_signing(parts.scheme, parts.netloc)))
+    date = amz_date(timestamp)
+    added = {"X-Amz-Date": date}
+    if credentials.token:
+        added["X-Amz-Security-Token"] = credentials.token
+    payload = hashlib.sha256(_body_bytes(body)).hexdigest()
+    if content_sha256:
+        added["X-Amz-Content-Sha256"] = payload
+    items.extend(added.items())
+    if signed_headers is not None:
+        signed_headers = {*(n.lower() for n in signed_headers), "host", *map(str.lower, added)}
+    creq = canonical_request(
+        method=method.upper(),
+        path=parts.path,
+        query=parts.query,
+        headers=items,
+        signed_headers=signed_headers,
+        payload_hash=payload,
+    )
+    sts = string_to_sign(canonical_request=creq, timestamp=date, region=region, service=service)
+    sig = signature(secret_key=credentials.secret_key, timestamp=date, region=region,
+                    service=service, string_to_sign=sts)
+    signed = creq.rsplit("\n", 2)[1]
+    scope = credential_scope(date[:8], region, service)
+    added["Authorization"] = (f"{ALGORITHM} Credential={credentials.access_key}/{scope}, "
+                              f"SignedHeaders={signed}, Signature={sig}")
+    return added
+
+
+def presign_url(
+    *,
+    url: str,
+    method: str = "GET",
+    headers: HeadersLike | None = None,
+    body: bytes | str | None = b"",
+    credentials: Credentials,
+    region: str,
+    service: str = "ec2",
+    timestamp: datetime,
+    expires: int = 3600,
+) -> str:
+    """``url`` with SigV4 query auth appended (``X-Amz-Algorithm`` ... ``X-Amz-Signature``).
+
+    The URL's own parameters come first, re-encoded with the shared encoder,
+    then the auth parameters, so the returned URL is exactly what was signed.
+    Only ``host`` (plus any given ``headers``) is signed; the payload hash is
+    that of ``body`` (empty for a GET).
+    """
+    if not 1 <= int(expires) <= MAX_EXPIRES:
+        raise ValueError(f"expires must be between 1 and {MAX_EXPIRES} seconds")
+    parts = _split(url)
+    items = [(n, v) for n, v in header_items(headers) if n.lower() not in _OWN_HEADERS]
+    if not any(n.lower() == "host" for n, _ in items):
+        items.append(("host", host_for_signing(parts.scheme, parts.netloc)))
+    signed = canonical_headers(items)[1]
+    date = amz_date(timestamp)
+    scope = credential_scope(date[:8], region, service)
+    pairs = parse_form(parts.query)
+    pairs += [
+        ("X-Amz-Algorithm", ALGORITHM),
+        ("X-Amz-Credential", f"{credentials.access_key}/{scope}"),
+        ("X-Amz-Date", date),
+        ("X-Amz-Expires", str(int(expires))),
+        ("X-Amz-SignedHeaders", signed),
+    ]
+    if credentials.token:
+        pairs.append(("X-Amz-Security-Token", credentials.token))
+    payload = hashlib.sha256(_body_bytes(body)).hexdigest()
+    creq = canonical_request(method=method.upper(), path=parts.path, query=pairs,
+                             headers=items, payload_hash=payload)
+    sts = string_to_sign(canonical_request=creq, timestamp=date, region=region, service=service)
+    sig = signature(secret_key=credentials.secret_key, timestamp=date, region=region,
+                    service=service, string_to_sign=sts)
+    base = f"{parts.scheme}://{parts.netloc}{parts.path or '/'}"
+    return f"{base}?{encode_pairs(pairs)}&X-Amz-Signature={sig}"
