@@ -1,0 +1,990 @@
+"""EC2's conditional rules for the security-group operations: the whole set, as one table.
+
+Each row of :data:`RULES` is a :class:`Rule`: the operations it applies to,
+the *scope* it judges (the request, the flat members, one rule/permission,
+one source of a rule, ...), the *era* (``any``, ``vpc``, ``classic`` or
+``not-classic``, matched against ``validate(..., vpc=)``), a small test, and
+the code and message EC2 answers. The rows are in the order EC2 reports
+them within a scope; :data:`STAGES` gives the order of the scopes. The
+engine in :mod:`ec2query.validate` only walks items and calls tests; no rule
+lives anywhere else.
+
+A test returns ``None`` when the item passes, otherwise the fields of the
+message (``{}`` when it has none) or a list of them (one per problem).
+``evidence`` says where the code and text come from: ``REAL`` (quoted from a
+live EC2 response; E-numbers are in ``../shared/reference/ec2-behaviour.md``,
+research rows in ``docs/validate.md``), ``DOC`` (AWS documentation or the
+botocore model), ``EMU`` (an EC2-compatible implementation's text), or
+``inferred`` (our extrapolation, with the reason).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any, NamedTuple
+
+from ._grammar import (
+    DESCRIPTION,
+    FILTER_NAMES,
+    FILTER_VALUE_MAX,
+    GROUP_ID,
+    GROUP_NAME_VPC,
+    ICMP_MAX,
+    MAX_RESULTS,
+    PORT_MAX,
+    RULE_ID,
+    TAGGABLE,
+)
+from .model import CURRENT_VERSION, LEGACY_VERSION, ListShape, Scalar, operation
+
+__all__ = ["RULES", "STAGES", "Context", "Permission", "Rule", "Source"]
+
+Fields = dict[str, Any]
+Verdict = Fields | list[Fields] | None
+
+# --------------------------------------------------------------------------- what the tests see
+
+
+@dataclass(slots=True)
+class Permission:
+    """One rule of the request: an ``IpPermissions`` entry, or the flat members folded into one."""
+
+    where: str
+    data: Mapping[str, Any]
+    flat: bool
+    protocol: Any  # as given (None when absent)
+    canonical: str | None  # tcp / udp / icmp / icmpv6 / -1 / "50"; None if absent or unknown
+    kind: str  # tcpudp / icmp / icmpv6 / all / other; "" if protocol absent or unknown
+    full_access: bool  # flat source group without protocol: "grants full ICMP, UDP, and TCP access"
+    sources: list[Source] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Source:
+    """One source of a rule: a group pair, an IPv4 or IPv6 range, or a prefix list."""
+
+    kind: str  # pair / ipv4 / ipv6 / prefix
+    data: Mapping[str, Any]
+    value: Any  # the CIDR, prefix list id or group id/name as given
+    canonical: str | None  # the form duplicates are judged by; None when malformed
+    permission: Permission
+
+
+@dataclass(slots=True)
+class Context:
+    """The request being judged and what the engine derived from it once."""
+
+    op: str
+    vpc: bool | None
+    params: Mapping[str, Any]
+    flat: dict[str, Any] = field(default_factory=dict)
+    permissions: list[Permission] = field(default_factory=list)
+    shape: tuple[list[Fields], list[Fields]] | None = None
+
+
+class Rule(NamedTuple):
+    """One row: which requests, what is tested, what EC2 answers, and how we know."""
+
+    name: str
+    scope: str
+    ops: frozenset[str]
+    era: str
+    test: Callable[[Any, Context], Verdict]
+    code: str
+    message: str
+    evidence: str
+    gate: bool = False  # when it fails, nothing further is judged (EC2 parses before it validates)
+
+
+# --------------------------------------------------------------------------- operation groups
+
+INGRESS = frozenset({"AuthorizeSecurityGroupIngress", "RevokeSecurityGroupIngress"})
+EGRESS = frozenset({"AuthorizeSecurityGroupEgress", "RevokeSecurityGroupEgress"})
+RULE_OPS = INGRESS | EGRESS
+REVOKE = frozenset({"RevokeSecurityGroupIngress", "RevokeSecurityGroupEgress"})
+CREATE = frozenset({"CreateSecurityGroup"})
+DESCRIBE = frozenset({"DescribeSecurityGroups"})
+DELETE = frozenset({"DeleteSecurityGroup"})
+TAGGING = frozenset(TAGGABLE)
+ALL_OPS = RULE_OPS | CREATE | DESCRIBE | DELETE
+
+#: The order in which scopes are judged; within a scope, the order of RULES.
+STAGES: tuple[str, ...] = (
+    "request",  # params as a whole
+    "rule-id",  # each SecurityGroupRuleIds entry
+    "flat",  # the legacy flat members together (ingress operations)
+    "permission",  # each rule: IpPermissions.N, then the flat rule
+    "source",  # each source of that rule (judged right after its rule)
+    "request-after",  # the request again, once every rule is known
+    "group-id",  # each DescribeSecurityGroups GroupIds entry
+    "filter",  # each DescribeSecurityGroups Filters entry
+    "tag-spec",  # each TagSpecifications entry
+)
+
+OK: None = None
+NO_FIELDS: Fields = {}
+
+# ------------------------------------------------------------------ the request's shape (model)
+
+
+def _shape(ctx: Context) -> tuple[list[Fields], list[Fields]]:
+    """Unknown members and wrongly typed values, found once per request by walking the model."""
+    if ctx.shape is None:
+        unknown: list[Fields] = []
+        wrong: list[Fields] = []
+        _walk(ctx.params, _request_spec(ctx.op), "", "", unknown, wrong)
+        ctx.shape = (unknown, wrong)
+    return ctx.shape
+
+
+class _ListOf(tuple):  # type: ignore[type-arg]
+    """A list in a compiled spec: ``_ListOf((element_spec,))``."""
+
+
+@cache
+def _request_spec(op_name: str) -> dict[str, Any]:
+    """The model's input structure compiled to nested dicts (both API versions' members)."""
+    op = operation(op_name)
+    spec = _spec(op.input(LEGACY_VERSION))
+    spec.update(_spec(op.input(CURRENT_VERSION)))
+    return spec
+
+
+def _spec(shape: Any) -> Any:
+    if type(shape) is Scalar:
+        return _SCALAR_TYPES[shape.kind]
+    if type(shape) is ListShape:
+        return _ListOf((_spec(shape.member),))
+    return {member.name: (member.query, _spec(member.shape)) for member in shape.members}
+
+
+_SCALAR_TYPES = {"string": str, "integer": int, "boolean": bool}
+_TYPE_NAMES = {str: "String", int: "Integer", bool: "Boolean"}
+
+
+def _walk(
+    value: Any, spec: Any, prefix: str, query: str, unknown: list[Fields], wrong: list[Fields]
+) -> None:
+    kind = type(spec)
+    if kind is type:
+        if type(value) is not spec:
+            shown = value if spec is not str and type(value) in (int, str) else type(value).__name__
+            wrong.append(
+                {"name": prefix + query, "value": str(shown)[:64], "expected": _TYPE_NAMES[spec]}
+            )
+    elif kind is dict:
+        if type(value) is not dict and not isinstance(value, Mapping):
+            wrong.append(
+                {
+                    "name": prefix + query or "params",
+                    "value": type(value).__name__,
+                    "expected": "Structure",
+                }
+            )
+            return
+        inner = prefix + query + "." if query else ""
+        for key, item in value.items():
+            entry = spec.get(key)
+            if entry is None:
+                unknown.append({"name": key})
+            elif type(item) is not entry[1]:  # scalars of the right type stop here, without a call
+                _walk(item, entry[1], inner, entry[0], unknown, wrong)
+    else:
+        if type(value) is not list and not isinstance(value, (list, tuple)):
+            wrong.append(
+                {"name": prefix + query, "value": type(value).__name__, "expected": "List"}
+            )
+            return
+        element = spec[0]
+        name = prefix + query
+        for index, item in enumerate(value, 1):
+            _walk(item, element, name + ".", str(index), unknown, wrong)
+
+
+def _unknown_members(params: Any, ctx: Context) -> Verdict:
+    return _shape(ctx)[0] or None
+
+
+def _wrong_types(params: Any, ctx: Context) -> Verdict:
+    return _shape(ctx)[1] or None
+
+
+# --------------------------------------------------------------------------- request tests
+
+_FLAT = (
+    "IpProtocol",
+    "FromPort",
+    "ToPort",
+    "CidrIp",
+    "SourceSecurityGroupName",
+    "SourceSecurityGroupOwnerId",
+)
+
+
+def _egress_flat_member(params: Mapping[str, Any], ctx: Context) -> Verdict:
+    return [{"name": key} for key in _FLAT if key in params] or None
+
+
+def _group_id_malformed(params: Mapping[str, Any], ctx: Context) -> Verdict:
+    value = params.get("GroupId")
+    return None if value is None or GROUP_ID.fullmatch(value) else {"value": value}
+
+
+def _no_target_group(params: Mapping[str, Any], ctx: Context) -> Verdict:
+    return None if "GroupId" in params or "GroupName" in params else NO_FIELDS
+
+
+def _no_group_id(params: Mapping[str, Any], ctx: Context) -> Verdict:
+    return None if "GroupId" in params else NO_FIELDS
+
+
+def _name_without_default_vpc(params: Mapping[str, Any], ctx: Context) -> Verdict:
+    return NO_FIELDS if "GroupName" in params and "GroupId" not in params else None
+
+
+def _always(item: Any, ctx: Context) -> Verdict:
+    return NO_FIELDS
+
+
+def _missing(member: str) -> Callable[[Mapping[str, Any], Context], Verdict]:
+    def test(params: Mapping[str, Any], ctx: Context) -> Verdict:
+        return None if member in params else NO_FIELDS
+
+    return test
+
+
+def _name_is_group_id(params: Mapping[str, Any], ctx: Context) -> Verdict:
+    name = params.get("GroupName")
+    return {"value": name} if name is not None and name.startswith("sg-") else None
+
+
+def _not_ascii(member: str) -> Callable[[Mapping[str, Any], Context], Verdict]:
+    def test(params: Mapping[str, Any], ctx: Context) -> Verdict:
+        value = params.get(member)
+        return {"value": value} if value is not None and not value.isascii() else None
+
+    return test
+
+
+def _name_chars(params: Mapping[str, Any], ctx: Context) -> Verdict:
+    name = params.get("GroupName")
+    if name is None or not name.isascii() or name.startswith("sg-"):
+        return None
+    return None if GROUP_NAME_VPC.fullmatch(name) else {"value": name}
+
+
+def _group_description_chars(params: Mapping[str, Any], ctx: Context) -> Verdict:
+    text = params.get("Description")
+    if text is None or not text.isascii():
+        return None
+    return None if DESCRIPTION.fullmatch(text) else {"value": text}
+
+
+def _max_results_low(params: Mapping[str, Any], ctx: Context) -> Verdict:
+    value = params.get("MaxResults")
+    return {"value": value} if value is not None and value < MAX_RESULTS[0] else None
+
+
+def _max_results_high(params: Mapping[str, Any], ctx: Context) -> Verdict:
+    value = params.get("MaxResults")
+    return {"value": value} if value is not None and value > MAX_RESULTS[1] else None
+
+
+def _max_results_with_ids(params: Mapping[str, Any], ctx: Context) -> Verdict:
+    return NO_FIELDS if params.get("GroupIds") and "MaxResults" in params else None
+
+
+# --------------------------------------------------------------------------- flat-form tests
+
+
+def _flat_cidr_with_group(flat: Mapping[str, Any], ctx: Context) -> Verdict:
+    if "CidrIp" not in flat:
+        return None
+    return [
+        {"other": other}
+        for key, other in (
+            ("SourceSecurityGroupName", "sourceSecurityGroupName"),
+            ("SourceSecurityGroupOwnerId", "sourceSecurityGroupOwnerId"),
+        )
+        if key in flat
+    ] or None
+
+
+def _flat_source_name_with_ports(flat: Mapping[str, Any], ctx: Context) -> Verdict:
+    if "SourceSecurityGroupName" not in flat:
+        return None
+    return [
+        {"param": param}
+        for key, param in (
+            ("IpProtocol", "ipProtocol"),
+            ("FromPort", "fromPort"),
+            ("ToPort", "toPort"),
+        )
+        if key in flat
+    ] or None
+
+
+def _flat_without_source(flat: Mapping[str, Any], ctx: Context) -> Verdict:
+    sourced = (
+        "CidrIp" in flat
+        or "SourceSecurityGroupName" in flat
+        or "SourceSecurityGroupOwnerId" in flat
+    )
+    return None if sourced else NO_FIELDS
+
+
+# --------------------------------------------------------------------------- permission tests
+
+
+def _protocol_missing(p: Permission, ctx: Context) -> Verdict:
+    return NO_FIELDS if p.protocol is None and not p.full_access else None
+
+
+def _protocol_unknown(p: Permission, ctx: Context) -> Verdict:
+    return {"value": p.protocol} if p.protocol is not None and p.canonical is None else None
+
+
+def _protocol_not_classic(p: Permission, ctx: Context) -> Verdict:
+    if p.canonical is None or p.canonical in ("tcp", "udp", "icmp"):
+        return None
+    return {"value": p.protocol}
+
+
+def _ports_missing(
+    kinds: tuple[str, ...], both_or_none: bool = False
+) -> Callable[[Permission, Context], Verdict]:
+    def test(p: Permission, ctx: Context) -> Verdict:
+        if p.kind not in kinds:
+            return None
+        present = ("FromPort" in p.data) + ("ToPort" in p.data)
+        return NO_FIELDS if present == 1 or (present == 0 and not both_or_none) else None
+
+    return test
+
+
+def _tcp_udp_port_range(p: Permission, ctx: Context) -> Verdict:
+    if p.kind != "tcpudp" or p.flat:
+        return None
+    return [
+        {"value": p.data[key]}
+        for key in ("FromPort", "ToPort")
+        if key in p.data and not 0 <= p.data[key] <= PORT_MAX
+    ] or None
+
+
+def _tcp_udp_port_range_flat(p: Permission, ctx: Context) -> Verdict:
+    if p.kind != "tcpudp" or not p.flat:
+        return None
+    return [
+        {"end": end, "value": p.data[key]}
+        for key, end in (("FromPort", "from"), ("ToPort", "to"))
+        if key in p.data and not 0 <= p.data[key] <= PORT_MAX
+    ] or None
+
+
+def _tcp_udp_port_order(p: Permission, ctx: Context) -> Verdict:
+    if p.kind != "tcpudp" or "FromPort" not in p.data or "ToPort" not in p.data:
+        return None
+    start, end = p.data["FromPort"], p.data["ToPort"]
+    return (
+        {"start": start, "end": end}
+        if 0 <= start <= PORT_MAX and 0 <= end <= PORT_MAX and start > end
+        else None
+    )
+
+
+_ICMP_LABEL = {"icmp": "ICMP", "icmpv6": "ICMPv6"}
+
+
+def _icmp_range(key: str) -> Callable[[Permission, Context], Verdict]:
+    def test(p: Permission, ctx: Context) -> Verdict:
+        if p.kind not in _ICMP_LABEL or key not in p.data:
+            return None
+        value = p.data[key]
+        return None if -1 <= value <= ICMP_MAX else {"icmp": _ICMP_LABEL[p.kind], "value": value}
+
+    return test
+
+
+def _icmp_all_types_all_codes(p: Permission, ctx: Context) -> Verdict:
+    if p.kind not in _ICMP_LABEL or p.data.get("FromPort") != -1 or "ToPort" not in p.data:
+        return None
+    code = p.data["ToPort"]
+    return {"icmp": _ICMP_LABEL[p.kind], "value": code} if 0 <= code <= ICMP_MAX else None
+
+
+# --------------------------------------------------------------------------- source tests
+
+
+def _pair_without_group(s: Source, ctx: Context) -> Verdict:
+    if s.kind != "pair" or "GroupId" in s.data or "GroupName" in s.data:
+        return None
+    return NO_FIELDS
+
+
+def _pair_group_id_malformed(s: Source, ctx: Context) -> Verdict:
+    if s.kind != "pair" or "GroupId" not in s.data:
+        return None
+    value = s.data["GroupId"]
+    return None if GROUP_ID.fullmatch(value) else {"value": value}
+
+
+def _cidr_malformed(s: Source, ctx: Context) -> Verdict:
+    if s.kind not in ("ipv4", "ipv6") or s.value is None or s.canonical is not None:
+        return None
+    return {"value": s.value}
+
+
+def _prefix_list_malformed(s: Source, ctx: Context) -> Verdict:
+    if s.kind != "prefix" or s.value is None or s.canonical is not None:
+        return None
+    return {"value": s.value}
+
+
+def _rule_description(s: Source, ctx: Context) -> Verdict:
+    text = s.data.get("Description")
+    return None if text is None or DESCRIPTION.fullmatch(text) else {"value": text}
+
+
+# --------------------------------------------------------------------------- whole-request tests
+
+
+_PORTED = frozenset({"tcpudp", "icmp", "icmpv6"})
+
+
+def _duplicate_permission(params: Any, ctx: Context) -> Verdict:
+    seen: set[tuple[Any, ...]] = set()
+    found: list[Fields] = []
+    for p in ctx.permissions:
+        if p.canonical is None and not p.full_access:
+            continue
+        ports = (p.data.get("FromPort"), p.data.get("ToPort")) if p.kind in _PORTED else None
+        for s in p.sources:
+            if s.canonical is None:
+                continue
+            key = (p.canonical, ports, s.kind, s.canonical)
+            if key in seen:
+                found.append(NO_FIELDS)
+            seen.add(key)
+    return found or None
+
+
+# --------------------------------------------------------------------------- item tests
+
+
+def _rule_id_malformed(value: Any, ctx: Context) -> Verdict:
+    return None if RULE_ID.fullmatch(value) else {"value": value}
+
+
+def _describe_id_malformed(value: Any, ctx: Context) -> Verdict:
+    return None if GROUP_ID.fullmatch(value) else {"value": value}
+
+
+def _filter_name(item: Mapping[str, Any], ctx: Context) -> Verdict:
+    name = item.get("Name")
+    if name in FILTER_NAMES or (name is not None and name.startswith("tag:") and len(name) > 4):
+        return None
+    return {"name": "null" if name is None else name}
+
+
+def _filter_value_length(item: Mapping[str, Any], ctx: Context) -> Verdict:
+    return [NO_FIELDS for value in item.get("Values", ()) if len(value) > FILTER_VALUE_MAX] or None
+
+
+def _tag_resource_type_missing(item: Mapping[str, Any], ctx: Context) -> Verdict:
+    return None if item.get("ResourceType") else NO_FIELDS
+
+
+def _tag_resource_type_wrong(item: Mapping[str, Any], ctx: Context) -> Verdict:
+    value = item.get("ResourceType")
+    return {"value": value} if value and value != TAGGABLE[ctx.op] else None
+
+
+# --------------------------------------------------------------------------- the table
+
+_TEXT_SET = "a-zA-Z0-9. _-:/()#,@[]+=&;{{}}!$*"  # braces doubled: messages are format strings
+
+RULES: tuple[Rule, ...] = (
+    # ---- request: shape first (EC2 parses before it validates)
+    Rule(
+        "known-members",
+        "request",
+        ALL_OPS,
+        "any",
+        _unknown_members,
+        "UnknownParameter",
+        "The parameter {name} is not recognized",
+        "REAL E12; research 4b, 8a (egress GroupName)",
+        gate=True,
+    ),
+    Rule(
+        "member-types",
+        "request",
+        ALL_OPS,
+        "any",
+        _wrong_types,
+        "InvalidParameterValue",
+        "Value ({value}) for parameter {name} is invalid. Expected: '{expected}'.",
+        "inferred: the Query codec's text; EC2's parse error was not found (research 3)",
+        gate=True,
+    ),
+    Rule(
+        "egress-has-no-flat-form",
+        "request",
+        EGRESS,
+        "any",
+        _egress_flat_member,
+        "UnknownParameter",
+        "The parameter {name} is not recognized",
+        "REAL research 8b (boto3#790): botocore's 'Not supported' members are refused",
+    ),
+    # ---- request: the target group
+    Rule(
+        "group-id-format",
+        "request",
+        RULE_OPS | DELETE,
+        "any",
+        _group_id_malformed,
+        "InvalidGroupId.Malformed",
+        "The security-group ID '{value}' is malformed",
+        'REAL E31 (2023) and research 8e; older text: Invalid id: "x" (expecting "sg-...")',
+    ),
+    Rule(
+        "group-id-or-name-required",
+        "request",
+        INGRESS | DELETE,
+        "any",
+        _no_target_group,
+        "MissingParameter",
+        "The request must contain the parameter groupName or groupId",
+        "REAL research 5a (aws-cli#1503)",
+    ),
+    Rule(
+        "egress-group-id-required",
+        "request",
+        EGRESS,
+        "any",
+        _no_group_id,
+        "MissingParameter",
+        "The request must contain the parameter groupId",
+        "REAL template research 5d; botocore marks GroupId required",
+    ),
+    Rule(
+        "group-name-only-in-default-vpc",
+        "request",
+        INGRESS | DELETE,
+        "vpc",
+        _name_without_default_vpc,
+        "VPCIdNotSpecified",
+        "No default VPC for this user. GroupName is only supported for EC2-Classic and default "
+        "VPC.",
+        "REAL research 8d; DOC: 'For security groups for a nondefault VPC, you must specify the "
+        "ID'",
+    ),
+    Rule(
+        "egress-only-for-vpc",
+        "request",
+        EGRESS,
+        "classic",
+        _always,
+        "InvalidParameterValue",
+        "Only Amazon VPC security groups may be used with this operation.",
+        "REAL terraform#17832, streisand#676",
+    ),
+    # ---- request: CreateSecurityGroup
+    Rule(
+        "create-group-name-required",
+        "request",
+        CREATE,
+        "any",
+        _missing("GroupName"),
+        "MissingParameter",
+        "The request must contain the parameter GroupName",
+        "inferred from research 10f (GroupDescription); botocore marks GroupName required",
+    ),
+    Rule(
+        "create-description-required",
+        "request",
+        CREATE,
+        "any",
+        _missing("Description"),
+        "MissingParameter",
+        "The request must contain the parameter GroupDescription",
+        "REAL-ish research 10f; moto identical",
+    ),
+    Rule(
+        "create-group-name-not-sg-",
+        "request",
+        CREATE,
+        "any",
+        _name_is_group_id,
+        "InvalidParameterValue",
+        "Value ({value}) for parameter GroupName is invalid. Group names may not be in the "
+        "format sg-*.",
+        "REAL research 10b (pulumi-awsx#328, #477)",
+    ),
+    Rule(
+        "create-group-name-ascii",
+        "request",
+        CREATE,
+        "any",
+        _not_ascii("GroupName"),
+        "InvalidParameterValue",
+        "Value ({value}) for parameter GroupName is invalid. Character sets beyond ASCII are not "
+        "supported.",
+        "inferred from REAL research 10c (the description's text); EMU eucalyptus",
+    ),
+    Rule(
+        "create-group-name-chars",
+        "request",
+        CREATE,
+        "not-classic",
+        _name_chars,
+        "InvalidParameterValue",
+        "Invalid security group name. Valid names are non-empty strings less than 256 characters "
+        f"from the following set:  {_TEXT_SET}",
+        "EMU eucalyptus (mirrors REAL research 10d); DOC: up to 255, same characters",
+    ),
+    Rule(
+        "create-description-ascii",
+        "request",
+        CREATE,
+        "any",
+        _not_ascii("Description"),
+        "InvalidParameterValue",
+        "Value ({value}) for parameter GroupDescription is invalid. Character sets beyond ASCII "
+        "are not supported.",
+        "REAL research 10c (terraform-provider-aws#43854)",
+    ),
+    Rule(
+        "create-description-chars",
+        "request",
+        CREATE,
+        "not-classic",
+        _group_description_chars,
+        "InvalidParameterValue",
+        "Invalid security group description. Valid descriptions are strings less than 256 "
+        "characters "
+        f"from the following set:  {_TEXT_SET}",
+        "REAL research 10d; length over 255 inferred to give the same text",
+    ),
+    # ---- request: DescribeSecurityGroups
+    Rule(
+        "describe-max-results-min",
+        "request",
+        DESCRIBE,
+        "any",
+        _max_results_low,
+        "InvalidParameterValue",
+        "Value ( {value} ) for parameter maxResults is invalid. Expecting a value greater than 5.",
+        "REAL research 9c (aws-sdk-ruby#2575, DescribeInstances); DOC: between 5 and 1000",
+    ),
+    Rule(
+        "describe-max-results-max",
+        "request",
+        DESCRIBE,
+        "any",
+        _max_results_high,
+        "InvalidParameterValue",
+        "Value ( {value} ) for parameter maxResults is invalid. Expecting a value smaller than "
+        "1000.",
+        "EMU research 9c; DOC: between 5 and 1000",
+    ),
+    Rule(
+        "describe-max-results-not-with-ids",
+        "request",
+        DESCRIBE,
+        "any",
+        _max_results_with_ids,
+        "InvalidParameterCombination",
+        "The parameter securityGroupIdSet cannot be used with the parameter maxResults",
+        "REAL pattern research 9d (instancesSet, volumeSet); EMU for the securityGroupIdSet name",
+    ),
+    # ---- each SecurityGroupRuleIds entry
+    Rule(
+        "rule-id-format",
+        "rule-id",
+        REVOKE,
+        "any",
+        _rule_id_malformed,
+        "InvalidSecurityGroupRuleId.Malformed",
+        "The security-group-rule ID '{value}' is malformed",
+        "inferred from REAL E31 (The security-group ID '...' is malformed)",
+    ),
+    # ---- the flat (legacy) members of the ingress operations, together
+    Rule(
+        "flat-cidr-xor-source-group",
+        "flat",
+        INGRESS,
+        "any",
+        _flat_cidr_with_group,
+        "InvalidParameterCombination",
+        "The parameter cidrIp cannot be used with the parameter {other}",
+        "DOC 5.4 (CidrIp: 'You can't specify this parameter when specifying a source security "
+        "group'); "
+        "text from EC2's REAL InvalidParameterCombination template; research 6a found no EC2 quote",
+    ),
+    Rule(
+        "flat-revoke-source-group-alone",
+        "flat",
+        REVOKE & INGRESS,
+        "any",
+        _flat_source_name_with_ports,
+        "InvalidParameterCombination",
+        "The parameter {param} cannot be used with the parameter sourceSecurityGroupName",
+        "DOC 5.4 (Revoke SourceSecurityGroupName: not with protocol or ports); text from EC2's "
+        "template",
+    ),
+    Rule(
+        "flat-needs-source",
+        "flat",
+        INGRESS,
+        "any",
+        _flat_without_source,
+        "MissingParameter",
+        "Missing source specification: include source security group or CIDR information",
+        "REAL research 5c (boto3#1078)",
+    ),
+    # ---- each rule (IpPermissions.N, then the flat rule)
+    Rule(
+        "protocol-required",
+        "permission",
+        RULE_OPS,
+        "any",
+        _protocol_missing,
+        "InvalidParameterValue",
+        "Invalid value 'null' for protocol. VPC security group rules must specify protocols "
+        "explicitly.",
+        "REAL E10 (nanovms/ops#735); also used for Classic, whose answer is unknown",
+    ),
+    Rule(
+        "protocol-known",
+        "permission",
+        RULE_OPS,
+        "any",
+        _protocol_unknown,
+        "InvalidParameterValue",
+        "Invalid value '{value}' for IP protocol. Unknown protocol.",
+        "REAL E9; DOC: names tcp, udp, icmp, icmpv6 (any case), numbers 0-255, -1",
+    ),
+    Rule(
+        "classic-protocols",
+        "permission",
+        RULE_OPS,
+        "classic",
+        _protocol_not_classic,
+        "InvalidPermission.Malformed",
+        'Unsupported IP protocol "{value}"  - supported: [tcp, udp, icmp]',
+        "REAL E11 (two spaces before '-')",
+    ),
+    Rule(
+        "tcp-and-udp-need-ports",
+        "permission",
+        RULE_OPS,
+        "any",
+        _ports_missing(("tcpudp",)),
+        "InvalidParameterValue",
+        "Invalid value for portRange. Must specify both from and to ports with TCP/UDP.",
+        "REAL E14/E15 (newer wording); DOC: 'If the protocol is TCP or UDP, you must also "
+        "specify a port'",
+    ),
+    Rule(
+        "tcp-udp-port-range",
+        "permission",
+        RULE_OPS,
+        "any",
+        _tcp_udp_port_range,
+        "InvalidPermission.Malformed",
+        "TCP/UDP port ({value}) out of range",
+        "REAL E16 (IpPermissions); range 0-65535",
+    ),
+    Rule(
+        "tcp-udp-port-range-flat",
+        "permission",
+        INGRESS,
+        "any",
+        _tcp_udp_port_range_flat,
+        "InvalidParameterValue",
+        "TCP/UDP ({end}) port ({value}) out of range",
+        "REAL research 7b (aws-cli#1066, flat FromPort); '(to)' by symmetry",
+    ),
+    Rule(
+        "tcp-udp-from-not-above-to",
+        "permission",
+        RULE_OPS,
+        "any",
+        _tcp_udp_port_order,
+        "InvalidParameterValue",
+        "Invalid TCP/UDP port range.",
+        "EMU openstack ec2-api; EC2's text not found (research 7a)",
+    ),
+    Rule(
+        "icmp-needs-type-and-code",
+        "permission",
+        RULE_OPS,
+        "any",
+        _ports_missing(("icmp",)),
+        "InvalidParameterValue",
+        "Invalid value for portRange. Must specify both from and to ports with ICMP.",
+        "REAL E14/E15; DOC: 'If the protocol is ICMP or ICMPv6, you must also specify the "
+        "ICMP/ICMPv6 type and code'",
+    ),
+    Rule(
+        "icmpv6-type-and-code-together",
+        "permission",
+        RULE_OPS,
+        "any",
+        _ports_missing(("icmpv6",), both_or_none=True),
+        "InvalidParameterValue",
+        "Invalid value for portRange. Must specify both from and to ports with ICMPv6.",
+        "inferred from E15; DOC: for icmpv6 the port range is optional",
+    ),
+    Rule(
+        "icmp-type-range",
+        "permission",
+        RULE_OPS,
+        "any",
+        _icmp_range("FromPort"),
+        "InvalidParameterValue",
+        "{icmp} type ({value}) out of range",
+        "inferred from REAL E21 (the code's text); range -1-255",
+    ),
+    Rule(
+        "icmp-code-range",
+        "permission",
+        RULE_OPS,
+        "any",
+        _icmp_range("ToPort"),
+        "InvalidParameterValue",
+        "{icmp} code ({value}) out of range",
+        "REAL E21 (terraform-aws-security-group#7); range -1-255",
+    ),
+    Rule(
+        "icmp-all-types-means-all-codes",
+        "permission",
+        RULE_OPS,
+        "any",
+        _icmp_all_types_all_codes,
+        "InvalidParameterValue",
+        "{icmp} code ({value}) out of range",
+        "DOC ToPort: 'If the start port is -1 (all ICMP types), then the end port must be -1'; "
+        "text inferred from E21",
+    ),
+    # ---- each source of a rule
+    Rule(
+        "source-group-needs-id",
+        "source",
+        RULE_OPS,
+        "any",
+        _pair_without_group,
+        "MissingParameter",
+        "Source group ID missing.",
+        "REAL research 5b (aws-sdk-js#417, terraform-provider-aws#38221)",
+    ),
+    Rule(
+        "source-group-id-format",
+        "source",
+        RULE_OPS,
+        "any",
+        _pair_group_id_malformed,
+        "InvalidGroupId.Malformed",
+        "The security-group ID '{value}' is malformed",
+        "REAL E31, as for the target group",
+    ),
+    Rule(
+        "cidr-syntax",
+        "source",
+        RULE_OPS,
+        "any",
+        _cidr_malformed,
+        "InvalidParameterValue",
+        "CIDR block {value} is malformed",
+        "REAL E17, E18 (CidrIp, value echoed verbatim); inferred for CidrIpv6 (research 7d)",
+    ),
+    Rule(
+        "prefix-list-id-format",
+        "source",
+        RULE_OPS,
+        "any",
+        _prefix_list_malformed,
+        "InvalidPrefixListId.Malformed",
+        "The prefix-list ID '{value}' is malformed",
+        "DOC D1 (code, form pl-xxxxxxxx); text inferred from E31",
+    ),
+    Rule(
+        "rule-description",
+        "source",
+        RULE_OPS,
+        "any",
+        _rule_description,
+        "InvalidParameterValue",
+        "Invalid rule description. Valid descriptions are strings less than 256 characters "
+        f"from the following set:  {_TEXT_SET}",
+        "REAL research 7e (two spaces after 'set:'); DOC: up to 255 characters",
+    ),
+    # ---- the request again, with every rule known
+    Rule(
+        "same-permission-twice",
+        "request-after",
+        RULE_OPS,
+        "any",
+        _duplicate_permission,
+        "InvalidParameterValue",
+        "The same permission must not appear multiple times",
+        "REAL E19; duplicates judged on canonical CIDRs (DOC 5.4) and protocols (6 = tcp)",
+    ),
+    # ---- DescribeSecurityGroups items
+    Rule(
+        "describe-group-id-format",
+        "group-id",
+        DESCRIBE,
+        "any",
+        _describe_id_malformed,
+        "InvalidGroupId.Malformed",
+        "The security-group ID '{value}' is malformed",
+        "REAL E31 and research 8e (DeleteSecurityGroup)",
+    ),
+    Rule(
+        "describe-filter-name",
+        "filter",
+        DESCRIBE,
+        "any",
+        _filter_name,
+        "InvalidParameterValue",
+        "The filter '{name}' is invalid",
+        "REAL research 9a (other Describe operations); names from botocore's Filters doc",
+    ),
+    Rule(
+        "describe-filter-value-length",
+        "filter",
+        DESCRIBE,
+        "any",
+        _filter_value_length,
+        "FilterLimitExceeded",
+        "The maximum length for a filter value is 255 characters",
+        "REAL research 9b (DescribeInstances)",
+    ),
+    # ---- TagSpecifications entries
+    Rule(
+        "tag-resource-type-required",
+        "tag-spec",
+        TAGGING,
+        "any",
+        _tag_resource_type_missing,
+        "InvalidParameterValue",
+        "Tag specification resource type must have a value",
+        "REAL rultor#1991 (RunInstances)",
+    ),
+    Rule(
+        "tag-resource-type",
+        "tag-spec",
+        TAGGING,
+        "any",
+        _tag_resource_type_wrong,
+        "InvalidParameterValue",
+        "'{value}' is not a valid taggable resource type for this operation.",
+        "REAL aws-cli#2865 (RunInstances); security-group-rule / security-group per operation",
+    ),
+)
