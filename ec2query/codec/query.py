@@ -19,7 +19,7 @@ from .._percent import percent_encode
 from ..errors import RequestError
 from ..model import CURRENT_VERSION, ListShape, Scalar, Structure, check_version, operation
 
-__all__ = ["QueryInput", "encode_query", "from_query", "to_query"]
+__all__ = ["QueryInput", "encode_query", "from_query", "split_pairs", "to_query"]
 
 QueryInput = str | bytes | Mapping[str, Any] | Iterable[tuple[str, str]]
 
@@ -237,13 +237,14 @@ def _pairs(data: QueryInput) -> Iterable[tuple[str, str]]:
                 "MalformedQueryString", "The query string is not valid UTF-8 text"
             ) from None
     if isinstance(data, (bytes, bytearray, memoryview)):
-        return _split(bytes(data))
+        return split_pairs(bytes(data))
     if isinstance(data, Mapping):
         return _mapping_pairs(data)
     return _checked_pairs(data)
 
 
-def _split(data: bytes) -> Iterable[tuple[str, str]]:
+def split_pairs(data: bytes) -> Iterable[tuple[str, str]]:
+    """The decoded ``(key, value)`` pairs of a form-encoded string, in order (lazily)."""
     if len(data) > limits.MAX_QUERY_BYTES:
         raise RequestError(
             "InvalidParameterValue",
