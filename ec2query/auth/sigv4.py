@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timezone
 from functools import lru_cache
 from urllib.parse import SplitResult, urlsplit
 
@@ -74,7 +74,11 @@ _OWN_HEADERS = frozenset({"authorization", "x-amz-date", "x-amz-security-token",
 
 def amz_date(timestamp: datetime) -> str:
     """``YYYYMMDDTHHMMSSZ`` in UTC (a naive datetime is taken as UTC)."""
-    t = utc(timestamp)
+    return _amz_date(timestamp if timestamp.tzinfo is timezone.utc else utc(timestamp))
+
+
+@lru_cache(maxsize=8)
+def _amz_date(t: datetime) -> str:
     return (f"{t.year:04d}{t.month:02d}{t.day:02d}T"
             f"{t.hour:02d}{t.minute:02d}{t.second:02d}Z")
 
@@ -113,6 +117,8 @@ def canonical_uri(path: str) -> str:
 
 def canonical_query(query: str | Iterable[tuple[str, str]]) -> str:
     """Sorted ``k=v&...`` of decoded pairs (or a raw query string, form-decoded first)."""
+    if not query:
+        return ""
     pairs = parse_form(query) if isinstance(query, str) else query
     encoded = sorted((percent_encode(k), percent_encode(v)) for k, v in pairs)
     return "&".join(f"{k}={v}" for k, v in encoded)
@@ -148,7 +154,8 @@ def canonical_request(
 ) -> str:
     """The SigV4 canonical request; ``method`` is used exactly as given (case matters)."""
     block, signed = canonical_headers(headers, signed_headers)
-    return (f"{method}\n{canonical_uri(path)}\n{canonical_query(query)}\n"
+    uri = path if path == "/" else canonical_uri(path)
+    return (f"{method}\n{uri}\n{canonical_query(query)}\n"
             f"{block}\n{signed}\n{payload_hash}")
 
 
@@ -253,13 +260,15 @@ def presign_url(
     service: str = "ec2",
     timestamp: datetime,
     expires: int = 3600,
+    params: Iterable[tuple[str, str]] = (),
 ) -> str:
     """``url`` with SigV4 query auth appended (``X-Amz-Algorithm`` ... ``X-Amz-Signature``).
 
     The URL's own parameters come first, re-encoded with the shared encoder,
     then the auth parameters, so the returned URL is exactly what was signed.
     Only ``host`` (plus any given ``headers``) is signed; the payload hash is
-    that of ``body`` (empty for a GET).
+    that of ``body`` (empty for a GET). ``params`` are further (decoded) query
+    pairs, placed after the URL's own.
     """
     if not 1 <= int(expires) <= MAX_EXPIRES:
         raise ValueError(f"expires must be between 1 and {MAX_EXPIRES} seconds")
@@ -271,6 +280,7 @@ def presign_url(
     date = amz_date(timestamp)
     scope = credential_scope(date[:8], region, service)
     pairs = parse_form(parts.query)
+    pairs.extend(params)
     pairs += [
         ("X-Amz-Algorithm", ALGORITHM),
         ("X-Amz-Credential", f"{credentials.access_key}/{scope}"),

@@ -84,8 +84,12 @@ class VerifiedRequest:
     service: str | None = None
 
 
+#: Statuses the shared table in ``errors`` does not list yet (AuthError defaults to 403).
+_STATUS = {"IncompleteSignature": 400, "RequestExpired": 400}
+
+
 def _fail(code: str) -> AuthError:
-    return AuthError(code, MESSAGES[code])
+    return AuthError(code, MESSAGES[code], http_status=_STATUS.get(code))
 
 
 class _Received:
