@@ -1,0 +1,301 @@
+"""Parse EC2 response documents into exactly what botocore returns for them.
+
+The walker follows botocore's ``EC2QueryParser`` rule for rule, so that the
+dict is the one boto3 hands its caller: members are matched by XML name
+(namespace ignored below the root), unknown elements are skipped, every
+child of a list element is an item whatever its tag, ``<x/>`` is ``""`` for a
+string, a boolean is ``True`` only for the text ``true``, an integer is
+``int(text)``; ``requestId`` becomes ``ResponseMetadata.RequestId``, next to
+``HTTPStatusCode`` (200) and ``HTTPHeaders`` ({}), which botocore's parser
+adds for a body parsed without HTTP headers. We are stricter where botocore
+returns garbage or crashes: a member element that appears twice, an integer
+that is not one, a root that is not the operation's response in an EC2
+namespace: each is a :class:`ResponseParseError`. An error document
+(``<Response><Errors><Error>`` or ``<ErrorResponse><Error>``) raises
+:class:`ServiceError` with its code, message and request id.
+
+Plans are compiled once per structure. A parse is one pass of a strict
+tokenizer (``_xmlsafe.fast_tokens``) and one pass of the walker over its
+tokens; a document outside the tokenizer's plain subset, or one the walker
+finds fault with, is read again by hardened lxml, whose verdict stands.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from functools import cache
+from typing import Any
+
+from lxml import etree
+
+from ..errors import ResponseParseError, ServiceError
+from ..model import VERSIONS, ListShape, Scalar, Structure, operation
+from ._xml_render import NAMESPACE
+from ._xmlsafe import (
+    MAX_XML_DEPTH,
+    WHITESPACE,
+    Decline,
+    as_bytes,
+    check_size,
+    decode_text,
+    fast_pieces,
+    is_name,
+    lxml_pieces,
+    read_document,
+    split_tag,
+)
+
+__all__ = ["NAMESPACES", "parse_response", "parse_structure"]
+
+#: Namespace -> API version: EC2's (with the slash) and moto's (without).
+NAMESPACES: dict[str, str] = {}
+for _version in VERSIONS:
+    NAMESPACES[NAMESPACE.format(version=_version)] = _version
+    NAMESPACES[NAMESPACE.format(version=_version).rstrip("/")] = _version
+
+_STRING, _INTEGER, _BOOLEAN, _STRUCTURE, _LIST, _REQUEST_ID = range(6)
+_KINDS = {"string": _STRING, "integer": _INTEGER, "boolean": _BOOLEAN}
+_RID = "\0requestId"  # the request id's slot while a root is walked; never a member name
+
+
+_SKIP = -1  # a frame whose children are ignored: a scalar, or an element the model lacks
+
+
+class _Plan:
+    """A structure's members by XML name: ``name -> (member name, kind, sub-plan)``."""
+
+    __slots__ = ("local",)
+
+    def __init__(self) -> None:
+        self.local: dict[str, tuple[str, int, Any]] = {}
+
+
+def _kind(shape: Any) -> tuple[int, Any]:
+    if isinstance(shape, Scalar):
+        return _KINDS[shape.kind], None
+    if isinstance(shape, ListShape):
+        return _LIST, _kind(shape.member)
+    return _STRUCTURE, _plan(shape)
+
+
+_building: dict[int, _Plan] = {}
+
+
+@cache
+def _plan(shape: Structure) -> _Plan:
+    """The parse plan of ``shape``, compiled once (recursive shapes allowed)."""
+    plan = _building.get(id(shape))
+    if plan is not None:
+        return plan
+    plan = _building[id(shape)] = _Plan()
+    try:
+        plan.local = {m.xml: (m.name, *_kind(m.shape)) for m in shape.members}
+    finally:
+        del _building[id(shape)]
+    return plan
+
+
+@cache
+def _root_plan(operation_name: str) -> tuple[str, frozenset[str], _Plan]:
+    """The root's local name, its start tags in each EC2 namespace, and its plan.
+
+    The plan is the output's members plus ``requestId``.
+    Documents of every version are read with the current model, as boto3 reads
+    them: each older version's output is a subset of it.
+    """
+    op = operation(operation_name)
+    plan = _Plan()
+    plan.local = dict(_plan(op.output()).local)
+    plan.local.setdefault("requestId", (_RID, _REQUEST_ID, None))
+    root = op.response_root
+    return root, frozenset(f'{root} xmlns="{ns}"' for ns in NAMESPACES), plan
+
+
+def _scalar(kind: int, text: str, name: str, decode: bool) -> Any:
+    if kind == _STRING:
+        return decode_text(text) if decode else text
+    if kind == _BOOLEAN:
+        return text == "true"
+    if kind == _INTEGER:
+        try:
+            return int(decode_text(text) if decode else text)
+        except ValueError:
+            raise ResponseParseError(
+                f"The element {name} is not an integer: {text!r:.40}"
+            ) from None
+    # _REQUEST_ID: botocore takes the raw text, None for <requestId/>
+    return (decode_text(text) if decode else text) or None
+
+
+def _walk(pieces: list[str], root_heads: frozenset[str], plan: _Plan, fast: bool) -> Any:
+    """Build the result from ``pieces``, vetting the fast reader's pieces as it goes.
+
+    ``root_heads`` are the root start tags accepted (``Name xmlns="..."``). Each
+    frame of the stack is ``(element name, kind, plan or item entry, container)``.
+    """
+    if pieces[0].partition(">")[0] not in root_heads:
+        raise Decline  # an error document, a wrong root, another namespace: lxml says which
+    result: dict[str, Any] = {}
+    stack: list[tuple[str, int, Any, Any]] = [("", _STRUCTURE, plan, result)]
+    last = len(pieces) - 1
+    for index in range(1, last + 1):
+        name, gt, text = pieces[index].partition(">")
+        if not gt:
+            raise Decline  # a "<" that opens no tag
+        if name[:1] == "/":
+            if fast:
+                name = name[1:].rstrip(WHITESPACE)
+                if len(stack) > 1 and stack[-1][0] != name:
+                    raise Decline
+            stack.pop()
+            if not stack:
+                if index != last or text.strip(WHITESPACE):
+                    raise Decline  # content after the root
+                break
+            continue
+        closed = False
+        if fast and name[-1:] == "/":
+            closed = True
+            name = name[:-1].rstrip(WHITESPACE)
+            text = ""  # what follows <x/> is not its text
+        _, parent_kind, parent_sub, container = stack[-1]
+        if parent_kind == _STRUCTURE:
+            entry = parent_sub.local.get(name)
+            if entry is None:
+                if fast and not is_name(name):
+                    raise Decline  # attributes, prefixes, comments, "<!", "<?"...
+                frame: tuple[str, int, Any, Any] = (name, _SKIP, None, None)
+            else:
+                member, kind, sub = entry
+                if member in container:
+                    raise ResponseParseError(
+                        f"The element {name} appears more than once in {stack[-1][0] or 'root'}"
+                    )
+                if kind == _STRUCTURE:
+                    value: Any = {}
+                    frame = (name, kind, sub, value)
+                elif kind == _LIST:
+                    value = []
+                    frame = (name, kind, sub, value)
+                else:
+                    value = _scalar(kind, text, name, fast)
+                    frame = (name, _SKIP, None, None)
+                container[member] = value
+        elif parent_kind == _LIST:
+            if fast and name != "item" and not is_name(name):
+                raise Decline
+            kind, sub = parent_sub
+            if kind == _STRUCTURE:
+                value = {}
+                frame = (name, kind, sub, value)
+            elif kind == _LIST:
+                value = []
+                frame = (name, kind, sub, value)
+            else:
+                value = _scalar(kind, text, name, fast)
+                frame = (name, _SKIP, None, None)
+            container.append(value)
+        else:
+            if fast and not is_name(name):
+                raise Decline
+            frame = (name, _SKIP, None, None)
+        if not closed:
+            if len(stack) >= MAX_XML_DEPTH:
+                raise Decline
+            stack.append(frame)
+    else:
+        raise Decline  # the root was never closed
+    return result
+
+
+def parse_response(operation_name: str, body: Any) -> dict[str, Any]:
+    """The dict botocore's EC2 parser returns for ``body``; ServiceError for an error document."""
+    root_name, root_heads, plan = _root_plan(operation(operation_name).name)
+    return _parse(body, root_name, root_heads, plan, NAMESPACES)
+
+
+def parse_structure(
+    body: Any, shape: Structure, *, root_name: str, namespaces: Collection[str]
+) -> dict[str, Any]:
+    """Parse ``body`` as a ``root_name`` document holding ``shape``'s members.
+
+    The generic form of :func:`parse_response`, for shapes outside the model
+    (the conformance suites' own); ``namespaces`` are the root namespaces accepted.
+    """
+    plan = _Plan()
+    plan.local = {**_plan(shape).local, "requestId": (_RID, _REQUEST_ID, None)}
+    heads = frozenset(f'{root_name} xmlns="{ns}"' for ns in namespaces)
+    return _parse(body, root_name, heads, plan, frozenset(namespaces))
+
+
+def _parse(
+    body: Any, root_name: str, root_heads: frozenset[str], plan: _Plan, namespaces: Collection[str]
+) -> dict[str, Any]:
+    data = check_size(as_bytes(body))
+    parsed = None
+    pieces = fast_pieces(data)
+    if pieces is not None:
+        try:
+            parsed = _walk(pieces, root_heads, plan, True)
+        except (Decline, ResponseParseError):
+            parsed = None  # let lxml decide: it may find an earlier, different fault
+    if parsed is None:
+        parsed = _walk_tree(read_document(data), root_name, plan, namespaces)
+    metadata: dict[str, Any] = {}
+    if _RID in parsed:
+        metadata["RequestId"] = parsed.pop(_RID)
+    metadata["HTTPStatusCode"] = 200
+    metadata["HTTPHeaders"] = {}
+    parsed["ResponseMetadata"] = metadata
+    return parsed
+
+
+def _walk_tree(
+    root: etree._Element, root_name: str, plan: _Plan, namespaces: Collection[str]
+) -> dict[str, Any]:
+    ns, local = split_tag(root.tag)
+    if local != root_name:
+        if local in ("Response", "ErrorResponse"):
+            raise _service_error(root)
+        raise ResponseParseError(
+            f"The response root is <{local or root.tag!r}>, expected <{root_name}>"
+        )
+    if ns not in namespaces:
+        raise ResponseParseError(
+            f"The response namespace {ns!r} is not an EC2 API namespace "
+            f"(expected {NAMESPACE.format(version='YYYY-MM-DD')!r})"
+        )
+    try:
+        return _walk(lxml_pieces(root), frozenset((root_name,)), plan, False)
+    except Decline:  # pragma: no cover - lxml's tokens are always well formed
+        raise ResponseParseError("The response could not be read") from None
+
+
+def _child(node: Any, name: str) -> Any:
+    for child in node:
+        if split_tag(child.tag)[1] == name:
+            return child
+    return None
+
+
+def _service_error(root: etree._Element) -> ResponseParseError | ServiceError:
+    """The ServiceError an error document describes (ResponseParseError if it describes none)."""
+    local = split_tag(root.tag)[1]
+    if local == "Response":
+        errors = _child(root, "Errors")
+        error = _child(errors, "Error") if errors is not None else None
+        rid = _child(root, "RequestID")
+        if rid is None:
+            rid = _child(root, "RequestId")
+    else:
+        error = _child(root, "Error")
+        rid = _child(root, "RequestId")
+    code = _child(error, "Code") if error is not None else None
+    if code is None or not code.text:
+        return ResponseParseError(f"The error document <{local}> has no error code")
+    message = _child(error, "Message")
+    return ServiceError(
+        code.text,
+        (message.text or "") if message is not None else "",
+        request_id=rid.text if rid is not None else None,
+    )

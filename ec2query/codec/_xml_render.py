@@ -1,0 +1,181 @@
+"""Render results and errors as the XML documents EC2 sends.
+
+Success documents look like EC2's real responses (as captured in SDK debug
+logs, e.g. aws/aws-sdk-go-v2#2559): the XML declaration, a newline, the
+``<OperationResponse xmlns="http://ec2.amazonaws.com/doc/<version>/">`` root,
+``<requestId>`` first, then the members in model order, each on its own line
+indented by four spaces per level; lists are ``<name><item>...</item></name>``
+and an empty list is ``<name/>``. The API reference's examples differ only in
+indenting by two spaces. Error documents are EC2's single-line envelope with
+no namespace and ``RequestID``.
+
+One walker, driven by per-structure plans compiled once from the model.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from functools import cache
+from typing import Any
+
+from .. import limits
+from ..errors import EC2Error, UsageError
+from ..model import CURRENT_VERSION, ListShape, Scalar, Structure, check_version, operation
+
+__all__ = ["INDENT", "NAMESPACE", "render_error", "render_response"]
+
+#: The namespace of API ``version``'s documents (EC2 writes the trailing slash).
+NAMESPACE = "http://ec2.amazonaws.com/doc/{version}/"
+#: One level of indentation, as in EC2's real responses.
+INDENT = "    "
+_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n'
+
+# Characters XML 1.0 cannot carry at all, even as character references.
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"}
+_NEEDS_ESCAPE = re.compile("[&<>\r]")
+
+_STRING, _INTEGER, _BOOLEAN, _STRUCTURE, _LIST = range(5)
+_KINDS = {"string": _STRING, "integer": _INTEGER, "boolean": _BOOLEAN}
+
+
+def _invalid_type(path: str, value: object, expected: str) -> UsageError:
+    return UsageError(
+        f"Invalid type for parameter {path}, value: {value!r}, "
+        f"type: {type(value).__name__}, valid types: {expected}"
+    )
+
+
+def _text(value: object, path: str) -> str:
+    if type(value) is not str:
+        raise _invalid_type(path, value, "str")
+    bad = _NOT_XML.search(value)
+    if bad is not None:
+        raise UsageError(
+            f"Invalid value for parameter {path}: character U+{ord(bad.group()):04X} "
+            "cannot be carried in XML"
+        )
+    if _NEEDS_ESCAPE.search(value) is None:
+        return value
+    return _NEEDS_ESCAPE.sub(lambda m: _ESCAPES[m.group()], value)
+
+
+class _Plan:
+    """A structure's members as ``(name, xml name, kind, sub-plan)``, in model order."""
+
+    __slots__ = ("members", "names")
+
+    def __init__(self) -> None:
+        self.members: tuple[tuple[str, str, int, Any], ...] = ()
+        self.names: frozenset[str] = frozenset()
+
+
+def _kind(shape: Any) -> tuple[int, Any]:
+    if isinstance(shape, Scalar):
+        return _KINDS[shape.kind], None
+    if isinstance(shape, ListShape):
+        return _LIST, (shape.item, *_kind(shape.member))
+    return _STRUCTURE, _plan(shape)
+
+
+_building: dict[int, _Plan] = {}
+
+
+@cache
+def _plan(shape: Structure) -> _Plan:
+    """The render plan of ``shape``, compiled once (recursive shapes allowed)."""
+    plan = _building.get(id(shape))
+    if plan is not None:
+        return plan
+    plan = _building[id(shape)] = _Plan()
+    try:
+        plan.members = tuple((m.name, m.xml, *_kind(m.shape)) for m in shape.members)
+        plan.names = frozenset(m.name for m in shape.members)
+    finally:
+        del _building[id(shape)]
+    return plan
+
+
+def _structure(out: list[str], value: Any, plan: _Plan, depth: int, path: str) -> None:
+    if not isinstance(value, Mapping):
+        raise _invalid_type(path, value, "dict")
+    for key in value:
+        if key not in plan.names and not (depth == 1 and key == "ResponseMetadata"):
+            raise UsageError(
+                f'Unknown parameter in {path}: "{key}", must be one of: '
+                + ", ".join(name for name, *_ in plan.members)
+            )
+    pad = INDENT * depth
+    for name, xml, kind, sub in plan.members:
+        if name in value:
+            _element(out, value[name], xml, kind, sub, pad, depth, f"{path}.{name}")
+
+
+def _element(
+    out: list[str], value: Any, xml: str, kind: int, sub: Any, pad: str, depth: int, path: str
+) -> None:
+    if kind == _STRING:
+        out.append(f"{pad}<{xml}>{_text(value, path)}</{xml}>")
+    elif kind == _INTEGER:
+        if type(value) is not int:
+            raise _invalid_type(path, value, "int")
+        if not limits.INT_MIN <= value <= limits.INT_MAX:
+            raise UsageError(f"Invalid value for parameter {path}: {value} is not a 32-bit integer")
+        out.append(f"{pad}<{xml}>{value}</{xml}>")
+    elif kind == _BOOLEAN:
+        if type(value) is not bool:
+            raise _invalid_type(path, value, "bool")
+        out.append(f"{pad}<{xml}>{'true' if value else 'false'}</{xml}>")
+    elif kind == _LIST:
+        if not isinstance(value, (list, tuple)):
+            raise _invalid_type(path, value, "list")
+        if not value:
+            out.append(f"{pad}<{xml}/>")
+            return
+        item, item_kind, item_sub = sub
+        out.append(f"{pad}<{xml}>")
+        inner = pad + INDENT
+        for index, element in enumerate(value):
+            _element(out, element, item, item_kind, item_sub, inner, depth + 1, f"{path}[{index}]")
+        out.append(f"{pad}</{xml}>")
+    else:
+        start = len(out)
+        out.append(f"{pad}<{xml}>")
+        _structure(out, value, sub, depth + 1, path)
+        if len(out) == start + 1:
+            out[start] = f"{pad}<{xml}/>"
+        else:
+            out.append(f"{pad}</{xml}>")
+
+
+def render_response(
+    operation_name: str,
+    result: Mapping[str, Any],
+    *,
+    request_id: str,
+    version: str = CURRENT_VERSION,
+) -> bytes:
+    """The response document EC2 sends for ``result`` (a boto3-style result dict)."""
+    op = operation(operation_name)
+    version = check_version(version)
+    root = op.response_root
+    out = [
+        f'{_DECLARATION}<{root} xmlns="{NAMESPACE.format(version=version)}">',
+        f"{INDENT}<requestId>{_text(request_id, 'request_id')}</requestId>",
+    ]
+    _structure(out, result, _plan(op.output(version)), 1, op.name)
+    out.append(f"</{root}>")
+    return "\n".join(out).encode("utf-8")
+
+
+def render_error(error: EC2Error, *, request_id: str) -> bytes:
+    """EC2's error envelope for ``error``: one line, no namespace, ``RequestID``."""
+    code = _text(getattr(error, "code", None), "code")
+    message = _text(getattr(error, "message", None), "message")
+    rid = _text(request_id, "request_id")
+    return (
+        f"{_DECLARATION}<Response><Errors><Error><Code>{code}</Code>"
+        f"<Message>{message}</Message></Error></Errors>"
+        f"<RequestID>{rid}</RequestID></Response>"
+    ).encode()
