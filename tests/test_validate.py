@@ -8,6 +8,7 @@ exercises; ``test_every_rule_has_a_row`` keeps the table and the rows in step.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -1130,3 +1131,12 @@ def test_canonical_cidr(given: str, canonical: str) -> None:
 def test_canonical_cidr_refuses_malformed(bad: str) -> None:
     with pytest.raises(ValueError, match="is malformed"):
         canonical_cidr(bad)
+
+
+def test_docs_table_is_the_code_table() -> None:
+    from ec2query.validate import rules_markdown
+
+    docs = (Path(__file__).resolve().parents[1] / "docs" / "validate.md").read_text("utf-8")
+    begin = docs.index("-->\n", docs.index("<!-- rules:begin")) + len("-->\n")
+    end = docs.index("<!-- rules:end -->")
+    assert docs[begin:end] == rules_markdown()
