@@ -1,0 +1,264 @@
+"""Canonical rule values for the embedded backend, and the dicts EC2 answers with.
+
+A rule in a request (one source of one ``IpPermission``) becomes a
+:class:`Want`; a stored rule is a :class:`Rule`. Both carry the canonical
+form EC2 compares in: CIDRs with host bits cleared ("Amazon Web Services
+canonicalizes IPv4 and IPv6 CIDRs", reference 5.4), protocol names
+lower-case, 6/17/1/58 as tcp/udp/icmp/icmpv6 (reference row 31), ports
+-1/-1 where the protocol has none ("specifying -1 or a protocol number other
+than tcp, udp, icmp, or icmpv6 allows traffic on all ports, regardless of any
+port range you specify"). "Reference" is ``shared/reference/ec2-behaviour.md``.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import random
+import re
+from collections.abc import Iterable, Mapping
+from functools import lru_cache
+from typing import Any, NamedTuple
+
+from ..errors import RequestError
+
+__all__ = [
+    "PORTED",
+    "Rule",
+    "Want",
+    "arn",
+    "canonical_cidr",
+    "canonical_ports",
+    "canonical_protocol",
+    "duplicate_message",
+    "group_permissions",
+    "new_id",
+    "revoked_rule",
+    "security_group_rule",
+    "unknown_permission",
+]
+
+#: Protocols whose rules carry a port (or ICMP type/code) range.
+PORTED = frozenset({"tcp", "udp", "icmp", "icmpv6"})
+_IPV4 = re.compile(
+    r"(0|[1-9][0-9]{0,2})\.(0|[1-9][0-9]{0,2})\.(0|[1-9][0-9]{0,2})"
+    r"\.(0|[1-9][0-9]{0,2})/(0|[1-9][0-9]?)",
+    re.ASCII,
+)
+_NUMBER_NAMES = {"1": "icmp", "6": "tcp", "17": "udp", "58": "icmpv6"}
+
+#: Source kind -> (IpPermission list member, its value member, SecurityGroupRule member).
+SOURCES: dict[str, tuple[str, str, str]] = {
+    "cidr4": ("IpRanges", "CidrIp", "CidrIpv4"),
+    "cidr6": ("Ipv6Ranges", "CidrIpv6", "CidrIpv6"),
+    "pl": ("PrefixListIds", "PrefixListId", "PrefixListId"),
+    "group": ("UserIdGroupPairs", "GroupId", "ReferencedGroupInfo"),
+}
+
+
+class Want(NamedTuple):
+    """One rule a request asks for, canonical; ``index`` is its IpPermission's position."""
+
+    protocol: str
+    from_port: int
+    to_port: int
+    kind: str
+    peer: str
+    description: str | None
+    index: int
+
+    @property
+    def key(self) -> tuple[str, int, int, str, str]:
+        return (self.protocol, self.from_port, self.to_port, self.kind, self.peer)
+
+
+class Rule(NamedTuple):
+    """One stored rule, in the column order of ``backend._SELECT_RULE``."""
+
+    rule_id: str
+    group_id: str
+    egress: int
+    protocol: str
+    from_port: int
+    to_port: int
+    kind: str
+    peer: str
+    description: str | None
+
+
+def new_id(prefix: str, rng: random.Random) -> str:
+    """An EC2-style id, ``prefix`` + 17 lower-case hex digits (``sg-0fb34a435a022e5dd``)."""
+    return f"{prefix}-0{rng.getrandbits(64):016x}"
+
+
+def arn(region: str, account_id: str, resource: str) -> str:
+    """``arn:aws:ec2:{region}:{account}:{resource}``, with the partition the region belongs to."""
+    if region.startswith("cn-"):
+        partition = "aws-cn"
+    elif region.startswith("us-gov-"):
+        partition = "aws-us-gov"
+    else:
+        partition = "aws"
+    return f"arn:{partition}:ec2:{region}:{account_id}:{resource}"
+
+
+def canonical_protocol(value: Any) -> str:
+    """``TCP``/``6`` -> ``tcp``, ``-1`` -> ``-1``, ``050`` -> ``50``; EC2's error otherwise."""
+    if value is None:
+        raise RequestError(
+            "InvalidParameterValue",
+            "Invalid value 'null' for protocol. "
+            "VPC security group rules must specify protocols explicitly.",
+        )
+    text = str(value).strip().lower()
+    if text in PORTED or text == "-1":
+        return text
+    if text.isdigit() and int(text) <= 255:
+        number = str(int(text))
+        return _NUMBER_NAMES.get(number, number)
+    raise RequestError(
+        "InvalidParameterValue", f"Invalid value '{value}' for IP protocol. Unknown protocol."
+    )
+
+
+def canonical_ports(protocol: str, from_port: Any, to_port: Any) -> tuple[int, int]:
+    """The ports EC2 stores: as given for tcp/udp/icmp/icmpv6 (absent = -1), else -1/-1."""
+    if protocol not in PORTED:
+        return -1, -1
+    return _port(from_port), _port(to_port)
+
+
+def _port(value: Any) -> int:
+    if value is None:
+        return -1
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise RequestError(
+            "InvalidParameterValue", f"Invalid value '{value}' for portRange."
+        ) from None
+
+
+@lru_cache(maxsize=4096)
+def canonical_cidr(text: Any, version: int) -> str:
+    """``100.68.0.18/18`` -> ``100.68.0.0/18`` (IPv6 compressed); EC2's error otherwise."""
+    match = _IPV4.fullmatch(text) if version == 4 and isinstance(text, str) else None
+    if match is not None:  # the common case, without ipaddress's cost
+        *octets, prefix = (int(group) for group in match.groups())
+        if max(octets) <= 255 and prefix <= 32:
+            value = int.from_bytes(bytes(octets), "big")
+            value &= (0xFFFFFFFF << (32 - prefix)) & 0xFFFFFFFF
+            return f"{'.'.join(str(b) for b in value.to_bytes(4, 'big'))}/{prefix}"
+    try:
+        if not isinstance(text, str) or "/" not in text:
+            raise ValueError(text)
+        network = ipaddress.ip_network(text, strict=False)
+    except ValueError:
+        raise RequestError("InvalidParameterValue", f"CIDR block {text} is malformed") from None
+    if network.version != version:
+        raise RequestError("InvalidParameterValue", f"CIDR block {text} is malformed")
+    return str(network)
+
+
+def duplicate_message(protocol: str, from_port: int, to_port: int, peer: str) -> str:
+    """EC2's ``InvalidPermission.Duplicate`` text (reference E1-E6 and row 21; research)."""
+    if protocol in ("tcp", "udp"):
+        body = f"{protocol.upper()}, from port: {from_port}, to port: {to_port}"
+    elif protocol in ("icmp", "icmpv6"):
+        icmp_type = "ALL" if from_port == -1 else from_port
+        icmp_code = "ALL" if to_port == -1 else to_port
+        body = f"{protocol.upper()}, type: {icmp_type}, code: {icmp_code}"
+    elif protocol == "-1":
+        body = "ALL"
+    else:
+        body = f"protocol: {protocol}"
+    return f'the specified rule "peer: {peer}, {body}, ALLOW" already exists'
+
+
+def _source(kind: str, peer: str, description: str | None, account_id: str) -> dict[str, Any]:
+    """The IpRange / Ipv6Range / PrefixListId / UserIdGroupPair dict for one rule's source."""
+    _, value_member, _ = SOURCES[kind]
+    item: dict[str, Any] = {value_member: peer}
+    if kind == "group":
+        item["UserId"] = account_id
+    if description:
+        item["Description"] = description
+    return item
+
+
+def _permission_head(protocol: str, from_port: int, to_port: int) -> dict[str, Any]:
+    head: dict[str, Any] = {"IpProtocol": protocol}
+    if protocol in PORTED:
+        head["FromPort"] = from_port
+        head["ToPort"] = to_port
+    return head
+
+
+def group_permissions(rules: Iterable[Rule], account_id: str) -> list[dict[str, Any]]:
+    """Rules as DescribeSecurityGroups shows them: one IpPermission per protocol and ports."""
+    permissions: dict[tuple[str, int, int], dict[str, Any]] = {}
+    for rule in rules:
+        key = (rule.protocol, rule.from_port, rule.to_port)
+        permission = permissions.get(key)
+        if permission is None:
+            permission = permissions[key] = _permission_head(*key)
+            for list_member, _, _ in SOURCES.values():
+                permission[list_member] = []
+        list_member = SOURCES[rule.kind][0]
+        permission[list_member].append(_source(rule.kind, rule.peer, rule.description, account_id))
+    return list(permissions.values())
+
+
+def unknown_permission(wants: list[Want], account_id: str) -> dict[str, Any]:
+    """The ``UnknownIpPermissions`` entry for the unmatched rules of one requested IpPermission."""
+    first = wants[0]
+    permission = _permission_head(first.protocol, first.from_port, first.to_port)
+    for want in wants:
+        list_member = SOURCES[want.kind][0]
+        permission.setdefault(list_member, []).append(
+            _source(want.kind, want.peer, want.description, account_id)
+        )
+    return permission
+
+
+def security_group_rule(
+    rule: Rule, *, account_id: str, region: str, tags: Mapping[str, str]
+) -> dict[str, Any]:
+    """A ``SecurityGroupRule`` as botocore parses it from Authorize*'s ``securityGroupRuleSet``."""
+    result: dict[str, Any] = {
+        "SecurityGroupRuleId": rule.rule_id,
+        "GroupId": rule.group_id,
+        "GroupOwnerId": account_id,
+        "IsEgress": bool(rule.egress),
+        "IpProtocol": rule.protocol,
+        "FromPort": rule.from_port,
+        "ToPort": rule.to_port,
+    }
+    member = SOURCES[rule.kind][2]
+    if rule.kind == "group":
+        result[member] = {"GroupId": rule.peer, "UserId": account_id}
+    else:
+        result[member] = rule.peer
+    if rule.description:
+        result["Description"] = rule.description
+    result["Tags"] = [{"Key": k, "Value": v} for k, v in tags.items()]
+    result["SecurityGroupRuleArn"] = arn(region, account_id, f"security-group-rule/{rule.rule_id}")
+    return result
+
+
+def revoked_rule(rule: Rule) -> dict[str, Any]:
+    """A ``RevokedSecurityGroupRule`` (note the flat ``ReferencedGroupId``, reference 3.1)."""
+    result: dict[str, Any] = {
+        "SecurityGroupRuleId": rule.rule_id,
+        "GroupId": rule.group_id,
+        "IsEgress": bool(rule.egress),
+        "IpProtocol": rule.protocol,
+        "FromPort": rule.from_port,
+        "ToPort": rule.to_port,
+    }
+    if rule.kind == "group":
+        result["ReferencedGroupId"] = rule.peer
+    else:
+        result[SOURCES[rule.kind][2]] = rule.peer
+    if rule.description:
+        result["Description"] = rule.description
+    return result
