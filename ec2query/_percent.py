@@ -1,10 +1,15 @@
 """The one percent-encoder: what goes on the wire is exactly what gets signed.
 
 RFC 3986 unreserved characters (``A-Z a-z 0-9 - _ . ~``) stay as they are and
-every other byte of the UTF-8 encoding becomes ``%XX`` with upper-case hex.
-A space is ``%20``, never ``+``. This is the encoding botocore uses for EC2
-Query bodies and the one SigV4 and SigV2 require in canonical query strings,
-so one function serves the body, the URL and the canonical request alike.
+every other byte of the UTF-8 encoding becomes ``%XX`` with upper-case hex;
+a space is ``%20``. This is the encoding SigV4 and SigV2 require in canonical
+query strings, and the one used for every URL query we send, so the query on
+the wire and the query that is signed are the same bytes.
+
+Form bodies (``application/x-www-form-urlencoded``) differ in one character:
+a space is ``+``, exactly as botocore sends EC2 Query bodies. A body is signed
+as its bytes (SigV4 hashes the payload) or re-read by the server before the
+canonical string is built (SigV2), so the two never disagree either.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from urllib.parse import quote as _quote
 
-__all__ = ["encode_pairs", "percent_encode"]
+__all__ = ["encode_form", "encode_pairs", "form_encode", "percent_encode"]
 
 _SAFE = "-_.~"
 
@@ -29,3 +34,14 @@ def percent_encode(value: str) -> str:
 def encode_pairs(pairs: Iterable[tuple[str, str]]) -> str:
     """``k=v&k=v`` with both sides percent-encoded, in the order given."""
     return "&".join(f"{percent_encode(k)}={percent_encode(v)}" for k, v in pairs)
+
+
+def form_encode(value: str) -> str:
+    """Encode ``value`` for a form body: :func:`percent_encode` with ``+`` for a space."""
+    encoded = percent_encode(value)
+    return encoded.replace("%20", "+") if "%20" in encoded else encoded
+
+
+def encode_form(pairs: Iterable[tuple[str, str]]) -> str:
+    """A form body ``k=v&k=v`` (``+`` for a space), in the order given."""
+    return "&".join(f"{form_encode(k)}={form_encode(v)}" for k, v in pairs)

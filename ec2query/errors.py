@@ -11,6 +11,7 @@ gateway can turn any of them into EC2's XML error document mechanically::
     ├── AuthError(EC2Error)              signature and credential failures:
     │                                        AuthFailure, SignatureDoesNotMatch, ...
     ├── ServiceError(EC2Error)           an error document that EC2 (or a peer) answered
+    ├── TransportError(EC2Error)         no answer: connection refused, timed out, reset
     ├── ResponseParseError(EC2Error, ValueError)
     │                                    a response that is not a well-formed EC2 document
     └── UsageError(EC2Error, ValueError) a command line or form that cannot be read
@@ -26,12 +27,15 @@ __all__ = [
     "RequestError",
     "ResponseParseError",
     "ServiceError",
+    "TransportError",
     "UsageError",
 ]
 
 #: EC2's HTTP status per error code; codes not listed answer 400.
 HTTP_STATUS: dict[str, int] = {
     "AuthFailure": 401,
+    "IncompleteSignature": 400,
+    "RequestExpired": 400,
     "SignatureDoesNotMatch": 403,
     "MissingAuthenticationToken": 403,
     "InvalidClientTokenId": 403,
@@ -90,6 +94,14 @@ class AuthError(EC2Error):
 
 class ServiceError(EC2Error):
     """An error document received from EC2 or a compatible endpoint."""
+
+
+class TransportError(EC2Error):
+    """No usable answer reached us: the connection failed or timed out (code ``RequestTimeout``
+    or ``EndpointConnectionError``, no HTTP status)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(code, message, http_status=0)
 
 
 class ResponseParseError(EC2Error, ValueError):

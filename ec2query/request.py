@@ -17,7 +17,7 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import SplitResult, urlsplit
 
-from ._percent import encode_pairs
+from ._percent import encode_form
 from .auth import sigv2, sigv4
 from .auth._util import host_for_signing
 from .auth.credentials import Credentials, CredentialsProvider
@@ -148,7 +148,7 @@ def sign_query_pairs(
     when = parse_timestamp(timestamp)
     _, base, host = _endpoint(endpoint)
     if signature == "v4":
-        body = encode_pairs(pairs).encode("ascii")
+        body = encode_form(pairs).encode("ascii")
         headers = {"Host": host, "Content-Type": FORM_CONTENT_TYPE}
         headers.update(sigv4.sign_headers(method="POST", url=base, headers=headers, body=body,
                                           credentials=creds, region=region, timestamp=when))
@@ -161,7 +161,7 @@ def sign_query_pairs(
     if signature == "v2":
         signed = sigv2.sign_params(method="POST", url=base, params=pairs, credentials=creds,
                                    timestamp=when)
-        body = encode_pairs(signed).encode("ascii")
+        body = encode_form(signed).encode("ascii")
         headers = {"Host": host, "Content-Type": FORM_CONTENT_TYPE,
                    "Content-Length": str(len(body))}
         return RawRequest("POST", base, headers, body)

@@ -10,12 +10,12 @@ returns the operation's API name and the canonical params.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
 from .. import limits
-from .._percent import percent_encode
+from .._percent import form_encode
 from ..errors import RequestError
 from ..model import CURRENT_VERSION, ListShape, Scalar, Structure, check_version, operation
 
@@ -52,60 +52,145 @@ def to_query(
 
 def serialize(out: list[tuple[str, str]], params: Mapping[str, Any], shape: Structure) -> None:
     """Append the Query pairs of ``params`` (a value of ``shape``) to ``out``."""
-    _encode_structure(out, params, shape, "", "params")
+    _pairs_structure(out.append, params, _plan(shape), "", "params")
 
 
 def encode_query(
     operation_name: str, params: Mapping[str, Any], *, version: str = CURRENT_VERSION
 ) -> str:
     """The form-encoded request body: byte-identical to botocore's for the same params."""
+    op = operation(operation_name)
+    out = [f"Action={op.name}", f"Version={check_version(version)}"]
     try:
-        return "&".join(
-            f"{key}={percent_encode(value)}"  # keys are model names: never need encoding
-            for key, value in to_query(operation_name, params, version=version)
-        )
-    except UnicodeEncodeError as exc:
-        raise RequestError(
-            "InvalidParameterValue", f"A parameter value is not valid Unicode text: {exc.reason}"
-        ) from None
+        _text_structure(out.append, params, _plan(op.input(version)), "", "params")
+    except UnicodeEncodeError:
+        # The pairs are checked in full before any value is encoded: a bad type
+        # anywhere wins over a value that cannot be encoded.
+        pairs = to_query(operation_name, params, version=version)
+        try:
+            for _, value in pairs:
+                percent_encode(value)
+        except UnicodeEncodeError as exc:
+            raise RequestError(
+                "InvalidParameterValue",
+                f"A parameter value is not valid Unicode text: {exc.reason}",
+            ) from None
+        raise  # pragma: no cover - the pairs encode, so the walk could not have failed
+    return "&".join(out)
 
 
-def _encode_structure(
-    out: list[tuple[str, str]], value: Any, shape: Structure, prefix: str, path: str
+# A compiled plan maps a structure's member names to ``(Query name, kind, detail)``:
+# detail is None for a scalar, the plan of a structure, or ``(kind, detail)`` of a
+# list's member. Plans are compiled once per structure and cached on it.
+_STRING, _INTEGER, _BOOLEAN, _LIST, _STRUCTURE = range(5)
+_SCALAR_KINDS = {"string": _STRING, "integer": _INTEGER, "boolean": _BOOLEAN}
+_EXPECTED = {_STRING: "String", _INTEGER: "Integer", _BOOLEAN: "Boolean"}
+
+Plan = dict[str, tuple[str, int, Any]]
+
+
+def _plan(shape: Structure) -> Plan:
+    plan: Plan | None = shape.plans.get("query")
+    if plan is None:
+        plan = shape.plans["query"] = {}  # registered first: shapes may be recursive
+        for member in shape.members:
+            plan[member.name] = (member.query, *_detail(member.shape))
+    return plan
+
+
+def _detail(shape: Any) -> tuple[int, Any]:
+    if isinstance(shape, Scalar):
+        return _SCALAR_KINDS[shape.kind], None
+    if isinstance(shape, ListShape):
+        return _LIST, _detail(shape.member)
+    return _STRUCTURE, _plan(shape)
+
+
+def _scalar_text(value: Any, kind: int, name: str) -> str:
+    """The wire text of a scalar (not yet percent-encoded); the model's type is enforced."""
+    if kind == _STRING:
+        if type(value) is not str:
+            raise _invalid(name, type(value).__name__, "String")
+        return value
+    if kind == _INTEGER:
+        if type(value) is not int:
+            raise _invalid(name, value, "Integer")
+        return str(value)
+    if type(value) is not bool:
+        raise _invalid(name, value, "Boolean")
+    return "true" if value else "false"
+
+
+def _pairs_structure(
+    emit: Callable[[tuple[str, str]], None], value: Any, plan: Plan, prefix: str, path: str
 ) -> None:
     if not isinstance(value, Mapping):
         raise _invalid(path, type(value).__name__, "structure")
-    by_name = shape.by_name
     for key, item in value.items():
-        member = by_name.get(key)
-        if member is None:
+        entry = plan.get(key)
+        if entry is None:
             raise _unknown(key if not prefix else f"{prefix}{key}")
-        _encode_value(out, item, member.shape, prefix + member.query, key)
-
-
-def _encode_value(out: list[tuple[str, str]], value: Any, shape: Any, name: str, path: str) -> None:
-    if isinstance(shape, Scalar):
-        kind = shape.kind
-        if kind == "string":
-            if type(value) is not str:
-                raise _invalid(name, type(value).__name__, "String")
-            out.append((name, value))
-        elif kind == "integer":
-            if type(value) is not int:
-                raise _invalid(name, value, "Integer")
-            out.append((name, str(value)))
+        query, kind, detail = entry
+        name = prefix + query
+        if kind == _STRING and type(item) is str:
+            emit((name, item))
+        elif kind < _LIST:
+            emit((name, _scalar_text(item, kind, name)))
         else:
-            if type(value) is not bool:
-                raise _invalid(name, value, "Boolean")
-            out.append((name, "true" if value else "false"))
-    elif isinstance(shape, ListShape):
+            _pairs_value(emit, item, kind, detail, name, key)
+
+
+def _pairs_value(
+    emit: Callable[[tuple[str, str]], None], value: Any, kind: int, detail: Any, name: str,
+    path: str,
+) -> None:
+    if kind == _STRUCTURE:
+        _pairs_structure(emit, value, detail, name + ".", path)
+    elif kind == _LIST:
         if not isinstance(value, (list, tuple)):
             raise _invalid(name, type(value).__name__, "List")
-        member = shape.member
+        item_kind, item_detail = detail
         for index, element in enumerate(value, 1):
-            _encode_value(out, element, member, f"{name}.{index}", path)
+            _pairs_value(emit, element, item_kind, item_detail, f"{name}.{index}", path)
     else:
-        _encode_structure(out, value, shape, name + ".", path)
+        emit((name, _scalar_text(value, kind, name)))
+
+
+def _text_structure(
+    emit: Callable[[str], None], value: Any, plan: Plan, prefix: str, path: str
+) -> None:
+    """As :func:`_pairs_structure`, emitting ``key=percent-encoded value`` text."""
+    if not isinstance(value, Mapping):
+        raise _invalid(path, type(value).__name__, "structure")
+    for key, item in value.items():
+        entry = plan.get(key)
+        if entry is None:
+            raise _unknown(key if not prefix else f"{prefix}{key}")
+        query, kind, detail = entry
+        name = prefix + query
+        if kind == _STRING and type(item) is str:
+            emit(f"{name}={percent_encode(item)}")  # keys are model names: never need encoding
+        elif kind == _INTEGER and type(item) is int:
+            emit(f"{name}={item}")
+        elif kind < _LIST:
+            emit(f"{name}={percent_encode(_scalar_text(item, kind, name))}")
+        else:
+            _text_value(emit, item, kind, detail, name, key)
+
+
+def _text_value(
+    emit: Callable[[str], None], value: Any, kind: int, detail: Any, name: str, path: str
+) -> None:
+    if kind == _STRUCTURE:
+        _text_structure(emit, value, detail, name + ".", path)
+    elif kind == _LIST:
+        if not isinstance(value, (list, tuple)):
+            raise _invalid(name, type(value).__name__, "List")
+        item_kind, item_detail = detail
+        for index, element in enumerate(value, 1):
+            _text_value(emit, element, item_kind, item_detail, f"{name}.{index}", path)
+    else:
+        emit(f"{name}={percent_encode(_scalar_text(value, kind, name))}")
 
 
 # --------------------------------------------------------------------------- decode

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import botocore.session
 import pytest
+from botocore.awsrequest import AWSRequest
 from botocore.serialize import create_serializer
-from botocore.utils import percent_encode_sequence
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -25,8 +25,11 @@ SEED = (
 
 
 def botocore_body(operation: str, params: dict) -> str:
+    """The body bytes botocore puts on the wire (its AWSRequest form-encodes the dict)."""
     request = _SERIALIZER.serialize_to_request(params, _MODEL.operation_model(operation))
-    return percent_encode_sequence(request["body"])
+    prepared = AWSRequest(method="POST", url="https://ec2.amazonaws.com/",
+                          data=request["body"]).prepare()
+    return prepared.body
 
 
 # ---------------------------------------------------------------- against botocore
@@ -111,12 +114,19 @@ def test_empty_lists_are_not_sent_as_botocore_does_not_send_them():
     )
 
 
-@pytest.mark.parametrize("text", ["a b", "a+b", "~tilde", "slash/ed", "é", "日本", "100%", "a&b=c"])
-def test_values_are_percent_encoded_as_botocore_does(text):
+@pytest.mark.parametrize(
+    "text", ["a b", "a+b", "~tilde", "slash/ed", "é", "日本", "100%", "a&b=c", "%20", " + "]
+)
+def test_values_are_form_encoded_as_botocore_sends_them(text):
     params = {"GroupName": text, "Description": text}
-    assert ec2query.encode_query("CreateSecurityGroup", params) == botocore_body(
-        "CreateSecurityGroup", params
-    )
+    body = ec2query.encode_query("CreateSecurityGroup", params)
+    assert body == botocore_body("CreateSecurityGroup", params)
+    assert ec2query.from_query(body)[1] == params
+
+
+def test_a_space_is_a_plus_in_the_body_exactly_as_botocore_sends_it():
+    body = ec2query.encode_query("CreateSecurityGroup", {"GroupName": "a b"})
+    assert body == "Action=CreateSecurityGroup&Version=2016-11-15&GroupName=a+b"
 
 
 # ---------------------------------------------------------------- the legacy example
