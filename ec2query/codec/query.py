@@ -58,7 +58,11 @@ def serialize(out: list[tuple[str, str]], params: Mapping[str, Any], shape: Stru
 def encode_query(
     operation_name: str, params: Mapping[str, Any], *, version: str = CURRENT_VERSION
 ) -> str:
-    """The form-encoded request body: byte-identical to botocore's for the same params."""
+    """The form-encoded request body: byte-identical to what botocore sends for the same params.
+
+    Values are percent-encoded with ``+`` for a space, as in any form body; a URL
+    query uses :func:`to_query` with ``ec2query._percent.encode_pairs`` (``%20``).
+    """
     op = operation(operation_name)
     out = [f"Action={op.name}", f"Version={check_version(version)}"]
     try:
@@ -69,7 +73,7 @@ def encode_query(
         pairs = to_query(operation_name, params, version=version)
         try:
             for _, value in pairs:
-                percent_encode(value)
+                form_encode(value)
         except UnicodeEncodeError as exc:
             raise RequestError(
                 "InvalidParameterValue",
@@ -84,7 +88,6 @@ def encode_query(
 # list's member. Plans are compiled once per structure and cached on it.
 _STRING, _INTEGER, _BOOLEAN, _LIST, _STRUCTURE = range(5)
 _SCALAR_KINDS = {"string": _STRING, "integer": _INTEGER, "boolean": _BOOLEAN}
-_EXPECTED = {_STRING: "String", _INTEGER: "Integer", _BOOLEAN: "Boolean"}
 
 Plan = dict[str, tuple[str, int, Any]]
 
@@ -159,7 +162,7 @@ def _pairs_value(
 def _text_structure(
     emit: Callable[[str], None], value: Any, plan: Plan, prefix: str, path: str
 ) -> None:
-    """As :func:`_pairs_structure`, emitting ``key=percent-encoded value`` text."""
+    """As :func:`_pairs_structure`, emitting ``key=form-encoded value`` text."""
     if not isinstance(value, Mapping):
         raise _invalid(path, type(value).__name__, "structure")
     for key, item in value.items():
@@ -169,11 +172,11 @@ def _text_structure(
         query, kind, detail = entry
         name = prefix + query
         if kind == _STRING and type(item) is str:
-            emit(f"{name}={percent_encode(item)}")  # keys are model names: never need encoding
+            emit(f"{name}={form_encode(item)}")  # keys are model names: never need encoding
         elif kind == _INTEGER and type(item) is int:
             emit(f"{name}={item}")
         elif kind < _LIST:
-            emit(f"{name}={percent_encode(_scalar_text(item, kind, name))}")
+            emit(f"{name}={form_encode(_scalar_text(item, kind, name))}")
         else:
             _text_value(emit, item, kind, detail, name, key)
 
@@ -190,7 +193,7 @@ def _text_value(
         for index, element in enumerate(value, 1):
             _text_value(emit, element, item_kind, item_detail, f"{name}.{index}", path)
     else:
-        emit(f"{name}={percent_encode(_scalar_text(value, kind, name))}")
+        emit(f"{name}={form_encode(_scalar_text(value, kind, name))}")
 
 
 # --------------------------------------------------------------------------- decode

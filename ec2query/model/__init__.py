@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cache
+from typing import Any
 
 from ..errors import RequestError
 from .operations import (
@@ -75,6 +76,8 @@ class Structure:
     by_name: dict[str, Member] = field(repr=False)
     by_query: dict[str, Member] = field(repr=False)
     by_xml: dict[str, Member] = field(repr=False)
+    #: Codec plans compiled from this structure, by codec (a cache that lives as long as it).
+    plans: dict[str, Any] = field(default_factory=dict, repr=False)
 
 
 Shape = Scalar | ListShape | Structure
