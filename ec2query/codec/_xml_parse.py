@@ -133,10 +133,11 @@ def _walk(pieces: list[str], root_heads: frozenset[str], plan: _Plan, fast: bool
     ``root_heads`` are the root start tags accepted (``Name xmlns="..."``). Each
     frame of the stack is ``(element name, kind, plan or item entry, container)``.
     """
-    if pieces[0].partition(">")[0] not in root_heads:
+    head, gt, _ = pieces[0].partition(">")
+    if not gt or head not in root_heads:
         raise Decline  # an error document, a wrong root, another namespace: lxml says which
     result: dict[str, Any] = {}
-    stack: list[tuple[str, int, Any, Any]] = [("", _STRUCTURE, plan, result)]
+    stack: list[tuple[str, int, Any, Any]] = [(head.partition(" ")[0], _STRUCTURE, plan, result)]
     last = len(pieces) - 1
     for index in range(1, last + 1):
         name, gt, text = pieces[index].partition(">")
@@ -145,7 +146,7 @@ def _walk(pieces: list[str], root_heads: frozenset[str], plan: _Plan, fast: bool
         if name[:1] == "/":
             if fast:
                 name = name[1:].rstrip(WHITESPACE)
-                if len(stack) > 1 and stack[-1][0] != name:
+                if stack[-1][0] != name:
                     raise Decline
             stack.pop()
             if not stack:
@@ -169,7 +170,7 @@ def _walk(pieces: list[str], root_heads: frozenset[str], plan: _Plan, fast: bool
                 member, kind, sub = entry
                 if member in container:
                     raise ResponseParseError(
-                        f"The element {name} appears more than once in {stack[-1][0] or 'root'}"
+                        f"The element {name} appears more than once in {stack[-1][0]}"
                     )
                 if kind == _STRUCTURE:
                     value: Any = {}

@@ -168,11 +168,15 @@ def _is_char(code: int) -> bool:
     )
 
 
-def _reference(match: re.Match[str]) -> str:
+def _code(match: re.Match[str]) -> int:
     named, dec, hexa = match.groups()
     if named:
-        return _NAMED[named]
-    return chr(int(dec) if dec else int(hexa, 16))
+        return ord(_NAMED[named])
+    return int(dec) if dec else int(hexa, 16)
+
+
+def _reference(match: re.Match[str]) -> str:
+    return chr(_code(match))
 
 
 def is_name(name: str) -> bool:
@@ -206,7 +210,7 @@ def fast_pieces(data: bytes) -> list[str] | None:
     if "&" in text:
         for match in re.finditer("&", text):
             ref = _REFERENCE.match(text, match.start())
-            if ref is None or not _is_char(ord(_reference(ref))):
+            if ref is None or not _is_char(_code(ref)):
                 return None
     pieces = text[first + 1 :].split("<")
     return pieces
