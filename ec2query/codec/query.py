@@ -44,9 +44,9 @@ def to_query(
     operation_name: str, params: Mapping[str, Any], *, version: str = CURRENT_VERSION
 ) -> list[tuple[str, str]]:
     """The ``(key, value)`` pairs of the request, ``Action`` and ``Version`` first."""
-    op = operation(operation_name)
-    out: list[tuple[str, str]] = [("Action", op.name), ("Version", check_version(version))]
-    serialize(out, params, op.input(version))
+    name, checked, plan = _root(operation_name, version)[:3]
+    out: list[tuple[str, str]] = [("Action", name), ("Version", checked)]
+    _pairs_structure(out.append, params, plan, "", "params")
     return out
 
 
@@ -58,15 +58,11 @@ def serialize(out: list[tuple[str, str]], params: Mapping[str, Any], shape: Stru
 def encode_query(
     operation_name: str, params: Mapping[str, Any], *, version: str = CURRENT_VERSION
 ) -> str:
-    """The form-encoded request body: byte-identical to what botocore sends for the same params.
-
-    Values are percent-encoded with ``+`` for a space, as in any form body; a URL
-    query uses :func:`to_query` with ``ec2query._percent.encode_pairs`` (``%20``).
-    """
-    op = operation(operation_name)
-    out = [f"Action={op.name}", f"Version={check_version(version)}"]
+    """The form-encoded request body: byte-identical to botocore's for the same params."""
+    root = _root(operation_name, version)
+    out = [root[3]]
     try:
-        _text_structure(out.append, params, _plan(op.input(version)), "", "params")
+        _text_structure(out.append, params, root[2], "", "params")
     except UnicodeEncodeError:
         # The pairs are checked in full before any value is encoded: a bad type
         # anywhere wins over a value that cannot be encoded.
@@ -90,6 +86,23 @@ _STRING, _INTEGER, _BOOLEAN, _LIST, _STRUCTURE = range(5)
 _SCALAR_KINDS = {"string": _STRING, "integer": _INTEGER, "boolean": _BOOLEAN}
 
 Plan = dict[str, tuple[str, int, Any]]
+Root = tuple[str, str, Plan, str]
+
+#: ``(operation name as given, version)`` -> (API name, version, input plan, body head);
+#: only names and versions the model accepts get in, so it stays small.
+_ROOTS: dict[tuple[str, str], Root] = {}
+
+
+def _root(operation_name: str, version: str) -> Root:
+    try:
+        return _ROOTS[operation_name, version]
+    except (KeyError, TypeError):
+        pass
+    op = operation(operation_name)
+    checked = check_version(version)
+    root = (op.name, checked, _plan(op.input(checked)), f"Action={op.name}&Version={checked}")
+    _ROOTS[operation_name, version] = root
+    return root
 
 
 def _plan(shape: Structure) -> Plan:
@@ -124,23 +137,31 @@ def _scalar_text(value: Any, kind: int, name: str) -> str:
     return "true" if value else "false"
 
 
+# The walkers below inline the common cases (a string or integer of the right
+# type, a list of structures); everything else, and every error, goes through
+# the general path, so the two cannot disagree.
+
+
 def _pairs_structure(
     emit: Callable[[tuple[str, str]], None], value: Any, plan: Plan, prefix: str, path: str
 ) -> None:
-    if not isinstance(value, Mapping):
+    if type(value) is not dict and not isinstance(value, Mapping):
         raise _invalid(path, type(value).__name__, "structure")
     for key, item in value.items():
         entry = plan.get(key)
         if entry is None:
             raise _unknown(key if not prefix else f"{prefix}{key}")
         query, kind, detail = entry
-        name = prefix + query
         if kind == _STRING and type(item) is str:
-            emit((name, item))
+            emit((prefix + query, item))
+        elif kind == _LIST and detail[0] == _STRUCTURE and type(item) is list:
+            name, plan_of_item = prefix + query, detail[1]
+            for index, element in enumerate(item, 1):
+                _pairs_structure(emit, element, plan_of_item, f"{name}.{index}.", key)
         elif kind < _LIST:
-            emit((name, _scalar_text(item, kind, name)))
+            emit((prefix + query, _scalar_text(item, kind, prefix + query)))
         else:
-            _pairs_value(emit, item, kind, detail, name, key)
+            _pairs_value(emit, item, kind, detail, prefix + query, key)
 
 
 def _pairs_value(
@@ -162,23 +183,33 @@ def _pairs_value(
 def _text_structure(
     emit: Callable[[str], None], value: Any, plan: Plan, prefix: str, path: str
 ) -> None:
-    """As :func:`_pairs_structure`, emitting ``key=form-encoded value`` text."""
-    if not isinstance(value, Mapping):
+    """As :func:`_pairs_structure`, emitting ``key=form-encoded value`` text.
+
+    Keys are model names and list indexes: they never need encoding.
+    """
+    if type(value) is not dict and not isinstance(value, Mapping):
         raise _invalid(path, type(value).__name__, "structure")
     for key, item in value.items():
         entry = plan.get(key)
         if entry is None:
             raise _unknown(key if not prefix else f"{prefix}{key}")
         query, kind, detail = entry
-        name = prefix + query
         if kind == _STRING and type(item) is str:
-            emit(f"{name}={form_encode(item)}")  # keys are model names: never need encoding
+            if item.isalnum() and item.isascii():
+                emit(f"{prefix}{query}={item}")
+            else:
+                emit(f"{prefix}{query}={form_encode(item)}")
         elif kind == _INTEGER and type(item) is int:
-            emit(f"{name}={item}")
+            emit(f"{prefix}{query}={item}")
+        elif kind == _LIST and detail[0] == _STRUCTURE and type(item) is list:
+            name, plan_of_item = prefix + query, detail[1]
+            for index, element in enumerate(item, 1):
+                _text_structure(emit, element, plan_of_item, f"{name}.{index}.", key)
         elif kind < _LIST:
+            name = prefix + query
             emit(f"{name}={form_encode(_scalar_text(item, kind, name))}")
         else:
-            _text_value(emit, item, kind, detail, name, key)
+            _text_value(emit, item, kind, detail, prefix + query, key)
 
 
 def _text_value(
