@@ -14,34 +14,61 @@ canonical string is built (SigV2), so the two never disagree either.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from urllib.parse import quote as _quote
 
 __all__ = ["encode_form", "encode_pairs", "form_encode", "percent_encode"]
 
 _SAFE = "-_.~"
+_UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789" + _SAFE)
+_FIND_RESERVED = re.compile(r"[^A-Za-z0-9\-_.~]").findall
+#: ASCII character -> its escape, for every ASCII character that is not unreserved.
+_ESCAPES = {chr(c): f"%{c:02X}" for c in range(128) if chr(c) not in _UNRESERVED}
+_FORM_ESCAPES = {**_ESCAPES, " ": "+"}
+
+
+def _escape_ascii(value: str, escapes: dict[str, str]) -> str:
+    """Escape the reserved characters of ASCII ``value``, one ``str.replace`` per distinct one.
+
+    ``%`` goes first and ``+`` second, as they are the only characters an escape
+    introduces; the others cannot interfere with one another.
+    """
+    if value.isalnum():
+        return value
+    reserved = _FIND_RESERVED(value)
+    if not reserved:
+        return value
+    if "%" in reserved:
+        value = value.replace("%", "%25")
+    if "+" in reserved:
+        value = value.replace("+", "%2B")
+    for char in set(reserved) if len(reserved) > 1 else reserved:
+        if char not in "%+":
+            value = value.replace(char, escapes[char])
+    return value
 
 
 def percent_encode(value: str) -> str:
     """Percent-encode ``value`` (text) for the wire and for signing."""
-    if value.isascii() and value.replace("-", "").replace("_", "").replace(".", "").replace(
-        "~", ""
-    ).isalnum():
-        return value
+    if value.isascii():
+        return _escape_ascii(value, _ESCAPES)
     return _quote(value, safe=_SAFE)
 
 
 def encode_pairs(pairs: Iterable[tuple[str, str]]) -> str:
     """``k=v&k=v`` with both sides percent-encoded, in the order given."""
-    return "&".join(f"{percent_encode(k)}={percent_encode(v)}" for k, v in pairs)
+    return "&".join([f"{percent_encode(k)}={percent_encode(v)}" for k, v in pairs])
 
 
 def form_encode(value: str) -> str:
     """Encode ``value`` for a form body: :func:`percent_encode` with ``+`` for a space."""
-    encoded = percent_encode(value)
+    if value.isascii():
+        return _escape_ascii(value, _FORM_ESCAPES)
+    encoded = _quote(value, safe=_SAFE)
     return encoded.replace("%20", "+") if "%20" in encoded else encoded
 
 
 def encode_form(pairs: Iterable[tuple[str, str]]) -> str:
     """A form body ``k=v&k=v`` (``+`` for a space), in the order given."""
-    return "&".join(f"{form_encode(k)}={form_encode(v)}" for k, v in pairs)
+    return "&".join([f"{form_encode(k)}={form_encode(v)}" for k, v in pairs])
