@@ -6,6 +6,8 @@ and may move.
 
 from __future__ import annotations
 
+from . import auth
+from .auth import Credentials
 from .codec.forms import flatten, normalize
 from .codec.query import encode_query, from_query, to_query
 from .errors import (
@@ -16,17 +18,22 @@ from .errors import (
     ServiceError,
     UsageError,
 )
+from .request import RawRequest, build_signed_request
 
 __version__ = "0.1.0"
 
 __all__ = [
     "AuthError",
+    "Credentials",
     "EC2Error",
+    "RawRequest",
     "RequestError",
     "ResponseParseError",
     "ServiceError",
     "UsageError",
     "__version__",
+    "auth",
+    "build_signed_request",
     "encode_query",
     "flatten",
     "from_query",
