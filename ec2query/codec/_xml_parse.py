@@ -103,7 +103,7 @@ def _root_plan(operation_name: str) -> tuple[str, frozenset[str], _Plan]:
     Documents of every version are read with the current model, as boto3 reads
     them: each older version's output is a subset of it.
     """
-    op = operation(operation_name)
+    op = operation(operation_name)  # an API or CLI name; InvalidAction otherwise
     plan = _Plan()
     plan.local = dict(_plan(op.output()).local)
     plan.local.setdefault("requestId", (_RID, _REQUEST_ID, None))
@@ -132,15 +132,18 @@ def _walk(pieces: list[str], root_heads: frozenset[str], plan: _Plan, fast: bool
 
     ``root_heads`` are the root start tags accepted (``Name xmlns="..."``). Each
     frame of the stack is ``(element name, kind, plan or item entry, container)``.
+    A scalar's end tag, when it follows at once, is consumed with its start.
     """
     head, gt, _ = pieces[0].partition(">")
     if not gt or head not in root_heads:
         raise Decline  # an error document, a wrong root, another namespace: lxml says which
     result: dict[str, Any] = {}
     stack: list[tuple[str, int, Any, Any]] = [(head.partition(" ")[0], _STRUCTURE, plan, result)]
-    last = len(pieces) - 1
-    for index in range(1, last + 1):
+    count = len(pieces)
+    index = 1
+    while index < count:
         name, gt, text = pieces[index].partition(">")
+        index += 1
         if not gt:
             raise Decline  # a "<" that opens no tag
         if name[:1] == "/":
@@ -150,9 +153,9 @@ def _walk(pieces: list[str], root_heads: frozenset[str], plan: _Plan, fast: bool
                     raise Decline
             stack.pop()
             if not stack:
-                if index != last or text.strip(WHITESPACE):
+                if index != count or text.strip(WHITESPACE):
                     raise Decline  # content after the root
-                break
+                return result
             continue
         closed = False
         if fast and name[-1:] == "/":
@@ -165,53 +168,63 @@ def _walk(pieces: list[str], root_heads: frozenset[str], plan: _Plan, fast: bool
             if entry is None:
                 if fast and not is_name(name):
                     raise Decline  # attributes, prefixes, comments, "<!", "<?"...
-                frame: tuple[str, int, Any, Any] = (name, _SKIP, None, None)
+                kind, sub = _SKIP, None
             else:
                 member, kind, sub = entry
                 if member in container:
                     raise ResponseParseError(
                         f"The element {name} appears more than once in {stack[-1][0]}"
                     )
-                if kind == _STRUCTURE:
-                    value: Any = {}
-                    frame = (name, kind, sub, value)
-                elif kind == _LIST:
-                    value = []
-                    frame = (name, kind, sub, value)
-                else:
-                    value = _scalar(kind, text, name, fast)
-                    frame = (name, _SKIP, None, None)
-                container[member] = value
         elif parent_kind == _LIST:
             if fast and name != "item" and not is_name(name):
                 raise Decline
+            member = None
             kind, sub = parent_sub
-            if kind == _STRUCTURE:
-                value = {}
-                frame = (name, kind, sub, value)
-            elif kind == _LIST:
-                value = []
-                frame = (name, kind, sub, value)
-            else:
-                value = _scalar(kind, text, name, fast)
-                frame = (name, _SKIP, None, None)
-            container.append(value)
         else:
             if fast and not is_name(name):
                 raise Decline
+            kind, sub = _SKIP, None
+        if kind == _STRUCTURE:
+            value: Any = {}
+            frame = (name, kind, sub, value)
+        elif kind == _LIST:
+            value = []
+            frame = (name, kind, sub, value)
+        else:
+            if kind != _SKIP:
+                if kind == _STRING:
+                    value = decode_text(text) if fast and "&" in text else text
+                elif kind == _BOOLEAN:
+                    value = text == "true"
+                elif kind == _REQUEST_ID and not fast:
+                    value = text or None
+                else:
+                    value = _scalar(kind, text, name, fast)
+            if not closed and index < count:
+                end = pieces[index]
+                if (
+                    end[:1] == "/"
+                    and end.startswith(name, 1)
+                    and end[len(name) + 1 : len(name) + 2] == ">"
+                ):
+                    index += 1  # </name> at once: no frame needed
+                    closed = True
             frame = (name, _SKIP, None, None)
+        if kind != _SKIP:
+            if member is None:
+                container.append(value)
+            else:
+                container[member] = value
         if not closed:
             if len(stack) >= MAX_XML_DEPTH:
                 raise Decline
             stack.append(frame)
-    else:
-        raise Decline  # the root was never closed
-    return result
+    raise Decline  # the root was never closed
 
 
 def parse_response(operation_name: str, body: Any) -> dict[str, Any]:
     """The dict botocore's EC2 parser returns for ``body``; ServiceError for an error document."""
-    root_name, root_heads, plan = _root_plan(operation(operation_name).name)
+    root_name, root_heads, plan = _root_plan(operation_name)
     return _parse(body, root_name, root_heads, plan, NAMESPACES)
 
 
