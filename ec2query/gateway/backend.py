@@ -14,6 +14,7 @@ timeout. docs/backend.md has the schema, the semantics and the trade-offs.
 
 from __future__ import annotations
 
+import os
 import random
 import sqlite3
 import threading
@@ -97,6 +98,7 @@ class Backend:
         self._rng = rng if rng is not None else random.SystemRandom()
         self._memory = path == ":memory:" or path.startswith("file::memory:")
         self._local = threading.local()
+        self._pid = os.getpid()
         self._lock = threading.Lock()  # guards the one :memory: connection and _connections
         self._connections: list[sqlite3.Connection] = []
         self._closed = False
@@ -136,7 +138,12 @@ class Backend:
         if self._closed:
             raise RuntimeError("the backend is closed")
         conn = getattr(self._local, "conn", None)
-        if conn is None:
+        forked = self._pid != os.getpid() and not self._memory
+        if conn is None or forked:
+            # A forked child (e.g. a preloading WSGI server's worker) must not use the
+            # parent's connections (SQLite forbids it): it opens its own and leaves those be.
+            if forked:
+                self._pid, self._connections, self._local = os.getpid(), [], threading.local()
             shared = self._memory and self._connections
             conn = self._local.conn = self._connections[0] if shared else self._connect()
         return conn

@@ -133,6 +133,33 @@ def test_processes_share_one_file(tmp_path: Path) -> None:
         }
 
 
+def _use_inherited(backend: Backend, group_id: str) -> None:
+    inherited = backend._local.conn
+    backend.handle(
+        "AuthorizeSecurityGroupIngress",
+        {"GroupId": group_id, "IpPermissions": [tcp(3000, "192.0.2.0/24")]},
+    )
+    if backend._local.conn is inherited:  # SQLite connections must not cross a fork
+        os._exit(3)
+    backend.close()
+
+
+@pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="no fork")
+def test_a_forked_child_opens_its_own_connection(tmp_path: Path) -> None:
+    """A WSGI server that preloads the app forks workers holding an open Backend."""
+    with Backend(str(tmp_path / "sg.db")) as backend:
+        group_id = backend.handle("CreateSecurityGroup", {"GroupName": "g", "Description": "d"})[
+            "GroupId"
+        ]
+        child = multiprocessing.get_context("fork").Process(
+            target=_use_inherited, args=(backend, group_id)
+        )
+        child.start()
+        child.join(60)
+        assert child.exitcode == 0
+        assert ingress(backend, group_id) == {(3000, "192.0.2.0/24")}  # parent's still works
+
+
 def test_memory_backend_is_thread_safe() -> None:
     with Backend(rule_limit=10_000) as backend:
         group_id = backend.handle("CreateSecurityGroup", {"GroupName": "g", "Description": "d"})[
