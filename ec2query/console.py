@@ -19,7 +19,7 @@ from .errors import EC2Error, UsageError
 __all__ = ["main"]
 
 #: Subcommand modules, in the order ``--help`` lists them.
-COMMANDS: tuple[str, ...] = ("convert", "sign")
+COMMANDS: tuple[str, ...] = ("convert", "validate", "sign", "serve", "demo")
 
 EXIT_OK = 0
 EXIT_USAGE = 252

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -19,24 +20,15 @@ def test_ci_runs_the_readme_test_command_verbatim():
     assert test_command in (REPO / ".ci" / "run").read_text(encoding="utf-8")
 
 
-def test_readme_main_job_prints_the_canonical_params_of_the_api_reference_example():
+def test_readme_main_job_runs_the_seed_example_through_the_embedded_gateway():
     main_job = _commands()[0]
-    convert = main_job.split("&& ", 1)[1]
-    assert convert.startswith("ec2query convert")
-    # Run the installed entry point's module, as the shell would run the script.
-    args = re.findall(r"'[^']*'|\S+", convert)[1:]
+    command = main_job.split("&& ", 1)[1]
+    assert command == "ec2query demo"
     result = subprocess.run(
-        [sys.executable, "-m", "ec2query.console", *[a.strip("'") for a in args]],
-        capture_output=True,
-        text=True,
-        check=True,
+        [sys.executable, "-m", "ec2query.console", *command.split()[1:]],
+        capture_output=True, text=True, check=True, timeout=120,
     )
-    import json
-
-    assert json.loads(result.stdout) == {
-        "GroupName": "websrv",
-        "IpProtocol": "tcp",
-        "FromPort": 80,
-        "ToPort": 80,
-        "CidrIp": "205.192.0.0/16",
-    }
+    assert "$ RevokeSecurityGroupIngress" in result.stdout
+    last_answer = json.loads(result.stdout[result.stdout.rindex("\n{") :])
+    assert last_answer["SecurityGroups"][0]["GroupName"] == "MySecurityGroup"
+    assert last_answer["SecurityGroups"][0]["IpPermissions"] == []
