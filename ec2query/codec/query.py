@@ -260,25 +260,44 @@ def from_query(data: QueryInput) -> tuple[str, Params]:
 def deserialize(flat: Mapping[str, str], shape: Structure) -> Params:
     """The params (a value of ``shape``) that the Query pairs in ``flat`` spell."""
     root: Params = {}
+    plan = _read_plan(shape)
     for key, raw in flat.items():
-        _place(root, shape, key, raw)
+        _place(root, plan, key, raw)
     return _finish(root)
 
 
-def _place(root: Params, shape: Structure, key: str, raw: str) -> None:
+def _read_plan(shape: Structure) -> Plan:
+    """A structure's members by Query name: ``(member name, kind, detail)``."""
+    plan: Plan | None = shape.plans.get("query-read")
+    if plan is None:
+        plan = shape.plans["query-read"] = {}  # registered first: shapes may be recursive
+        for member in shape.members:
+            plan[member.query] = (member.name, *_read_detail(member.shape))
+    return plan
+
+
+def _read_detail(shape: Any) -> tuple[int, Any]:
+    if isinstance(shape, Scalar):
+        return _SCALAR_KINDS[shape.kind], None
+    if isinstance(shape, ListShape):
+        return _LIST, _read_detail(shape.member)
+    return _STRUCTURE, _read_plan(shape)
+
+
+def _place(root: Params, plan: Plan, key: str, raw: str) -> None:
     parts = key.split(".")
     count = len(parts)
     node: dict[Any, Any] = root
     i = 0
     while True:
-        member = shape.by_query.get(parts[i])
-        if member is None:
+        entry = plan.get(parts[i])
+        if entry is None:
             raise _unknown(key)
         i += 1
         holder: dict[Any, Any] = node
-        slot: Any = member.name
-        sub = member.shape
-        while isinstance(sub, ListShape):
+        slot: Any
+        slot, kind, detail = entry
+        while kind == _LIST:
             if i >= count:
                 raise _unknown(key)
             index = _index(parts[i], key)
@@ -287,18 +306,18 @@ def _place(root: Params, shape: Structure, key: str, raw: str) -> None:
             if inner is None:
                 inner = holder[slot] = _Sparse()
             holder, slot = inner, index
-            sub = sub.member
-        if isinstance(sub, Structure):
+            kind, detail = detail
+        if kind == _STRUCTURE:
             if i >= count:
                 raise _unknown(key)
             child = holder.get(slot)
             if child is None:
                 child = holder[slot] = {}
-            node, shape = child, sub
+            node, plan = child, detail
             continue
         if i != count:
             raise _unknown(key)
-        holder[slot] = _convert(raw, sub.kind, key)
+        holder[slot] = raw if kind == _STRING else _convert(raw, kind, key)
         return
 
 
@@ -319,10 +338,10 @@ def _index(text: str, key: str) -> int:
     return index
 
 
-def _convert(raw: str, kind: str, key: str) -> Any:
-    if kind == "string":
+def _convert(raw: str, kind: int, key: str) -> Any:
+    if kind == _STRING:
         return raw
-    if kind == "integer":
+    if kind == _INTEGER:
         digits = raw[1:] if raw[:1] == "-" else raw
         if digits.isascii() and digits.isdigit() and len(digits) <= 10:
             value = int(raw)
@@ -416,6 +435,8 @@ def _checked_pairs(data: Iterable[Any]) -> Iterable[tuple[str, str]]:
 
 
 def _text(value: Any) -> str:
+    if type(value) is str and value.isascii():
+        return value
     if isinstance(value, str):
         try:
             value.encode("utf-8")
