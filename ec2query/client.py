@@ -75,6 +75,7 @@ class Client:
         env: Mapping[str, str] | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], datetime] | None = None,
+        observer: Callable[[RawRequest, requests.Response | None], None] | None = None,
     ) -> None:
         if signature not in SIGNATURES:
             raise ValueError(f"signature must be one of {', '.join(SIGNATURES)}")
@@ -93,6 +94,8 @@ class Client:
         self._credentials = credentials
         self._sleep = sleep
         self._clock = clock or (lambda: datetime.now(timezone.utc))
+        #: Called with each request sent and its response (None when none came).
+        self.observer = observer
 
     def __repr__(self) -> str:
         return (
@@ -151,13 +154,19 @@ class Client:
                 allow_redirects=False,
             )
         except requests.Timeout as exc:
+            if self.observer is not None:
+                self.observer(raw, None)
             raise TransportError(
                 "RequestTimeout", f"No answer from {self.endpoint}: {exc}"
             ) from None
         except requests.RequestException as exc:
+            if self.observer is not None:
+                self.observer(raw, None)
             raise TransportError(
                 "EndpointConnectionError", f"Could not connect to {self.endpoint}: {exc}"
             ) from None
+        if self.observer is not None:
+            self.observer(raw, response)
         try:
             return parse_response(operation_name, response.content)
         except ServiceError as error:

@@ -19,7 +19,14 @@ from .errors import EC2Error, UsageError
 __all__ = ["main"]
 
 #: Subcommand modules, in the order ``--help`` lists them.
-COMMANDS: tuple[str, ...] = ("convert", "validate", "sign", "serve", "demo")
+COMMANDS: tuple[str, ...] = (
+    "operations",
+    "convert",
+    "validate",
+    "sign",
+    "serve",
+    "demo",
+)
 
 EXIT_OK = 0
 EXIT_USAGE = 252
@@ -51,8 +58,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script; returns the exit status."""
+    argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
-    args = parser.parse_args(argv)
+    if argv and argv[0] in _operation_names():
+        # aws-style operations read their own argv (the CLI codec's parser): argparse's
+        # REMAINDER would stop at the first option.
+        args = argparse.Namespace(func=_operation_run(), operation=argv[0], argv=argv[1:])
+    else:
+        args = parser.parse_args(argv)
     try:
         return int(args.func(args))
     except UsageError as exc:
@@ -63,6 +76,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_REFUSED
     except BrokenPipeError:
         return EXIT_OK
+
+
+def _operation_names() -> set[str]:
+    from .model import all_operations
+
+    return {op.cli_name for op in all_operations()}
+
+
+def _operation_run():  # type: ignore[no-untyped-def]
+    from .commands.operations import run
+
+    return run
 
 
 if __name__ == "__main__":  # pragma: no cover

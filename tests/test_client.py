@@ -74,16 +74,16 @@ def test_authorize_then_revoke_is_seen_by_boto3(boto, endpoint, signature):
 
 
 def test_the_seed_example_by_group_name_in_the_default_vpc(boto, client):
-    boto.create_security_group(GroupName="MySecurityGroup", Description="seed")
-    client.authorize_security_group_ingress(GroupName="MySecurityGroup", IpPermissions=[SSH])
+    boto.create_security_group(GroupName="MySecurityGroupLib", Description="seed")
+    client.authorize_security_group_ingress(GroupName="MySecurityGroupLib", IpPermissions=[SSH])
     client.revoke_security_group_ingress(
-        GroupName="MySecurityGroup",
+        GroupName="MySecurityGroupLib",
         IpProtocol="tcp",
         FromPort=22,
         ToPort=22,
         CidrIp="203.0.113.0/24",
     )
-    group = boto.describe_security_groups(GroupNames=["MySecurityGroup"])["SecurityGroups"][0]
+    group = boto.describe_security_groups(GroupNames=["MySecurityGroupLib"])["SecurityGroups"][0]
     assert group["IpPermissions"] == []
 
 

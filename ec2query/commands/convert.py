@@ -1,21 +1,28 @@
 """``ec2query convert``: one request (or result) from one form to another.
 
 Forms are readers and writers in two small tables, so a new form is a new row:
-``query`` (the form-encoded Query string, nested or legacy flat) and ``json``
-(the canonical params, as ``--cli-input-json`` takes them).
+``query`` (the form-encoded Query string, nested or legacy flat), ``json``
+(the canonical params, as ``--cli-input-json`` takes them), ``cli`` (an
+``aws ec2 ...`` command line) and ``xml`` (a response document; with it,
+``json`` holds the result dict boto3 returns rather than request params).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
+import shlex
 import sys
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from ..codec.cliargs import from_cli_args, shell_join, to_cli_args
 from ..codec.forms import flatten, normalize
 from ..codec.query import encode_query, from_query
+from ..codec.xml import parse_response, render_response
 from ..errors import UsageError
 from ..model import CURRENT_VERSION, VERSIONS, operation
 
@@ -40,6 +47,50 @@ def _read_json(text: str, args: argparse.Namespace) -> Request:
     return operation(args.operation).name, params
 
 
+def _read_cli(text: str, args: argparse.Namespace) -> Request:
+    try:
+        argv = shlex.split(text)
+    except ValueError as exc:
+        raise UsageError(f"Cannot split the command line: {exc}") from None
+    name = args.operation
+    if name is None:
+        if argv[:2] != ["aws", "ec2"] or len(argv) < 3:
+            raise UsageError(
+                "Start the command line with 'aws ec2 <operation>' or give --operation"
+            )
+        name = argv[2]
+    return operation(name).name, from_cli_args(name, argv)
+
+
+_ROOT = re.compile(rb"<\s*(?:[\w.-]+:)?(\w+?)Response[\s>]")
+
+
+def _read_xml(text: str, args: argparse.Namespace) -> Request:
+    body = text.encode("utf-8")
+    name = args.operation
+    if name is None:
+        found = _ROOT.search(body[:4096])
+        if found is None:
+            raise UsageError("Cannot tell the operation from the document; give --operation")
+        name = found.group(1).decode("ascii")
+    result = parse_response(name, body)
+    result.pop("ResponseMetadata", None)
+    return operation(name).name, result
+
+
+def _write_cli(request: Request, args: argparse.Namespace) -> str:
+    name, params = request
+    return shell_join(to_cli_args(name, params, style=args.cli_style), operation_name=name)
+
+
+def _write_xml(request: Request, args: argparse.Namespace) -> str:
+    name, result = request
+    request_id = args.request_id or str(uuid.uuid4())
+    return render_response(name, result, request_id=request_id, version=args.version).decode(
+        "utf-8"
+    )
+
+
 def _write_query(request: Request, args: argparse.Namespace) -> str:
     name, params = request
     return encode_query(name, params, version=args.version)
@@ -55,10 +106,14 @@ def _write_json(request: Request, args: argparse.Namespace) -> str:
 READERS: dict[str, Callable[[str, argparse.Namespace], Request]] = {
     "query": _read_query,
     "json": _read_json,
+    "cli": _read_cli,
+    "xml": _read_xml,
 }
 WRITERS: dict[str, Callable[[Request, argparse.Namespace], str]] = {
     "query": _write_query,
     "json": _write_json,
+    "cli": _write_cli,
+    "xml": _write_xml,
 }
 
 
@@ -74,13 +129,13 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--to", dest="target", choices=sorted(WRITERS), default="json")
     parser.add_argument(
         "--operation",
-        help="operation of JSON input (API name or CLI name, e.g. revoke-security-group-ingress)",
+        help="operation of json input (API or CLI name); read from cli and xml input if absent",
     )
     parser.add_argument(
         "--version",
         choices=VERSIONS,
         default=CURRENT_VERSION,
-        help="API version of Query output (default %(default)s)",
+        help="API version of query and xml output (default %(default)s)",
     )
     shape = parser.add_mutually_exclusive_group()
     shape.add_argument(
@@ -89,6 +144,13 @@ def register(subparsers: Any) -> None:
     shape.add_argument(
         "--flatten", action="store_true", help="express the one rule in legacy flat members"
     )
+    parser.add_argument(
+        "--cli-style",
+        choices=("json", "shorthand"),
+        default="json",
+        help="how cli output writes structures (default %(default)s)",
+    )
+    parser.add_argument("--request-id", help="request id of xml output (default: a new one)")
     parser.add_argument(
         "--with-operation",
         action="store_true",
