@@ -172,7 +172,10 @@ def render_response(
 def render_error(error: EC2Error, *, request_id: str) -> bytes:
     """EC2's error envelope for ``error``: one line, no namespace, ``RequestID``."""
     code = _text(getattr(error, "code", None), "code")
-    message = _text(getattr(error, "message", None), "message")
+    message = getattr(error, "message", None)
+    if type(message) is str:  # a message may echo the request: keep the document well formed
+        message = _NOT_XML.sub("\ufffd", message)
+    message = _text(message, "message")
     rid = _text(request_id, "request_id")
     return (
         f"{_DECLARATION}<Response><Errors><Error><Code>{code}</Code>"
