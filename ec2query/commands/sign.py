@@ -50,10 +50,29 @@ def _read_json(text: str, args: argparse.Namespace) -> Pairs:
     return to_query(operation(args.operation).name, params, version=args.api_version)
 
 
+def _read_cli(text: str, args: argparse.Namespace) -> Pairs:
+    import shlex
+
+    from ..codec.cliargs import from_cli_args
+
+    try:
+        argv = shlex.split(text)
+    except ValueError as exc:
+        raise UsageError(f"Cannot split the command line: {exc}") from None
+    name = args.operation
+    if name is None:
+        if argv[:2] != ["aws", "ec2"] or len(argv) < 3:
+            raise UsageError("Start with 'aws ec2 <operation>' or give --operation")
+        name = argv[2]
+    name = operation(name).name
+    return to_query(name, from_cli_args(name, argv), version=args.api_version)
+
+
 #: Input form -> reader of (text, args) into the Query pairs to sign.
 READERS: dict[str, Callable[[str, argparse.Namespace], Pairs]] = {
     "query": _read_query,
     "json": _read_json,
+    "cli": _read_cli,
 }
 
 
@@ -67,7 +86,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "environment, else the shared credentials and config files (--profile).",
     )
     p.add_argument("input", nargs="?", default="-",
-                   help="the request (a Query string or JSON params); '-' or absent reads stdin")
+                   help="the request (a Query string, JSON params or an 'aws ec2 ...' command "
+                   "line); '-' or absent reads stdin")
     p.add_argument("--from", dest="source", choices=sorted(READERS), default="query",
                    help="input form (default: query)")
     p.add_argument("--operation", help="operation name for JSON input, API or CLI spelling")

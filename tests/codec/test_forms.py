@@ -185,3 +185,21 @@ def test_flatten_refuses_egress_which_has_no_flat_form_in_practice():
 def test_flatten_refuses_operations_without_rules():
     with pytest.raises(RequestError):
         ec2query.flatten("DescribeSecurityGroups", {})
+
+
+def test_describe_output_given_as_ip_permissions_is_revocable_after_normalize():
+    import json
+
+    described = [{"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [],
+                  "Ipv6Ranges": [], "PrefixListIds": [],
+                  "UserIdGroupPairs": [{"GroupId": "sg-2", "UserId": "111122223333",
+                                        "PeeringStatus": "active"}]}]
+    argv = ["--group-id", "sg-1", "--ip-permissions", json.dumps(described)]
+    # aws-cli sends describe output as given (empty lists included), which EC2 refuses.
+    params = ec2query.from_cli_args("revoke-security-group-ingress", argv)
+    assert params["IpPermissions"] == described
+    assert ec2query.normalize("RevokeSecurityGroupIngress", params) == {
+        "GroupId": "sg-1",
+        "IpPermissions": [{"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22,
+                           "UserIdGroupPairs": [{"GroupId": "sg-2", "UserId": "111122223333"}]}],
+    }
