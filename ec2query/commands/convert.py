@@ -47,7 +47,8 @@ def _read_json(text: str, args: argparse.Namespace) -> Request:
     return operation(args.operation).name, params
 
 
-def _read_cli(text: str, args: argparse.Namespace) -> Request:
+def read_cli(text: str, args: argparse.Namespace) -> Request:
+    """An ``aws ec2 <operation> ...`` line (or argv for ``--operation``) as a request."""
     try:
         argv = shlex.split(text)
     except ValueError as exc:
@@ -106,7 +107,7 @@ def _write_json(request: Request, args: argparse.Namespace) -> str:
 READERS: dict[str, Callable[[str, argparse.Namespace], Request]] = {
     "query": _read_query,
     "json": _read_json,
-    "cli": _read_cli,
+    "cli": read_cli,
     "xml": _read_xml,
 }
 WRITERS: dict[str, Callable[[Request, argparse.Namespace], str]] = {

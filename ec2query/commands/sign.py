@@ -51,21 +51,10 @@ def _read_json(text: str, args: argparse.Namespace) -> Pairs:
 
 
 def _read_cli(text: str, args: argparse.Namespace) -> Pairs:
-    import shlex
+    from .convert import read_cli
 
-    from ..codec.cliargs import from_cli_args
-
-    try:
-        argv = shlex.split(text)
-    except ValueError as exc:
-        raise UsageError(f"Cannot split the command line: {exc}") from None
-    name = args.operation
-    if name is None:
-        if argv[:2] != ["aws", "ec2"] or len(argv) < 3:
-            raise UsageError("Start with 'aws ec2 <operation>' or give --operation")
-        name = argv[2]
-    name = operation(name).name
-    return to_query(name, from_cli_args(name, argv), version=args.api_version)
+    name, params = read_cli(text, args)
+    return to_query(name, params, version=args.api_version)
 
 
 #: Input form -> reader of (text, args) into the Query pairs to sign.
