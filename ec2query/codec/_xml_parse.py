@@ -22,6 +22,7 @@ finds fault with, is read again by hardened lxml, whose verdict stands.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection
 from functools import cache
 from typing import Any
@@ -131,14 +132,17 @@ def _walk(pieces: list[str], root_heads: frozenset[str], plan: _Plan, fast: bool
     """Build the result from ``pieces``, vetting the fast reader's pieces as it goes.
 
     ``root_heads`` are the root start tags accepted (``Name xmlns="..."``). Each
-    frame of the stack is ``(element name, kind, plan or item entry, container)``.
-    A scalar's end tag, when it follows at once, is consumed with its start.
+    frame of the stack is ``(element name, kind, plan or item entry, container)``;
+    the top frame is also kept unpacked in locals. A scalar's end tag, when it
+    follows at once, is consumed with its start.
     """
     head, gt, _ = pieces[0].partition(">")
     if not gt or head not in root_heads:
         raise Decline  # an error document, a wrong root, another namespace: lxml says which
     result: dict[str, Any] = {}
-    stack: list[tuple[str, int, Any, Any]] = [(head.partition(" ")[0], _STRUCTURE, plan, result)]
+    top_name = head.partition(" ")[0]
+    top_kind, top_sub, container = _STRUCTURE, plan, result
+    stack: list[tuple[str, int, Any, Any]] = [(top_name, top_kind, top_sub, container)]
     count = len(pieces)
     index = 1
     while index < count:
@@ -147,78 +151,79 @@ def _walk(pieces: list[str], root_heads: frozenset[str], plan: _Plan, fast: bool
         if not gt:
             raise Decline  # a "<" that opens no tag
         if name[:1] == "/":
-            if fast:
-                name = name[1:].rstrip(WHITESPACE)
-                if stack[-1][0] != name:
-                    raise Decline
+            if fast and top_name != name[1:].rstrip(WHITESPACE):
+                raise Decline
             stack.pop()
             if not stack:
                 if index != count or text.strip(WHITESPACE):
                     raise Decline  # content after the root
                 return result
+            top_name, top_kind, top_sub, container = stack[-1]
             continue
         closed = False
         if fast and name[-1:] == "/":
             closed = True
             name = name[:-1].rstrip(WHITESPACE)
             text = ""  # what follows <x/> is not its text
-        _, parent_kind, parent_sub, container = stack[-1]
-        if parent_kind == _STRUCTURE:
-            entry = parent_sub.local.get(name)
+        member = None
+        if top_kind == _STRUCTURE:
+            entry = top_sub.local.get(name)
             if entry is None:
                 if fast and not is_name(name):
                     raise Decline  # attributes, prefixes, comments, "<!", "<?"...
-                kind, sub = _SKIP, None
+                kind = _SKIP
             else:
                 member, kind, sub = entry
                 if member in container:
                     raise ResponseParseError(
-                        f"The element {name} appears more than once in {stack[-1][0]}"
+                        f"The element {name} appears more than once in {top_name}"
                     )
-        elif parent_kind == _LIST:
+        elif top_kind == _LIST:
             if fast and name != "item" and not is_name(name):
                 raise Decline
-            member = None
-            kind, sub = parent_sub
+            kind, sub = top_sub
         else:
             if fast and not is_name(name):
                 raise Decline
-            kind, sub = _SKIP, None
-        if kind == _STRUCTURE:
-            value: Any = {}
-            frame = (name, kind, sub, value)
-        elif kind == _LIST:
-            value = []
-            frame = (name, kind, sub, value)
-        else:
-            if kind != _SKIP:
-                if kind == _STRING:
-                    value = decode_text(text) if fast and "&" in text else text
-                elif kind == _BOOLEAN:
-                    value = text == "true"
-                elif kind == _REQUEST_ID and not fast:
-                    value = text or None
-                else:
-                    value = _scalar(kind, text, name, fast)
-            if not closed and index < count:
-                end = pieces[index]
-                if (
-                    end[:1] == "/"
-                    and end.startswith(name, 1)
-                    and end[len(name) + 1 : len(name) + 2] == ">"
-                ):
-                    index += 1  # </name> at once: no frame needed
-                    closed = True
-            frame = (name, _SKIP, None, None)
+            kind = _SKIP
+        if kind in (_STRUCTURE, _LIST):
+            value: Any = {} if kind == _STRUCTURE else []
+            if member is None:
+                container.append(value)
+            else:
+                container[member] = value
+            if not closed:
+                if len(stack) >= MAX_XML_DEPTH:
+                    raise Decline
+                top_name, top_kind, top_sub, container = name, kind, sub, value
+                stack.append((name, kind, sub, value))
+            continue
         if kind != _SKIP:
+            if kind == _STRING:
+                value = decode_text(text) if fast and "&" in text else text
+            elif kind == _BOOLEAN:
+                value = text == "true"
+            elif kind == _INTEGER and "&" not in text:
+                try:
+                    value = int(text)
+                except ValueError:
+                    value = _scalar(kind, text, name, fast)  # raises, with the reason
+            elif kind == _REQUEST_ID and not fast:
+                value = text or None
+            else:
+                value = _scalar(kind, text, name, fast)
             if member is None:
                 container.append(value)
             else:
                 container[member] = value
         if not closed:
+            if index < count and pieces[index].startswith(f"/{name}>"):
+                index += 1  # </name> at once: no frame needed
+                continue
             if len(stack) >= MAX_XML_DEPTH:
                 raise Decline
-            stack.append(frame)
+            top_name, top_kind, top_sub, container = name, _SKIP, None, None
+            stack.append((name, _SKIP, None, None))
     raise Decline  # the root was never closed
 
 
@@ -242,17 +247,40 @@ def parse_structure(
     return _parse(body, root_name, heads, plan, frozenset(namespaces))
 
 
+# EC2's own error envelope, exactly as EC2 writes it (render_error writes it too). Values
+# hold no markup, reference, control character, CR or ">"; any other envelope takes
+# the general path. A plain envelope needs no tree at all.
+_PLAIN = "[^<>&\x00-\x08\x0b\x0c\x0e-\x1f\r\ufffe\uffff]*"
+_ENVELOPE = re.compile(
+    '(?:<\\?xml version="1.0" encoding="UTF-8"\\?>)?[ \t\n]*'
+    f"<Response><Errors><Error><Code>({_PLAIN})</Code><Message>({_PLAIN})</Message>"
+    f"</Error></Errors><RequestID>({_PLAIN})</RequestID></Response>[ \t\n]*"
+)
+
+
 def _parse(
     body: Any, root_name: str, root_heads: frozenset[str], plan: _Plan, namespaces: Collection[str]
 ) -> dict[str, Any]:
     data = check_size(as_bytes(body))
+    if b"</Response>" in data[-16:]:
+        try:
+            envelope = _ENVELOPE.fullmatch(data.decode("utf-8"))
+        except UnicodeDecodeError:
+            envelope = None
+        if envelope is not None:
+            code, message, request_id = envelope.groups()
+            raise _error("Response", code, message, request_id or None)
     parsed = None
     pieces = fast_pieces(data)
     if pieces is not None:
         try:
             parsed = _walk(pieces, root_heads, plan, True)
-        except (Decline, ResponseParseError):
-            parsed = None  # let lxml decide: it may find an earlier, different fault
+        except Decline:
+            error = _fast_error(pieces)
+            if error is not None:
+                raise error from None
+        except ResponseParseError:
+            pass  # let lxml decide: it may find an earlier, different fault
     if parsed is None:
         parsed = _walk_tree(read_document(data), root_name, plan, namespaces)
     metadata: dict[str, Any] = {}
@@ -285,6 +313,57 @@ def _walk_tree(
         raise ResponseParseError("The response could not be read") from None
 
 
+def _error_plans() -> dict[str, tuple[frozenset[str], _Plan]]:
+    """Plans for the two error envelopes, read as :func:`_service_error` reads them."""
+    error = _Plan()
+    error.local = {"Code": ("Code", _STRING, None), "Message": ("Message", _STRING, None)}
+    errors = _Plan()
+    errors.local = {"Error": ("Error", _STRUCTURE, error)}
+    response = _Plan()
+    response.local = {
+        "Errors": ("Errors", _STRUCTURE, errors),
+        "RequestID": ("RequestID", _REQUEST_ID, None),
+        "RequestId": ("RequestId", _REQUEST_ID, None),
+    }
+    older = _Plan()
+    older.local = {
+        "Error": ("Error", _STRUCTURE, error),
+        "RequestId": ("RequestId", _REQUEST_ID, None),
+    }
+    plans = {}
+    for root, plan in (("Response", response), ("ErrorResponse", older)):
+        heads = {root, *(f'{root} xmlns="{ns}"' for ns in NAMESPACES)}
+        plans[root] = (frozenset(heads), plan)
+    return plans
+
+
+_ERROR_PLANS = _error_plans()
+
+
+def _fast_error(pieces: list[str]) -> ResponseParseError | ServiceError | None:
+    """The error a plain error envelope describes; None to leave the document to lxml."""
+    root = pieces[0].partition(">")[0].partition(" ")[0]
+    found = _ERROR_PLANS.get(root)
+    if found is None:
+        return None
+    try:
+        parsed = _walk(pieces, *found, True)
+    except (Decline, ResponseParseError):
+        return None
+    error = parsed.get("Errors", {}).get("Error") if root == "Response" else parsed.get("Error")
+    rid = parsed.get("RequestID") if "RequestID" in parsed else parsed.get("RequestId")
+    error = error or {}
+    return _error(root, error.get("Code"), error.get("Message"), rid)
+
+
+def _error(
+    root: str, code: str | None, message: str | None, request_id: str | None
+) -> ResponseParseError | ServiceError:
+    if not code:
+        return ResponseParseError(f"The error document <{root}> has no error code")
+    return ServiceError(code, message or "", request_id=request_id)
+
+
 def _child(node: Any, name: str) -> Any:
     for child in node:
         if split_tag(child.tag)[1] == name:
@@ -305,11 +384,10 @@ def _service_error(root: etree._Element) -> ResponseParseError | ServiceError:
         error = _child(root, "Error")
         rid = _child(root, "RequestId")
     code = _child(error, "Code") if error is not None else None
-    if code is None or not code.text:
-        return ResponseParseError(f"The error document <{local}> has no error code")
-    message = _child(error, "Message")
-    return ServiceError(
-        code.text,
-        (message.text or "") if message is not None else "",
-        request_id=rid.text if rid is not None else None,
+    message = _child(error, "Message") if error is not None else None
+    return _error(
+        local,
+        code.text if code is not None else None,
+        message.text if message is not None else None,
+        rid.text if rid is not None else None,
     )
