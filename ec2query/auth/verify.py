@@ -19,12 +19,14 @@ Query strings and form bodies are read with form semantics (``+`` is a space).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from typing import Any
 from urllib.parse import urlsplit
 
 from ..errors import AuthError
@@ -92,6 +94,19 @@ def _fail(code: str) -> AuthError:
     return AuthError(code, MESSAGES[code], http_status=_STATUS.get(code))
 
 
+def _unicode_refused(verify: Callable[..., VerifiedRequest]) -> Callable[..., VerifiedRequest]:
+    """Text that is not Unicode (a lone surrogate) was not signed: SignatureDoesNotMatch."""
+
+    @functools.wraps(verify)
+    def checked(**request: Any) -> VerifiedRequest:
+        try:
+            return verify(**request)
+        except UnicodeEncodeError:
+            raise _fail("SignatureDoesNotMatch") from None
+
+    return checked
+
+
 class _Received:
     """The parts of a received request that every verifier needs."""
 
@@ -106,7 +121,10 @@ class _Received:
             self.scheme = ""
             netloc = ""
         else:
-            parts = urlsplit(url)
+            try:
+                parts = urlsplit(url)
+            except ValueError:  # e.g. an unclosed "[" in the host
+                raise _fail("SignatureDoesNotMatch") from None
             self.path, self.query, self.scheme, netloc = (
                 parts.path, parts.query, parts.scheme, parts.netloc)
         self.headers: dict[str, list[str]] = {}
@@ -188,7 +206,7 @@ def _parse_http_date(value: str) -> datetime:
 
     try:
         return utc(parsedate_to_datetime(value))
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, OverflowError):
         raise _fail("IncompleteSignature") from None
 
 
@@ -218,6 +236,7 @@ def _signed_header_names(value: str) -> list[str]:
     return names
 
 
+@_unicode_refused
 def verify_sigv4_header(
     *,
     method: str,
@@ -286,6 +305,7 @@ def _verify_v4_header(req: _Received, lookup: Lookup, now: datetime, region: str
                            scope_region, scope_service)
 
 
+@_unicode_refused
 def verify_sigv4_query(
     *,
     method: str,
@@ -329,7 +349,7 @@ def _verify_v4_query(req: _Received, lookup: Lookup, now: datetime, region: str 
     token = given["X-Amz-Security-Token"] or req.header("x-amz-security-token")
     secret = _secret_for(lookup, access_key, token)
     current = utc(now)
-    if signed_at - current > max_skew or current > signed_at + timedelta(seconds=int(expires)):
+    if signed_at - current > max_skew or current - signed_at > timedelta(seconds=int(expires)):
         raise _fail("RequestExpired")
     _check_scope(date, signed_at, scope_region, scope_service, region, service)
 
@@ -356,7 +376,7 @@ def _parse_v2_time(value: str) -> datetime:
         text = text[:-1] + "+00:00"
     try:
         return utc(datetime.fromisoformat(text))
-    except ValueError:
+    except (ValueError, OverflowError):  # OverflowError: year 1 or 9999 moved to UTC
         raise _fail("IncompleteSignature") from None
 
 
@@ -369,6 +389,7 @@ def _v2_host(req: _Received) -> str:
     return host
 
 
+@_unicode_refused
 def verify_sigv2(
     *,
     method: str,
@@ -416,6 +437,7 @@ def _verify_v2(req: _Received, lookup: Lookup, now: datetime,
 _V4_QUERY_MARKERS = frozenset({"X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Signature"})
 
 
+@_unicode_refused
 def verify_request(
     *,
     method: str,
