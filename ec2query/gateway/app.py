@@ -192,7 +192,7 @@ class Gateway:
         if content_type and content_type.split(";", 1)[0].strip().lower() != _FORM:
             raise _invalid_http(f"Unsupported Content-Type {content_type[:64]}")
         raw_length = environ.get("CONTENT_LENGTH") or "0"
-        if not raw_length.isdigit():
+        if not (raw_length.isascii() and raw_length.isdigit()):  # not "²" or "٣"
             raise _invalid_http("Invalid Content-Length")
         length = int(raw_length)
         if length > self.max_body:
