@@ -14,5 +14,7 @@ MAX_PARAMS = 5000
 MAX_LIST_INDEX = 1000
 #: Longest single parameter value, in characters.
 MAX_VALUE_LENGTH = 64 * 1024
+#: Deepest ``[...]`` / ``{...}`` nesting in one aws-cli shorthand value.
+MAX_SHORTHAND_DEPTH = 32
 #: EC2 integers are 32-bit signed.
 INT_MIN, INT_MAX = -(2**31), 2**31 - 1

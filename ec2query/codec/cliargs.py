@@ -438,6 +438,10 @@ def _json(flag: str, text: str) -> Any:
             f"Error parsing parameter '{flag}': Invalid JSON: {exc.msg} at line {exc.lineno} "
             f"column {exc.colno} (char {exc.pos})\nJSON received: {text}"
         ) from None
+    except RecursionError:
+        raise UsageError(
+            f"Error parsing parameter '{flag}': Invalid JSON: nested too deeply"
+        ) from None
 
 
 def _input_json(value: str) -> Mapping[str, Any]:

@@ -26,6 +26,7 @@ import string
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from .. import limits
 from ..errors import UsageError
 from ..model import ListShape, Structure
 
@@ -80,6 +81,7 @@ class _Parser:
         self.pos = 0
         self.read_file = read_file
         self.from_file = False
+        self.depth = 0
 
     # -- helpers
     def _current(self) -> str | None:
@@ -103,6 +105,14 @@ class _Parser:
         self.pos += 1
         if blanks:
             self._blanks()
+
+    def _nest(self, delta: int) -> None:
+        """Enter (+1) or leave (-1) a list or hash; refuse nesting past the limit."""
+        self.depth += delta
+        if self.depth > limits.MAX_SHORTHAND_DEPTH:
+            raise ShorthandError(
+                self.text, self.pos - 1, f"nesting deeper than {limits.MAX_SHORTHAND_DEPTH} levels"
+            )
 
     def _regex(self, pattern: re.Pattern[str], what: str) -> str:
         match = pattern.match(self.text, self.pos)
@@ -193,6 +203,7 @@ class _Parser:
 
     def _list(self) -> list[Any]:
         self._expect("[", blanks=True)
+        self._nest(1)
         items: list[Any] = []
         while self._current() != "]":
             items.append(self._item())
@@ -201,10 +212,12 @@ class _Parser:
                 self._expect(",")
                 self._blanks()
         self._expect("]")
+        self._nest(-1)
         return items
 
     def _hash(self) -> dict[str, Any]:
         self._expect("{", blanks=True)
+        self._nest(1)
         result: dict[str, Any] = {}
         while self._current() != "}":
             key = self._key_and_equals()
@@ -215,6 +228,7 @@ class _Parser:
                 self._blanks()
             result[key] = value
         self._expect("}")
+        self._nest(-1)
         return result
 
     def _item(self) -> Any:
