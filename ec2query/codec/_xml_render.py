@@ -3,7 +3,8 @@
 Success documents look like EC2's real responses (as captured in SDK debug
 logs, e.g. aws/aws-sdk-go-v2#2559): the XML declaration, a newline, the
 ``<OperationResponse xmlns="http://ec2.amazonaws.com/doc/<version>/">`` root,
-``<requestId>`` first, then the members in model order, each on its own line
+``<requestId>`` first, then the members in EC2's order (the model's, except
+where ``model.operations.XML_ORDER`` says otherwise), each on its own line
 indented by four spaces per level; lists are ``<name><item>...</item></name>``
 and an empty list is ``<name/>``. The API reference's examples differ only in
 indenting by two spaces. Error documents are EC2's single-line envelope with
@@ -62,7 +63,7 @@ def _text(value: object, path: str) -> str:
 
 
 class _Plan:
-    """A structure's members as ``(name, xml name, kind, sub-plan)``, in model order."""
+    """A structure's members as ``(name, xml name, kind, sub-plan)``, in EC2's XML order."""
 
     __slots__ = ("members", "names")
 
@@ -90,7 +91,7 @@ def _plan(shape: Structure) -> _Plan:
         return plan
     plan = _building[id(shape)] = _Plan()
     try:
-        plan.members = tuple((m.name, m.xml, *_kind(m.shape)) for m in shape.members)
+        plan.members = tuple((m.name, m.xml, *_kind(m.shape)) for m in shape.xml_members)
         plan.names = frozenset(m.name for m in shape.members)
     finally:
         del _building[id(shape)]

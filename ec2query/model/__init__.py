@@ -21,6 +21,7 @@ from .operations import (
     LEGACY_VERSION,
     OPERATIONS,
     VERSIONS,
+    XML_ORDER,
 )
 from .shapes import STRUCTURES
 
@@ -76,6 +77,15 @@ class Structure:
     by_name: dict[str, Member] = field(repr=False)
     by_query: dict[str, Member] = field(repr=False)
     by_xml: dict[str, Member] = field(repr=False)
+
+    @property
+    def xml_members(self) -> tuple[Member, ...]:
+        """The members in the order EC2 writes them in XML (``operations.XML_ORDER``)."""
+        order = XML_ORDER.get(self.name)
+        if order is None:
+            return self.members
+        rank = {name: i for i, name in enumerate(order)}
+        return tuple(sorted(self.members, key=lambda m: rank.get(m.name, len(rank))))
     #: Codec plans compiled from this structure, by codec (a cache that lives as long as it).
     plans: dict[str, Any] = field(default_factory=dict, repr=False)
 

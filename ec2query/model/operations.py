@@ -105,3 +105,34 @@ LEGACY_EXTRA: dict[str, tuple[tuple[str, str, str, str], ...]] = {
 
 #: The flat (legacy) members of the rule operations that ``normalize`` folds into one rule.
 FLAT_RULE_MEMBERS: tuple[str, ...] = _FLAT_RULE
+
+#: Structure -> member order of EC2's XML documents, where it differs from the model's
+#: (the API reference's DescribeSecurityGroups example: ``ownerId``, ``groupId``,
+#: ``groupName``, ``groupDescription``, ``vpcId``, ``ipPermissions``,
+#: ``ipPermissionsEgress``; inside a rule's lists the address or id comes before its
+#: ``description``). Members not listed follow in model order.
+XML_ORDER: dict[str, tuple[str, ...]] = {
+    "SecurityGroup": (
+        "OwnerId",
+        "GroupId",
+        "GroupName",
+        "Description",
+        "VpcId",
+        "IpPermissions",
+        "IpPermissionsEgress",
+        "Tags",
+        "SecurityGroupArn",
+    ),
+    "UserIdGroupPair": (
+        "UserId",
+        "GroupId",
+        "GroupName",
+        "VpcId",
+        "VpcPeeringConnectionId",
+        "PeeringStatus",
+        "Description",
+    ),
+    "IpRange": ("CidrIp", "Description"),
+    "Ipv6Range": ("CidrIpv6", "Description"),
+    "PrefixListId": ("PrefixListId", "Description"),
+}
