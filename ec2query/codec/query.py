@@ -247,6 +247,12 @@ def from_query(data: QueryInput) -> tuple[str, Params]:
                 "InvalidParameterValue",
                 f"The request has more than {limits.MAX_PARAMS} parameters",
             )
+        if len(value) > limits.MAX_VALUE_LENGTH:
+            raise RequestError(
+                "InvalidParameterValue",
+                f"The value of parameter {key:.64} is longer than {limits.MAX_VALUE_LENGTH} "
+                "characters",
+            )
         flat[key] = value
     action = flat.pop("Action", None)
     if action is None:
