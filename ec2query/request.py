@@ -21,8 +21,8 @@ from ._percent import encode_form
 from .auth import sigv2, sigv4
 from .auth._util import host_for_signing
 from .auth.credentials import Credentials, CredentialsProvider
-from .codec.query import to_query
-from .errors import UsageError
+from .codec.query import encode_query, to_query
+from .errors import RequestError, UsageError
 
 __all__ = [
     "FORM_CONTENT_TYPE",
@@ -64,6 +64,18 @@ class RawRequest:
                 raise UsageError(f"The value of header {name} contains CR, LF or NUL")
         object.__setattr__(self, "headers", headers)
         object.__setattr__(self, "body", bytes(self.body))
+
+    @classmethod
+    def _trusted(cls, method: str, url: str, headers: dict[str, str], body: bytes) -> RawRequest:
+        """A request built by this module from parts already known to pass the checks
+        of ``__post_init__`` (a fresh ``headers`` dict it owns, ``bytes`` body)."""
+        self = object.__new__(cls)
+        setattr_ = object.__setattr__
+        setattr_(self, "method", method)
+        setattr_(self, "url", url)
+        setattr_(self, "headers", headers)
+        setattr_(self, "body", body)
+        return self
 
     @property
     def target(self) -> str:
@@ -116,6 +128,45 @@ def _endpoint(endpoint: str) -> tuple[SplitResult, str, str]:
     return parts, base, host_for_signing(parts.scheme, parts.netloc)
 
 
+@lru_cache(maxsize=64)
+def _v4_plan(endpoint: str, region: str, creds: Credentials
+             ) -> tuple[str, str, sigv4.FormPostSigner, bool]:
+    """``(base URL, Host, signer, trusted)`` for v4 POSTs to ``endpoint``.
+
+    ``trusted``: the request passes ``RawRequest``'s checks as it stands (its
+    other header values are fixed text, a date, a length and hex digits).
+    """
+    _, base, host = _endpoint(endpoint)
+    signer = sigv4.FormPostSigner(url=base, host=host, content_type=FORM_CONTENT_TYPE,
+                                  credentials=creds, region=region)
+    values = (host, creds.access_key, region, creds.token or "")
+    trusted = not (_BAD_URL.search(base) or "://" not in base
+                   or any(_BAD_VALUE.search(v) for v in values))
+    return base, host, signer, trusted
+
+
+def _sign_v4_body(body: bytes, endpoint: str, creds: Credentials, region: str,
+                  date: str) -> RawRequest:
+    """The v4 POST of a form ``body``: what ``sign_headers`` gives, from a cached signer."""
+    try:
+        base, host, signer, trusted = _v4_plan(endpoint, region, creds)
+    except TypeError:  # unhashable credentials (a duck-typed provider's): no cache
+        base, host, signer, trusted = _v4_plan.__wrapped__(endpoint, region, creds)
+    token = signer.token
+    if token:
+        headers = {"Host": host, "Content-Type": FORM_CONTENT_TYPE, "X-Amz-Date": date,
+                   "X-Amz-Security-Token": token,
+                   "Authorization": signer.authorization(body, date),
+                   "Content-Length": str(len(body))}
+    else:
+        headers = {"Host": host, "Content-Type": FORM_CONTENT_TYPE, "X-Amz-Date": date,
+                   "Authorization": signer.authorization(body, date),
+                   "Content-Length": str(len(body))}
+    if trusted:
+        return RawRequest._trusted("POST", base, headers, body)
+    return RawRequest("POST", base, headers, body)
+
+
 def parse_timestamp(value: datetime | str | None) -> datetime:
     """An aware UTC datetime from a datetime, an ISO 8601 string, or None (now)."""
     if value is None:
@@ -149,11 +200,7 @@ def sign_query_pairs(
     _, base, host = _endpoint(endpoint)
     if signature == "v4":
         body = encode_form(pairs).encode("ascii")
-        headers = {"Host": host, "Content-Type": FORM_CONTENT_TYPE}
-        headers.update(sigv4.sign_headers(method="POST", url=base, headers=headers, body=body,
-                                          credentials=creds, region=region, timestamp=when))
-        headers["Content-Length"] = str(len(body))
-        return RawRequest("POST", base, headers, body)
+        return _sign_v4_body(body, endpoint, creds, region, sigv4.amz_date(when))
     if signature == "v4-query":
         url = sigv4.presign_url(url=base, params=pairs, headers={"Host": host}, credentials=creds,
                                 region=region, timestamp=when, expires=expires)
@@ -187,6 +234,23 @@ def build_signed_request(
     ``expires`` seconds) or ``"v2"`` (POST, SigV2 HmacSHA256 in the body).
     ``timestamp`` (datetime or ISO 8601) makes the output reproducible.
     """
-    return sign_query_pairs(to_query(operation, params, version=version), endpoint=endpoint,
-                            credentials=credentials, region=region, signature=signature,
-                            timestamp=timestamp, expires=expires)
+    if signature == "v4":
+        # The body text straight from the encoder, then its bytes signed. Anything the
+        # text path refuses goes through the general path below, which raises as before.
+        try:
+            text: str | None = encode_query(operation, params, version=version)
+        except Exception:
+            text = None
+        if text is not None:
+            creds = credentials.get_credentials()
+            date = sigv4.amz_date_now() if timestamp is None else sigv4.amz_date(
+                parse_timestamp(timestamp))
+            return _sign_v4_body(text.encode("ascii"), endpoint, creds, region, date)
+    try:
+        return sign_query_pairs(to_query(operation, params, version=version), endpoint=endpoint,
+                                credentials=credentials, region=region, signature=signature,
+                                timestamp=timestamp, expires=expires)
+    except UnicodeEncodeError as exc:  # a lone surrogate: the text cannot go on the wire
+        raise RequestError(
+            "InvalidParameterValue", f"A parameter value is not valid Unicode text: {exc.reason}"
+        ) from None

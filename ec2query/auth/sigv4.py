@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import time
 from collections.abc import Iterable
 from datetime import datetime, timezone
 from functools import lru_cache
@@ -32,13 +33,16 @@ __all__ = [
     "ALGORITHM",
     "EMPTY_SHA256",
     "UNSIGNED_HEADERS",
+    "FormPostSigner",
     "amz_date",
+    "amz_date_now",
     "canonical_headers",
     "canonical_query",
     "canonical_request",
     "canonical_uri",
     "credential_scope",
     "presign_url",
+    "sign_form_post",
     "sign_headers",
     "signature",
     "signing_key",
@@ -81,6 +85,31 @@ def amz_date(timestamp: datetime) -> str:
 def _amz_date(t: datetime) -> str:
     return (f"{t.year:04d}{t.month:02d}{t.day:02d}T"
             f"{t.hour:02d}{t.minute:02d}{t.second:02d}Z")
+
+
+#: ``(second since the epoch, its X-Amz-Date)`` of the last :func:`amz_date_now` call.
+_LAST_SECOND: tuple[int, str] = (-1, "")
+
+
+def amz_date_now() -> str:
+    """:func:`amz_date` of ``datetime.now(timezone.utc)``, computed once per second.
+
+    Reads the same clock as ``datetime.now`` (``time.time_ns``, rounded half
+    to even to the microsecond as ``datetime`` does).
+    """
+    global _LAST_SECOND
+    micros, rest = divmod(time.time_ns(), 1000)
+    if rest > 500 or (rest == 500 and micros & 1):
+        micros += 1
+    second = micros // 1_000_000
+    last = _LAST_SECOND
+    if last[0] == second:
+        return last[1]
+    t = time.gmtime(second)
+    date = (f"{t.tm_year:04d}{t.tm_mon:02d}{t.tm_mday:02d}T"
+            f"{t.tm_hour:02d}{t.tm_min:02d}{t.tm_sec:02d}Z")
+    _LAST_SECOND = (second, date)
+    return date
 
 
 def credential_scope(datestamp: str, region: str, service: str) -> str:
@@ -247,6 +276,86 @@ def sign_headers(
     added["Authorization"] = (f"{ALGORITHM} Credential={credentials.access_key}/{scope}, "
                               f"SignedHeaders={signed}, Signature={sig}")
     return added
+
+
+class FormPostSigner:
+    """:func:`sign_headers` for POSTs to one URL whose headers are exactly ``Host``
+    and ``Content-Type``, for one set of credentials, region and service.
+
+    The canonical request, scope and ``Authorization`` are prebuilt around the
+    parts that change (date, payload hash, signature), and the signing key is
+    kept for the current day. The result is the general path's
+    (``tests/auth/test_fast_paths.py`` compares them on generated input).
+    """
+
+    __slots__ = ("_auth_head", "_auth_mid", "_day_key", "_head", "_mid", "_region",
+                 "_scope_tail", "_secret", "_service", "token")
+
+    def __init__(self, *, url: str, host: str, content_type: str, credentials: Credentials,
+                 region: str, service: str = "ec2") -> None:
+        parts = _split(url)
+        uri = parts.path if parts.path == "/" else canonical_uri(parts.path)
+        names = ["content-type", "host", "x-amz-date"]
+        block = f"content-type:{' '.join(content_type.split())}\nhost:{' '.join(host.split())}\n"
+        token = credentials.token
+        tail = ""
+        if token:
+            names.append("x-amz-security-token")
+            tail = f"x-amz-security-token:{' '.join(token.split())}\n"
+        signed = ";".join(names)
+        self._head = f"POST\n{uri}\n{canonical_query(parts.query)}\n{block}x-amz-date:"
+        self._mid = f"\n{tail}\n{signed}\n"
+        self._scope_tail = f"/{region}/{service}/aws4_request"
+        self._auth_head = f"{ALGORITHM} Credential={credentials.access_key}/"
+        self._auth_mid = f"{self._scope_tail}, SignedHeaders={signed}, Signature="
+        self._secret, self._region, self._service = credentials.secret_key, region, service
+        self._day_key: tuple[str, bytes] = ("", b"")
+        self.token = token or None
+
+    def authorization(self, body: bytes, date: str) -> str:
+        """The ``Authorization`` value for ``body`` sent at ``date`` (``X-Amz-Date``)."""
+        sha256 = hashlib.sha256
+        creq = f"{self._head}{date}{self._mid}{sha256(body).hexdigest()}"
+        day = date[:8]
+        day_key = self._day_key
+        if day_key[0] != day:
+            day_key = self._day_key = (day, signing_key(self._secret, day, self._region,
+                                                        self._service))
+        sts = (f"{ALGORITHM}\n{date}\n{day}{self._scope_tail}\n"
+               f"{sha256(creq.encode()).hexdigest()}")
+        sig = hmac.digest(day_key[1], sts.encode(), "sha256").hex()
+        return f"{self._auth_head}{day}{self._auth_mid}{sig}"
+
+    def sign(self, body: bytes, date: str) -> dict[str, str]:
+        """What :func:`sign_headers` returns for this request."""
+        if self.token:
+            return {"X-Amz-Date": date, "X-Amz-Security-Token": self.token,
+                    "Authorization": self.authorization(body, date)}
+        return {"X-Amz-Date": date, "Authorization": self.authorization(body, date)}
+
+
+@lru_cache(maxsize=64)
+def _form_post_signer(url: str, host: str, content_type: str, credentials: Credentials,
+                      region: str, service: str) -> FormPostSigner:
+    return FormPostSigner(url=url, host=host, content_type=content_type,
+                          credentials=credentials, region=region, service=service)
+
+
+def sign_form_post(
+    *,
+    url: str,
+    host: str,
+    content_type: str,
+    body: bytes,
+    credentials: Credentials,
+    region: str,
+    service: str = "ec2",
+    date: str,
+) -> dict[str, str]:
+    """:func:`sign_headers` for a POST whose headers are exactly ``Host: host`` and
+    ``Content-Type: content_type``, dated ``date`` (an ``X-Amz-Date`` value)."""
+    signer = _form_post_signer(url, host, content_type, credentials, region, service)
+    return signer.sign(body, date)
 
 
 def presign_url(
