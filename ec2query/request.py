@@ -121,8 +121,13 @@ class RawRequest:
 def _endpoint(endpoint: str) -> tuple[SplitResult, str, str]:
     """(parts, base URL with path, Host value) for an endpoint URL or bare host name."""
     url = endpoint if "://" in endpoint else f"https://{endpoint}"
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+    try:
+        parts = urlsplit(url)
+        url.encode("utf-8")
+    except ValueError:  # an unclosed "[" in the host; a lone surrogate
+        parts = None
+    if (parts is None or parts.scheme not in ("http", "https") or not parts.netloc
+            or parts.query or parts.fragment):
         raise UsageError(f"Invalid endpoint {endpoint!r}: expected https://host[:port][/path]")
     base = f"{parts.scheme}://{parts.netloc}{parts.path or '/'}"
     return parts, base, host_for_signing(parts.scheme, parts.netloc)
