@@ -26,6 +26,7 @@ COMMANDS: tuple[str, ...] = (
     "sign",
     "serve",
     "demo",
+    "fixtures",
 )
 
 EXIT_OK = 0
