@@ -195,8 +195,10 @@ _AMZ_DATE = re.compile(r"\d{8}T\d{6}Z\Z", re.ASCII)
 def _parse_amz_date(value: str | None) -> datetime:
     if value is None or not _AMZ_DATE.match(value):
         raise _fail("IncompleteSignature")
+    # Fixed-width fields, so slicing reads them exactly as strptime("%Y%m%dT%H%M%SZ") would.
     try:
-        return datetime.strptime(value, "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc)
+        return datetime(int(value[:4]), int(value[4:6]), int(value[6:8]), int(value[9:11]),
+                        int(value[11:13]), int(value[13:15]), tzinfo=timezone.utc)
     except ValueError:
         raise _fail("IncompleteSignature") from None
 
@@ -224,7 +226,11 @@ def _parse_scope(credential: str) -> tuple[str, str, str, str]:
 
 def _check_scope(date: str, signed_at: datetime, scope_region: str, scope_service: str,
                  region: str | None, service: str | None) -> None:
-    if (date != signed_at.strftime("%Y%m%d") or (region is not None and scope_region != region)
+    if signed_at.year >= 1000:  # what strftime("%Y%m%d") gives, without its cost
+        day = f"{signed_at.year}{signed_at.month:02d}{signed_at.day:02d}"
+    else:
+        day = signed_at.strftime("%Y%m%d")
+    if (date != day or (region is not None and scope_region != region)
             or (service is not None and scope_service != service)):
         raise _fail("SignatureDoesNotMatch")
 
@@ -290,9 +296,9 @@ def _verify_v4_header(req: _Received, lookup: Lookup, now: datetime, region: str
     declared = req.header("x-amz-content-sha256")
     if declared is not None and not _same(declared, payload):
         raise _fail("SignatureDoesNotMatch")
-    creq = sigv4.canonical_request(method=req.method, path=req.path, query=req.query_pairs(),
-                                   headers=req.header_pairs(), signed_headers=names,
-                                   payload_hash=payload)
+    creq = sigv4.canonical_request_grouped(method=req.method, path=req.path,
+                                           query=req.query_pairs(), groups=req.headers,
+                                           signed_headers=names, payload_hash=payload)
     if ";".join(sorted(set(names))) != fields["SignedHeaders"]:
         raise _fail("SignatureDoesNotMatch")
     sts = sigv4.string_to_sign(canonical_request=creq, timestamp=timestamp,
@@ -353,10 +359,10 @@ def _verify_v4_query(req: _Received, lookup: Lookup, now: datetime, region: str 
         raise _fail("RequestExpired")
     _check_scope(date, signed_at, scope_region, scope_service, region, service)
 
-    creq = sigv4.canonical_request(
+    creq = sigv4.canonical_request_grouped(
         method=req.method, path=req.path,
         query=[(k, v) for k, v in pairs if k != "X-Amz-Signature"],
-        headers=req.header_pairs(), signed_headers=names,
+        groups=req.headers, signed_headers=names,
         payload_hash=hashlib.sha256(req.body).hexdigest())
     if ";".join(sorted(set(names))) != signed_headers:
         raise _fail("SignatureDoesNotMatch")

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from ec2query._percent import encode_form
 from ec2query.auth import Credentials, sigv4
 from ec2query.codec.query import to_query
+from ec2query.errors import RequestError
 from ec2query.request import (
     FORM_CONTENT_TYPE,
     RawRequest,
@@ -79,9 +80,10 @@ ENDPOINTS = st.sampled_from(["https://ec2.us-east-1.amazonaws.com", "http://loca
 def _outcome(call):
     try:
         request = call()
+        wire = request.to_http()
     except Exception as exc:  # the same exception, with the same arguments
         return type(exc), getattr(exc, "code", None), str(exc)
-    return request.method, request.url, request.headers, request.body, request.to_http()
+    return request.method, request.url, request.headers, request.body, wire
 
 
 @given(op=st.sampled_from(OPS), params=PARAMS, endpoint=ENDPOINTS, creds=CREDENTIALS,
@@ -98,7 +100,12 @@ def test_build_signed_request_v4_equals_signing_the_pairs(op, params, endpoint, 
     def general():  # the implementation before the fast path, verbatim
         pairs = to_query(op, params)
         _, base, host = _endpoint(endpoint)
-        body = encode_form(pairs).encode("ascii")
+        try:
+            body = encode_form(pairs).encode("ascii")
+        except UnicodeEncodeError as exc:  # as build_signed_request reports a lone surrogate
+            raise RequestError("InvalidParameterValue",
+                               f"A parameter value is not valid Unicode text: {exc.reason}"
+                               ) from None
         headers = {"Host": host, "Content-Type": FORM_CONTENT_TYPE}
         headers.update(sigv4.sign_headers(method="POST", url=base, headers=headers, body=body,
                                           credentials=creds, region=region,
@@ -146,3 +153,46 @@ def test_one_signer_across_days_equals_sign_headers(dates, body, token) -> None:
                                      body=body, credentials=creds, region="eu-west-3",
                                      timestamp=when)
         assert signer.sign(body, sigv4.amz_date(when)) == general
+
+
+HEADER_NAMES = st.one_of(st.sampled_from(["Host", "host ", "X-Amz-Date", "content-type",
+                                          "X-Custom", "x-custom", " X-CUSTOM"]), TRICKY)
+HEADERS = st.lists(st.tuples(HEADER_NAMES, st.one_of(TRICKY, st.just(" a \t b  "))),
+                   max_size=6)
+
+
+@given(headers=HEADERS, signed=st.lists(HEADER_NAMES, min_size=1, max_size=4),
+       path=st.sampled_from(["/", "", "/a/./b//c/", "/é x"]),
+       query=st.sampled_from(["", "b=1&a=2", [("k", "v w")]]))
+def test_canonical_request_grouped_equals_canonical_request(headers, signed, path, query):
+    groups: dict[str, list[str]] = {}
+    for name, value in headers:  # as the verifiers hold received headers
+        groups.setdefault(name.strip().lower(), []).append(value)
+    flat = [(n, v) for n, vs in groups.items() for v in vs]
+    general = sigv4.canonical_request(method="POST", path=path, query=query, headers=flat,
+                                      signed_headers=signed, payload_hash="p")
+    fast = sigv4.canonical_request_grouped(method="POST", path=path, query=query,
+                                           groups=groups, signed_headers=signed,
+                                           payload_hash="p")
+    assert fast == general
+
+
+@given(st.one_of(st.from_regex(r"\A[0-9]{8}T[0-9]{6}Z\Z"), TIMES.map(sigv4.amz_date),
+                 st.sampled_from(["20240230T000000Z", "20241301T000000Z", "20240101T240000Z",
+                                  "20240101T006000Z", "20240101T000060Z", "20240101T000061Z",
+                                  "00000101T000000Z", "09990101T000000Z"])))
+def test_parse_amz_date_equals_strptime(value: str) -> None:
+    from ec2query.auth import verify
+    from ec2query.errors import AuthError
+
+    try:
+        expected = datetime.strptime(value, "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc)
+    except ValueError:
+        with pytest.raises(AuthError, match="conform"):
+            verify._parse_amz_date(value)
+    else:
+        assert verify._parse_amz_date(value) == expected
+        day = expected.strftime("%Y%m%d")
+        verify._check_scope(day, expected, "r", "s", None, None)  # the same day string
+        with pytest.raises(AuthError):
+            verify._check_scope(day + "0", expected, "r", "s", None, None)
