@@ -125,3 +125,23 @@ def _cannot(why: str) -> RequestError:
     return RequestError(
         "InvalidParameterCombination", f"The rule cannot be expressed in flat parameters: {why}"
     )
+
+
+def project(value: Any, shape: Any) -> Any:
+    """``value`` cut down to the members ``shape`` has (recursively); other values as they are.
+
+    Used to answer an older API version from a result built with the current
+    one: a 2011-12-15 client gets no ``SecurityGroupRules``.
+    """
+    from ..model import ListShape, Structure
+
+    if isinstance(shape, Structure) and isinstance(value, Mapping):
+        members = shape.by_name
+        return {
+            key: project(item, members[key].shape)
+            for key, item in value.items()
+            if key in members
+        }
+    if isinstance(shape, ListShape) and isinstance(value, list):
+        return [project(item, shape.member) for item in value]
+    return value
