@@ -19,7 +19,8 @@ from .._percent import form_encode
 from ..errors import RequestError
 from ..model import CURRENT_VERSION, ListShape, Scalar, Structure, check_version, operation
 
-__all__ = ["QueryInput", "encode_query", "from_query", "split_pairs", "to_query"]
+__all__ = ["QueryInput", "encode_query", "from_query", "from_text_pairs", "split_pairs",
+           "to_query"]
 
 QueryInput = str | bytes | Mapping[str, Any] | Iterable[tuple[str, str]]
 
@@ -236,8 +237,14 @@ class _Sparse(dict):  # type: ignore[type-arg]
 
 def from_query(data: QueryInput) -> tuple[str, Params]:
     """Decode a Query request into ``(operation API name, canonical params)``."""
+    return from_text_pairs(_pairs(data))
+
+
+def from_text_pairs(pairs: Iterable[tuple[str, str]]) -> tuple[str, Params]:
+    """:func:`from_query` for pairs already known to be UTF-8 text (``split_pairs``'
+    output): the same checks and result, without re-checking each key and value's type."""
     flat: dict[str, str] = {}
-    for key, value in _pairs(data):
+    for key, value in pairs:
         if key in flat:
             raise RequestError(
                 "InvalidParameterValue", f"The parameter {key} must not appear more than once"

@@ -17,7 +17,7 @@ from typing import Any
 from .. import limits
 from ..auth.credentials import Credentials, resolve_credentials
 from ..auth.verify import SIGV2, SIGV4_QUERY, verify_request
-from ..codec.query import from_query, split_pairs
+from ..codec.query import from_text_pairs, split_pairs
 from ..codec.xml import render_error, render_response
 from ..errors import EC2Error, RequestError
 from ..validate import validate
@@ -166,7 +166,7 @@ class Gateway:
         version = next((v for k, v in pairs if k == "Version"), None)
         if version is None:
             raise RequestError("MissingParameter", "The request must contain the parameter Version")
-        operation, params = from_query(pairs)
+        operation, params = from_text_pairs(pairs)  # split_pairs decoded them: text
         validate(operation, params)
         if params.pop("DryRun", False):
             raise EC2Error(
