@@ -49,6 +49,19 @@ def _escape_ascii(value: str, escapes: dict[str, str]) -> str:
     return value
 
 
+def form_escape_found(value: str, reserved: list[str]) -> str:
+    """:func:`form_encode` of ASCII ``value`` whose reserved characters (``findall``
+    of :data:`find_reserved`, not empty) are ``reserved``: for encoders that looked."""
+    if len(reserved) == 1:
+        char = reserved[0]
+        return value.replace(char, _FORM_ESCAPES[char])
+    return _escape_ascii(value, _FORM_ESCAPES)
+
+
+#: ``find_reserved(text)``: every character of ``text`` that is not unreserved, in order.
+find_reserved = _FIND_RESERVED
+
+
 def percent_encode(value: str) -> str:
     """Percent-encode ``value`` (text) for the wire and for signing."""
     if value.isascii():

@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import unquote_to_bytes
 
 from .. import limits
-from .._percent import form_encode
+from .._percent import find_reserved, form_encode, form_escape_found
 from ..errors import RequestError
 from ..model import CURRENT_VERSION, ListShape, Scalar, Structure, check_version, operation
 
@@ -196,10 +196,13 @@ def _text_structure(
             raise _unknown(key if not prefix else f"{prefix}{key}")
         query, kind, detail = entry
         if kind == _STRING and type(item) is str:
-            if item.isalnum() and item.isascii():
-                emit(f"{prefix}{query}={item}")
-            else:
-                emit(f"{prefix}{query}={form_encode(item)}")
+            if not item.isascii():
+                item = form_encode(item)
+            elif not item.isalnum():
+                reserved = find_reserved(item)
+                if reserved:
+                    item = form_escape_found(item, reserved)
+            emit(f"{prefix}{query}={item}")
         elif kind == _INTEGER and type(item) is int:
             emit(f"{prefix}{query}={item}")
         elif kind == _LIST and detail[0] == _STRUCTURE and type(item) is list:

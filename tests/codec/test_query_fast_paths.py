@@ -37,3 +37,32 @@ def _outcome(call):
 def test_from_text_pairs_of_split_pairs_equals_from_query(body: bytes) -> None:
     assert _outcome(lambda: from_text_pairs(split_pairs(body))) == _outcome(
         lambda: from_query(body))
+
+
+TEXT = st.text(st.characters(codec="utf-8") | st.sampled_from("%+ /&=~-_.é"), max_size=12)
+RULE = st.fixed_dictionaries({"IpProtocol": TEXT, "FromPort": st.integers(-1, 65535)},
+                             optional={"IpRanges": st.lists(st.fixed_dictionaries(
+                                 {"CidrIp": TEXT}, optional={"Description": TEXT}), max_size=2)})
+PARAMS = st.fixed_dictionaries({}, optional={"GroupName": TEXT, "GroupId": TEXT,
+                                             "IpPermissions": st.lists(RULE, max_size=3)})
+
+
+@given(PARAMS)
+@example({"GroupName": "a b/c+d%e", "IpPermissions": [{"IpRanges": [{"CidrIp": "1/2"}]}]})
+def test_encode_query_text_equals_form_encoding_of_to_query(params) -> None:
+    from ec2query._percent import encode_form
+    from ec2query.codec.query import encode_query, to_query
+
+    assert encode_query("AuthorizeSecurityGroupIngress", params) == encode_form(
+        to_query("AuthorizeSecurityGroupIngress", params))
+
+
+@given(st.text(st.characters(max_codepoint=127), max_size=16))
+@example("a b")
+@example("%+%+ /")
+def test_form_escape_found_equals_form_encode(text: str) -> None:
+    from ec2query._percent import find_reserved, form_encode, form_escape_found
+
+    reserved = find_reserved(text)
+    if reserved:
+        assert form_escape_found(text, reserved) == form_encode(text)
