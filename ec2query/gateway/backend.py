@@ -451,16 +451,24 @@ class Backend:
             from_port, to_port = canonical_ports(
                 protocol, permission.get("FromPort"), permission.get("ToPort")
             )
-            sources: list[tuple[str, str, Any]] = [
-                *(("cidr4", canonical_cidr(i.get("CidrIp"), 4), i.get("Description"))
-                  for i in permission.get("IpRanges") or ()),
-                *(("cidr6", canonical_cidr(i.get("CidrIpv6"), 6), i.get("Description"))
-                  for i in permission.get("Ipv6Ranges") or ()),
-                *(("pl", str(i.get("PrefixListId")), i.get("Description"))
-                  for i in permission.get("PrefixListIds") or ()),
-                *(("group", self._source_group(conn, i, vpc_id), i.get("Description"))
-                  for i in permission.get("UserIdGroupPairs") or ()),
-            ]  # fmt: skip
+            # In this order: IPv4 ranges, IPv6 ranges, prefix lists, groups (each only if given).
+            sources: list[tuple[str, str, Any]] = []
+            items = permission.get("IpRanges")
+            if items:
+                sources += [("cidr4", canonical_cidr(i.get("CidrIp"), 4), i.get("Description"))
+                            for i in items]
+            items = permission.get("Ipv6Ranges")
+            if items:
+                sources += [("cidr6", canonical_cidr(i.get("CidrIpv6"), 6), i.get("Description"))
+                            for i in items]
+            items = permission.get("PrefixListIds")
+            if items:
+                sources += [("pl", str(i.get("PrefixListId")), i.get("Description"))
+                            for i in items]
+            items = permission.get("UserIdGroupPairs")
+            if items:
+                sources += [("group", self._source_group(conn, i, vpc_id), i.get("Description"))
+                            for i in items]
             if not sources:
                 raise RequestError("MissingParameter", _NO_SOURCE)
             for kind, peer, description in sources:
