@@ -17,9 +17,12 @@ from typing import Any
 from .. import limits
 from ..auth.credentials import Credentials, resolve_credentials
 from ..auth.verify import SIGV2, SIGV4_QUERY, verify_request
+from ..codec.forms import project
 from ..codec.query import from_text_pairs, split_pairs
 from ..codec.xml import render_error, render_response
 from ..errors import EC2Error, RequestError
+from ..model import CURRENT_VERSION
+from ..model import operation as operation_model
 from ..validate import validate
 
 __all__ = ["Gateway", "make_app"]
@@ -182,7 +185,10 @@ class Gateway:
             operation,
             200,
             _XML_TYPE,
-            render_response(operation, result, request_id=request_id, version=version),
+            render_response(
+                operation, _for_version(operation, result, version), request_id=request_id,
+                version=version,
+            ),
         )
 
     def _read_body(self, environ: Mapping[str, Any], method: str) -> bytes:
@@ -245,6 +251,13 @@ def make_app(
         clock=clock,
         max_body=max_body,
     )
+
+
+def _for_version(operation: str, result: dict[str, Any], version: str) -> dict[str, Any]:
+    """The backend's (current-API) result as the request's API version has it."""
+    if version == CURRENT_VERSION:
+        return result
+    return project(result, operation_model(operation).output(version))
 
 
 def _invalid_http(reason: str) -> RequestError:
