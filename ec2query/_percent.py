@@ -58,8 +58,29 @@ def form_escape_found(value: str, reserved: list[str]) -> str:
     return _escape_ascii(value, _FORM_ESCAPES)
 
 
+_DROP_UNRESERVED = str.maketrans(dict.fromkeys(_UNRESERVED))
+
 #: ``find_reserved(text)``: every character of ``text`` that is not unreserved, in order.
 find_reserved = _FIND_RESERVED
+
+
+def form_escape_joined(text: str, eq: str, amp: str) -> str:
+    """A whole form body in one pass: ``text`` is ASCII ``key<eq>value<amp>key<eq>value...``
+    with raw values, ``eq`` and ``amp`` being reserved characters that stand for the
+    ``=`` and ``&`` separators and occur nowhere else (keys need no encoding).
+
+    Every value comes out as :func:`form_encode` gives it; then the stand-ins
+    become the separators (no escape contains them).
+    """
+    reserved = set(text.translate(_DROP_UNRESERVED))  # translate's ASCII path: no regex
+    if "%" in reserved:
+        text = text.replace("%", "%25")
+    if "+" in reserved:
+        text = text.replace("+", "%2B")
+    for char in reserved:
+        if char not in "%+" and char != eq and char != amp:
+            text = text.replace(char, _FORM_ESCAPES[char])
+    return text.replace(eq, "=").replace(amp, "&")
 
 
 def percent_encode(value: str) -> str:

@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import unquote_to_bytes
 
 from .. import limits
-from .._percent import find_reserved, form_encode, form_escape_found
+from .._percent import find_reserved, form_encode, form_escape_found, form_escape_joined
 from ..errors import RequestError
 from ..model import CURRENT_VERSION, ListShape, Scalar, Structure, check_version, operation
 
@@ -61,6 +61,16 @@ def encode_query(
 ) -> str:
     """The form-encoded request body: byte-identical to botocore's for the same params."""
     root = _root(operation_name, version)
+    if type(params) is dict and _long_list(params):
+        # A long request: walk once emitting raw ``key<_EQ>value`` pieces, then escape the
+        # whole body at once (cheaper than value by value past a few rules). It needs ASCII
+        # text in which the stand-ins occur only as separators; otherwise (non-ASCII, or a
+        # value holding a stand-in) the per-value walk below decides.
+        raw: list[str] = []
+        _raw_structure(raw.append, params, root[2], "", "params")
+        text = _AMP.join(raw)
+        if text.isascii() and text.count(_EQ) == len(raw) and text.count(_AMP) == len(raw) - 1:
+            return f"{root[3]}&{form_escape_joined(text, _EQ, _AMP)}"
     out = [root[3]]
     try:
         _text_structure(out.append, params, root[2], "", "params")
@@ -229,6 +239,54 @@ def _text_value(
             _text_value(emit, element, item_kind, item_detail, f"{name}.{index}", path)
     else:
         emit(f"{name}={form_encode(_scalar_text(value, kind, name))}")
+
+
+#: Stand-ins for ``=`` and ``&`` in the raw body of :func:`encode_query`'s fast path.
+_EQ, _AMP = "\x01", "\x02"
+
+
+def _long_list(params: dict[str, Any]) -> bool:
+    """Whether a top-level list holds more than a few entries (several rules, say)."""
+    return any(type(value) is list and len(value) > 3 for value in params.values())
+
+
+def _raw_structure(
+    emit: Callable[[str], None], value: Any, plan: Plan, prefix: str, path: str
+) -> None:
+    """As :func:`_text_structure`, emitting ``key<_EQ>raw value`` (nothing encoded yet)."""
+    if type(value) is not dict and not isinstance(value, Mapping):
+        raise _invalid(path, type(value).__name__, "structure")
+    for key, item in value.items():
+        entry = plan.get(key)
+        if entry is None:
+            raise _unknown(key if not prefix else f"{prefix}{key}")
+        query, kind, detail = entry
+        if (kind == _STRING and type(item) is str) or (kind == _INTEGER and type(item) is int):
+            emit(f"{prefix}{query}\x01{item}")
+        elif kind == _LIST and detail[0] == _STRUCTURE and type(item) is list:
+            name, plan_of_item = prefix + query, detail[1]
+            for index, element in enumerate(item, 1):
+                _raw_structure(emit, element, plan_of_item, f"{name}.{index}.", key)
+        elif kind < _LIST:
+            name = prefix + query
+            emit(f"{name}\x01{_scalar_text(item, kind, name)}")
+        else:
+            _raw_value(emit, item, kind, detail, prefix + query, key)
+
+
+def _raw_value(
+    emit: Callable[[str], None], value: Any, kind: int, detail: Any, name: str, path: str
+) -> None:
+    if kind == _STRUCTURE:
+        _raw_structure(emit, value, detail, name + ".", path)
+    elif kind == _LIST:
+        if not isinstance(value, (list, tuple)):
+            raise _invalid(name, type(value).__name__, "List")
+        item_kind, item_detail = detail
+        for index, element in enumerate(value, 1):
+            _raw_value(emit, element, item_kind, item_detail, f"{name}.{index}", path)
+    else:
+        emit(f"{name}\x01{_scalar_text(value, kind, name)}")
 
 
 # --------------------------------------------------------------------------- decode

@@ -39,16 +39,20 @@ def test_from_text_pairs_of_split_pairs_equals_from_query(body: bytes) -> None:
         lambda: from_query(body))
 
 
-TEXT = st.text(st.characters(codec="utf-8") | st.sampled_from("%+ /&=~-_.é"), max_size=12)
+TEXT = st.text(st.characters(codec="utf-8") | st.sampled_from("%+ /&=~-_.é\x01\x02"),
+               max_size=12)
 RULE = st.fixed_dictionaries({"IpProtocol": TEXT, "FromPort": st.integers(-1, 65535)},
                              optional={"IpRanges": st.lists(st.fixed_dictionaries(
                                  {"CidrIp": TEXT}, optional={"Description": TEXT}), max_size=2)})
 PARAMS = st.fixed_dictionaries({}, optional={"GroupName": TEXT, "GroupId": TEXT,
-                                             "IpPermissions": st.lists(RULE, max_size=3)})
+                                             "IpPermissions": st.lists(RULE, max_size=6)})
 
 
 @given(PARAMS)
 @example({"GroupName": "a b/c+d%e", "IpPermissions": [{"IpRanges": [{"CidrIp": "1/2"}]}]})
+@example({"GroupName": "a\x01b", "IpPermissions": [{"IpProtocol": "t\x02"}] * 5})
+@example({"GroupName": "é", "IpPermissions": [{"IpProtocol": "%+ &="}] * 5})
+@example({"IpPermissions": [{"IpRanges": [{"CidrIp": "1/2", "Description": "a b"}]}] * 5})
 def test_encode_query_text_equals_form_encoding_of_to_query(params) -> None:
     from ec2query._percent import encode_form
     from ec2query.codec.query import encode_query, to_query
@@ -66,3 +70,13 @@ def test_form_escape_found_equals_form_encode(text: str) -> None:
     reserved = find_reserved(text)
     if reserved:
         assert form_escape_found(text, reserved) == form_encode(text)
+
+
+@given(st.lists(st.tuples(st.text("abcXYZ09.", min_size=1, max_size=6),
+                          st.text(st.characters(max_codepoint=127, exclude_characters="\x01\x02"),
+                                  max_size=10)), min_size=1, max_size=6))
+def test_form_escape_joined_equals_encode_form(pairs) -> None:
+    from ec2query._percent import encode_form, form_escape_joined
+
+    text = "\x02".join(f"{k}\x01{v}" for k, v in pairs)
+    assert form_escape_joined(text, "\x01", "\x02") == encode_form(pairs)
