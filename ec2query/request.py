@@ -150,13 +150,27 @@ def _v4_plan(endpoint: str, region: str, creds: Credentials
     return base, host, signer, trusted
 
 
+_LAST_V4_PLAN: tuple[Any, ...] = (None, None, None, None)
+
+
+def _set_last_v4_plan(entry: tuple[Any, ...]) -> None:
+    global _LAST_V4_PLAN
+    _LAST_V4_PLAN = entry
+
+
 def _sign_v4_body(body: bytes, endpoint: str, creds: Credentials, region: str,
                   date: str) -> RawRequest:
     """The v4 POST of a form ``body``: what ``sign_headers`` gives, from a cached signer."""
-    try:
-        base, host, signer, trusted = _v4_plan(endpoint, region, creds)
-    except TypeError:  # unhashable credentials (a duck-typed provider's): no cache
-        base, host, signer, trusted = _v4_plan.__wrapped__(endpoint, region, creds)
+    last = _LAST_V4_PLAN  # the same endpoint, region and credentials object as last time
+    if last[0] is creds and last[1] == endpoint and last[2] == region:
+        base, host, signer, trusted = last[3]
+    else:
+        try:
+            plan = _v4_plan(endpoint, region, creds)
+        except TypeError:  # unhashable credentials (a duck-typed provider's): no cache
+            plan = _v4_plan.__wrapped__(endpoint, region, creds)
+        _set_last_v4_plan((creds, endpoint, region, plan))
+        base, host, signer, trusted = plan
     token = signer.token
     if token:
         headers = {"Host": host, "Content-Type": FORM_CONTENT_TYPE, "X-Amz-Date": date,

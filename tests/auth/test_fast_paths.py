@@ -196,3 +196,21 @@ def test_parse_amz_date_equals_strptime(value: str) -> None:
         verify._check_scope(day, expected, "r", "s", None, None)  # the same day string
         with pytest.raises(AuthError):
             verify._check_scope(day + "0", expected, "r", "s", None, None)
+
+
+def test_cached_plans_follow_the_credentials_endpoint_and_region() -> None:
+    when = datetime(2024, 5, 1, 12, tzinfo=timezone.utc)
+    cases = [(Credentials("AKID1", "s1"), "https://h", "us-east-1"),
+             (Credentials("AKID1", "s2", "tok"), "https://h", "us-east-1"),
+             (Credentials("AKID1", "s1"), "https://h", "eu-west-3"),
+             (Credentials("AKID1", "s1"), "http://other:8080/p", "us-east-1")]
+    for creds, endpoint, region in cases * 2:
+        fast = build_signed_request("RevokeSecurityGroupIngress", {"GroupName": "g"},
+                                    endpoint=endpoint, credentials=creds, region=region,
+                                    timestamp=when)
+        _, base, host = _endpoint(endpoint)
+        headers = {"Host": host, "Content-Type": FORM_CONTENT_TYPE}
+        headers.update(sigv4.sign_headers(method="POST", url=base, headers=headers,
+                                          body=fast.body, credentials=creds, region=region,
+                                          timestamp=when))
+        assert {k: fast.headers[k] for k in headers} == headers
