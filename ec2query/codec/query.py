@@ -338,9 +338,63 @@ def deserialize(flat: Mapping[str, str], shape: Structure) -> Params:
     """The params (a value of ``shape``) that the Query pairs in ``flat`` spell."""
     root: Params = {}
     plan = _read_plan(shape)
+    paths: dict[str, KeyPath] | None = shape.plans.get("query-paths")
+    if paths is None:
+        paths = shape.plans["query-paths"] = {}
     for key, raw in flat.items():
-        _place(root, plan, key, raw)
+        path = paths.get(key)
+        if path is None:
+            path = _compile_key(plan, key)  # raises what _place raises for this key
+            if len(paths) < _MAX_KEY_PATHS:
+                paths[key] = path
+        steps, slot, kind = path
+        holder: dict[Any, Any] = root
+        for step, make in steps:
+            child = holder.get(step)
+            if child is None:
+                child = holder[step] = make()
+            holder = child
+        holder[slot] = raw if kind == _STRING else _convert(raw, kind, key)
     return _finish(root)
+
+
+#: A Query key compiled against a read plan: the containers to walk or create
+#: ``((slot, dict or _Sparse), ...)``, then the final slot and its scalar kind.
+KeyPath = tuple[tuple[tuple[Any, type], ...], Any, int]
+#: Compiled keys kept per input shape (keys carry list indexes, so bound them).
+_MAX_KEY_PATHS = 4096
+
+
+def _compile_key(plan: Plan, key: str) -> KeyPath:
+    """What :func:`_place` does for ``key``, as steps; the same errors in the same order."""
+    parts = key.split(".")
+    count = len(parts)
+    steps: list[tuple[Any, type]] = []
+    i = 0
+    while True:
+        entry = plan.get(parts[i])
+        if entry is None:
+            raise _unknown(key)
+        i += 1
+        slot: Any
+        slot, kind, detail = entry
+        while kind == _LIST:
+            if i >= count:
+                raise _unknown(key)
+            index = _index(parts[i], key)
+            i += 1
+            steps.append((slot, _Sparse))
+            slot = index
+            kind, detail = detail
+        if kind == _STRUCTURE:
+            if i >= count:
+                raise _unknown(key)
+            steps.append((slot, dict))
+            plan = detail
+            continue
+        if i != count:
+            raise _unknown(key)
+        return tuple(steps), slot, kind
 
 
 def _read_plan(shape: Structure) -> Plan:

@@ -154,7 +154,7 @@ class Gateway:
             region=self.region,
         )
         try:
-            pairs = list(split_pairs(query.encode("latin-1")))
+            pairs = list(split_pairs(query.encode("latin-1"))) if query != "" else []
         except UnicodeEncodeError:
             raise _invalid_http("The query string is not ASCII") from None
         if method == "POST":
@@ -265,10 +265,8 @@ def _invalid_http(reason: str) -> RequestError:
 
 
 def _headers(environ: Mapping[str, Any]) -> list[tuple[str, str]]:
-    headers = []
-    for key, value in environ.items():
-        if key.startswith("HTTP_"):
-            headers.append((key[5:].replace("_", "-").lower(), value))
+    headers = [(key[5:].replace("_", "-").lower(), value)
+               for key, value in environ.items() if key.startswith("HTTP_")]
     for key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
         if environ.get(key):
             headers.append((key.replace("_", "-").lower(), environ[key]))

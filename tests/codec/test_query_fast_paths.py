@@ -80,3 +80,29 @@ def test_form_escape_joined_equals_encode_form(pairs) -> None:
 
     text = "\x02".join(f"{k}\x01{v}" for k, v in pairs)
     assert form_escape_joined(text, "\x01", "\x02") == encode_form(pairs)
+
+
+FLAT = st.dictionaries(KEYS.filter(lambda k: k not in ("Action", "Version")), VALUES,
+                       max_size=6)
+
+
+@given(FLAT, st.sampled_from(["2016-11-15", "2011-12-15"]))
+@example({"IpPermissions.2.ToPort": "80", "IpPermissions.1.IpRanges.3.Description": "d"},
+         "2016-11-15")
+@example({"IpPermissions.x": "1"}, "2016-11-15")
+def test_deserialize_with_compiled_keys_equals_placing_each_key(flat, version) -> None:
+    from ec2query.codec import query
+    from ec2query.model import operation
+
+    shape = operation("AuthorizeSecurityGroupIngress").input(version)
+
+    def reference():
+        root: dict = {}
+        plan = query._read_plan(shape)
+        for key, raw in flat.items():
+            query._place(root, plan, key, raw)
+        return query._finish(root)
+
+    expected = _outcome(reference)
+    assert _outcome(lambda: query.deserialize(flat, shape)) == expected
+    assert _outcome(lambda: query.deserialize(flat, shape)) == expected  # compiled keys cached
