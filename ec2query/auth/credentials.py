@@ -43,6 +43,20 @@ class Credentials:
     secret_key: str = field(repr=False)
     token: str | None = field(default=None, repr=False)
 
+    def __post_init__(self) -> None:
+        for name in ("access_key", "secret_key", "token"):
+            value = getattr(self, name)
+            if value is None and name == "token":
+                continue
+            try:
+                if not isinstance(value, str):
+                    raise TypeError
+                value.encode("utf-8")
+            except (TypeError, UnicodeEncodeError):
+                # The value itself is never shown: it may be a secret. (Characters a
+                # header cannot carry are refused where the request is built.)
+                raise UsageError(f"Credentials.{name} must be text (valid Unicode)") from None
+
     def __repr__(self) -> str:
         token = "None" if self.token is None else "'***'"
         return f"Credentials(access_key={self.access_key!r}, secret_key='***', token={token})"
