@@ -519,6 +519,17 @@ def split_pairs(data: bytes) -> Iterable[tuple[str, str]]:
             "InvalidParameterValue",
             f"The request is larger than {limits.MAX_QUERY_BYTES} bytes",
         )
+    if data.isascii():  # the usual body: ASCII text is its own decoding unless escaped
+        for text in data.decode("ascii").split("&"):
+            if not text:
+                continue
+            key, _, value = text.partition("=")
+            if "%" in key or "+" in key:
+                key = _decode_component(key.encode("ascii"))
+            if "%" in value or "+" in value:
+                value = _decode_component(value.encode("ascii"))
+            yield key, value
+        return
     for piece in data.split(b"&"):
         if not piece:
             continue

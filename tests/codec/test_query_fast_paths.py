@@ -106,3 +106,21 @@ def test_deserialize_with_compiled_keys_equals_placing_each_key(flat, version) -
     expected = _outcome(reference)
     assert _outcome(lambda: query.deserialize(flat, shape)) == expected
     assert _outcome(lambda: query.deserialize(flat, shape)) == expected  # compiled keys cached
+
+
+@given(st.one_of(BODIES, st.binary(max_size=48),
+                 st.text(st.sampled_from("ab=&%+2F0Ce\x7f"), max_size=24).map(str.encode)))
+@example(b"a=%ff&b=1")
+@example(b"%=%&+=+&&=&a")
+def test_split_pairs_equals_decoding_each_component(body: bytes) -> None:
+    from ec2query.codec.query import _decode_component
+
+    def reference():
+        out = []
+        for piece in body.split(b"&"):
+            if piece:
+                key, _, value = piece.partition(b"=")
+                out.append((_decode_component(key), _decode_component(value)))
+        return out
+
+    assert _outcome(lambda: list(split_pairs(body))) == _outcome(reference)
