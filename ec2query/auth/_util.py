@@ -70,6 +70,8 @@ def host_for_signing(scheme: str, netloc: str) -> str:
 
 def utc(moment: datetime) -> datetime:
     """``moment`` as an aware UTC datetime; a naive one is taken to be UTC already."""
+    if moment.tzinfo is timezone.utc:  # already UTC: astimezone would return an equal copy
+        return moment
     if moment.tzinfo is None:
         return moment.replace(tzinfo=timezone.utc)
     return moment.astimezone(timezone.utc)

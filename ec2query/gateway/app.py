@@ -8,8 +8,8 @@ only in the backend, so the app scales out with the WSGI server's workers.
 from __future__ import annotations
 
 import logging
+import os
 import time
-import uuid
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timezone
 from typing import Any
@@ -103,7 +103,7 @@ class Gateway:
         self, environ: Mapping[str, Any], start_response: StartResponse
     ) -> Iterable[bytes]:
         started = time.perf_counter()
-        request_id = str(uuid.uuid4())
+        request_id = _request_id()
         operation = "-"
         try:
             operation, status, content_type, body = self.handle(environ, request_id)
@@ -258,6 +258,16 @@ def _for_version(operation: str, result: dict[str, Any], version: str) -> dict[s
     if version == CURRENT_VERSION:
         return result
     return project(result, operation_model(operation).output(version))
+
+
+def _request_id() -> str:
+    """``str(uuid.uuid4())`` without the UUID object: 16 random bytes with the version
+    (4) and variant (RFC 4122) bits set, as lower-case 8-4-4-4-12 hex."""
+    raw = bytearray(os.urandom(16))
+    raw[6] = (raw[6] & 0x0F) | 0x40
+    raw[8] = (raw[8] & 0x3F) | 0x80
+    text = raw.hex()
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
 
 def _invalid_http(reason: str) -> RequestError:
