@@ -235,7 +235,7 @@ def signature(
 ) -> str:
     """Hex HMAC-SHA256 of ``string_to_sign`` under the derived signing key."""
     key = signing_key(secret_key, timestamp[:8], region, service)
-    return hmac.digest(key, string_to_sign.encode("utf-8"), "sha256").hex()
+    return _hmac_digest(key, string_to_sign.encode("utf-8"), "sha256").hex()
 
 
 @lru_cache(maxsize=128)

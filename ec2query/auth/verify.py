@@ -260,6 +260,9 @@ def verify_sigv4_header(
                              service, max_skew)
 
 
+_AUTH_FIELDS = frozenset({"Credential", "SignedHeaders", "Signature"})
+
+
 def _verify_v4_header(req: _Received, lookup: Lookup, now: datetime, region: str | None,
                       service: str | None, max_skew: timedelta) -> VerifiedRequest:
     authorization = req.header("authorization")
@@ -274,7 +277,7 @@ def _verify_v4_header(req: _Received, lookup: Lookup, now: datetime, region: str
         if not eq or name in fields:
             raise _fail("IncompleteSignature")
         fields[name] = value
-    if set(fields) != {"Credential", "SignedHeaders", "Signature"}:
+    if fields.keys() != _AUTH_FIELDS:
         raise _fail("IncompleteSignature")
     access_key, date, scope_region, scope_service = _parse_scope(fields["Credential"])
     names = _signed_header_names(fields["SignedHeaders"])
