@@ -581,9 +581,14 @@ class Backend:
         if unknown and vpc_id != self.default_vpc_id:
             raise RequestError("InvalidPermission.NotFound", _NOT_FOUND_RULE)
         if revoked:
-            ids = [(rule_id,) for rule_id in revoked]
-            conn.executemany("DELETE FROM rule WHERE rule_id = ?", ids)
-            conn.executemany("DELETE FROM rule_tag WHERE rule_id = ?", ids)
+            if len(revoked) == 1:  # the usual revoke: plain statements, no executemany setup
+                (only,) = revoked
+                conn.execute("DELETE FROM rule WHERE rule_id = ?", (only,))
+                conn.execute("DELETE FROM rule_tag WHERE rule_id = ?", (only,))
+            else:
+                ids = [(rule_id,) for rule_id in revoked]
+                conn.executemany("DELETE FROM rule WHERE rule_id = ?", ids)
+                conn.executemany("DELETE FROM rule_tag WHERE rule_id = ?", ids)
         result: dict[str, Any] = {"Return": True}
         if unknown:
             result["UnknownIpPermissions"] = [
