@@ -125,15 +125,16 @@ class Gateway:
                 ("Server", "AmazonEC2"),
             ],
         )
-        log.info(
-            "%s %s %s %s %d %.1fms",
-            environ.get("REMOTE_ADDR", "-"),
-            environ.get("REQUEST_METHOD", "-"),
-            operation,
-            code,
-            status,
-            (time.perf_counter() - started) * 1000,
-        )
+        if log.isEnabledFor(logging.INFO):  # the arguments cost more than a disabled call
+            log.info(
+                "%s %s %s %s %d %.1fms",
+                environ.get("REMOTE_ADDR", "-"),
+                environ.get("REQUEST_METHOD", "-"),
+                operation,
+                code,
+                status,
+                (time.perf_counter() - started) * 1000,
+            )
         return [body]
 
     def handle(self, environ: Mapping[str, Any], request_id: str) -> tuple[str, int, str, bytes]:
