@@ -7,13 +7,10 @@ and may move. ``ec2query.auth`` (signers, verifiers, requests adapters) and
 
 from __future__ import annotations
 
-from . import auth
-from .auth import Credentials
-from .client import Client
-from .codec.cliargs import cli_skeleton, from_cli_args, to_cli_args
+from typing import TYPE_CHECKING
+
 from .codec.forms import flatten, normalize
 from .codec.query import encode_query, from_query, to_query
-from .codec.xml import parse_response, render_error, render_response
 from .errors import (
     AuthError,
     EC2Error,
@@ -23,10 +20,50 @@ from .errors import (
     TransportError,
     UsageError,
 )
-from .request import RawRequest, build_signed_request
-from .validate import validate
+from .validate import validate  # eager: the submodule of the same name would shadow it
+
+if TYPE_CHECKING:
+    from . import auth
+    from .auth import Credentials
+    from .client import Client
+    from .codec.cliargs import cli_skeleton, from_cli_args, to_cli_args
+    from .codec.xml import parse_response, render_error, render_response
+    from .request import RawRequest, build_signed_request
 
 __version__ = "0.1.0"
+
+#: Public names whose modules load on first use, so that ``import ec2query`` (and the
+#: console's start-up) does not pay for requests, lxml and xmlschema up front.
+_LAZY = {
+    "auth": (".auth", None),
+    "Credentials": (".auth.credentials", "Credentials"),
+    "Client": (".client", "Client"),
+    "cli_skeleton": (".codec.cliargs", "cli_skeleton"),
+    "from_cli_args": (".codec.cliargs", "from_cli_args"),
+    "to_cli_args": (".codec.cliargs", "to_cli_args"),
+    "parse_response": (".codec.xml", "parse_response"),
+    "render_error": (".codec.xml", "render_error"),
+    "render_response": (".codec.xml", "render_response"),
+    "RawRequest": (".request", "RawRequest"),
+    "build_signed_request": (".request", "build_signed_request"),
+}
+
+
+def __getattr__(name: str) -> object:
+    import importlib
+
+    try:
+        module_name, attribute = _LAZY[name]
+    except KeyError:
+        raise AttributeError(f"module 'ec2query' has no attribute {name!r}") from None
+    module = importlib.import_module(module_name, __name__)
+    value = module if attribute is None else getattr(module, attribute)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
 
 __all__ = [
     "AuthError",

@@ -13,15 +13,15 @@ import random
 import time
 from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
-from typing import Any
-
-import requests
+from typing import TYPE_CHECKING, Any
 
 from .auth.credentials import Credentials, CredentialsProvider, resolve_credentials, resolve_region
-from .codec.xml import parse_response
 from .errors import EC2Error, ResponseParseError, ServiceError, TransportError
 from .model import CURRENT_VERSION, all_operations, check_version, operation
 from .request import SIGNATURES, RawRequest, build_signed_request
+
+if TYPE_CHECKING:  # requests is imported on first send: building a request needs none of it
+    import requests
 
 __all__ = ["DEFAULT_REGION", "RETRYABLE_CODES", "Client", "resolve_endpoint"]
 
@@ -90,7 +90,7 @@ class Client:
         self.backoff = backoff
         self.max_backoff = max_backoff
         self.validate = validate
-        self.session = session or requests.Session()
+        self._session = session
         self._credentials = credentials
         self._sleep = sleep
         self._clock = clock or (lambda: datetime.now(timezone.utc))
@@ -102,6 +102,15 @@ class Client:
             f"Client(endpoint={self.endpoint!r}, region={self.region!r}, "
             f"signature={self.signature!r})"
         )
+
+    @property
+    def session(self) -> requests.Session:
+        """The one ``requests.Session`` every call goes through (created on first use)."""
+        if self._session is None:
+            import requests
+
+            self._session = requests.Session()
+        return self._session
 
     @property
     def credentials(self) -> Credentials | CredentialsProvider:
@@ -143,6 +152,10 @@ class Client:
             attempt += 1
 
     def _send_once(self, operation_name: str, params: Mapping[str, Any]) -> dict[str, Any]:
+        import requests
+
+        from .codec.xml import parse_response
+
         raw = self.build_request(operation_name, params)
         try:
             response = self.session.request(

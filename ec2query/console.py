@@ -60,13 +60,13 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script; returns the exit status."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser()
     if argv and argv[0] in _operation_names():
         # aws-style operations read their own argv (the CLI codec's parser): argparse's
-        # REMAINDER would stop at the first option.
+        # REMAINDER would stop at the first option. Building every subcommand's parser
+        # would also import what this one request does not need.
         args = argparse.Namespace(func=_operation_run(), operation=argv[0], argv=argv[1:])
     else:
-        args = parser.parse_args(argv)
+        args = build_parser().parse_args(argv)
     try:
         return int(args.func(args))
     except UsageError as exc:

@@ -84,3 +84,17 @@ def test_every_error_carries_code_message_and_status():
     assert isinstance(error, ValueError) and isinstance(error, ec2query.EC2Error)
     assert ec2query.AuthError("AuthFailure", "x").http_status == 401
     assert ec2query.EC2Error("DryRunOperation", "x").http_status == 412
+
+
+def test_importing_ec2query_loads_no_http_or_xml_schema_library():
+    # Start-up speed is a feature of the console (issue 11): the heavy imports wait.
+    import subprocess
+    import sys
+
+    code = ("import sys, ec2query; print(sorted(m for m in ('requests', 'xmlschema', 'lxml') "
+            "if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.strip() == "[]"
+    assert ec2query.validate.__module__ == "ec2query.validate"
+    assert callable(ec2query.validate)

@@ -7,7 +7,6 @@ Pure, sans-I/O functions (the clock is always a parameter) plus thin
 from __future__ import annotations
 
 from . import sigv2, sigv4
-from .adapters import SigV2Auth, SigV4Auth
 from .credentials import (
     Credentials,
     CredentialsProvider,
@@ -28,6 +27,15 @@ from .verify import (
 )
 
 sign_sigv2 = sigv2.sign_params
+
+
+def __getattr__(name: str) -> object:
+    # The requests adapters import requests: loaded on first use, not with the signers.
+    if name in ("SigV4Auth", "SigV2Auth"):
+        from . import adapters
+
+        return getattr(adapters, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [
     "SIGV2",
