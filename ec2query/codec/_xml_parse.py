@@ -63,12 +63,12 @@ _SKIP = -1  # a frame whose children are ignored: a scalar, or an element the mo
 
 
 class _Plan:
-    """A structure's members by XML name: ``name -> (member name, kind, sub-plan)``."""
+    """A structure's members by XML name: ``name -> (member name, kind, sub-plan, "/name>")``."""
 
     __slots__ = ("local",)
 
     def __init__(self) -> None:
-        self.local: dict[str, tuple[str, int, Any]] = {}
+        self.local: dict[str, tuple[str, int, Any, str]] = {}
 
 
 def _kind(shape: Any) -> tuple[int, Any]:
@@ -90,7 +90,7 @@ def _plan(shape: Structure) -> _Plan:
         return plan
     plan = _building[id(shape)] = _Plan()
     try:
-        plan.local = {m.xml: (m.name, *_kind(m.shape)) for m in shape.members}
+        plan.local = {m.xml: (m.name, *_kind(m.shape), f"/{m.xml}>") for m in shape.members}
     finally:
         del _building[id(shape)]
     return plan
@@ -107,7 +107,7 @@ def _root_plan(operation_name: str) -> tuple[str, frozenset[str], _Plan]:
     op = operation(operation_name)  # an API or CLI name; InvalidAction otherwise
     plan = _Plan()
     plan.local = dict(_plan(op.output()).local)
-    plan.local.setdefault("requestId", (_RID, _REQUEST_ID, None))
+    plan.local.setdefault("requestId", (_RID, _REQUEST_ID, None, "/requestId>"))
     root = op.response_root
     return root, frozenset(f'{root} xmlns="{ns}"' for ns in NAMESPACES), plan
 
@@ -151,7 +151,7 @@ def _walk(pieces: list[str], root_heads: frozenset[str], plan: _Plan, fast: bool
         if not gt:
             raise Decline  # a "<" that opens no tag
         if name[:1] == "/":
-            if fast and top_name != name[1:].rstrip(WHITESPACE):
+            if fast and name[1:] != top_name and name[1:].rstrip(WHITESPACE) != top_name:
                 raise Decline
             stack.pop()
             if not stack:
@@ -165,7 +165,7 @@ def _walk(pieces: list[str], root_heads: frozenset[str], plan: _Plan, fast: bool
             closed = True
             name = name[:-1].rstrip(WHITESPACE)
             text = ""  # what follows <x/> is not its text
-        member = None
+        member = close = None
         if top_kind == _STRUCTURE:
             entry = top_sub.local.get(name)
             if entry is None:
@@ -173,7 +173,7 @@ def _walk(pieces: list[str], root_heads: frozenset[str], plan: _Plan, fast: bool
                     raise Decline  # attributes, prefixes, comments, "<!", "<?"...
                 kind = _SKIP
             else:
-                member, kind, sub = entry
+                member, kind, sub, close = entry
                 if member in container:
                     raise ResponseParseError(
                         f"The element {name} appears more than once in {top_name}"
@@ -217,7 +217,9 @@ def _walk(pieces: list[str], root_heads: frozenset[str], plan: _Plan, fast: bool
             else:
                 container[member] = value
         if not closed:
-            if index < count and pieces[index].startswith(f"/{name}>"):
+            if close is None:
+                close = f"/{name}>"
+            if index < count and pieces[index].startswith(close):
                 index += 1  # </name> at once: no frame needed
                 continue
             if len(stack) >= MAX_XML_DEPTH:
@@ -242,7 +244,7 @@ def parse_structure(
     (the conformance suites' own); ``namespaces`` are the root namespaces accepted.
     """
     plan = _Plan()
-    plan.local = {**_plan(shape).local, "requestId": (_RID, _REQUEST_ID, None)}
+    plan.local = {**_plan(shape).local, "requestId": (_RID, _REQUEST_ID, None, "/requestId>")}
     heads = frozenset(f'{root_name} xmlns="{ns}"' for ns in namespaces)
     return _parse(body, root_name, heads, plan, frozenset(namespaces))
 
@@ -316,19 +318,22 @@ def _walk_tree(
 def _error_plans() -> dict[str, tuple[frozenset[str], _Plan]]:
     """Plans for the two error envelopes, read as :func:`_service_error` reads them."""
     error = _Plan()
-    error.local = {"Code": ("Code", _STRING, None), "Message": ("Message", _STRING, None)}
+    error.local = {
+        "Code": ("Code", _STRING, None, "/Code>"),
+        "Message": ("Message", _STRING, None, "/Message>"),
+    }
     errors = _Plan()
-    errors.local = {"Error": ("Error", _STRUCTURE, error)}
+    errors.local = {"Error": ("Error", _STRUCTURE, error, "/Error>")}
     response = _Plan()
     response.local = {
-        "Errors": ("Errors", _STRUCTURE, errors),
-        "RequestID": ("RequestID", _REQUEST_ID, None),
-        "RequestId": ("RequestId", _REQUEST_ID, None),
+        "Errors": ("Errors", _STRUCTURE, errors, "/Errors>"),
+        "RequestID": ("RequestID", _REQUEST_ID, None, "/RequestID>"),
+        "RequestId": ("RequestId", _REQUEST_ID, None, "/RequestId>"),
     }
     older = _Plan()
     older.local = {
-        "Error": ("Error", _STRUCTURE, error),
-        "RequestId": ("RequestId", _REQUEST_ID, None),
+        "Error": ("Error", _STRUCTURE, error, "/Error>"),
+        "RequestId": ("RequestId", _REQUEST_ID, None, "/RequestId>"),
     }
     plans = {}
     for root, plan in (("Response", response), ("ErrorResponse", older)):

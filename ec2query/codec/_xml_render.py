@@ -49,6 +49,14 @@ def _invalid_type(path: str, value: object, expected: str) -> UsageError:
 
 
 def _text(value: object, path: str) -> str:
+    if (
+        type(value) is str
+        and value.isprintable()  # hence no control character, surrogate, U+FFFE or U+FFFF
+        and "&" not in value
+        and "<" not in value
+        and ">" not in value
+    ):
+        return value  # XML carries it as it is: what the checks below would return
     if type(value) is not str:
         raise _invalid_type(path, value, "str")
     bad = _NOT_XML.search(value)

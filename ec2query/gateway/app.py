@@ -275,9 +275,20 @@ def _invalid_http(reason: str) -> RequestError:
     return RequestError("InvalidHttpRequest", f"The HTTP request is invalid. Reason: {reason}")
 
 
+_HEADER_NAMES: dict[str, str] = {}  # "HTTP_X_AMZ_DATE" -> "x-amz-date", bounded
+
+
 def _headers(environ: Mapping[str, Any]) -> list[tuple[str, str]]:
-    headers = [(key[5:].replace("_", "-").lower(), value)
-               for key, value in environ.items() if key.startswith("HTTP_")]
+    headers = []
+    names = _HEADER_NAMES
+    for key, value in environ.items():
+        if key.startswith("HTTP_"):
+            name = names.get(key)
+            if name is None:
+                name = key[5:].replace("_", "-").lower()
+                if len(names) < 256:  # clients choose header names: keep the cache small
+                    names[key] = name
+            headers.append((name, value))
     for key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
         if environ.get(key):
             headers.append((key.replace("_", "-").lower(), environ[key]))

@@ -34,3 +34,14 @@ def test_pair_encoders_join_the_encoded_sides(pairs: list[tuple[str, str]]) -> N
         f"{quote(k, safe='-_.~')}={quote(v, safe='-_.~')}" for k, v in pairs)
     assert encode_form(pairs) == "&".join(
         f"{quote_plus(k, safe='-_.~')}={quote_plus(v, safe='-_.~')}" for k, v in pairs)
+
+
+def test_render_text_fast_path_agrees_with_the_checks():
+    """A printable string without & < > is returned as is only where the general checks agree."""
+    from ec2query.codec import _xml_render
+
+    for code in range(0x110000):
+        char = chr(code)
+        if char.isprintable() and char not in "&<>":
+            assert _xml_render._NOT_XML.search(char) is None, hex(code)
+            assert _xml_render._NEEDS_ESCAPE.search(char) is None, hex(code)
