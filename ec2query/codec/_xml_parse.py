@@ -186,8 +186,14 @@ def _walk(pieces: list[str], root_heads: frozenset[str], plan: _Plan, fast: bool
             if fast and not is_name(name):
                 raise Decline
             kind = _SKIP
-        if kind in (_STRUCTURE, _LIST):
-            value: Any = {} if kind == _STRUCTURE else []
+        if kind == _STRING:  # the most frequent kind first
+            value = decode_text(text) if fast and "&" in text else text
+            if member is None:
+                container.append(value)
+            else:
+                container[member] = value
+        elif kind in (_STRUCTURE, _LIST):
+            value = {} if kind == _STRUCTURE else []
             if member is None:
                 container.append(value)
             else:
@@ -198,10 +204,8 @@ def _walk(pieces: list[str], root_heads: frozenset[str], plan: _Plan, fast: bool
                 top_name, top_kind, top_sub, container = name, kind, sub, value
                 stack.append((name, kind, sub, value))
             continue
-        if kind != _SKIP:
-            if kind == _STRING:
-                value = decode_text(text) if fast and "&" in text else text
-            elif kind == _BOOLEAN:
+        elif kind != _SKIP:
+            if kind == _BOOLEAN:
                 value = text == "true"
             elif kind == _INTEGER and "&" not in text:
                 try:
