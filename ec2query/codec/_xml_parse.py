@@ -132,7 +132,7 @@ def _walk(pieces: list[str], root_heads: frozenset[str], plan: _Plan, fast: bool
     """Build the result from ``pieces``, vetting the fast reader's pieces as it goes.
 
     ``root_heads`` are the root start tags accepted (``Name xmlns="..."``). Each
-    frame of the stack is ``(element name, kind, plan or item entry, container)``;
+    frame of the stack is ``(element name, kind, plan.local or item entry, container)``;
     the top frame is also kept unpacked in locals. A scalar's end tag, when it
     follows at once, is consumed with its start.
     """
@@ -141,7 +141,7 @@ def _walk(pieces: list[str], root_heads: frozenset[str], plan: _Plan, fast: bool
         raise Decline  # an error document, a wrong root, another namespace: lxml says which
     result: dict[str, Any] = {}
     top_name = head.partition(" ")[0]
-    top_kind, top_sub, container = _STRUCTURE, plan, result
+    top_kind, top_sub, container = _STRUCTURE, plan.local, result
     stack: list[tuple[str, int, Any, Any]] = [(top_name, top_kind, top_sub, container)]
     count = len(pieces)
     index = 1
@@ -167,7 +167,7 @@ def _walk(pieces: list[str], root_heads: frozenset[str], plan: _Plan, fast: bool
             text = ""  # what follows <x/> is not its text
         member = close = None
         if top_kind == _STRUCTURE:
-            entry = top_sub.local.get(name)
+            entry = top_sub.get(name)
             if entry is None:
                 if fast and not is_name(name):
                     raise Decline  # attributes, prefixes, comments, "<!", "<?"...
@@ -201,6 +201,8 @@ def _walk(pieces: list[str], root_heads: frozenset[str], plan: _Plan, fast: bool
             if not closed:
                 if len(stack) >= MAX_XML_DEPTH:
                     raise Decline
+                if kind == _STRUCTURE:
+                    sub = sub.local
                 top_name, top_kind, top_sub, container = name, kind, sub, value
                 stack.append((name, kind, sub, value))
             continue
