@@ -187,6 +187,10 @@ def _aws(gateway, *args, env_extra=None):
     )
 
 
+SEED_ARGV = ("--group-name", "MySecurityGroup", "--protocol", "tcp", "--port", "22",
+             "--cidr", "203.0.113.0/24")
+
+
 def test_aws_cli_seed_example_works_as_documented(gateway):
     assert (
         _aws(
@@ -202,28 +206,14 @@ def test_aws_cli_seed_example_works_as_documented(gateway):
     auth = _aws(
         gateway,
         "authorize-security-group-ingress",
-        "--group-name",
-        "MySecurityGroup",
-        "--protocol",
-        "tcp",
-        "--port",
-        "22",
-        "--cidr",
-        "203.0.113.0/24",
+        *SEED_ARGV,
     )
     assert auth.returncode == 0, auth.stderr
     assert json.loads(auth.stdout)["Return"] is True
     revoke = _aws(
         gateway,
         "revoke-security-group-ingress",
-        "--group-name",
-        "MySecurityGroup",
-        "--protocol",
-        "tcp",
-        "--port",
-        "22",
-        "--cidr",
-        "203.0.113.0/24",
+        *SEED_ARGV,
     )
     assert revoke.returncode == 0, revoke.stderr
     described = _aws(gateway, "describe-security-groups", "--group-names", "MySecurityGroup")
