@@ -56,3 +56,10 @@ CREATE TABLE IF NOT EXISTS rule_tag (
     value   TEXT NOT NULL,
     PRIMARY KEY (rule_id, key)
 ) WITHOUT ROWID;
+
+-- A rule's tags go with it, inside SQLite: a revoke or delete needs no statement of its own
+-- for them (most rules have no tags, and each statement costs a round trip).
+CREATE TRIGGER IF NOT EXISTS rule_tag_follows_rule AFTER DELETE ON rule
+BEGIN
+    DELETE FROM rule_tag WHERE rule_id = old.rule_id;
+END;

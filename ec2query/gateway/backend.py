@@ -25,6 +25,7 @@ from typing import Any
 
 from ..codec.forms import normalize
 from ..errors import EC2Error, RequestError
+from ..model import FLAT_RULE_MEMBERS
 from ..model import operation as lookup_operation
 from ._canon import (
     Rule,
@@ -54,11 +55,10 @@ _DEFAULT_NAME = "default"
 _DEFAULT_DESCRIPTION = "default VPC security group"
 _NO_DEFAULT_VPC = "No default VPC for this user"
 _READ_ONLY = frozenset({"DescribeSecurityGroups"})
+_FLAT = frozenset(FLAT_RULE_MEMBERS)
 # Columns in the order of _canon.Rule's fields (a test pins the two together).
-_SELECT_RULE = (
-    "SELECT rule_id, group_id, egress, protocol, from_port, to_port, kind, peer, description"
-    " FROM rule"
-)
+_RULE_COLUMNS = "rule_id, group_id, egress, protocol, from_port, to_port, kind, peer, description"
+_SELECT_RULE = f"SELECT {_RULE_COLUMNS} FROM rule"  # noqa: S608 - constants only
 _INSERT_RULE = (
     "INSERT INTO rule (rule_id, group_id, egress, protocol, from_port, to_port, kind, peer,"
     " description, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
@@ -66,6 +66,10 @@ _INSERT_RULE = (
 _FIND_RULE = (
     _SELECT_RULE + " WHERE group_id = ? AND egress = ? AND protocol = ? AND from_port = ?"
     " AND to_port = ? AND kind = ? AND peer = ?"
+)
+_DELETE_RULE = (
+    "DELETE FROM rule WHERE group_id = ? AND egress = ? AND protocol = ? AND "  # noqa: S608
+    f"from_port = ? AND to_port = ? AND kind = ? AND peer = ? RETURNING {_RULE_COLUMNS}"
 )
 _RULE_BY_ID = _SELECT_RULE + " WHERE rule_id = ? AND group_id = ? AND egress = ?"
 _NOT_FOUND_RULE = "The specified rule does not exist in this security group."
@@ -116,7 +120,8 @@ class Backend:
 
     # ------------------------------------------------------------------ plumbing
 
-    def _connect(self) -> sqlite3.Connection:
+    def _open(self) -> sqlite3.Connection:
+        """A new connection to the database, in autocommit mode, waiting out other writers."""
         conn = sqlite3.connect(
             self.path,
             timeout=BUSY_TIMEOUT_MS / 1000,
@@ -126,6 +131,11 @@ class Backend:
             uri=self.path.startswith("file:"),
         )
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        return conn
+
+    def _connect(self) -> sqlite3.Connection:
+        """This thread's new request connection: WAL, ``synchronous=NORMAL``, registered."""
+        conn = self._open()
         if not self._memory:
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")
@@ -188,7 +198,7 @@ class Backend:
             )
         if name in ("CreateSecurityGroup", "DescribeSecurityGroups", "DeleteSecurityGroup"):
             params = dict(params)
-        else:
+        elif not _FLAT.isdisjoint(params):  # nested already: read as it is
             params = normalize(name, params)
         return self._transaction(self._connection(), body, params, write=name not in _READ_ONLY)
 
@@ -253,6 +263,11 @@ class Backend:
             try:
                 conn.execute(_INSERT_RULE, (*rule, time.time_ns()))
             except sqlite3.IntegrityError:
+                if self._find(conn, group_id, egress, want) is not None:
+                    raise RequestError(
+                        "InvalidPermission.Duplicate",
+                        duplicate_message(want.protocol, want.from_port, want.to_port, want.peer),
+                    ) from None
                 if _exists(conn, "SELECT 1 FROM rule WHERE rule_id = ?", (rule.rule_id,)):
                     continue  # an id collision: draw another
                 raise
@@ -365,11 +380,7 @@ class Backend:
             (group_id, group_id),
         ):
             raise RequestError("DependencyViolation", f"resource {group_id} has a dependent object")
-        conn.execute(
-            "DELETE FROM rule_tag WHERE rule_id IN (SELECT rule_id FROM rule WHERE group_id = ?)",
-            (group_id,),
-        )
-        conn.execute("DELETE FROM rule WHERE group_id = ?", (group_id,))
+        conn.execute("DELETE FROM rule WHERE group_id = ?", (group_id,))  # tags: the trigger
         conn.execute("DELETE FROM sg_tag WHERE group_id = ?", (group_id,))
         conn.execute("DELETE FROM sg WHERE group_id = ?", (group_id,))
         return {"Return": True, "GroupId": group_id}
@@ -513,15 +524,12 @@ class Backend:
     ) -> dict[str, Any]:
         group_id, vpc_id, _ = self._target(conn, params, egress=egress)
         wants = self._wants(conn, params, vpc_id)
-        for want in wants:
-            if self._find(conn, group_id, egress, want) is not None:
-                raise RequestError(
-                    "InvalidPermission.Duplicate",
-                    duplicate_message(want.protocol, want.from_port, want.to_port, want.peer),
-                )
+        # The primary key is the rule's value: an insert that breaks it is a duplicate, and
+        # raising rolls back the rules inserted before it. The quota is judged afterwards,
+        # so a duplicate is reported before a quota breach, as EC2 does.
+        rules = [self._insert_rule(conn, group_id, egress, want) for want in wants]
         self._check_limit(conn, group_id, egress, wants)
         tags = self._tags(params, "security-group-rule")
-        rules = [self._insert_rule(conn, group_id, egress, want) for want in wants]
         if tags:
             conn.executemany(
                 "INSERT OR REPLACE INTO rule_tag (rule_id, key, value) VALUES (?, ?, ?)",
@@ -540,8 +548,9 @@ class Backend:
     ) -> None:
         """EC2's per-group quota: ``rule_limit`` IPv4 and ``rule_limit`` IPv6 rules per direction.
 
-        Group and prefix-list references count in both families, as EC2 enforces
-        the quota "separately for IPv4 rules and IPv6 rules" (docs/backend.md).
+        Judged once ``wants`` are inserted. Group and prefix-list references count
+        in both families, as EC2 enforces the quota "separately for IPv4 rules and
+        IPv6 rules" (docs/backend.md).
         """
         if not wants:
             return
@@ -550,8 +559,6 @@ class Backend:
             " FROM rule WHERE group_id = ? AND egress = ?",
             (group_id, int(egress)),
         ).fetchone()
-        v4 += sum(want.kind != "cidr6" for want in wants)
-        v6 += sum(want.kind != "cidr4" for want in wants)
         if v4 > self.rule_limit or v6 > self.rule_limit:
             raise RequestError(
                 "RulesPerSecurityGroupLimitExceeded",
@@ -571,24 +578,19 @@ class Backend:
                     f"The security group rule ID '{rule_id}' does not exist",
                 )
             revoked[rule_id] = Rule._make(row)
+        by_id = list(revoked)
         unknown: dict[int, list[Want]] = {}
         for want in self._wants(conn, params, vpc_id):
-            rule = self._find(conn, group_id, egress, want)
-            if rule is None:
+            # Found and deleted in one statement; an error below rolls the delete back.
+            rows = conn.execute(_DELETE_RULE, (group_id, int(egress), *want.key)).fetchall()
+            if not rows:
                 unknown.setdefault(want.index, []).append(want)
-            else:
-                revoked.setdefault(rule.rule_id, rule)
+            else:  # the key is the primary key: one row at most
+                revoked.setdefault(rows[0][0], Rule._make(rows[0]))
         if unknown and vpc_id != self.default_vpc_id:
             raise RequestError("InvalidPermission.NotFound", _NOT_FOUND_RULE)
-        if revoked:
-            if len(revoked) == 1:  # the usual revoke: plain statements, no executemany setup
-                (only,) = revoked
-                conn.execute("DELETE FROM rule WHERE rule_id = ?", (only,))
-                conn.execute("DELETE FROM rule_tag WHERE rule_id = ?", (only,))
-            else:
-                ids = [(rule_id,) for rule_id in revoked]
-                conn.executemany("DELETE FROM rule WHERE rule_id = ?", ids)
-                conn.executemany("DELETE FROM rule_tag WHERE rule_id = ?", ids)
+        if by_id:  # the rule_tag trigger takes each rule's tags with it
+            conn.executemany("DELETE FROM rule WHERE rule_id = ?", [(i,) for i in by_id])
         result: dict[str, Any] = {"Return": True}
         if unknown:
             result["UnknownIpPermissions"] = [
@@ -603,9 +605,16 @@ def _exists(conn: sqlite3.Connection, sql: str, args: tuple[Any, ...]) -> bool:
 
 
 def _statements(script: str) -> list[str]:
-    """The schema's statements, split on ``;`` at line ends (the script has no other ``;``)."""
-    lines = [line.split("--", 1)[0] for line in script.splitlines()]
-    return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
+    """The schema's statements, each complete as SQLite judges it (a trigger holds ``;``s)."""
+    statements, pending = [], ""
+    for line in script.splitlines():
+        pending += line.split("--", 1)[0] + "\n"
+        if sqlite3.complete_statement(pending):
+            statements.append(pending.strip())
+            pending = ""
+    if pending.strip():
+        raise ValueError(f"the schema ends inside a statement: {pending.strip()[:60]!r}")
+    return statements
 
 
 def _unavailable(exc: sqlite3.Error) -> EC2Error:

@@ -380,6 +380,47 @@ def test_authorize_is_all_or_nothing(world: World) -> None:
     assert [p["FromPort"] for p in describe(world, world.web)["IpPermissions"]] == [22]
 
 
+def test_a_duplicate_is_reported_before_the_quota(world: World) -> None:
+    """One request both over the quota (5 in the fixture) and repeating a rule: Duplicate."""
+    world.call(
+        "AuthorizeSecurityGroupIngress", {"GroupId": world.web, "IpPermissions": [tcp(1, "10.0.0.0/32")]}
+    )
+    over = [f"10.0.0.{i}/32" for i in range(6)]  # the first is the existing rule
+    with pytest.raises(EC2Error) as caught:
+        world.call(
+            "AuthorizeSecurityGroupIngress", {"GroupId": world.web, "IpPermissions": [tcp(1, *over)]}
+        )
+    assert caught.value.code == "InvalidPermission.Duplicate"
+    assert len(describe(world, world.web)["IpPermissions"][0]["IpRanges"]) == 1
+
+
+def test_a_rules_tags_go_with_it(world: World) -> None:
+    """Revoking by value or by id, or deleting the group, leaves no tag rows behind."""
+    tagged = [{"ResourceType": "security-group-rule", "Tags": [{"Key": "k", "Value": "v"}]}]
+    conn = world.backend._connection()
+
+    def authorize(*ports: int) -> list[str]:
+        result = world.call(
+            "AuthorizeSecurityGroupIngress",
+            {"GroupId": world.app, "IpPermissions": [tcp(p, "10.0.0.0/8") for p in ports],
+             "TagSpecifications": tagged},
+        )  # fmt: skip
+        return [rule["SecurityGroupRuleId"] for rule in result["SecurityGroupRules"]]
+
+    def tag_rows() -> set[str]:
+        return {row[0] for row in conn.execute("SELECT rule_id FROM rule_tag")}
+
+    by_value, by_id, kept = authorize(1, 2, 3)
+    assert tag_rows() == {by_value, by_id, kept}
+    world.call(
+        "RevokeSecurityGroupIngress",
+        {"GroupId": world.app, "IpPermissions": [tcp(1, "10.0.0.0/8")], "SecurityGroupRuleIds": [by_id]},
+    )
+    assert tag_rows() == {kept}
+    world.call("DeleteSecurityGroup", {"GroupId": world.app})
+    assert tag_rows() == set()
+
+
 def test_rule_limit_counts_ipv4_and_ipv6_separately(world: World) -> None:
     """60 per family per direction by default (ref row 28); the fixture sets 5."""
     v4 = [f"10.0.0.{i}/32" for i in range(5)]
