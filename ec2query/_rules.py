@@ -134,9 +134,35 @@ def _shape(ctx: Context) -> tuple[list[Fields], list[Fields]]:
     if ctx.shape is None:
         unknown: list[Fields] = []
         wrong: list[Fields] = []
-        _walk(ctx.params, _request_spec(ctx.op), "", "", unknown, wrong)
+        spec = _request_spec(ctx.op)
+        if not _conforms(ctx.params, spec):  # names are built only for a request with faults
+            _walk(ctx.params, spec, "", "", unknown, wrong)
         ctx.shape = (unknown, wrong)
     return ctx.shape
+
+
+def _conforms(value: Any, spec: Any) -> bool:
+    """Whether ``_walk`` would find nothing: plain dicts and lists of the spec's members and
+    types (another Mapping or a tuple answers False and is left to ``_walk``)."""
+    kind = type(spec)
+    if kind is type:
+        return type(value) is spec
+    if kind is dict:
+        if type(value) is not dict:
+            return False
+        get = spec.get
+        for key, item in value.items():
+            entry = get(key)
+            if entry is None or (type(item) is not entry[1] and not _conforms(item, entry[1])):
+                return False
+        return True
+    if type(value) is not list:
+        return False
+    element = spec[0]
+    for item in value:  # noqa: SIM110 - a loop: all() over a generator costs twice as much
+        if type(item) is not element and not _conforms(item, element):
+            return False
+    return True
 
 
 class _ListOf(tuple):  # type: ignore[type-arg]

@@ -12,7 +12,7 @@ for both apply; where they differ the VPC-era behaviour is preferred).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
@@ -46,15 +46,16 @@ _SOURCES = (
 
 def validate(operation_name: str, params: Mapping[str, Any], *, vpc: bool | None = None) -> None:
     """Raise the first error EC2 would answer for this request; return ``None`` when it is valid."""
-    for error in _judge(operation_name, params, vpc):
-        raise error
+    found = _judge(operation_name, params, vpc, first=True)
+    if found:
+        raise found[0]
 
 
 def problems(
     operation_name: str, params: Mapping[str, Any], *, vpc: bool | None = None
 ) -> list[RequestError]:
     """Every problem of the request, in the order EC2 would report them; empty when valid."""
-    return list(_judge(operation_name, params, vpc))
+    return _judge(operation_name, params, vpc, first=False)
 
 
 @cache
@@ -68,49 +69,62 @@ def _table(op: str, vpc: bool | None) -> dict[str, tuple[Rule, ...]]:
 
 
 def _judge(
-    operation_name: str, params: Mapping[str, Any], vpc: bool | None
-) -> Iterator[RequestError]:
+    operation_name: str, params: Mapping[str, Any], vpc: bool | None, *, first: bool
+) -> list[RequestError]:
+    """The request's errors in EC2's order; with ``first``, stop at the first one found."""
     op = operation(operation_name).name
     table = _table(op, vpc)
     ctx = Context(op, vpc, params)
+    out: list[RequestError] = []
     for rule in table["request"]:
         verdict = rule.test(params, ctx)
         if verdict is not None:
-            yield from _errors(rule, verdict)
-            if rule.gate:
-                return
-    if table["rule-id"]:
-        yield from _items(table["rule-id"], params.get("SecurityGroupRuleIds", ()), ctx)
+            _add(out, rule, verdict)
+            if rule.gate or first:
+                return out
+    rules = table["rule-id"]
+    if rules and _apply(rules, params.get("SecurityGroupRuleIds", ()), ctx, out, first):
+        return out
     if table["permission"]:
         _collect(ctx)
-        if ctx.flat:
-            yield from _items(table["flat"], (ctx.flat,), ctx)
-        source_rules = table["source"]
+        if ctx.flat and _apply(table["flat"], (ctx.flat,), ctx, out, first):
+            return out
+        permission_rules, source_rules = table["permission"], table["source"]
         for permission in ctx.permissions:
-            yield from _items(table["permission"], (permission,), ctx)
-            if permission.sources:
-                yield from _items(source_rules, permission.sources, ctx)
-    yield from _items(table["request-after"], (params,), ctx)
+            if _apply(permission_rules, (permission,), ctx, out, first):
+                return out
+            if permission.sources and _apply(source_rules, permission.sources, ctx, out, first):
+                return out
+    if _apply(table["request-after"], (params,), ctx, out, first):
+        return out
     for scope, member in (
         ("group-id", "GroupIds"),
         ("filter", "Filters"),
         ("tag-spec", "TagSpecifications"),
     ):
-        if table[scope]:
-            yield from _items(table[scope], params.get(member, ()), ctx)
+        rules = table[scope]
+        if rules and _apply(rules, params.get(member, ()), ctx, out, first):
+            return out
+    return out
 
 
-def _items(rules: tuple[Rule, ...], items: Any, ctx: Context) -> Iterator[RequestError]:
+def _apply(
+    rules: tuple[Rule, ...], items: Any, ctx: Context, out: list[RequestError], first: bool
+) -> bool:
+    """Judge each item by each rule, adding to ``out``; True when ``first`` and one failed."""
     for item in items:
         for rule in rules:
             verdict = rule.test(item, ctx)
             if verdict is not None:
-                yield from _errors(rule, verdict)
+                _add(out, rule, verdict)
+                if first:
+                    return True
+    return False
 
 
-def _errors(rule: Rule, verdict: Any) -> Iterator[RequestError]:
+def _add(out: list[RequestError], rule: Rule, verdict: Any) -> None:
     for fields in verdict if type(verdict) is list else (verdict,):
-        yield RequestError(rule.code, rule.message.format(**fields))
+        out.append(RequestError(rule.code, rule.message.format(**fields)))
 
 
 def _collect(ctx: Context) -> None:
