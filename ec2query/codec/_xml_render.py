@@ -41,14 +41,20 @@ _STRING, _INTEGER, _BOOLEAN, _STRUCTURE, _LIST = range(5)
 _KINDS = {"string": _STRING, "integer": _INTEGER, "boolean": _BOOLEAN}
 
 
-def _invalid_type(path: str, value: object, expected: str) -> UsageError:
+class _Locate(Exception):
+    """A fault found by the walk that keeps no paths: walk again, naming where it is."""
+
+
+def _invalid_type(path: str | None, value: object, expected: str) -> UsageError:
+    if path is None:
+        raise _Locate
     return UsageError(
         f"Invalid type for parameter {path}, value: {value!r}, "
         f"type: {type(value).__name__}, valid types: {expected}"
     )
 
 
-def _text(value: object, path: str) -> str:
+def _text(value: object, path: str | None) -> str:
     if (
         type(value) is str
         and value.isprintable()  # hence no control character, surrogate, U+FFFE or U+FFFF
@@ -61,6 +67,8 @@ def _text(value: object, path: str) -> str:
         raise _invalid_type(path, value, "str")
     bad = _NOT_XML.search(value)
     if bad is not None:
+        if path is None:
+            raise _Locate
         raise UsageError(
             f"Invalid value for parameter {path}: character U+{ord(bad.group()):04X} "
             "cannot be carried in XML"
@@ -71,12 +79,12 @@ def _text(value: object, path: str) -> str:
 
 
 class _Plan:
-    """A structure's members as ``(name, xml name, kind, sub-plan)``, in EC2's XML order."""
+    """A structure's members as ``(name, kind, sub-plan, "<xml>", "</xml>")``, in EC2's order."""
 
     __slots__ = ("members", "names")
 
     def __init__(self) -> None:
-        self.members: tuple[tuple[str, str, int, Any], ...] = ()
+        self.members: tuple[tuple[str, int, Any, str, str], ...] = ()
         self.names: frozenset[str] = frozenset()
 
 
@@ -84,7 +92,7 @@ def _kind(shape: Any) -> tuple[int, Any]:
     if isinstance(shape, Scalar):
         return _KINDS[shape.kind], None
     if isinstance(shape, ListShape):
-        return _LIST, (shape.item, *_kind(shape.member))
+        return _LIST, (*_kind(shape.member), f"<{shape.item}>", f"</{shape.item}>")
     return _STRUCTURE, _plan(shape)
 
 
@@ -99,63 +107,79 @@ def _plan(shape: Structure) -> _Plan:
         return plan
     plan = _building[id(shape)] = _Plan()
     try:
-        plan.members = tuple((m.name, m.xml, *_kind(m.shape)) for m in shape.xml_members)
+        plan.members = tuple(
+            (m.name, *_kind(m.shape), f"<{m.xml}>", f"</{m.xml}>") for m in shape.xml_members
+        )
         plan.names = frozenset(m.name for m in shape.members)
     finally:
         del _building[id(shape)]
     return plan
 
 
-def _structure(out: list[str], value: Any, plan: _Plan, depth: int, path: str) -> None:
+#: Indentation by depth (the model nests far less deeply than this).
+_PADS = tuple(INDENT * depth for depth in range(32))
+
+
+def _structure(out: list[str], value: Any, plan: _Plan, depth: int, path: str | None) -> None:
+    """Render ``value``'s members; ``path`` is None on the first walk, which keeps no names
+    and raises _Locate at a fault, so that the second walk can name where it is."""
     if not isinstance(value, Mapping):
         raise _invalid_type(path, value, "dict")
+    names = plan.names
     for key in value:
-        if key not in plan.names and not (depth == 1 and key == "ResponseMetadata"):
+        if key not in names and not (depth == 1 and key == "ResponseMetadata"):
+            if path is None:
+                raise _Locate
             raise UsageError(
                 f'Unknown parameter in {path}: "{key}", must be one of: '
-                + ", ".join(name for name, *_ in plan.members)
+                + ", ".join(member[0] for member in plan.members)
             )
-    pad = INDENT * depth
-    for name, xml, kind, sub in plan.members:
+    pad = _PADS[depth]
+    for name, kind, sub, start, end in plan.members:
         if name in value:
-            _element(out, value[name], xml, kind, sub, pad, depth, f"{path}.{name}")
+            _element(out, value[name], kind, sub, start, end, pad, depth,
+                     None if path is None else f"{path}.{name}")  # fmt: skip
 
 
 def _element(
-    out: list[str], value: Any, xml: str, kind: int, sub: Any, pad: str, depth: int, path: str
+    out: list[str], value: Any, kind: int, sub: Any, start: str, end: str, pad: str, depth: int,
+    path: str | None,
 ) -> None:
     if kind == _STRING:
-        out.append(f"{pad}<{xml}>{_text(value, path)}</{xml}>")
+        out.append(f"{pad}{start}{_text(value, path)}{end}")
     elif kind == _INTEGER:
         if type(value) is not int:
             raise _invalid_type(path, value, "int")
         if not limits.INT_MIN <= value <= limits.INT_MAX:
+            if path is None:
+                raise _Locate
             raise UsageError(f"Invalid value for parameter {path}: {value} is not a 32-bit integer")
-        out.append(f"{pad}<{xml}>{value}</{xml}>")
+        out.append(f"{pad}{start}{value}{end}")
     elif kind == _BOOLEAN:
         if type(value) is not bool:
             raise _invalid_type(path, value, "bool")
-        out.append(f"{pad}<{xml}>{'true' if value else 'false'}</{xml}>")
+        out.append(f"{pad}{start}{'true' if value else 'false'}{end}")
     elif kind == _LIST:
         if not isinstance(value, (list, tuple)):
             raise _invalid_type(path, value, "list")
         if not value:
-            out.append(f"{pad}<{xml}/>")
+            out.append(f"{pad}{start[:-1]}/>")
             return
-        item, item_kind, item_sub = sub
-        out.append(f"{pad}<{xml}>")
-        inner = pad + INDENT
+        item_kind, item_sub, item_start, item_end = sub
+        out.append(pad + start)
+        inner = _PADS[depth + 1]
         for index, element in enumerate(value):
-            _element(out, element, item, item_kind, item_sub, inner, depth + 1, f"{path}[{index}]")
-        out.append(f"{pad}</{xml}>")
+            _element(out, element, item_kind, item_sub, item_start, item_end, inner, depth + 1,
+                     None if path is None else f"{path}[{index}]")  # fmt: skip
+        out.append(pad + end)
     else:
-        start = len(out)
-        out.append(f"{pad}<{xml}>")
+        first = len(out)
+        out.append(pad + start)
         _structure(out, value, sub, depth + 1, path)
-        if len(out) == start + 1:
-            out[start] = f"{pad}<{xml}/>"
+        if len(out) == first + 1:
+            out[first] = f"{pad}{start[:-1]}/>"
         else:
-            out.append(f"{pad}</{xml}>")
+            out.append(pad + end)
 
 
 def render_response(
@@ -169,11 +193,17 @@ def render_response(
     op = operation(operation_name)
     version = check_version(version)
     root = op.response_root
-    out = [
+    head = [
         f'{_DECLARATION}<{root} xmlns="{NAMESPACE.format(version=version)}">',
         f"{INDENT}<requestId>{_text(request_id, 'request_id')}</requestId>",
     ]
-    _structure(out, result, _plan(op.output(version)), 1, op.name)
+    plan = _plan(op.output(version))
+    out = list(head)
+    try:
+        _structure(out, result, plan, 1, None)
+    except _Locate:
+        out = list(head)
+        _structure(out, result, plan, 1, op.name)  # raises the fault, named
     out.append(f"</{root}>")
     return "\n".join(out).encode("utf-8")
 

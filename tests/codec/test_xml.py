@@ -144,8 +144,15 @@ def test_render_error_escapes():
         ({"Nope": 1}, 'Unknown parameter in RevokeSecurityGroupIngress: "Nope"'),
         ({"UnknownIpPermissions": {}}, "valid types: list"),
         ({"UnknownIpPermissions": [{"FromPort": True}]}, "valid types: int"),
+        ({"UnknownIpPermissions": [{}, {"FromPort": True}]},
+         "parameter RevokeSecurityGroupIngress.UnknownIpPermissions[1].FromPort, value: True"),
         ({"UnknownIpPermissions": [{"FromPort": 2**31}]}, "not a 32-bit integer"),
         ({"UnknownIpPermissions": [{"IpProtocol": "a\x00"}]}, "U+0000"),
+        ({"UnknownIpPermissions": [{"IpRanges": [{}, {"CidrIp": "a\x00"}]}]},
+         "parameter RevokeSecurityGroupIngress.UnknownIpPermissions[0].IpRanges[1].CidrIp: "
+         "character U+0000"),
+        ({"UnknownIpPermissions": [{"Bogus": 1}]},
+         'Unknown parameter in RevokeSecurityGroupIngress.UnknownIpPermissions[0]: "Bogus"'),
         ([], "valid types: dict"),
     ],
 )
