@@ -239,7 +239,8 @@ def signature(
 
 
 @lru_cache(maxsize=128)
-def _split(url: str) -> SplitResult:
+def split_url(url: str) -> SplitResult:
+    """``urlsplit(url)``, cached: a signer or a server sees few distinct URLs."""
     return urlsplit(url)
 
 
@@ -272,7 +273,7 @@ def sign_headers(
     :data:`UNSIGNED_HEADERS`. Any stale ``Authorization``/``X-Amz-*`` auth
     header in ``headers`` is ignored, as it will be replaced.
     """
-    parts = _split(url)
+    parts = split_url(url)
     items = [(n, v) for n, v in header_items(headers) if n.lower() not in _OWN_HEADERS]
     if not any(n.lower() == "host" for n, _ in items):
         items.append(("host", host_for_signing(parts.scheme, parts.netloc)))
@@ -319,7 +320,7 @@ class FormPostSigner:
 
     def __init__(self, *, url: str, host: str, content_type: str, credentials: Credentials,
                  region: str, service: str = "ec2") -> None:
-        parts = _split(url)
+        parts = split_url(url)
         uri = parts.path if parts.path == "/" else canonical_uri(parts.path)
         names = ["content-type", "host", "x-amz-date"]
         block = f"content-type:{' '.join(content_type.split())}\nhost:{' '.join(host.split())}\n"
@@ -407,7 +408,7 @@ def presign_url(
     """
     if not 1 <= int(expires) <= MAX_EXPIRES:
         raise ValueError(f"expires must be between 1 and {MAX_EXPIRES} seconds")
-    parts = _split(url)
+    parts = split_url(url)
     items = [(n, v) for n, v in header_items(headers) if n.lower() not in _OWN_HEADERS]
     if not any(n.lower() == "host" for n, _ in items):
         items.append(("host", host_for_signing(parts.scheme, parts.netloc)))

@@ -27,7 +27,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
-from urllib.parse import urlsplit
 
 from ..errors import AuthError
 from . import sigv2, sigv4
@@ -122,7 +121,7 @@ class _Received:
             netloc = ""
         else:
             try:
-                parts = urlsplit(url)
+                parts = sigv4.split_url(url)  # a server sees few distinct URLs: cached
             except ValueError:  # e.g. an unclosed "[" in the host
                 raise _fail("SignatureDoesNotMatch") from None
             self.path, self.query, self.scheme, netloc = (
@@ -134,7 +133,9 @@ class _Received:
             self.headers["host"] = [netloc]
         if body is None:
             body = b""
-        self.body = body.encode("utf-8") if isinstance(body, str) else bytes(body)
+        if type(body) is not bytes:
+            body = body.encode("utf-8") if isinstance(body, str) else bytes(body)
+        self.body = body
 
     def header(self, name: str) -> str | None:
         """The single value of a header; IncompleteSignature if it is repeated."""

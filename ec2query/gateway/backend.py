@@ -99,7 +99,9 @@ class Backend:
         self.region = region
         self.default_vpc_id = default_vpc_id
         self.rule_limit = rule_limit
-        self._rng = rng if rng is not None else random.SystemRandom()
+        # Ids are names, not secrets: the random module (reseeded in a forked worker) is
+        # enough, and an id drawn twice is drawn again (see _insert_group, _insert_rule).
+        self._rng: Any = rng if rng is not None else random
         self._memory = path == ":memory:" or path.startswith("file::memory:")
         self._local = threading.local()
         self._pid = os.getpid()
