@@ -193,6 +193,20 @@ def _same(given: str, expected: str) -> bool:
 _AMZ_DATE = re.compile(r"\d{8}T\d{6}Z\Z", re.ASCII)
 
 
+def _cached_when_short(parse: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """Cache a pure parser of header text (a client's credential scope and signed headers,
+    the second a request was signed in recur). Only short values are kept, so that a
+    caller cannot fill memory with long ones; a refusal raises and is never cached."""
+    cached = functools.lru_cache(maxsize=256)(parse)
+
+    @functools.wraps(parse)
+    def call(value: Any) -> Any:
+        return cached(value) if type(value) is str and len(value) <= 256 else parse(value)
+
+    return call
+
+
+@_cached_when_short
 def _parse_amz_date(value: str | None) -> datetime:
     if value is None or not _AMZ_DATE.match(value):
         raise _fail("IncompleteSignature")
@@ -218,6 +232,7 @@ def _check_skew(signed_at: datetime, now: datetime, max_skew: timedelta) -> None
         raise _fail("RequestExpired")
 
 
+@_cached_when_short
 def _parse_scope(credential: str) -> tuple[str, str, str, str]:
     parts = credential.split("/")
     if len(parts) != 5 or parts[4] != "aws4_request" or not all(parts[:4]):
@@ -236,8 +251,9 @@ def _check_scope(date: str, signed_at: datetime, scope_region: str, scope_servic
         raise _fail("SignatureDoesNotMatch")
 
 
-def _signed_header_names(value: str) -> list[str]:
-    names = value.split(";")
+@_cached_when_short
+def _signed_header_names(value: str) -> tuple[str, ...]:
+    names = tuple(value.split(";"))
     if not all(names) or "host" not in names:
         raise _fail("IncompleteSignature")
     return names

@@ -512,13 +512,18 @@ def _pairs(data: QueryInput) -> Iterable[tuple[str, str]]:
     return _checked_pairs(data)
 
 
-def split_pairs(data: bytes) -> Iterable[tuple[str, str]]:
-    """The decoded ``(key, value)`` pairs of a form-encoded string, in order (lazily)."""
+def split_pairs(data: bytes) -> list[tuple[str, str]]:
+    """The decoded ``(key, value)`` pairs of a form-encoded string, in order.
+
+    The whole string is decoded before any pair is judged, so a malformed
+    component is reported before, say, a repeated key.
+    """
     if len(data) > limits.MAX_QUERY_BYTES:
         raise RequestError(
             "InvalidParameterValue",
             f"The request is larger than {limits.MAX_QUERY_BYTES} bytes",
         )
+    pairs: list[tuple[str, str]] = []
     if data.isascii():  # the usual body: ASCII text is its own decoding unless escaped
         for text in data.decode("ascii").split("&"):
             if not text:
@@ -528,13 +533,14 @@ def split_pairs(data: bytes) -> Iterable[tuple[str, str]]:
                 key = _decode_component(key.encode("ascii"))
             if "%" in value or "+" in value:
                 value = _decode_component(value.encode("ascii"))
-            yield key, value
-        return
+            pairs.append((key, value))
+        return pairs
     for piece in data.split(b"&"):
         if not piece:
             continue
         key, _, value = piece.partition(b"=")
-        yield _decode_component(key), _decode_component(value)
+        pairs.append((_decode_component(key), _decode_component(value)))
+    return pairs
 
 
 def _decode_component(raw: bytes) -> str:

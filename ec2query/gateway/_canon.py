@@ -45,6 +45,7 @@ _IPV4 = re.compile(
     re.ASCII,
 )
 _NUMBER_NAMES = {"1": "icmp", "6": "tcp", "17": "udp", "58": "icmpv6"}
+_AS_STORED = PORTED | {"-1"}
 
 #: Source kind -> (IpPermission list member, its value member, SecurityGroupRule member).
 SOURCES: dict[str, tuple[str, str, str]] = {
@@ -109,8 +110,10 @@ def canonical_protocol(value: Any) -> str:
             "Invalid value 'null' for protocol. "
             "VPC security group rules must specify protocols explicitly.",
         )
+    if type(value) is str and value in _AS_STORED:  # the usual spelling: stored as it is
+        return value
     text = str(value).strip().lower()
-    if text in PORTED or text == "-1":
+    if text in _AS_STORED:
         return text
     if text.isdigit() and int(text) <= 255:
         number = str(int(text))

@@ -155,7 +155,7 @@ class Gateway:
             region=self.region,
         )
         try:
-            pairs = list(split_pairs(query.encode("latin-1"))) if query != "" else []
+            pairs = split_pairs(query.encode("latin-1")) if query != "" else []
         except UnicodeEncodeError:
             raise _invalid_http("The query string is not ASCII") from None
         if method == "POST":
@@ -167,7 +167,11 @@ class Gateway:
         strip = AUTH_PARAMS.get(verified.scheme)
         if strip:
             pairs = [(k, v) for k, v in pairs if k not in strip]
-        version = next((v for k, v in pairs if k == "Version"), None)
+        version = None
+        for key, value in pairs:
+            if key == "Version":
+                version = value
+                break
         if version is None:
             raise RequestError("MissingParameter", "The request must contain the parameter Version")
         operation, params = from_text_pairs(pairs)  # split_pairs decoded them: text

@@ -485,14 +485,14 @@ class Backend:
             if not sources:
                 raise RequestError("MissingParameter", _NO_SOURCE)
             for kind, peer, description in sources:
-                want = Want(protocol, from_port, to_port, kind, peer, description or None, index)
-                if want.key in seen:
+                key = (protocol, from_port, to_port, kind, peer)
+                if key in seen:
                     raise RequestError(
                         "InvalidParameterValue",
                         "The same permission must not appear multiple times",
                     )
-                seen.add(want.key)
-                wants.append(want)
+                seen.add(key)
+                wants.append(Want(*key, description or None, index))
         return wants
 
     def _source_group(self, conn: sqlite3.Connection, pair: dict[str, Any], vpc_id: str) -> str:

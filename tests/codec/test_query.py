@@ -318,6 +318,12 @@ def test_invalid_utf8_after_percent_decoding_is_malformed_query_string():
     assert error.code == "MalformedQueryString"
 
 
+def test_the_whole_query_is_decoded_before_any_key_is_judged():
+    """Malformed text is reported even after a repeated key (the string is read first)."""
+    error = _error(SEED + "&CidrIp=10.0.0.0/8&GroupName=%C3%28")
+    assert error.code == "MalformedQueryString"
+
+
 def test_missing_action_is_missing_action():
     assert _error("GroupName=a").code == "MissingAction"
 
