@@ -341,6 +341,7 @@ def deserialize(flat: Mapping[str, str], shape: Structure) -> Params:
     paths: dict[str, KeyPath] | None = shape.plans.get("query-paths")
     if paths is None:
         paths = shape.plans["query-paths"] = {}
+    lists: list[tuple[dict[Any, Any], Any, _Sparse]] = []  # (holder, slot, list) as created
     for key, raw in flat.items():
         path = paths.get(key)
         if path is None:
@@ -353,9 +354,15 @@ def deserialize(flat: Mapping[str, str], shape: Structure) -> Params:
             child = holder.get(step)
             if child is None:
                 child = holder[step] = make()
+                if make is _Sparse:
+                    lists.append((holder, step, child))
             holder = child
         holder[slot] = raw if kind == _STRING else _convert(raw, kind, key)
-    return _finish(root)
+    # What _finish does, without walking the tree: a list is made after its holder, so
+    # in reverse order of creation every list's elements are finished before it is.
+    for holder, step, sparse in reversed(lists):
+        holder[step] = [sparse[index] for index in sorted(sparse)]
+    return root
 
 
 #: A Query key compiled against a read plan: the containers to walk or create
