@@ -137,8 +137,15 @@ def _structure(out: list[str], value: Any, plan: _Plan, depth: int, path: str | 
     pad = _PADS[depth]
     for name, kind, sub, start, end in plan.members:
         if name in value:
-            _element(out, value[name], kind, sub, start, end, pad, depth,
-                     None if path is None else f"{path}.{name}")  # fmt: skip
+            item = value[name]
+            if (  # the usual member, inline: _text's first test
+                kind == _STRING and type(item) is str and item.isprintable()
+                and "&" not in item and "<" not in item and ">" not in item
+            ):  # fmt: skip
+                out.append(f"{pad}{start}{item}{end}")
+            else:
+                _element(out, item, kind, sub, start, end, pad, depth,
+                         None if path is None else f"{path}.{name}")  # fmt: skip
 
 
 def _element(

@@ -104,7 +104,7 @@ class Backend:
         self._rng: Any = rng if rng is not None else random
         self._memory = path == ":memory:" or path.startswith("file::memory:")
         self._local = threading.local()
-        self._pid = os.getpid()
+        self._generation = _Forks.generation
         self._lock = threading.Lock()  # guards the one :memory: connection and _connections
         self._connections: list[sqlite3.Connection] = []
         self._closed = False
@@ -150,12 +150,13 @@ class Backend:
         if self._closed:
             raise RuntimeError("the backend is closed")
         conn = getattr(self._local, "conn", None)
-        forked = self._pid != os.getpid() and not self._memory
+        forked = self._generation != _Forks.generation and not self._memory
         if conn is None or forked:
             # A forked child (e.g. a preloading WSGI server's worker) must not use the
             # parent's connections (SQLite forbids it): it opens its own and leaves those be.
             if forked:
-                self._pid, self._connections, self._local = os.getpid(), [], threading.local()
+                self._generation, self._connections = _Forks.generation, []
+                self._local = threading.local()
             shared = self._memory and self._connections
             conn = self._local.conn = self._connections[0] if shared else self._connect()
         return conn
@@ -600,6 +601,21 @@ class Backend:
             ]
         result["RevokedSecurityGroupRules"] = [revoked_rule(rule) for rule in revoked.values()]
         return result
+
+
+class _Forks:
+    """Counts the forks this process descends from: a Backend compares the count with the
+    one it was made under instead of asking for its pid (a system call) on every call."""
+
+    generation = 0
+
+    @classmethod
+    def forked(cls) -> None:
+        cls.generation += 1
+
+
+if hasattr(os, "register_at_fork"):  # POSIX; elsewhere there is no fork to notice
+    os.register_at_fork(after_in_child=_Forks.forked)
 
 
 def _exists(conn: sqlite3.Connection, sql: str, args: tuple[Any, ...]) -> bool:
