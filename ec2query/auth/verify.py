@@ -252,11 +252,13 @@ def _check_scope(date: str, signed_at: datetime, scope_region: str, scope_servic
 
 
 @_cached_when_short
-def _signed_header_names(value: str) -> tuple[str, ...]:
+def _signed_header_names(value: str) -> tuple[tuple[str, ...], bool]:
+    """The names a SignedHeaders value lists, and whether it lists them as a signer would
+    (sorted, once each); IncompleteSignature if one is empty or ``host`` is missing."""
     names = tuple(value.split(";"))
     if not all(names) or "host" not in names:
         raise _fail("IncompleteSignature")
-    return names
+    return names, ";".join(sorted(set(names))) == value
 
 
 @_unicode_refused
@@ -297,7 +299,7 @@ def _verify_v4_header(req: _Received, lookup: Lookup, now: datetime, region: str
     if fields.keys() != _AUTH_FIELDS:
         raise _fail("IncompleteSignature")
     access_key, date, scope_region, scope_service = _parse_scope(fields["Credential"])
-    names = _signed_header_names(fields["SignedHeaders"])
+    names, listed_in_order = _signed_header_names(fields["SignedHeaders"])
     amz = req.header("x-amz-date")
     if amz is not None:
         signed_at, timestamp = _parse_amz_date(amz), amz
@@ -319,7 +321,7 @@ def _verify_v4_header(req: _Received, lookup: Lookup, now: datetime, region: str
     creq = sigv4.canonical_request_grouped(method=req.method, path=req.path,
                                            query=req.query_pairs(), groups=req.headers,
                                            signed_headers=names, payload_hash=payload)
-    if ";".join(sorted(set(names))) != fields["SignedHeaders"]:
+    if not listed_in_order:
         raise _fail("SignatureDoesNotMatch")
     sts = sigv4.string_to_sign(canonical_request=creq, timestamp=timestamp,
                                region=scope_region, service=scope_service)
@@ -364,7 +366,7 @@ def _verify_v4_query(req: _Received, lookup: Lookup, now: datetime, region: str 
             or signed_headers is None or sig is None or expires is None):
         raise _fail("IncompleteSignature")
     access_key, date, scope_region, scope_service = _parse_scope(credential)
-    names = _signed_header_names(signed_headers)
+    names, listed_in_order = _signed_header_names(signed_headers)
     timestamp = given["X-Amz-Date"]
     signed_at = _parse_amz_date(timestamp)
     assert timestamp is not None  # noqa: S101 - _parse_amz_date refused None
@@ -384,7 +386,7 @@ def _verify_v4_query(req: _Received, lookup: Lookup, now: datetime, region: str 
         query=[(k, v) for k, v in pairs if k != "X-Amz-Signature"],
         groups=req.headers, signed_headers=names,
         payload_hash=hashlib.sha256(req.body).hexdigest())
-    if ";".join(sorted(set(names))) != signed_headers:
+    if not listed_in_order:
         raise _fail("SignatureDoesNotMatch")
     sts = sigv4.string_to_sign(canonical_request=creq, timestamp=timestamp,
                                region=scope_region, service=scope_service)
