@@ -197,22 +197,28 @@ def render_response(
     version: str = CURRENT_VERSION,
 ) -> bytes:
     """The response document EC2 sends for ``result`` (a boto3-style result dict)."""
-    op = operation(operation_name)
-    version = check_version(version)
-    root = op.response_root
-    head = [
-        f'{_DECLARATION}<{root} xmlns="{NAMESPACE.format(version=version)}">',
-        f"{INDENT}<requestId>{_text(request_id, 'request_id')}</requestId>",
-    ]
-    plan = _plan(op.output(version))
+    opening, plan, closing, name = _document(operation_name, version)
+    head = [opening, f"{INDENT}<requestId>{_text(request_id, 'request_id')}</requestId>"]
     out = list(head)
     try:
         _structure(out, result, plan, 1, None)
     except _Locate:
         out = list(head)
-        _structure(out, result, plan, 1, op.name)  # raises the fault, named
-    out.append(f"</{root}>")
+        _structure(out, result, plan, 1, name)  # raises the fault, named
+    out.append(closing)
     return "\n".join(out).encode("utf-8")
+
+
+@cache
+def _document(operation_name: str, version: str) -> tuple[str, _Plan, str, str]:
+    """An operation's response in one API version: the declaration and root start tag,
+    the output's plan, the root end tag and the operation's API name (raises for an
+    unknown operation or version, and caches nothing then)."""
+    op = operation(operation_name)
+    version = check_version(version)
+    root = op.response_root
+    opening = f'{_DECLARATION}<{root} xmlns="{NAMESPACE.format(version=version)}">'
+    return opening, _plan(op.output(version)), f"</{root}>", op.name
 
 
 def render_error(error: EC2Error, *, request_id: str) -> bytes:
