@@ -202,11 +202,13 @@ def canonical_request_grouped(
     groups: Mapping[str, list[str]],
     signed_headers: Iterable[str],
     payload_hash: str,
+    normalized: bool = False,
 ) -> str:
     """:func:`canonical_request` for headers already grouped as a verifier holds them:
     ``name.strip().lower()`` -> values in arrival order. Only the signed headers'
-    values are folded (the result is the same; a test compares the two)."""
-    names = sorted({n.strip().lower() for n in signed_headers})
+    values are folded (the result is the same; a test compares the two).
+    ``normalized``: ``signed_headers`` are already stripped, lower-case, sorted, unique."""
+    names = signed_headers if normalized else sorted({n.strip().lower() for n in signed_headers})
     block = "".join([f"{n}:{','.join([' '.join(v.split()) for v in groups.get(n, ())])}\n"
                      for n in names])
     uri = path if path == "/" else canonical_uri(path)

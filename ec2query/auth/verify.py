@@ -253,12 +253,14 @@ def _check_scope(date: str, signed_at: datetime, scope_region: str, scope_servic
 
 @_cached_when_short
 def _signed_header_names(value: str) -> tuple[tuple[str, ...], bool]:
-    """The names a SignedHeaders value lists, and whether it lists them as a signer would
-    (sorted, once each); IncompleteSignature if one is empty or ``host`` is missing."""
-    names = tuple(value.split(";"))
+    """The names a SignedHeaders value lists, normalized as canonical_request_grouped
+    normalizes them, and whether the value lists them as a signer would (sorted, once
+    each); IncompleteSignature if a name is empty or ``host`` is missing."""
+    names = value.split(";")
     if not all(names) or "host" not in names:
         raise _fail("IncompleteSignature")
-    return names, ";".join(sorted(set(names))) == value
+    normalized = tuple(sorted({n.strip().lower() for n in names}))
+    return normalized, ";".join(sorted(set(names))) == value
 
 
 @_unicode_refused
@@ -320,7 +322,8 @@ def _verify_v4_header(req: _Received, lookup: Lookup, now: datetime, region: str
         raise _fail("SignatureDoesNotMatch")
     creq = sigv4.canonical_request_grouped(method=req.method, path=req.path,
                                            query=req.query_pairs(), groups=req.headers,
-                                           signed_headers=names, payload_hash=payload)
+                                           signed_headers=names, payload_hash=payload,
+                                           normalized=True)
     if not listed_in_order:
         raise _fail("SignatureDoesNotMatch")
     sts = sigv4.string_to_sign(canonical_request=creq, timestamp=timestamp,
@@ -384,7 +387,7 @@ def _verify_v4_query(req: _Received, lookup: Lookup, now: datetime, region: str 
     creq = sigv4.canonical_request_grouped(
         method=req.method, path=req.path,
         query=[(k, v) for k, v in pairs if k != "X-Amz-Signature"],
-        groups=req.headers, signed_headers=names,
+        groups=req.headers, signed_headers=names, normalized=True,
         payload_hash=hashlib.sha256(req.body).hexdigest())
     if not listed_in_order:
         raise _fail("SignatureDoesNotMatch")

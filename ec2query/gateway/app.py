@@ -291,17 +291,23 @@ def _headers(environ: Mapping[str, Any]) -> list[tuple[str, str]]:
     headers = []
     names = _HEADER_NAMES
     for key, value in environ.items():
-        if key.startswith("HTTP_"):
-            name = names.get(key)
-            if name is None:
-                name = key[5:].replace("_", "-").lower()
-                if len(names) < 256:  # clients choose header names: keep the cache small
-                    names[key] = name
+        name = names.get(key)
+        if name is None:
+            if not key.startswith("HTTP_"):
+                continue
+            name = key[5:].replace("_", "-").lower()
+            if len(names) < 256:  # clients choose header names: keep the cache small
+                names[key] = name
+        headers.append((name, value))
+    for key, name in _CGI_HEADERS:
+        value = environ.get(key)
+        if value:
             headers.append((name, value))
-    for key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
-        if environ.get(key):
-            headers.append((key.replace("_", "-").lower(), environ[key]))
     return headers
+
+
+#: The two headers WSGI passes without the HTTP_ prefix.
+_CGI_HEADERS = (("CONTENT_TYPE", "content-type"), ("CONTENT_LENGTH", "content-length"))
 
 
 def _url(environ: Mapping[str, Any], query: str) -> str:
