@@ -96,6 +96,8 @@ class Rule(NamedTuple):
     message: str
     evidence: str
     gate: bool = False  # when it fails, nothing further is judged (EC2 parses before it validates)
+    #: For "permission" and "source" rows: the kinds of rule or source judged (None: all).
+    kinds: frozenset[str] | None = None
 
 
 # --------------------------------------------------------------------------- operation groups
@@ -109,6 +111,19 @@ DESCRIBE = frozenset({"DescribeSecurityGroups"})
 DELETE = frozenset({"DeleteSecurityGroup"})
 TAGGING = frozenset(TAGGABLE)
 ALL_OPS = RULE_OPS | CREATE | DESCRIBE | DELETE
+
+# Kinds a permission or source row may be limited to (validate.py derives them).
+TCP_UDP = frozenset({"tcpudp"})
+ICMP = frozenset({"icmp"})
+ICMPV6 = frozenset({"icmpv6"})
+ICMP_ANY = ICMP | ICMPV6
+PAIR = frozenset({"pair"})
+CIDR = frozenset({"ipv4", "ipv6"})
+PREFIX = frozenset({"prefix"})
+#: Every kind of rule (tcpudp/icmp/icmpv6/all/other, "" when the protocol is absent or
+#: unknown) and of source, for the engine's per-kind tables.
+PERMISSION_KINDS = ("tcpudp", "icmp", "icmpv6", "all", "other", "")
+SOURCE_KINDS = ("pair", "ipv4", "ipv6", "prefix")
 
 #: The order in which scopes are judged; within a scope, the order of RULES.
 STAGES: tuple[str, ...] = (
@@ -378,12 +393,8 @@ def _protocol_not_classic(p: Permission, ctx: Context) -> Verdict:
     return {"value": p.protocol}
 
 
-def _ports_missing(
-    kinds: tuple[str, ...], both_or_none: bool = False
-) -> Callable[[Permission, Context], Verdict]:
+def _ports_missing(both_or_none: bool = False) -> Callable[[Permission, Context], Verdict]:
     def test(p: Permission, ctx: Context) -> Verdict:
-        if p.kind not in kinds:
-            return None
         present = ("FromPort" in p.data) + ("ToPort" in p.data)
         return NO_FIELDS if present == 1 or (present == 0 and not both_or_none) else None
 
@@ -391,7 +402,7 @@ def _ports_missing(
 
 
 def _tcp_udp_port_range(p: Permission, ctx: Context) -> Verdict:
-    if p.kind != "tcpudp" or p.flat:
+    if p.flat:
         return None
     return [
         {"value": p.data[key]}
@@ -401,7 +412,7 @@ def _tcp_udp_port_range(p: Permission, ctx: Context) -> Verdict:
 
 
 def _tcp_udp_port_range_flat(p: Permission, ctx: Context) -> Verdict:
-    if p.kind != "tcpudp" or not p.flat:
+    if not p.flat:
         return None
     return [
         {"end": end, "value": p.data[key]}
@@ -411,7 +422,7 @@ def _tcp_udp_port_range_flat(p: Permission, ctx: Context) -> Verdict:
 
 
 def _tcp_udp_port_order(p: Permission, ctx: Context) -> Verdict:
-    if p.kind != "tcpudp" or "FromPort" not in p.data or "ToPort" not in p.data:
+    if "FromPort" not in p.data or "ToPort" not in p.data:
         return None
     start, end = p.data["FromPort"], p.data["ToPort"]
     return (
@@ -426,7 +437,7 @@ _ICMP_LABEL = {"icmp": "ICMP", "icmpv6": "ICMPv6"}
 
 def _icmp_range(key: str) -> Callable[[Permission, Context], Verdict]:
     def test(p: Permission, ctx: Context) -> Verdict:
-        if p.kind not in _ICMP_LABEL or key not in p.data:
+        if key not in p.data:
             return None
         value = p.data[key]
         return None if -1 <= value <= ICMP_MAX else {"icmp": _ICMP_LABEL[p.kind], "value": value}
@@ -435,7 +446,7 @@ def _icmp_range(key: str) -> Callable[[Permission, Context], Verdict]:
 
 
 def _icmp_all_types_all_codes(p: Permission, ctx: Context) -> Verdict:
-    if p.kind not in _ICMP_LABEL or p.data.get("FromPort") != -1 or "ToPort" not in p.data:
+    if p.data.get("FromPort") != -1 or "ToPort" not in p.data:
         return None
     code = p.data["ToPort"]
     return {"icmp": _ICMP_LABEL[p.kind], "value": code} if 0 <= code <= ICMP_MAX else None
@@ -445,26 +456,26 @@ def _icmp_all_types_all_codes(p: Permission, ctx: Context) -> Verdict:
 
 
 def _pair_without_group(s: Source, ctx: Context) -> Verdict:
-    if s.kind != "pair" or "GroupId" in s.data or "GroupName" in s.data:
+    if "GroupId" in s.data or "GroupName" in s.data:
         return None
     return NO_FIELDS
 
 
 def _pair_group_id_malformed(s: Source, ctx: Context) -> Verdict:
-    if s.kind != "pair" or "GroupId" not in s.data:
+    if "GroupId" not in s.data:
         return None
     value = s.data["GroupId"]
     return None if GROUP_ID.fullmatch(value) else {"value": value}
 
 
 def _cidr_malformed(s: Source, ctx: Context) -> Verdict:
-    if s.kind not in ("ipv4", "ipv6") or s.value is None or s.canonical is not None:
+    if s.value is None or s.canonical is not None:
         return None
     return {"value": s.value}
 
 
 def _prefix_list_malformed(s: Source, ctx: Context) -> Verdict:
-    if s.kind != "prefix" or s.value is None or s.canonical is not None:
+    if s.value is None or s.canonical is not None:
         return None
     return {"value": s.value}
 
@@ -657,63 +668,76 @@ RULES: tuple[Rule, ...] = (
          "InvalidPermission.Malformed",
          'Unsupported IP protocol "{value}"  - supported: [tcp, udp, icmp]',
          "REAL E11 (two spaces before '-')"),
-    Rule("tcp-and-udp-need-ports", "permission", RULE_OPS, "any", _ports_missing(("tcpudp",)),
+    Rule("tcp-and-udp-need-ports", "permission", RULE_OPS, "any", _ports_missing(),
          "InvalidParameterValue",
          "Invalid value for portRange. Must specify both from and to ports with TCP/UDP.",
          "REAL E14/E15 (newer wording); DOC: 'If the protocol is TCP or UDP, you must also "
-         "specify a port'"),
+         "specify a port'",
+         kinds=TCP_UDP),
     Rule("tcp-udp-port-range", "permission", RULE_OPS, "any", _tcp_udp_port_range,
          "InvalidPermission.Malformed",
          "TCP/UDP port ({value}) out of range",
-         "REAL E16 (IpPermissions); range 0-65535"),
+         "REAL E16 (IpPermissions); range 0-65535",
+         kinds=TCP_UDP),
     Rule("tcp-udp-port-range-flat", "permission", INGRESS, "any", _tcp_udp_port_range_flat,
          "InvalidParameterValue",
          "TCP/UDP ({end}) port ({value}) out of range",
-         "REAL research 7b (aws-cli#1066, flat FromPort); '(to)' by symmetry"),
+         "REAL research 7b (aws-cli#1066, flat FromPort); '(to)' by symmetry",
+         kinds=TCP_UDP),
     Rule("tcp-udp-from-not-above-to", "permission", RULE_OPS, "any", _tcp_udp_port_order,
          "InvalidParameterValue",
          "Invalid TCP/UDP port range.",
-         "EMU openstack ec2-api; EC2's text not found (research 7a)"),
-    Rule("icmp-needs-type-and-code", "permission", RULE_OPS, "any", _ports_missing(("icmp",)),
+         "EMU openstack ec2-api; EC2's text not found (research 7a)",
+         kinds=TCP_UDP),
+    Rule("icmp-needs-type-and-code", "permission", RULE_OPS, "any", _ports_missing(),
          "InvalidParameterValue",
          "Invalid value for portRange. Must specify both from and to ports with ICMP.",
          "REAL E14/E15; DOC: 'If the protocol is ICMP or ICMPv6, you must also specify the "
-         "ICMP/ICMPv6 type and code'"),
+         "ICMP/ICMPv6 type and code'",
+         kinds=ICMP),
     Rule("icmpv6-type-and-code-together", "permission", RULE_OPS, "any",
-         _ports_missing(("icmpv6",), both_or_none=True),
+         _ports_missing(both_or_none=True),
          "InvalidParameterValue",
          "Invalid value for portRange. Must specify both from and to ports with ICMPv6.",
-         "inferred from E15; DOC: for icmpv6 the port range is optional"),
+         "inferred from E15; DOC: for icmpv6 the port range is optional",
+         kinds=ICMPV6),
     Rule("icmp-type-range", "permission", RULE_OPS, "any", _icmp_range("FromPort"),
          "InvalidParameterValue",
          "{icmp} type ({value}) out of range",
-         "inferred from REAL E21 (the code's text); range -1-255"),
+         "inferred from REAL E21 (the code's text); range -1-255",
+         kinds=ICMP_ANY),
     Rule("icmp-code-range", "permission", RULE_OPS, "any", _icmp_range("ToPort"),
          "InvalidParameterValue",
          "{icmp} code ({value}) out of range",
-         "REAL E21 (terraform-aws-security-group#7); range -1-255"),
+         "REAL E21 (terraform-aws-security-group#7); range -1-255",
+         kinds=ICMP_ANY),
     Rule("icmp-all-types-means-all-codes", "permission", RULE_OPS, "any", _icmp_all_types_all_codes,
          "InvalidParameterValue",
          "{icmp} code ({value}) out of range",
          "DOC ToPort: 'If the start port is -1 (all ICMP types), then the end port must be -1'; "
-         "text inferred from E21"),
+         "text inferred from E21",
+         kinds=ICMP_ANY),
     # ---- each source of a rule
     Rule("source-group-needs-id", "source", RULE_OPS, "any", _pair_without_group,
          "MissingParameter",
          "Source group ID missing.",
-         "REAL research 5b (aws-sdk-js#417, terraform-provider-aws#38221)"),
+         "REAL research 5b (aws-sdk-js#417, terraform-provider-aws#38221)",
+         kinds=PAIR),
     Rule("source-group-id-format", "source", RULE_OPS, "any", _pair_group_id_malformed,
          "InvalidGroupId.Malformed",
          "The security-group ID '{value}' is malformed",
-         "REAL E31, as for the target group"),
+         "REAL E31, as for the target group",
+         kinds=PAIR),
     Rule("cidr-syntax", "source", RULE_OPS, "any", _cidr_malformed,
          "InvalidParameterValue",
          "CIDR block {value} is malformed",
-         "REAL E17, E18 (CidrIp, value echoed verbatim); inferred for CidrIpv6 (research 7d)"),
+         "REAL E17, E18 (CidrIp, value echoed verbatim); inferred for CidrIpv6 (research 7d)",
+         kinds=CIDR),
     Rule("prefix-list-id-format", "source", RULE_OPS, "any", _prefix_list_malformed,
          "InvalidPrefixListId.Malformed",
          "The prefix-list ID '{value}' is malformed",
-         "DOC D1 (code, form pl-xxxxxxxx); text inferred from E31"),
+         "DOC D1 (code, form pl-xxxxxxxx); text inferred from E31",
+         kinds=PREFIX),
     Rule("rule-description", "source", RULE_OPS, "any", _rule_description,
          "InvalidParameterValue",
          "Invalid rule description. Valid descriptions are strings less than 256 characters from "

@@ -23,7 +23,16 @@ from ._grammar import (
     canonical_ipv6,
     canonical_protocol,
 )
-from ._rules import RULES, STAGES, Context, Permission, Rule, Source
+from ._rules import (
+    PERMISSION_KINDS,
+    RULES,
+    SOURCE_KINDS,
+    STAGES,
+    Context,
+    Permission,
+    Rule,
+    Source,
+)
 from .codec.forms import normalize
 from .errors import RequestError
 from .model import FLAT_RULE_MEMBERS, operation
@@ -59,13 +68,20 @@ def problems(
 
 
 @cache
-def _table(op: str, vpc: bool | None) -> dict[str, tuple[Rule, ...]]:
-    """The rows that apply to one operation and era, grouped by scope (computed once)."""
+def _table(op: str, vpc: bool | None) -> dict[str, Any]:
+    """The rows that apply to one operation and era, grouped by scope, and the permission
+    and source rows also by the kind they judge (``"permission", kind``); computed once."""
     eras = _ERAS[vpc]
-    return {
+    table: dict[Any, Any] = {
         scope: tuple(r for r in RULES if r.scope == scope and op in r.ops and r.era in eras)
         for scope in STAGES
     }
+    for scope, kinds in (("permission", PERMISSION_KINDS), ("source", SOURCE_KINDS)):
+        for kind in kinds:
+            table[scope, kind] = tuple(
+                r for r in table[scope] if r.kinds is None or kind in r.kinds
+            )
+    return table
 
 
 def _judge(
@@ -89,12 +105,12 @@ def _judge(
         _collect(ctx)
         if ctx.flat and _apply(table["flat"], (ctx.flat,), ctx, out, first):
             return out
-        permission_rules, source_rules = table["permission"], table["source"]
         for permission in ctx.permissions:
-            if _apply(permission_rules, (permission,), ctx, out, first):
+            if _apply(table["permission", permission.kind], (permission,), ctx, out, first):
                 return out
-            if permission.sources and _apply(source_rules, permission.sources, ctx, out, first):
-                return out
+            for source in permission.sources:
+                if _apply(table["source", source.kind], (source,), ctx, out, first):
+                    return out
     if _apply(table["request-after"], (params,), ctx, out, first):
         return out
     for scope, member in (
