@@ -47,6 +47,8 @@ __all__ = ["DEFAULT_VPC_ID", "Backend"]
 
 #: The default VPC's id unless the caller names another.
 DEFAULT_VPC_ID = "vpc-0a1b2c3d4e5f60718"
+#: The oldest SQLite the backend runs on (it uses DELETE ... RETURNING).
+MIN_SQLITE = (3, 35, 0)
 #: How long a call waits for another writer before giving up, in milliseconds.
 BUSY_TIMEOUT_MS = 30_000
 
@@ -94,6 +96,12 @@ class Backend:
         rng: random.Random | None = None,
     ) -> None:
         """Open (creating if needed) the database at ``path``; ``default_vpc_id=None``: none."""
+        if sqlite3.sqlite_version_info < MIN_SQLITE:
+            raise RuntimeError(
+                "the embedded backend needs SQLite {} or newer (DELETE ... RETURNING); this "
+                "Python's sqlite3 has {}".format(".".join(map(str, MIN_SQLITE)),
+                                                 sqlite3.sqlite_version)
+            )
         self.path = path
         self.account_id = account_id
         self.region = region
