@@ -380,7 +380,9 @@ def _flat_without_source(flat: Mapping[str, Any], ctx: Context) -> Verdict:
 
 
 def _protocol_missing(p: Permission, ctx: Context) -> Verdict:
-    return NO_FIELDS if p.protocol is None and not p.full_access else None
+    # A flat source group without a protocol granted full access on EC2-Classic; a VPC
+    # group must name its protocol even then (E10's "VPC security group rules ...").
+    return NO_FIELDS if p.protocol is None and (not p.full_access or ctx.vpc) else None
 
 
 def _protocol_unknown(p: Permission, ctx: Context) -> Verdict:

@@ -592,6 +592,14 @@ INVALID: list[Any] = [
         NO_PROTOCOL,
     ),
     (
+        "protocol-required",
+        AUTH_IN,
+        {"GroupId": SG, "SourceSecurityGroupName": "other"},
+        True,
+        "InvalidParameterValue",
+        NO_PROTOCOL,
+    ),  # reference E10: in a VPC the flat source group's "full access" needs a protocol too
+    (
         "protocol-known",
         AUTH_IN,
         req(rule("all", None)),
