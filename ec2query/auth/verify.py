@@ -320,20 +320,27 @@ def _verify_v4_header(req: _Received, lookup: Lookup, now: datetime, region: str
     declared = req.header("x-amz-content-sha256")
     if declared is not None and not _same(declared, payload):
         raise _fail("SignatureDoesNotMatch")
-    creq = sigv4.canonical_request_grouped(method=req.method, path=req.path,
-                                           query=req.query_pairs(), groups=req.headers,
-                                           signed_headers=names, payload_hash=payload,
-                                           normalized=True)
+    _check_v4_signature(req, req.query_pairs(), names, listed_in_order, payload, timestamp,
+                        scope_region, scope_service, secret, fields["Signature"])
+    return VerifiedRequest(SIGV4_HEADER, access_key, signed_at, sigv4.ALGORITHM,
+                           scope_region, scope_service)
+
+
+def _check_v4_signature(req: _Received, query: list[tuple[str, str]], names: tuple[str, ...],
+                        listed_in_order: bool, payload: str, timestamp: str, scope_region: str,
+                        scope_service: str, secret: str, given: str) -> None:
+    """SignatureDoesNotMatch unless ``given`` is the signature of the canonical request."""
+    creq = sigv4.canonical_request_grouped(method=req.method, path=req.path, query=query,
+                                           groups=req.headers, signed_headers=names,
+                                           payload_hash=payload, normalized=True)
     if not listed_in_order:
         raise _fail("SignatureDoesNotMatch")
     sts = sigv4.string_to_sign(canonical_request=creq, timestamp=timestamp,
                                region=scope_region, service=scope_service)
     expected = sigv4.signature(secret_key=secret, timestamp=timestamp, region=scope_region,
                                service=scope_service, string_to_sign=sts)
-    if not _same(fields["Signature"], expected):
+    if not _same(given, expected):
         raise _fail("SignatureDoesNotMatch")
-    return VerifiedRequest(SIGV4_HEADER, access_key, signed_at, sigv4.ALGORITHM,
-                           scope_region, scope_service)
 
 
 @_unicode_refused
@@ -384,19 +391,9 @@ def _verify_v4_query(req: _Received, lookup: Lookup, now: datetime, region: str 
         raise _fail("RequestExpired")
     _check_scope(date, signed_at, scope_region, scope_service, region, service)
 
-    creq = sigv4.canonical_request_grouped(
-        method=req.method, path=req.path,
-        query=[(k, v) for k, v in pairs if k != "X-Amz-Signature"],
-        groups=req.headers, signed_headers=names, normalized=True,
-        payload_hash=hashlib.sha256(req.body).hexdigest())
-    if not listed_in_order:
-        raise _fail("SignatureDoesNotMatch")
-    sts = sigv4.string_to_sign(canonical_request=creq, timestamp=timestamp,
-                               region=scope_region, service=scope_service)
-    expected = sigv4.signature(secret_key=secret, timestamp=timestamp, region=scope_region,
-                               service=scope_service, string_to_sign=sts)
-    if not _same(sig, expected):
-        raise _fail("SignatureDoesNotMatch")
+    _check_v4_signature(req, [(k, v) for k, v in pairs if k != "X-Amz-Signature"], names,
+                        listed_in_order, hashlib.sha256(req.body).hexdigest(), timestamp,
+                        scope_region, scope_service, secret, sig)
     return VerifiedRequest(SIGV4_QUERY, access_key, signed_at, sigv4.ALGORITHM,
                            scope_region, scope_service)
 
