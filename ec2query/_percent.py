@@ -26,6 +26,8 @@ _FIND_RESERVED = re.compile(r"[^A-Za-z0-9\-_.~]").findall
 #: ASCII character -> its escape, for every ASCII character that is not unreserved.
 _ESCAPES = {chr(c): f"%{c:02X}" for c in range(128) if chr(c) not in _UNRESERVED}
 _FORM_ESCAPES = {**_ESCAPES, " ": "+"}
+#: ASCII character -> its form-encoded escape (``+`` for a space), for encoders that look.
+FORM_ESCAPES = _FORM_ESCAPES
 
 
 def _escape_ascii(value: str, escapes: dict[str, str]) -> str:

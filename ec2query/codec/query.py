@@ -15,7 +15,13 @@ from typing import Any
 from urllib.parse import unquote_to_bytes
 
 from .. import limits
-from .._percent import find_reserved, form_encode, form_escape_found, form_escape_joined
+from .._percent import (
+    FORM_ESCAPES,
+    find_reserved,
+    form_encode,
+    form_escape_found,
+    form_escape_joined,
+)
 from ..errors import RequestError
 from ..model import CURRENT_VERSION, ListShape, Scalar, Structure, check_version, operation
 
@@ -210,7 +216,9 @@ def _text_structure(
                 item = form_encode(item)
             elif not item.isalnum():
                 reserved = find_reserved(item)
-                if reserved:
+                if len(reserved) == 1:  # one reserved character (a CIDR's "/"): one replace
+                    item = item.replace(reserved[0], FORM_ESCAPES[reserved[0]])
+                elif reserved:
                     item = form_escape_found(item, reserved)
             emit(f"{prefix}{query}={item}")
         elif kind == _INTEGER and type(item) is int:
