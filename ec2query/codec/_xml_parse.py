@@ -15,9 +15,14 @@ namespace: each is a :class:`ResponseParseError`. An error document
 :class:`ServiceError` with its code, message and request id.
 
 Plans are compiled once per structure. A parse is one pass of a strict
-tokenizer (``_xmlsafe.fast_tokens``) and one pass of the walker over its
-tokens; a document outside the tokenizer's plain subset, or one the walker
-finds fault with, is read again by hardened lxml, whose verdict stands.
+tokenizer (``_xmlsafe.fast_pieces``) and one pass of the walker over its
+pieces; a document outside the tokenizer's plain subset, or one the walker
+finds fault with, is read again by hardened lxml, whose verdict stands. Two
+documents are common and small enough to be matched whole by one pattern,
+before any of this: EC2's plain error envelope and a mutating operation's
+plain acknowledgement (``requestId`` and ``return``); a document either pattern
+declines takes the general path, which gives the same verdict for the ones
+they match.
 """
 
 from __future__ import annotations
@@ -54,28 +59,46 @@ for _version in VERSIONS:
     NAMESPACES[NAMESPACE.format(version=_version)] = _version
     NAMESPACES[NAMESPACE.format(version=_version).rstrip("/")] = _version
 
-_STRING, _INTEGER, _BOOLEAN, _STRUCTURE, _LIST, _REQUEST_ID = range(6)
+_STRING, _INTEGER, _BOOLEAN, _REQUEST_ID, _STRUCTURE, _LIST, _SKIP, _EMPTY = range(8)
 _KINDS = {"string": _STRING, "integer": _INTEGER, "boolean": _BOOLEAN}
 _RID = "\0requestId"  # the request id's slot while a root is walked; never a member name
 
-
-_SKIP = -1  # a frame whose children are ignored: a scalar, or an element the model lacks
+#: What a start tag means in its parent: ``(member name, or None to append to a
+#: list; kind; sub-plan; "/name>")``. For ``<name/>`` the kind is ``_EMPTY`` and the
+#: sub-plan slot holds the element's own kind.
+_Entry = tuple[str | None, int, Any, str]
+_NOTHING: dict[str, _Entry] = {}  # the table of a skipped element: every child is a stray
 
 
 class _Plan:
-    """A structure's members by XML name: ``name -> (member name, kind, sub-plan, "/name>")``."""
+    """What each child's start tag means: ``local`` maps ``name`` and ``name/`` to entries.
+
+    A structure's plan maps its members; a list's plan maps ``item`` to the
+    list's item entry (any other child is an item too; see :func:`_stray`).
+    """
 
     __slots__ = ("local",)
 
     def __init__(self) -> None:
-        self.local: dict[str, tuple[str, int, Any, str]] = {}
+        self.local: dict[str, _Entry] = {}
+
+
+def _table(*members: tuple[str, str | None, int, Any]) -> dict[str, _Entry]:
+    """The entries of ``(XML name, member name, kind, sub-plan)`` members."""
+    table: dict[str, _Entry] = {}
+    for xml, member, kind, sub in members:
+        table[xml] = (member, kind, sub, f"/{xml}>")
+        table[f"{xml}/"] = (member, _EMPTY, kind, f"/{xml}>")
+    return table
 
 
 def _kind(shape: Any) -> tuple[int, Any]:
     if isinstance(shape, Scalar):
         return _KINDS[shape.kind], None
     if isinstance(shape, ListShape):
-        return _LIST, _kind(shape.member)
+        items = _Plan()
+        items.local = _table(("item", None, *_kind(shape.member)))
+        return _LIST, items
     return _STRUCTURE, _plan(shape)
 
 
@@ -90,10 +113,13 @@ def _plan(shape: Structure) -> _Plan:
         return plan
     plan = _building[id(shape)] = _Plan()
     try:
-        plan.local = {m.xml: (m.name, *_kind(m.shape), f"/{m.xml}>") for m in shape.members}
+        plan.local = _table(*((m.xml, m.name, *_kind(m.shape)) for m in shape.members))
     finally:
         del _building[id(shape)]
     return plan
+
+
+_REQUEST_ID_ENTRIES = _table(("requestId", _RID, _REQUEST_ID, None))
 
 
 @cache
@@ -106,139 +132,186 @@ def _root_plan(operation_name: str) -> tuple[str, frozenset[str], _Plan]:
     """
     op = operation(operation_name)  # an API or CLI name; InvalidAction otherwise
     plan = _Plan()
-    plan.local = dict(_plan(op.output()).local)
-    plan.local.setdefault("requestId", (_RID, _REQUEST_ID, None, "/requestId>"))
+    plan.local = {**_REQUEST_ID_ENTRIES, **_plan(op.output()).local}
     root = op.response_root
     return root, frozenset(f'{root} xmlns="{ns}"' for ns in NAMESPACES), plan
-
-
-def _scalar(kind: int, text: str, name: str, decode: bool) -> Any:
-    if kind == _STRING:
-        return decode_text(text) if decode else text
-    if kind == _BOOLEAN:
-        return text == "true"
-    if kind == _INTEGER:
-        try:
-            return int(decode_text(text) if decode else text)
-        except ValueError:
-            raise ResponseParseError(
-                f"The element {name} is not an integer: {text!r:.40}"
-            ) from None
-    # _REQUEST_ID: botocore takes the raw text, None for <requestId/>
-    return (decode_text(text) if decode else text) or None
 
 
 def _walk(pieces: list[str], root_heads: frozenset[str], plan: _Plan, fast: bool) -> Any:
     """Build the result from ``pieces``, vetting the fast reader's pieces as it goes.
 
-    ``root_heads`` are the root start tags accepted (``Name xmlns="..."``). Each
-    frame of the stack is ``(element name, kind, plan.local or item entry, container)``;
-    the top frame is also kept unpacked in locals. A scalar's end tag, when it
-    follows at once, is consumed with its start.
+    ``root_heads`` are the root start tags accepted (``Name xmlns="..."``). A
+    ``&`` in text starts a reference (``lxml_pieces`` escapes its text so);
+    ``fast`` says the pieces come from the fast reader and must be vetted. Each
+    frame of the stack is ``(element name, plan.local, container, "/name")``; the
+    top frame is also kept unpacked in locals. A piece's tag is looked up in the
+    top frame's table: a hit is a member (or a list's item), ``<x>`` or ``<x/>``;
+    a miss is the frame's end tag or something rarer: a stray element, a tag
+    with spaces, a fault. A scalar's end tag, when it follows at once, is
+    consumed with its start.
     """
     head, gt, _ = pieces[0].partition(">")
     if not gt or head not in root_heads:
         raise Decline  # an error document, a wrong root, another namespace: lxml says which
     result: dict[str, Any] = {}
-    top_name = head.partition(" ")[0]
-    top_kind, top_sub, container = _STRUCTURE, plan.local, result
-    stack: list[tuple[str, int, Any, Any]] = [(top_name, top_kind, top_sub, container)]
+    name = head.partition(" ")[0]
+    table, container, end = plan.local, result, f"/{name}"
+    stack: list[tuple[str, dict[str, _Entry], Any, str]] = [(name, table, container, end)]
     count = len(pieces)
     index = 1
-    while index < count:
-        name, gt, text = pieces[index].partition(">")
-        index += 1
-        if not gt:
-            raise Decline  # a "<" that opens no tag
-        if name[:1] == "/":
-            if fast and name[1:] != top_name and name[1:].rstrip(WHITESPACE) != top_name:
-                raise Decline
-            stack.pop()
-            if not stack:
-                if index != count or text.strip(WHITESPACE):
-                    raise Decline  # content after the root
-                return result
-            top_name, top_kind, top_sub, container = stack[-1]
-            continue
-        closed = False
-        if fast and name[-1:] == "/":
-            closed = True
-            name = name[:-1].rstrip(WHITESPACE)
-            text = ""  # what follows <x/> is not its text
-        member = close = None
-        if top_kind == _STRUCTURE:
-            entry = top_sub.get(name)
+    try:
+        while True:
+            name, gt, text = pieces[index].partition(">")
+            index += 1
+            if not gt:
+                raise Decline  # a "<" that opens no tag
+            entry = table.get(name)
             if entry is None:
-                if fast and not is_name(name):
-                    raise Decline  # attributes, prefixes, comments, "<!", "<?"...
-                kind = _SKIP
-            else:
-                member, kind, sub, close = entry
-                if member in container:
-                    raise ResponseParseError(
-                        f"The element {name} appears more than once in {top_name}"
-                    )
-        elif top_kind == _LIST:
-            if fast and name != "item" and not is_name(name):
-                raise Decline
-            kind, sub = top_sub
-        else:
-            if fast and not is_name(name):
-                raise Decline
-            kind = _SKIP
-        if kind == _STRING:  # the most frequent kind first
-            value = decode_text(text) if fast and "&" in text else text
-            if member is None:
-                container.append(value)
-            else:
-                container[member] = value
-        elif kind in (_STRUCTURE, _LIST):
-            value = {} if kind == _STRUCTURE else []
-            if member is None:
-                container.append(value)
-            else:
-                container[member] = value
-            if not closed:
+                if name == end or name[:1] == "/":
+                    if fast and name != end and name.rstrip(WHITESPACE) != end:
+                        raise Decline
+                    stack.pop()
+                    if not stack:
+                        if index != count or text.strip(WHITESPACE):
+                            raise Decline  # content after the root
+                        return result
+                    _, table, container, end = stack[-1]
+                    continue
+                if fast and name[-1:] == "/":  # <name />, or a stray <name/>
+                    name = name[:-1].rstrip(WHITESPACE)
+                    entry = table.get(f"{name}/") or _stray(name, table, container, fast, True)
+                else:
+                    entry = _stray(name, table, container, fast, False)
+            member, kind, sub, close = entry
+            if kind == _STRING:  # the most frequent kind first
+                if "&" in text:
+                    text = decode_text(text)
+                if member is None:
+                    container.append(text)
+                elif member in container:
+                    raise _repeated(name, stack)
+                else:
+                    container[member] = text
+            elif kind == _STRUCTURE or kind == _LIST:  # noqa: SIM109 - faster than "in"
+                value: Any = {} if kind == _STRUCTURE else []
+                if member is None:
+                    container.append(value)
+                elif member in container:
+                    raise _repeated(name, stack)
+                else:
+                    container[member] = value
                 if len(stack) >= MAX_XML_DEPTH:
                     raise Decline
-                if kind == _STRUCTURE:
-                    sub = sub.local
-                top_name, top_kind, top_sub, container = name, kind, sub, value
-                stack.append((name, kind, sub, value))
-            continue
-        elif kind != _SKIP:
-            if kind == _BOOLEAN:
-                value = text == "true"
-            elif kind == _INTEGER and "&" not in text:
-                try:
-                    value = int(text)
-                except ValueError:
-                    value = _scalar(kind, text, name, fast)  # raises, with the reason
-            elif kind == _REQUEST_ID and not fast:
-                value = text or None
-            else:
-                value = _scalar(kind, text, name, fast)
-            if member is None:
-                container.append(value)
-            else:
-                container[member] = value
-        if not closed:
-            if close is None:
-                close = f"/{name}>"
-            if index < count and pieces[index].startswith(close):
+                table, container, end = sub.local, value, close[:-1]
+                stack.append((name, table, container, end))
+                continue
+            elif kind == _EMPTY:  # <name/>: a value without text, and no frame
+                if sub == _LIST and member is not None and member not in container:
+                    container[member] = []  # the most frequent: an empty list member
+                elif sub != _SKIP:
+                    name = close[1:-1]
+                    value = _empty(sub, name, member, container, stack)
+                    _add(name, member, value, container, stack)
+                continue
+            elif kind != _SKIP:
+                value = _scalar(kind, text, name, member, container, stack)
+                _add(name, member, value, container, stack)
+            if pieces[index].startswith(close):
                 index += 1  # </name> at once: no frame needed
                 continue
             if len(stack) >= MAX_XML_DEPTH:
                 raise Decline
-            top_name, top_kind, top_sub, container = name, _SKIP, None, None
-            stack.append((name, _SKIP, None, None))
-    raise Decline  # the root was never closed
+            table, container, end = _NOTHING, None, close[:-1]
+            stack.append((name, table, container, end))
+    except IndexError:  # past the last piece
+        raise Decline from None  # the root was never closed
+
+
+def _stray(name: str, table: dict[str, _Entry], container: Any, fast: bool, empty: bool) -> _Entry:
+    """The entry of a child ``table`` lacks: in a list, an item; elsewhere, skipped."""
+    if fast and not is_name(name):
+        raise Decline  # attributes, prefixes, comments, "<!", "<?"...
+    if type(container) is list:
+        _, kind, sub, _ = table["item"]
+    else:
+        kind, sub = _SKIP, None
+    return (None, _EMPTY, kind, f"/{name}>") if empty else (None, kind, sub, f"/{name}>")
+
+
+def _add(name: str, member: str | None, value: Any, container: Any, stack: list[Any]) -> None:
+    """Append ``value`` to a list, or set it as ``member`` of a structure (once only)."""
+    if member is None:
+        container.append(value)
+    elif member in container:
+        raise _repeated(name, stack)
+    else:
+        container[member] = value
+
+
+def _repeated(name: str, stack: list[Any]) -> ResponseParseError:
+    return ResponseParseError(f"The element {name} appears more than once in {stack[-1][0]}")
+
+
+def _scalar(
+    kind: int, text: str, name: str, member: str | None, container: Any, stack: list[Any]
+) -> Any:
+    """A boolean, integer or request id from its text (references not yet replaced)."""
+    if "&" in text:
+        text = decode_text(text)  # "&#116;rue" is "true", as every XML reader sees it
+    if kind == _BOOLEAN:
+        return text == "true"
+    if kind == _REQUEST_ID:
+        return text or None  # botocore takes the raw text, None for <requestId/>
+    try:
+        return int(text)
+    except ValueError:
+        if member is not None and member in container:
+            raise _repeated(name, stack) from None  # the fault to name first
+        raise ResponseParseError(f"The element {name} is not an integer: {text!r:.40}") from None
+
+
+def _empty(kind: int, name: str, member: str | None, container: Any, stack: list[Any]) -> Any:
+    """The value of ``<name/>``."""
+    if kind == _STRUCTURE:
+        return {}
+    if kind == _LIST:
+        return []
+    if kind == _STRING:
+        return ""
+    return _scalar(kind, "", name, member, container, stack)
 
 
 def parse_response(operation_name: str, body: Any) -> dict[str, Any]:
     """The dict botocore's EC2 parser returns for ``body``; ServiceError for an error document."""
     root_name, root_heads, plan = _root_plan(operation_name)
-    return _parse(body, root_name, root_heads, plan, NAMESPACES)
+    return _parse(body, root_name, root_heads, plan, NAMESPACES, _acknowledgement(operation_name))
+
+
+# The answer of most mutating operations, exactly as EC2 writes it: the root, its
+# requestId and its return, with nothing but spaces, tabs and newlines between tags
+# and after the root. Values are plain ASCII text: no markup, reference, control
+# character or CR; any other document takes the general path, which gives such a
+# document exactly this result. It needs no pieces at all.
+_ACK_TEXT = r"([^<>&\x00-\x08\x0b-\x1f\x80-\xff]*)"
+_ACK_SPACE = r"[ \t\n]*"
+
+
+@cache
+def _acknowledgement(operation_name: str) -> tuple[str, re.Pattern[bytes]] | None:
+    """The ``Return`` member and the pattern of a plain acknowledgement, if the output has one."""
+    root, _, plan = _root_plan(operation_name)
+    entry = plan.local.get("return")
+    if entry is None or entry[1] != _BOOLEAN or plan.local["requestId"][1] != _REQUEST_ID:
+        return None
+    root, namespaces = re.escape(root), "|".join(re.escape(ns) for ns in NAMESPACES)
+    space, text = _ACK_SPACE, _ACK_TEXT
+    pattern = (
+        r'(?:<\?xml version="1\.0"(?: encoding="(?:UTF|utf)-8")?\?>)?'
+        f'{space}<{root} xmlns="(?:{namespaces})">'
+        f"{space}<requestId>{text}</requestId>{space}<return>{text}</return>"
+        f"{space}</{root}>{space}"
+    )
+    return entry[0], re.compile(pattern.encode("ascii"))
 
 
 def parse_structure(
@@ -250,7 +323,7 @@ def parse_structure(
     (the conformance suites' own); ``namespaces`` are the root namespaces accepted.
     """
     plan = _Plan()
-    plan.local = {**_plan(shape).local, "requestId": (_RID, _REQUEST_ID, None, "/requestId>")}
+    plan.local = {**_plan(shape).local, **_REQUEST_ID_ENTRIES}
     heads = frozenset(f'{root_name} xmlns="{ns}"' for ns in namespaces)
     return _parse(body, root_name, heads, plan, frozenset(namespaces))
 
@@ -267,7 +340,12 @@ _ENVELOPE = re.compile(
 
 
 def _parse(
-    body: Any, root_name: str, root_heads: frozenset[str], plan: _Plan, namespaces: Collection[str]
+    body: Any,
+    root_name: str,
+    root_heads: frozenset[str],
+    plan: _Plan,
+    namespaces: Collection[str],
+    acknowledgement: tuple[str, re.Pattern[bytes]] | None = None,
 ) -> dict[str, Any]:
     data = check_size(as_bytes(body))
     if b"</Response>" in data[-16:]:
@@ -278,6 +356,13 @@ def _parse(
         if envelope is not None:
             code, message, request_id = envelope.groups()
             raise _error("Response", code, message, request_id or None)
+    elif acknowledgement is not None:
+        plain = acknowledgement[1].fullmatch(data)
+        if plain is not None:
+            request_id, returned = plain.groups()
+            metadata = {"RequestId": request_id.decode() or None, "HTTPStatusCode": 200}
+            metadata["HTTPHeaders"] = {}
+            return {acknowledgement[0]: returned == b"true", "ResponseMetadata": metadata}
     parsed = None
     pieces = fast_pieces(data)
     if pieces is not None:
@@ -324,23 +409,19 @@ def _walk_tree(
 def _error_plans() -> dict[str, tuple[frozenset[str], _Plan]]:
     """Plans for the two error envelopes, read as :func:`_service_error` reads them."""
     error = _Plan()
-    error.local = {
-        "Code": ("Code", _STRING, None, "/Code>"),
-        "Message": ("Message", _STRING, None, "/Message>"),
-    }
+    error.local = _table(("Code", "Code", _STRING, None), ("Message", "Message", _STRING, None))
     errors = _Plan()
-    errors.local = {"Error": ("Error", _STRUCTURE, error, "/Error>")}
+    errors.local = _table(("Error", "Error", _STRUCTURE, error))
     response = _Plan()
-    response.local = {
-        "Errors": ("Errors", _STRUCTURE, errors, "/Errors>"),
-        "RequestID": ("RequestID", _REQUEST_ID, None, "/RequestID>"),
-        "RequestId": ("RequestId", _REQUEST_ID, None, "/RequestId>"),
-    }
+    response.local = _table(
+        ("Errors", "Errors", _STRUCTURE, errors),
+        ("RequestID", "RequestID", _REQUEST_ID, None),
+        ("RequestId", "RequestId", _REQUEST_ID, None),
+    )
     older = _Plan()
-    older.local = {
-        "Error": ("Error", _STRUCTURE, error, "/Error>"),
-        "RequestId": ("RequestId", _REQUEST_ID, None, "/RequestId>"),
-    }
+    older.local = _table(
+        ("Error", "Error", _STRUCTURE, error), ("RequestId", "RequestId", _REQUEST_ID, None)
+    )
     plans = {}
     for root, plan in (("Response", response), ("ErrorResponse", older)):
         heads = {root, *(f'{root} xmlns="{ns}"' for ns in NAMESPACES)}

@@ -155,6 +155,8 @@ _NAME = re.compile(r"[A-Za-z_][\w.\-]*", re.ASCII)
 _CONTROL = bytes([*range(0x09), 0x0B, 0x0C, *range(0x0D, 0x20)])
 _REFERENCE = re.compile(r"&(?:(amp|lt|gt|quot|apos)|#([0-9]{1,7})|#x([0-9a-fA-F]{1,6}));")
 _NAMED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
+_STRAY_AMPERSAND = re.compile(r"&(?!(?:amp|lt|gt|quot|apos);|#[0-9]{1,7};|#x[0-9a-fA-F]{1,6};)")
+_NUMERIC = re.compile(r"&#(?:([0-9]{1,7})|x([0-9a-fA-F]{1,6}));")
 #: XML whitespace (CR is refused before it matters).
 WHITESPACE = " \t\n"
 
@@ -191,8 +193,8 @@ def decode_text(text: str) -> str:
 
 def fast_pieces(data: bytes) -> list[str] | None:
     """The pieces of ``data`` if it is in the plain subset, else None (use lxml)."""
-    if len(data.translate(None, _CONTROL)) != len(data) or b"]]>" in data:
-        return None
+    if len(data.translate(None, _CONTROL)) != len(data) or (b"]" in data and b"]]>" in data):
+        return None  # (memchr finds a "]" far faster than a search finds "]]>")
     if not data.isascii() and (b"\xef\xbf\xbe" in data or b"\xef\xbf\xbf" in data):
         return None  # U+FFFE, U+FFFF
     try:
@@ -208,21 +210,27 @@ def fast_pieces(data: bytes) -> list[str] | None:
     if first < 0 or text[start:first].strip(WHITESPACE):
         return None
     if "&" in text:
-        for match in re.finditer("&", text):
-            ref = _REFERENCE.match(text, match.start())
-            if ref is None or not _is_char(_code(ref)):
-                return None
+        if _STRAY_AMPERSAND.search(text):
+            return None  # an undefined or malformed reference
+        for dec, hexa in _NUMERIC.findall(text) if "&#" in text else ():
+            if not _is_char(int(dec) if dec else int(hexa, 16)):
+                return None  # a reference to a character XML forbids
     pieces = text[first + 1 :].split("<")
     return pieces
 
 
 def lxml_pieces(root: etree._Element) -> list[str]:
-    """The same pieces for a tree lxml parsed (text already decoded, no attributes)."""
+    """The same pieces for a tree lxml parsed (no attributes).
+
+    As in a document, a ``&`` in text starts a reference: lxml's decoded text
+    has each ``&`` written back as ``&amp;``, which :func:`decode_text` undoes.
+    """
     out: list[str] = []
 
     def walk(element: etree._Element) -> None:
         local = split_tag(element.tag)[1]
-        out.append(f"{local}>{element.text or ''}")
+        text = element.text or ""
+        out.append(f"{local}>{text.replace('&', '&amp;')}")
         for child in element:
             walk(child)
         out.append(f"/{local}>")
