@@ -1,5 +1,6 @@
 -- The embedded backend's tables (ec2query/gateway/backend.py); docs/backend.md explains them.
--- Every statement is idempotent: Backend runs this script once per open, inside BEGIN IMMEDIATE.
+-- Every statement is idempotent: Backend runs this script once per open, inside BEGIN IMMEDIATE,
+-- then upgrades a database made by an older schema (backend._migrate).
 -- Rules are stored canonically (CIDR host bits cleared, protocol names lower-case, 6/17/1/58
 -- as tcp/udp/icmp/icmpv6, ports -1/-1 where the protocol has none), so that duplicate
 -- detection and revoke-by-value are one lookup in the UNIQUE index "rule_value".
@@ -8,7 +9,7 @@ CREATE TABLE IF NOT EXISTS meta (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
 ) WITHOUT ROWID;
-INSERT OR IGNORE INTO meta (key, value) VALUES ('schema', '1');
+INSERT OR IGNORE INTO meta (key, value) VALUES ('schema', '2');  -- backend.SCHEMA_VERSION
 
 CREATE TABLE IF NOT EXISTS vpc (
     vpc_id     TEXT PRIMARY KEY,
@@ -31,15 +32,18 @@ CREATE TABLE IF NOT EXISTS sg_tag (
     PRIMARY KEY (group_id, key)
 ) WITHOUT ROWID;
 
--- Keyed by the rule's value, "peer" first, so that one B-tree serves duplicate detection,
--- revoke-by-value and DeleteSecurityGroup's DependencyViolation check ("peer" = the group);
--- with the rule_id index that is two pages written per authorize or revoke. Every extra
--- index (or AUTOINCREMENT's sqlite_sequence) is one more page per commit. (A partial index
+-- Keyed by the group, the direction and the rule's value, so that one B-tree serves
+-- duplicate detection and revoke-by-value (the whole key), the quota count and
+-- DeleteSecurityGroup (a key prefix: the group's rules, not the whole table); with the
+-- rule_id index that is two pages written per authorize or revoke. Every extra index (or
+-- AUTOINCREMENT's sqlite_sequence) is one more page per commit, so the rare
+-- DependencyViolation check (who references a group) scans instead. (A partial index
 -- would be worse still: SQLite re-prepares every statement binding its column.)
+-- Schema 1 led with "peer"; backend._migrate rebuilds such a table.
 CREATE TABLE IF NOT EXISTS rule (
-    peer        TEXT NOT NULL,                       -- canonical CIDR, pl-..., or sg-...
     group_id    TEXT NOT NULL,
     egress      INTEGER NOT NULL,                    -- 0 ingress, 1 egress
+    peer        TEXT NOT NULL,                       -- canonical CIDR, pl-..., or sg-...
     protocol    TEXT NOT NULL,                       -- tcp | udp | icmp | icmpv6 | -1 | 0..255
     from_port   INTEGER NOT NULL,
     to_port     INTEGER NOT NULL,
@@ -47,7 +51,7 @@ CREATE TABLE IF NOT EXISTS rule (
     rule_id     TEXT NOT NULL UNIQUE,
     description TEXT,
     seq         INTEGER NOT NULL,                    -- creation time in ns: describe order
-    PRIMARY KEY (peer, group_id, egress, protocol, from_port, to_port, kind)
+    PRIMARY KEY (group_id, egress, protocol, from_port, to_port, kind, peer)
 ) WITHOUT ROWID;
 
 CREATE TABLE IF NOT EXISTS rule_tag (

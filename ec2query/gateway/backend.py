@@ -47,6 +47,8 @@ __all__ = ["DEFAULT_VPC_ID", "Backend"]
 
 #: The default VPC's id unless the caller names another.
 DEFAULT_VPC_ID = "vpc-0a1b2c3d4e5f60718"
+#: The layout of the tables (``meta.schema``); older databases are upgraded when opened.
+SCHEMA_VERSION = "2"
 #: The oldest SQLite the backend runs on (it uses DELETE ... RETURNING).
 MIN_SQLITE = (3, 35, 0)
 #: How long a call waits for another writer before giving up, in milliseconds.
@@ -233,6 +235,7 @@ class Backend:
         # Not executescript(): it would COMMIT our transaction; run the statements one by one.
         for statement in _statements(_SCHEMA):
             conn.execute(statement)
+        _migrate(conn)
         if self.default_vpc_id is not None:
             self._ensure_vpc(conn, self.default_vpc_id, default=True)
         return {}
@@ -624,6 +627,30 @@ class _Forks:
 
 if hasattr(os, "register_at_fork"):  # POSIX; elsewhere there is no fork to notice
     os.register_at_fork(after_in_child=_Forks.forked)
+
+
+def _migrate(conn: sqlite3.Connection) -> None:
+    """Bring a database made by an older schema up to :data:`SCHEMA_VERSION`, in place.
+
+    Schema 1 keyed ``rule`` by ``peer`` first, so counting or deleting a group's
+    rules read the whole table. Its table is renamed aside, the schema's own
+    statements make the current one (and the trigger), and the rows are copied.
+    """
+    (version,) = conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+    if version == SCHEMA_VERSION:
+        return
+    if version != "1":
+        raise RuntimeError(
+            f"the database has schema {version!r}, newer than this release's {SCHEMA_VERSION!r}"
+        )
+    conn.execute("DROP TRIGGER IF EXISTS rule_tag_follows_rule")
+    conn.execute("ALTER TABLE rule RENAME TO rule_schema_1")
+    for statement in _statements(_SCHEMA):
+        conn.execute(statement)
+    columns = f"{_RULE_COLUMNS}, seq"
+    conn.execute(f"INSERT INTO rule ({columns}) SELECT {columns} FROM rule_schema_1")  # noqa: S608
+    conn.execute("DROP TABLE rule_schema_1")
+    conn.execute("UPDATE meta SET value = ? WHERE key = 'schema'", (SCHEMA_VERSION,))
 
 
 def _exists(conn: sqlite3.Connection, sql: str, args: tuple[Any, ...]) -> bool:

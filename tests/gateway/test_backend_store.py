@@ -282,3 +282,84 @@ def test_an_sqlite_without_returning_is_refused_by_name(monkeypatch: pytest.Monk
     monkeypatch.setattr(sqlite3, "sqlite_version", "3.31.1")
     with pytest.raises(RuntimeError, match=r"SQLite 3\.35\.0 or newer .* has 3\.31\.1"):
         Backend()
+
+
+#: Schema 1's rule table (ec2query 0.1's), keyed by peer first; the rest is unchanged.
+SCHEMA_1 = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+INSERT INTO meta (key, value) VALUES ('schema', '1');
+CREATE TABLE vpc (vpc_id TEXT PRIMARY KEY, is_default INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;
+CREATE TABLE sg (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, group_id TEXT NOT NULL UNIQUE,
+    vpc_id TEXT NOT NULL, name TEXT NOT NULL, description TEXT NOT NULL, UNIQUE (vpc_id, name)
+);
+CREATE TABLE sg_tag (
+    group_id TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (group_id, key)
+) WITHOUT ROWID;
+CREATE TABLE rule (
+    peer TEXT NOT NULL, group_id TEXT NOT NULL, egress INTEGER NOT NULL,
+    protocol TEXT NOT NULL, from_port INTEGER NOT NULL, to_port INTEGER NOT NULL,
+    kind TEXT NOT NULL, rule_id TEXT NOT NULL UNIQUE, description TEXT, seq INTEGER NOT NULL,
+    PRIMARY KEY (peer, group_id, egress, protocol, from_port, to_port, kind)
+) WITHOUT ROWID;
+CREATE TABLE rule_tag (
+    rule_id TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (rule_id, key)
+) WITHOUT ROWID;
+INSERT INTO vpc VALUES ('vpc-0a1b2c3d4e5f60718', 1);
+INSERT INTO sg (group_id, vpc_id, name, description) VALUES
+    ('sg-0000000000000000a', 'vpc-0a1b2c3d4e5f60718', 'default', 'default VPC security group'),
+    ('sg-0000000000000000b', 'vpc-0a1b2c3d4e5f60718', 'web', 'w');
+INSERT INTO rule VALUES
+    ('sg-0000000000000000a', 'sg-0000000000000000a', 0, '-1', -1, -1, 'group',
+     'sgr-00000000000000001', NULL, 1),
+    ('0.0.0.0/0', 'sg-0000000000000000a', 1, '-1', -1, -1, 'cidr4',
+     'sgr-00000000000000002', NULL, 2),
+    ('0.0.0.0/0', 'sg-0000000000000000b', 1, '-1', -1, -1, 'cidr4',
+     'sgr-00000000000000003', NULL, 3),
+    ('10.0.0.0/8', 'sg-0000000000000000b', 0, 'tcp', 22, 22, 'cidr4',
+     'sgr-00000000000000004', 'ssh', 4);
+INSERT INTO rule_tag VALUES ('sgr-00000000000000004', 'k', 'v');
+"""
+
+
+def test_a_schema_1_database_is_upgraded_with_its_rules(tmp_path: Path) -> None:
+    import sqlite3
+
+    path = str(tmp_path / "sg.db")
+    with sqlite3.connect(path) as old:
+        old.executescript(SCHEMA_1)
+    old.close()
+    with Backend(path) as backend:
+        conn = backend._connection()
+        assert conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone() == ("2",)
+        (table,) = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'rule'").fetchone()
+        assert "PRIMARY KEY (group_id, egress," in table
+        web = "sg-0000000000000000b"
+        ssh = {"GroupId": web, "IpPermissions": [tcp(22, "10.0.0.0/8")]}
+        described = backend.handle("DescribeSecurityGroups", {"GroupIds": [web]})
+        assert described["SecurityGroups"][0]["IpPermissions"][0]["IpRanges"] == [
+            {"CidrIp": "10.0.0.0/8", "Description": "ssh"}
+        ]
+        with pytest.raises(EC2Error) as caught:
+            backend.handle("AuthorizeSecurityGroupIngress", ssh)
+        assert caught.value.code == "InvalidPermission.Duplicate"
+        revoked = backend.handle("RevokeSecurityGroupIngress", ssh)
+        assert revoked["RevokedSecurityGroupRules"][0]["SecurityGroupRuleId"] == (
+            "sgr-00000000000000004"
+        )
+        assert conn.execute("SELECT count(*) FROM rule_tag").fetchone() == (0,)  # the trigger
+    with Backend(path) as backend:  # opened again: nothing left to upgrade, nothing lost
+        rules = backend.handle("DescribeSecurityGroups", {})["SecurityGroups"]
+        assert [len(g["IpPermissionsEgress"]) for g in rules] == [1, 1]
+
+
+def test_a_database_from_a_newer_release_is_refused(tmp_path: Path) -> None:
+    import sqlite3
+
+    path = str(tmp_path / "sg.db")
+    Backend(path).close()
+    with sqlite3.connect(path) as conn:
+        conn.execute("UPDATE meta SET value = '3' WHERE key = 'schema'")
+    conn.close()
+    with pytest.raises(RuntimeError, match="schema '3', newer than this release's '2'"):
+        Backend(path)
