@@ -540,7 +540,7 @@ class Backend:
         wants = self._wants(conn, params, vpc_id)
         # The primary key is the rule's value: an insert that breaks it is a duplicate, and
         # raising rolls back the rules inserted before it. The quota is judged afterwards,
-        # so a duplicate is reported before a quota breach, as EC2 does.
+        # so a duplicate is reported before a quota breach (EC2's order is not documented).
         rules = [self._insert_rule(conn, group_id, egress, want) for want in wants]
         self._check_limit(conn, group_id, egress, wants)
         tags = self._tags(params, "security-group-rule")
