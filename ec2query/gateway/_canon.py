@@ -12,13 +12,12 @@ port range you specify"). "Reference" is ``shared/reference/ec2-behaviour.md``.
 
 from __future__ import annotations
 
-import ipaddress
 import random
-import re
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from typing import Any, NamedTuple
 
+from .._grammar import canonical_ipv4, canonical_ipv6
 from ..errors import RequestError
 
 __all__ = [
@@ -39,11 +38,6 @@ __all__ = [
 
 #: Protocols whose rules carry a port (or ICMP type/code) range.
 PORTED = frozenset({"tcp", "udp", "icmp", "icmpv6"})
-_IPV4 = re.compile(
-    r"(0|[1-9][0-9]{0,2})\.(0|[1-9][0-9]{0,2})\.(0|[1-9][0-9]{0,2})"
-    r"\.(0|[1-9][0-9]{0,2})/(0|[1-9][0-9]?)",
-    re.ASCII,
-)
 _NUMBER_NAMES = {"1": "icmp", "6": "tcp", "17": "udp", "58": "icmpv6"}
 _AS_STORED = PORTED | {"-1"}
 
@@ -141,25 +135,21 @@ def _port(value: Any) -> int:
         ) from None
 
 
-@lru_cache(maxsize=4096)
 def canonical_cidr(text: Any, version: int) -> str:
-    """``100.68.0.18/18`` -> ``100.68.0.0/18`` (IPv6 compressed); EC2's error otherwise."""
-    match = _IPV4.fullmatch(text) if version == 4 and isinstance(text, str) else None
-    if match is not None:  # the common case, without ipaddress's cost
-        *octets, prefix = (int(group) for group in match.groups())
-        if max(octets) <= 255 and prefix <= 32:
-            value = int.from_bytes(bytes(octets), "big")
-            value &= (0xFFFFFFFF << (32 - prefix)) & 0xFFFFFFFF
-            return f"{'.'.join(str(b) for b in value.to_bytes(4, 'big'))}/{prefix}"
-    try:
-        if not isinstance(text, str) or "/" not in text:
-            raise ValueError(text)
-        network = ipaddress.ip_network(text, strict=False)
-    except ValueError:
-        raise RequestError("InvalidParameterValue", f"CIDR block {text} is malformed") from None
-    if network.version != version:
+    """``100.68.0.18/18`` -> ``100.68.0.0/18`` (IPv6 compressed); EC2's error otherwise.
+
+    The grammar is the validator's (:mod:`ec2query._grammar`), so the backend
+    stores exactly what the validator accepts.
+    """
+    canonical = _canonical_cidr(text, version) if type(text) is str else None
+    if canonical is None:
         raise RequestError("InvalidParameterValue", f"CIDR block {text} is malformed")
-    return str(network)
+    return canonical
+
+
+@lru_cache(maxsize=4096)
+def _canonical_cidr(text: str, version: int) -> str | None:
+    return canonical_ipv4(text) if version == 4 else canonical_ipv6(text)
 
 
 def duplicate_message(protocol: str, from_port: int, to_port: int, peer: str) -> str:

@@ -665,6 +665,12 @@ ERRORS: list[tuple[str, str, Params, str, Callable[[World], str]]] = [
     ("malformed cidr", "AuthorizeSecurityGroupIngress",
      lambda w: {"GroupId": w.web, "IpPermissions": [tcp(1, "::/0")]},
      "InvalidParameterValue", lambda w: "CIDR block ::/0 is malformed"),  # ref E17
+    ("netmask, not a prefix length", "AuthorizeSecurityGroupIngress",
+     lambda w: {"GroupId": w.web, "IpPermissions": [tcp(1, "10.0.0.0/255.0.0.0")]},
+     "InvalidParameterValue", lambda w: "CIDR block 10.0.0.0/255.0.0.0 is malformed"),  # the validator's grammar
+    ("cidr that is not text", "AuthorizeSecurityGroupIngress",
+     lambda w: {"GroupId": w.web, "IpPermissions": [{"IpProtocol": "-1", "IpRanges": [{"CidrIp": ["10.0.0.0/8"]}]}]},
+     "InvalidParameterValue", lambda w: "CIDR block ['10.0.0.0/8'] is malformed"),
     ("revoke missing rule, other VPC", "RevokeSecurityGroupIngress",
      lambda w: {"GroupId": w.app, "IpPermissions": [tcp(1, "1.1.1.1/32")]},
      "InvalidPermission.NotFound", lambda w: "The specified rule does not exist in this security group."),  # ref E7
