@@ -141,7 +141,9 @@ def canonical_cidr(text: Any, version: int) -> str:
     The grammar is the validator's (:mod:`ec2query._grammar`), so the backend
     stores exactly what the validator accepts.
     """
-    canonical = _canonical_cidr(text, version) if type(text) is str else None
+    # No CIDR is longer than 64 characters: longer text is refused uncached, so that the
+    # cache holds short strings only.
+    canonical = _canonical_cidr(text, version) if type(text) is str and len(text) <= 64 else None
     if canonical is None:
         raise RequestError("InvalidParameterValue", f"CIDR block {text} is malformed")
     return canonical
