@@ -26,8 +26,10 @@ _FIND_RESERVED = re.compile(r"[^A-Za-z0-9\-_.~]").findall
 #: ASCII character -> its escape, for every ASCII character that is not unreserved.
 _ESCAPES = {chr(c): f"%{c:02X}" for c in range(128) if chr(c) not in _UNRESERVED}
 _FORM_ESCAPES = {**_ESCAPES, " ": "+"}
-#: ASCII character -> its form-encoded escape (``+`` for a space), for encoders that look.
-FORM_ESCAPES = _FORM_ESCAPES
+#: ``text.translate(FORM_TABLE)`` is :func:`form_encode` of ASCII ``text`` in one call: the
+#: table maps every ASCII code point to its form encoding (itself if unreserved, ``+`` for a
+#: space). Only for ASCII text: other characters would be left as they are.
+FORM_TABLE = tuple(_FORM_ESCAPES.get(chr(c), chr(c)) for c in range(128))
 
 
 def _escape_ascii(value: str, escapes: dict[str, str]) -> str:
@@ -51,36 +53,32 @@ def _escape_ascii(value: str, escapes: dict[str, str]) -> str:
     return value
 
 
-def form_escape_found(value: str, reserved: list[str]) -> str:
-    """:func:`form_encode` of ASCII ``value`` whose reserved characters (``findall``
-    of :data:`find_reserved`, not empty) are ``reserved``: for encoders that looked."""
-    if len(reserved) == 1:
-        char = reserved[0]
-        return value.replace(char, _FORM_ESCAPES[char])
-    return _escape_ascii(value, _FORM_ESCAPES)
+_UNRESERVED_BYTES = "".join(sorted(_UNRESERVED)).encode("ascii")
 
 
-_DROP_UNRESERVED = str.maketrans(dict.fromkeys(_UNRESERVED))
+def form_escape_joined(pieces: list[str], eq: str, amp: str) -> str | None:
+    """A whole form body in one pass: ``pieces`` are ``key<eq>value`` with raw values,
+    ``eq`` and ``amp`` being reserved characters that stand for the ``=`` and ``&``
+    separators (keys need no encoding).
 
-#: ``find_reserved(text)``: every character of ``text`` that is not unreserved, in order.
-find_reserved = _FIND_RESERVED
-
-
-def form_escape_joined(text: str, eq: str, amp: str) -> str:
-    """A whole form body in one pass: ``text`` is ASCII ``key<eq>value<amp>key<eq>value...``
-    with raw values, ``eq`` and ``amp`` being reserved characters that stand for the
-    ``=`` and ``&`` separators and occur nowhere else (keys need no encoding).
-
-    Every value comes out as :func:`form_encode` gives it; then the stand-ins
-    become the separators (no escape contains them).
+    Every value comes out as :func:`form_encode` gives it, then the stand-ins become the
+    separators (no escape contains them). None if the pieces are not ASCII or a value
+    holds a stand-in: those need value-by-value encoding.
     """
-    reserved = set(text.translate(_DROP_UNRESERVED))  # translate's ASCII path: no regex
-    if "%" in reserved:
+    text = amp.join(pieces)
+    if not text.isascii():
+        return None
+    # The reserved characters, found by bytes.translate's plain C loop (no regex).
+    reserved = text.encode("ascii").translate(None, _UNRESERVED_BYTES).decode("ascii")
+    if reserved.count(eq) != len(pieces) or reserved.count(amp) != len(pieces) - 1:
+        return None
+    found = set(reserved.replace(eq, "").replace(amp, ""))
+    if "%" in found:
         text = text.replace("%", "%25")
-    if "+" in reserved:
+    if "+" in found:
         text = text.replace("+", "%2B")
-    for char in reserved:
-        if char not in "%+" and char != eq and char != amp:
+    for char in found:
+        if char not in "%+":
             text = text.replace(char, _FORM_ESCAPES[char])
     return text.replace(eq, "=").replace(amp, "&")
 

@@ -15,13 +15,7 @@ from typing import Any
 from urllib.parse import unquote_to_bytes
 
 from .. import limits
-from .._percent import (
-    FORM_ESCAPES,
-    find_reserved,
-    form_encode,
-    form_escape_found,
-    form_escape_joined,
-)
+from .._percent import FORM_TABLE, form_encode, form_escape_joined
 from ..errors import RequestError
 from ..model import CURRENT_VERSION, ListShape, Scalar, Structure, check_version, operation
 
@@ -65,8 +59,31 @@ def serialize(out: list[tuple[str, str]], params: Mapping[str, Any], shape: Stru
 def encode_query(
     operation_name: str, params: Mapping[str, Any], *, version: str = CURRENT_VERSION
 ) -> str:
-    """The form-encoded request body: byte-identical to botocore's for the same params."""
-    root = _root(operation_name, version)
+    """The form-encoded request body: byte-identical to botocore's for the same params.
+
+    Most requests (a dict of the model's types, ASCII text, short lists) are written by
+    one walk over a precomputed layout (:func:`_layout_text`); anything else it meets, and
+    every error, sends the whole request to the general walk, which starts over.
+    """
+    try:
+        root = _ROOTS[operation_name, version]
+    except (KeyError, TypeError):
+        root = _root(operation_name, version)
+    if type(params) is dict:
+        out = [root[3]]
+        try:
+            _layout_text(out, params.items(), root[4])
+        except (KeyError, _Unhandled):  # a member or position the layout lacks, or a value
+            pass
+        else:
+            return "&".join(out)
+    return _general_text(operation_name, params, version, root)
+
+
+def _general_text(
+    operation_name: str, params: Mapping[str, Any], version: str, root: Root
+) -> str:
+    """:func:`encode_query` of any params, by the walks that give every error."""
     if type(params) is dict and _long_list(params):
         # A long request: walk once emitting raw ``key<_EQ>value`` pieces, then escape the
         # whole body at once (cheaper than value by value past a few rules). It needs ASCII
@@ -74,9 +91,9 @@ def encode_query(
         # value holding a stand-in) the per-value walk below decides.
         raw: list[str] = []
         _raw_structure(raw.append, params, root[2], "", "params")
-        text = _AMP.join(raw)
-        if text.isascii() and text.count(_EQ) == len(raw) and text.count(_AMP) == len(raw) - 1:
-            return f"{root[3]}&{form_escape_joined(text, _EQ, _AMP)}"
+        body = form_escape_joined(raw, _EQ, _AMP)
+        if body is not None:
+            return f"{root[3]}&{body}"
     out = [root[3]]
     try:
         _text_structure(out.append, params, root[2], "", "params")
@@ -103,10 +120,19 @@ _STRING, _INTEGER, _BOOLEAN, _LIST, _STRUCTURE = range(5)
 _SCALAR_KINDS = {"string": _STRING, "integer": _INTEGER, "boolean": _BOOLEAN}
 
 Plan = dict[str, tuple[str, int, Any]]
-Root = tuple[str, str, Plan, str]
 
-#: ``(operation name as given, version)`` -> (API name, version, input plan, body head);
-#: only names and versions the model accepts get in, so it stays small.
+#: What :func:`encode_query`'s layout walk writes directly: a member name (or, in a list's
+#: layout, a 0-based position) -> (the exact type its value must have, the ``key=`` text
+#: of a scalar, the layout of a structure's or a list's value); the two last are None
+#: where they do not apply. Positions stop at :data:`_SHORT_LIST`, nesting at
+#: :data:`_LAYOUT_DEPTH`.
+Layout = dict[Any, tuple[type, Any, Any]]
+
+#: (API name, version, input plan, body head ``Action=...&Version=...``, input layout).
+Root = tuple[str, str, Plan, str, Layout]
+
+#: ``(operation name as given, version)`` -> its :data:`Root`; only names and versions the
+#: model accepts get in, so it stays small.
 _ROOTS: dict[tuple[str, str], Root] = {}
 
 
@@ -117,7 +143,8 @@ def _root(operation_name: str, version: str) -> Root:
         pass
     op = operation(operation_name)
     checked = check_version(version)
-    root = (op.name, checked, _plan(op.input(checked)), f"Action={op.name}&Version={checked}")
+    plan = _plan(op.input(checked))
+    root = (op.name, checked, plan, f"Action={op.name}&Version={checked}", _layout(plan, "", 0))
     _ROOTS[operation_name, version] = root
     return root
 
@@ -137,6 +164,78 @@ def _detail(shape: Any) -> tuple[int, Any]:
     if isinstance(shape, ListShape):
         return _LIST, _detail(shape.member)
     return _STRUCTURE, _plan(shape)
+
+
+#: A list longer than this is left to the general walk (its raw path writes long ones).
+_SHORT_LIST = 3
+#: Containers (structures and lists) nested deeper than this are left to the general walk;
+#: the model's go four deep (rules, their ranges), and a recursive shape's layout stops.
+_LAYOUT_DEPTH = 6
+_PYTHON_TYPES = {_STRING: str, _INTEGER: int, _BOOLEAN: bool}
+
+
+def _layout(plan: Plan, prefix: str, depth: int) -> Layout:
+    """The :data:`Layout` of a structure whose members' keys start with ``prefix``."""
+    layout: Layout = {}
+    for key, (query, kind, detail) in plan.items():
+        entry = _layout_entry(kind, detail, prefix + query, depth)
+        if entry is not None:
+            layout[key] = entry
+    return layout
+
+
+def _layout_entry(kind: int, detail: Any, name: str, depth: int) -> tuple[type, Any, Any] | None:
+    """The :data:`Layout` entry of a value of ``kind`` whose key is ``name`` (None: too deep)."""
+    if kind < _LIST:
+        return _PYTHON_TYPES[kind], f"{name}=", None
+    if depth == _LAYOUT_DEPTH:
+        return None
+    if kind == _STRUCTURE:
+        return dict, None, _layout(detail, f"{name}.", depth + 1)
+    item_kind, item_detail = detail
+    positions: Layout = {}
+    for index in range(_SHORT_LIST):
+        entry = _layout_entry(item_kind, item_detail, f"{name}.{index + 1}", depth + 1)
+        if entry is not None:
+            positions[index] = entry
+    return list, None, positions
+
+
+class _Unhandled(Exception):
+    """A value :func:`_layout_text` leaves to the general walk."""
+
+
+def _layout_text(out: list[str], items: Iterable[tuple[Any, Any]], layout: Layout) -> None:
+    """Append ``key=form-encoded value`` for each (member name or list position, value) of
+    ``items`` to ``out``, as the general walk would.
+
+    It writes only what it can write exactly as the general walk does: a value of another
+    type than the layout's (a subclass, a tuple, a Mapping...), non-ASCII text or a long
+    list raises :class:`_Unhandled`, and a member or position the layout lacks raises
+    KeyError; the caller then hands the whole request to the general walk, which gives
+    the body or the error.
+    """
+    for key, item in items:
+        expected, text, detail = layout[key]
+        if type(item) is not expected:
+            raise _Unhandled
+        if expected is str:
+            if not item.isascii():
+                raise _Unhandled  # UTF-8, and the error of text that has none
+            # Escape the reserved characters, if any (an ID such as sg-0abc has none).
+            if not item.isalnum() and ("-" not in item or not item.replace("-", "").isalnum()):
+                item = item.translate(FORM_TABLE)
+            out.append(text + item)
+        elif expected is int:
+            out.append(f"{text}{item}")
+        elif expected is list:
+            if len(item) > _SHORT_LIST:
+                raise _Unhandled
+            _layout_text(out, enumerate(item), detail)
+        elif expected is dict:
+            _layout_text(out, item.items(), detail)
+        else:
+            out.append(text + ("true" if item else "false"))
 
 
 def _scalar_text(value: Any, kind: int, name: str) -> str:
@@ -215,11 +314,7 @@ def _text_structure(
             if not item.isascii():
                 item = form_encode(item)
             elif not item.isalnum():
-                reserved = find_reserved(item)
-                if len(reserved) == 1:  # one reserved character (a CIDR's "/"): one replace
-                    item = item.replace(reserved[0], FORM_ESCAPES[reserved[0]])
-                elif reserved:
-                    item = form_escape_found(item, reserved)
+                item = item.translate(FORM_TABLE)
             emit(f"{prefix}{query}={item}")
         elif kind == _INTEGER and type(item) is int:
             emit(f"{prefix}{query}={item}")
@@ -256,7 +351,7 @@ _EQ, _AMP = "\x01", "\x02"
 def _long_list(params: dict[str, Any]) -> bool:
     """Whether a top-level list holds more than a few entries (several rules, say)."""
     for value in params.values():  # noqa: SIM110 - a plain loop: no generator per encode
-        if type(value) is list and len(value) > 3:
+        if type(value) is list and len(value) > _SHORT_LIST:
             return True
     return False
 
