@@ -240,10 +240,13 @@ def signature(
     return _hmac_digest(key, string_to_sign.encode("utf-8"), "sha256").hex()
 
 
-@lru_cache(maxsize=128)
 def split_url(url: str) -> SplitResult:
-    """``urlsplit(url)``, cached: a signer or a server sees few distinct URLs."""
-    return urlsplit(url)
+    """``urlsplit(url)``, cached: a signer or a server sees few distinct URLs. Only short
+    ones are kept, so that a caller sending long unique URLs cannot fill memory."""
+    return _split_cached(url) if len(url) <= 1024 else urlsplit(url)
+
+
+_split_cached = lru_cache(maxsize=128)(urlsplit)
 
 
 def _body_bytes(body: bytes | str | None) -> bytes:
