@@ -94,22 +94,17 @@ def _general_text(
         body = form_escape_joined(raw, _EQ, _AMP)
         if body is not None:
             return f"{root[3]}&{body}"
+    # Any other request: its pairs (every type and member error, in walk order, before
+    # any value is encoded), then each value form-encoded.
+    pairs = to_query(operation_name, params, version=version)
     out = [root[3]]
     try:
-        _text_structure(out.append, params, root[2], "", "params")
-    except UnicodeEncodeError:
-        # The pairs are checked in full before any value is encoded: a bad type
-        # anywhere wins over a value that cannot be encoded.
-        pairs = to_query(operation_name, params, version=version)
-        try:
-            for _, value in pairs:
-                form_encode(value)
-        except UnicodeEncodeError as exc:
-            raise RequestError(
-                "InvalidParameterValue",
-                f"A parameter value is not valid Unicode text: {exc.reason}",
-            ) from None
-        raise  # pragma: no cover - the pairs encode, so the walk could not have failed
+        out += [f"{key}={form_encode(value)}" for key, value in pairs[2:]]
+    except UnicodeEncodeError as exc:
+        raise RequestError(
+            "InvalidParameterValue",
+            f"A parameter value is not valid Unicode text: {exc.reason}",
+        ) from None
     return "&".join(out)
 
 
@@ -296,54 +291,6 @@ def _pairs_value(
         emit((name, _scalar_text(value, kind, name)))
 
 
-def _text_structure(
-    emit: Callable[[str], None], value: Any, plan: Plan, prefix: str, path: str
-) -> None:
-    """As :func:`_pairs_structure`, emitting ``key=form-encoded value`` text.
-
-    Keys are model names and list indexes: they never need encoding.
-    """
-    if type(value) is not dict and not isinstance(value, Mapping):
-        raise _invalid(path, type(value).__name__, "structure")
-    for key, item in value.items():
-        entry = plan.get(key)
-        if entry is None:
-            raise _unknown(key if not prefix else f"{prefix}{key}")
-        query, kind, detail = entry
-        if kind == _STRING and type(item) is str:
-            if not item.isascii():
-                item = form_encode(item)
-            elif not item.isalnum():
-                item = item.translate(FORM_TABLE)
-            emit(f"{prefix}{query}={item}")
-        elif kind == _INTEGER and type(item) is int:
-            emit(f"{prefix}{query}={item}")
-        elif kind == _LIST and detail[0] == _STRUCTURE and type(item) is list:
-            name, plan_of_item = prefix + query, detail[1]
-            for index, element in enumerate(item, 1):
-                _text_structure(emit, element, plan_of_item, f"{name}.{index}.", key)
-        elif kind < _LIST:
-            name = prefix + query
-            emit(f"{name}={form_encode(_scalar_text(item, kind, name))}")
-        else:
-            _text_value(emit, item, kind, detail, prefix + query, key)
-
-
-def _text_value(
-    emit: Callable[[str], None], value: Any, kind: int, detail: Any, name: str, path: str
-) -> None:
-    if kind == _STRUCTURE:
-        _text_structure(emit, value, detail, name + ".", path)
-    elif kind == _LIST:
-        if not isinstance(value, (list, tuple)):
-            raise _invalid(name, type(value).__name__, "List")
-        item_kind, item_detail = detail
-        for index, element in enumerate(value, 1):
-            _text_value(emit, element, item_kind, item_detail, f"{name}.{index}", path)
-    else:
-        emit(f"{name}={form_encode(_scalar_text(value, kind, name))}")
-
-
 #: Stand-ins for ``=`` and ``&`` in the raw body of :func:`encode_query`'s fast path.
 _EQ, _AMP = "\x01", "\x02"
 
@@ -359,7 +306,7 @@ def _long_list(params: dict[str, Any]) -> bool:
 def _raw_structure(
     emit: Callable[[str], None], value: Any, plan: Plan, prefix: str, path: str
 ) -> None:
-    """As :func:`_text_structure`, emitting ``key<_EQ>raw value`` (nothing encoded yet)."""
+    """As :func:`_pairs_structure`, emitting ``key<_EQ>raw value`` (nothing encoded yet)."""
     if type(value) is not dict and not isinstance(value, Mapping):
         raise _invalid(path, type(value).__name__, "structure")
     for key, item in value.items():

@@ -5,6 +5,7 @@ from __future__ import annotations
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from ec2query._percent import form_encode
 from ec2query.codec.query import from_query, from_text_pairs, split_pairs
 
 KEYS = st.sampled_from([
@@ -247,8 +248,9 @@ def test_layout_walk_equals_the_general_walk_on_other_shapes(params) -> None:
     from ec2query.model import compile_structure
 
     plan = query._plan(compile_structure("Top", SYNTHETIC))
-    general = []
-    expected = _outcome(lambda: query._text_structure(general.append, params, plan, "", "params"))
+    pairs: list[tuple[str, str]] = []
+    expected = _outcome(lambda: query._pairs_structure(pairs.append, params, plan, "", "params"))
+    general = [f"{key}={form_encode(value)}" for key, value in pairs] if expected is None else []
     out: list[str] = []
     try:
         query._layout_text(out, params.items(), query._layout(plan, "", 0))
