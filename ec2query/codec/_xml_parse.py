@@ -35,7 +35,7 @@ from typing import Any
 from lxml import etree
 
 from ..errors import ResponseParseError, ServiceError
-from ..model import VERSIONS, ListShape, Scalar, Structure, operation
+from ..model import VERSIONS, ListShape, Scalar, Structure, compiled_plan, operation
 from ._xml_render import NAMESPACE
 from ._xmlsafe import (
     MAX_XML_DEPTH,
@@ -102,21 +102,13 @@ def _kind(shape: Any) -> tuple[int, Any]:
     return _STRUCTURE, _plan(shape)
 
 
-_building: dict[int, _Plan] = {}
-
-
-@cache
 def _plan(shape: Structure) -> _Plan:
     """The parse plan of ``shape``, compiled once (recursive shapes allowed)."""
-    plan = _building.get(id(shape))
-    if plan is not None:
-        return plan
-    plan = _building[id(shape)] = _Plan()
-    try:
-        plan.local = _table(*((m.xml, m.name, *_kind(m.shape)) for m in shape.members))
-    finally:
-        del _building[id(shape)]
-    return plan
+    return compiled_plan(shape, "xml-parse", _Plan, _fill_plan)
+
+
+def _fill_plan(shape: Structure, plan: _Plan) -> None:
+    plan.local = _table(*((m.xml, m.name, *_kind(m.shape)) for m in shape.members))
 
 
 _REQUEST_ID_ENTRIES = _table(("requestId", _RID, _REQUEST_ID, None))

@@ -22,7 +22,15 @@ from typing import Any
 
 from .. import limits
 from ..errors import EC2Error, UsageError
-from ..model import CURRENT_VERSION, ListShape, Scalar, Structure, check_version, operation
+from ..model import (
+    CURRENT_VERSION,
+    ListShape,
+    Scalar,
+    Structure,
+    check_version,
+    compiled_plan,
+    operation,
+)
 
 __all__ = ["INDENT", "NAMESPACE", "render_error", "render_response"]
 
@@ -96,24 +104,16 @@ def _kind(shape: Any) -> tuple[int, Any]:
     return _STRUCTURE, _plan(shape)
 
 
-_building: dict[int, _Plan] = {}
-
-
-@cache
 def _plan(shape: Structure) -> _Plan:
     """The render plan of ``shape``, compiled once (recursive shapes allowed)."""
-    plan = _building.get(id(shape))
-    if plan is not None:
-        return plan
-    plan = _building[id(shape)] = _Plan()
-    try:
-        plan.members = tuple(
-            (m.name, *_kind(m.shape), f"<{m.xml}>", f"</{m.xml}>") for m in shape.xml_members
-        )
-        plan.names = frozenset(m.name for m in shape.members)
-    finally:
-        del _building[id(shape)]
-    return plan
+    return compiled_plan(shape, "xml-render", _Plan, _fill_plan)
+
+
+def _fill_plan(shape: Structure, plan: _Plan) -> None:
+    plan.members = tuple(
+        (m.name, *_kind(m.shape), f"<{m.xml}>", f"</{m.xml}>") for m in shape.xml_members
+    )
+    plan.names = frozenset(m.name for m in shape.members)
 
 
 #: Indentation by depth (the model nests far less deeply than this).
@@ -197,7 +197,10 @@ def render_response(
     version: str = CURRENT_VERSION,
 ) -> bytes:
     """The response document EC2 sends for ``result`` (a boto3-style result dict)."""
-    opening, plan, closing, name = _document(operation_name, version)
+    try:
+        opening, plan, closing, name = _document(operation_name, version)
+    except TypeError:  # an unhashable name or version: the uncached call names the fault
+        opening, plan, closing, name = _document.__wrapped__(operation_name, version)
     head = [opening, f"{INDENT}<requestId>{_text(request_id, 'request_id')}</requestId>"]
     out = list(head)
     try:

@@ -17,7 +17,15 @@ from urllib.parse import unquote_to_bytes
 from .. import limits
 from .._percent import FORM_TABLE, form_encode, form_escape_joined
 from ..errors import RequestError
-from ..model import CURRENT_VERSION, ListShape, Scalar, Structure, check_version, operation
+from ..model import (
+    CURRENT_VERSION,
+    ListShape,
+    Scalar,
+    Structure,
+    check_version,
+    compiled_plan,
+    operation,
+)
 
 __all__ = ["QueryInput", "encode_query", "from_query", "from_text_pairs", "split_pairs",
            "to_query"]
@@ -145,12 +153,12 @@ def _root(operation_name: str, version: str) -> Root:
 
 
 def _plan(shape: Structure) -> Plan:
-    plan: Plan | None = shape.plans.get("query")
-    if plan is None:
-        plan = shape.plans["query"] = {}  # registered first: shapes may be recursive
-        for member in shape.members:
-            plan[member.name] = (member.query, *_detail(member.shape))
-    return plan
+    return compiled_plan(shape, "query", dict, _fill_plan)
+
+
+def _fill_plan(shape: Structure, plan: Plan) -> None:
+    for member in shape.members:
+        plan[member.name] = (member.query, *_detail(member.shape))
 
 
 def _detail(shape: Any) -> tuple[int, Any]:
@@ -456,12 +464,12 @@ def _compile_key(plan: Plan, key: str) -> KeyPath:
 
 def _read_plan(shape: Structure) -> Plan:
     """A structure's members by Query name: ``(member name, kind, detail)``."""
-    plan: Plan | None = shape.plans.get("query-read")
-    if plan is None:
-        plan = shape.plans["query-read"] = {}  # registered first: shapes may be recursive
-        for member in shape.members:
-            plan[member.query] = (member.name, *_read_detail(member.shape))
-    return plan
+    return compiled_plan(shape, "query-read", dict, _fill_read_plan)
+
+
+def _fill_read_plan(shape: Structure, plan: Plan) -> None:
+    for member in shape.members:
+        plan[member.query] = (member.name, *_read_detail(member.shape))
 
 
 def _read_detail(shape: Any) -> tuple[int, Any]:

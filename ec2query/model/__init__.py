@@ -8,9 +8,11 @@ Codecs walk these; nothing here is operation-specific code.
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any
+from typing import Any, TypeVar
 
 from ..errors import RequestError
 from .operations import (
@@ -38,6 +40,7 @@ __all__ = [
     "all_operations",
     "check_version",
     "compile_structure",
+    "compiled_plan",
     "operation",
     "structure",
 ]
@@ -91,6 +94,47 @@ class Structure:
 
 
 Shape = Scalar | ListShape | Structure
+
+P = TypeVar("P")
+
+# Plans being compiled, by (id of the structure, codec): only the thread holding the
+# lock ever sees them, and they are published together when its outermost build ends.
+_PLAN_LOCK = threading.RLock()
+_pending: dict[tuple[int, str], tuple[Structure, Any]] = {}
+
+
+def compiled_plan(
+    shape: Structure, codec: str, make: Callable[[], P], fill: Callable[[Structure, P], None]
+) -> P:
+    """``shape.plans[codec]``: made by ``make()``, filled once by ``fill(shape, plan)``.
+
+    A codec compiles its plans through here so that concurrent first uses are safe:
+    ``fill`` may ask for other plans (its own shape's too, for a recursive shape,
+    getting the unfinished one), and other threads see complete plans or none.
+    """
+    plan = shape.plans.get(codec)
+    if plan is not None:
+        return plan  # type: ignore[no-any-return]
+    with _PLAN_LOCK:
+        plan = shape.plans.get(codec)
+        if plan is None:
+            building = _pending.get((id(shape), codec))
+            if building is not None:
+                return building[1]  # type: ignore[no-any-return]
+            outermost = not _pending
+            plan = make()
+            _pending[id(shape), codec] = (shape, plan)
+            try:
+                fill(shape, plan)
+            except BaseException:
+                if outermost:
+                    _pending.clear()
+                raise
+            if outermost:
+                for (_, name), (structure_, built) in _pending.items():
+                    structure_.plans[name] = built
+                _pending.clear()
+        return plan  # type: ignore[no-any-return]
 
 _SCALARS = {kind: Scalar(kind) for kind in ("string", "integer", "boolean")}
 

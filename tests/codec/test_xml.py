@@ -325,3 +325,13 @@ def test_parse_takes_str_bytearray_and_memoryview():
     assert parse_response("delete-security-group", memoryview(body)) == expected
     with pytest.raises(ResponseParseError):
         parse_response("DeleteSecurityGroup", 42)
+
+
+@pytest.mark.parametrize(
+    ("operation_name", "version", "code"),
+    [(["x"], "2016-11-15", "InvalidAction"), ("RevokeSecurityGroupIngress", ["v"], "NoSuchVersion")],
+)
+def test_render_names_an_unhashable_operation_or_version_as_ec2_does(operation_name, version, code):
+    with pytest.raises(RequestError) as caught:
+        render_response(operation_name, {}, request_id="r", version=version)
+    assert caught.value.code == code
