@@ -241,8 +241,9 @@ def signature(
 
 
 def split_url(url: str) -> SplitResult:
-    """``urlsplit(url)``, cached: a signer or a server sees few distinct URLs. Only short
-    ones are kept, so that a caller sending long unique URLs cannot fill memory."""
+    """``urlsplit(url)``, cached: a signer, or a server receiving POSTs, sees the same few
+    URLs over and over (a query string makes a URL new each time, and only costs a cache
+    slot). Only short ones are kept, so long unique URLs cannot fill memory."""
     return _split_cached(url) if len(url) <= 1024 else urlsplit(url)
 
 

@@ -12,6 +12,7 @@ port range you specify"). "Reference" is ``shared/reference/ec2-behaviour.md``.
 
 from __future__ import annotations
 
+import os
 import random
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
@@ -29,6 +30,7 @@ __all__ = [
     "canonical_ports",
     "canonical_protocol",
     "duplicate_message",
+    "fork_safe_random",
     "group_permissions",
     "new_id",
     "revoked_rule",
@@ -78,6 +80,19 @@ class Rule(NamedTuple):
     kind: str
     peer: str
     description: str | None
+
+
+def fork_safe_random() -> random.Random:
+    """A generator of its own (an embedding app's ``random.seed`` does not touch it, and
+    what one stream reveals says nothing of another), reseeded in a forked child."""
+    rng = random.Random()  # noqa: S311 - names, not secrets
+    if hasattr(os, "register_at_fork"):
+        os.register_at_fork(after_in_child=rng.seed)
+    return rng
+
+
+#: Group and rule ids of every Backend that is not given a generator.
+ID_RANDOM = fork_safe_random()
 
 
 def new_id(prefix: str, rng: random.Random) -> str:

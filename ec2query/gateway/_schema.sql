@@ -3,7 +3,7 @@
 -- then upgrades a database made by an older schema (backend._migrate).
 -- Rules are stored canonically (CIDR host bits cleared, protocol names lower-case, 6/17/1/58
 -- as tcp/udp/icmp/icmpv6, ports -1/-1 where the protocol has none), so that duplicate
--- detection and revoke-by-value are one lookup in the UNIQUE index "rule_value".
+-- detection and revoke-by-value are one lookup of rule's primary key.
 
 CREATE TABLE IF NOT EXISTS meta (
     key   TEXT PRIMARY KEY,

@@ -11,7 +11,6 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timezone
-from random import getrandbits
 from typing import Any
 
 from .. import limits
@@ -24,6 +23,7 @@ from ..errors import EC2Error, RequestError
 from ..model import CURRENT_VERSION
 from ..model import operation as operation_model
 from ..validate import validate
+from ._canon import fork_safe_random
 
 __all__ = ["Gateway", "make_app"]
 
@@ -268,13 +268,15 @@ def _for_version(operation: str, result: dict[str, Any], version: str) -> dict[s
 def _request_id() -> str:
     """A version-4 UUID string, as EC2's request ids are, without the UUID object.
 
-    Request ids name a request in logs; they are not secrets, so they come from
-    ``random`` (which reseeds in a forked worker) rather than a system call each.
+    Request ids name a request in logs; they are not secrets, so they come from a
+    generator of their own (reseeded in a forked worker; see ``fork_safe_random``)
+    rather than a system call each.
     """
-    text = f"{getrandbits(128) & _UUID_CLEAR | _UUID_SET:032x}"
+    text = f"{_request_ids.getrandbits(128) & _UUID_CLEAR | _UUID_SET:032x}"
     return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
 
+_request_ids = fork_safe_random()
 # The version (4) and variant (RFC 4122) bits of a UUID, as in uuid.UUID(version=4).
 _UUID_CLEAR = ~((0xF000 << 64) | (0xC000 << 48))
 _UUID_SET = (0x4000 << 64) | (0x8000 << 48)

@@ -19,6 +19,7 @@ import random
 import sqlite3
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,7 @@ from ..errors import EC2Error, RequestError
 from ..model import FLAT_RULE_MEMBERS
 from ..model import operation as lookup_operation
 from ._canon import (
+    ID_RANDOM,
     Rule,
     Want,
     arn,
@@ -49,8 +51,9 @@ __all__ = ["DEFAULT_VPC_ID", "Backend"]
 DEFAULT_VPC_ID = "vpc-0a1b2c3d4e5f60718"
 #: The layout of the tables (``meta.schema``); older databases are upgraded when opened.
 SCHEMA_VERSION = "2"
-#: The oldest SQLite the backend runs on (it uses DELETE ... RETURNING).
-MIN_SQLITE = (3, 35, 0)
+#: The first SQLite whose DELETE ... RETURNING the backend uses (3.35.4 fixed a defect in
+#: the new syntax); older ones find, then delete.
+RETURNING_SQLITE = (3, 35, 4)
 #: How long a call waits for another writer before giving up, in milliseconds.
 BUSY_TIMEOUT_MS = 30_000
 
@@ -98,26 +101,22 @@ class Backend:
         rng: random.Random | None = None,
     ) -> None:
         """Open (creating if needed) the database at ``path``; ``default_vpc_id=None``: none."""
-        if sqlite3.sqlite_version_info < MIN_SQLITE:
-            raise RuntimeError(
-                "the embedded backend needs SQLite {} or newer (DELETE ... RETURNING); this "
-                "Python's sqlite3 has {}".format(".".join(map(str, MIN_SQLITE)),
-                                                 sqlite3.sqlite_version)
-            )
+        # One statement finds and deletes a revoked rule where SQLite has a sound RETURNING.
+        self._returning = sqlite3.sqlite_version_info >= RETURNING_SQLITE
         self.path = path
         self.account_id = account_id
         self.region = region
         self.default_vpc_id = default_vpc_id
         self.rule_limit = rule_limit
-        # Ids are names, not secrets: the random module (reseeded in a forked worker) is
-        # enough, and an id drawn twice is drawn again (see _insert_group, _insert_rule).
-        self._rng: Any = rng if rng is not None else random
+        # Ids are names, not secrets: a Mersenne Twister of their own (reseeded in a forked
+        # worker) is enough, and an id drawn twice is drawn again (_insert_group, _insert_rule).
+        self._rng = rng if rng is not None else ID_RANDOM
         self._memory = path == ":memory:" or path.startswith("file::memory:")
         self._local = threading.local()
-        self._generation = _Forks.generation
         self._lock = threading.Lock()  # guards the one :memory: connection and _connections
         self._connections: list[sqlite3.Connection] = []
         self._closed = False
+        _BACKENDS.add(self)
         self._ops: dict[str, Callable[[sqlite3.Connection, dict[str, Any]], dict[str, Any]]] = {
             "CreateSecurityGroup": self._create,
             "DescribeSecurityGroups": self._describe,
@@ -160,16 +159,18 @@ class Backend:
         if self._closed:
             raise RuntimeError("the backend is closed")
         conn = getattr(self._local, "conn", None)
-        forked = self._generation != _Forks.generation and not self._memory
-        if conn is None or forked:
-            # A forked child (e.g. a preloading WSGI server's worker) must not use the
-            # parent's connections (SQLite forbids it): it opens its own and leaves those be.
-            if forked:
-                self._generation, self._connections = _Forks.generation, []
-                self._local = threading.local()
+        if conn is None:
             shared = self._memory and self._connections
             conn = self._local.conn = self._connections[0] if shared else self._connect()
         return conn
+
+    def _forked(self) -> None:
+        """In a forked child (a preloading WSGI server's worker), before any other thread
+        runs: the parent's connections must not be used (SQLite forbids it), so a file
+        database is opened afresh and those are left be; the lock may have been held."""
+        self._lock = threading.Lock()
+        if not self._memory:
+            self._connections, self._local = [], threading.local()
 
     def _transaction(
         self,
@@ -232,10 +233,17 @@ class Backend:
     # ------------------------------------------------------------------ VPCs and groups
 
     def _setup(self, conn: sqlite3.Connection, _params: dict[str, Any]) -> dict[str, Any]:
+        version = _schema_version(conn)  # None for a new database
+        if version not in (None, "1", SCHEMA_VERSION):
+            raise RuntimeError(
+                f"the database has schema {version!r}, which this release (schema "
+                f"{SCHEMA_VERSION}) cannot read"
+            )
         # Not executescript(): it would COMMIT our transaction; run the statements one by one.
         for statement in _statements(_SCHEMA):
             conn.execute(statement)
-        _migrate(conn)
+        if version == "1":
+            _migrate(conn)
         if self.default_vpc_id is not None:
             self._ensure_vpc(conn, self.default_vpc_id, default=True)
         return {}
@@ -595,8 +603,14 @@ class Backend:
         by_id = list(revoked)
         unknown: dict[int, list[Want]] = {}
         for want in self._wants(conn, params, vpc_id):
-            # Found and deleted in one statement; an error below rolls the delete back.
-            rows = conn.execute(_DELETE_RULE, (group_id, int(egress), *want.key)).fetchall()
+            # Found and deleted (one statement if it can be); an error below rolls it back.
+            key = (group_id, int(egress), *want.key)
+            if self._returning:
+                rows = conn.execute(_DELETE_RULE, key).fetchall()
+            else:
+                rows = conn.execute(_FIND_RULE, key).fetchall()
+                if rows:
+                    conn.execute("DELETE FROM rule WHERE rule_id = ?", (rows[0][0],))
             if not rows:
                 unknown.setdefault(want.index, []).append(want)
             else:  # the key is the primary key: one row at most
@@ -614,35 +628,34 @@ class Backend:
         return result
 
 
-class _Forks:
-    """Counts the forks this process descends from: a Backend compares the count with the
-    one it was made under instead of asking for its pid (a system call) on every call."""
+#: Every open Backend, to be told of a fork in the child (os.register_at_fork).
+_BACKENDS: weakref.WeakSet[Backend] = weakref.WeakSet()
 
-    generation = 0
 
-    @classmethod
-    def forked(cls) -> None:
-        cls.generation += 1
+def _after_fork_in_child() -> None:
+    for backend in list(_BACKENDS):
+        backend._forked()
 
 
 if hasattr(os, "register_at_fork"):  # POSIX; elsewhere there is no fork to notice
-    os.register_at_fork(after_in_child=_Forks.forked)
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+def _schema_version(conn: sqlite3.Connection) -> str | None:
+    """``meta.schema`` of the database, or None when it has no tables yet."""
+    if not _exists(conn, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'", ()):
+        return None
+    row = conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+    return None if row is None else str(row[0])
 
 
 def _migrate(conn: sqlite3.Connection) -> None:
-    """Bring a database made by an older schema up to :data:`SCHEMA_VERSION`, in place.
+    """Bring a schema 1 database up to :data:`SCHEMA_VERSION`, in place.
 
     Schema 1 keyed ``rule`` by ``peer`` first, so counting or deleting a group's
     rules read the whole table. Its table is renamed aside, the schema's own
     statements make the current one (and the trigger), and the rows are copied.
     """
-    (version,) = conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
-    if version == SCHEMA_VERSION:
-        return
-    if version != "1":
-        raise RuntimeError(
-            f"the database has schema {version!r}, newer than this release's {SCHEMA_VERSION!r}"
-        )
     conn.execute("DROP TRIGGER IF EXISTS rule_tag_follows_rule")
     conn.execute("ALTER TABLE rule RENAME TO rule_schema_1")
     for statement in _statements(_SCHEMA):

@@ -329,7 +329,10 @@ def test_parse_takes_str_bytearray_and_memoryview():
 
 @pytest.mark.parametrize(
     ("operation_name", "version", "code"),
-    [(["x"], "2016-11-15", "InvalidAction"), ("RevokeSecurityGroupIngress", ["v"], "NoSuchVersion")],
+    [
+        (["x"], "2016-11-15", "InvalidAction"),
+        ("RevokeSecurityGroupIngress", ["v"], "NoSuchVersion"),
+    ],
 )
 def test_render_names_an_unhashable_operation_or_version_as_ec2_does(operation_name, version, code):
     with pytest.raises(RequestError) as caught:
