@@ -105,20 +105,12 @@ def _judge(
         _collect(ctx)
         if ctx.flat and _apply(table["flat"], (ctx.flat,), ctx, out, first):
             return out
-        for permission in ctx.permissions:  # _apply's loop, inline: once per rule
-            for rule in table["permission", permission.kind]:
-                verdict = rule.test(permission, ctx)
-                if verdict is not None:
-                    _add(out, rule, verdict)
-                    if first:
-                        return out
+        for permission in ctx.permissions:
+            if _apply(table["permission", permission.kind], (permission,), ctx, out, first):
+                return out
             for source in permission.sources:
-                for rule in table["source", source.kind]:
-                    verdict = rule.test(source, ctx)
-                    if verdict is not None:
-                        _add(out, rule, verdict)
-                        if first:
-                            return out
+                if _apply(table["source", source.kind], (source,), ctx, out, first):
+                    return out
     if _apply(table["request-after"], (params,), ctx, out, first):
         return out
     for scope, member in (
