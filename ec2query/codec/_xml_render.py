@@ -126,14 +126,15 @@ def _structure(out: list[str], value: Any, plan: _Plan, depth: int, path: str | 
     if not isinstance(value, Mapping):
         raise _invalid_type(path, value, "dict")
     names = plan.names
-    for key in value:
-        if key not in names and not (depth == 1 and key == "ResponseMetadata"):
-            if path is None:
-                raise _Locate
-            raise UsageError(
-                f'Unknown parameter in {path}: "{key}", must be one of: '
-                + ", ".join(member[0] for member in plan.members)
-            )
+    if not names.issuperset(value):  # one C-level pass; the loop only names the stranger
+        for key in value:
+            if key not in names and not (depth == 1 and key == "ResponseMetadata"):
+                if path is None:
+                    raise _Locate
+                raise UsageError(
+                    f'Unknown parameter in {path}: "{key}", must be one of: '
+                    + ", ".join(member[0] for member in plan.members)
+                )
     pad = _PADS[depth]
     for name, kind, sub, start, end in plan.members:
         if name in value:
