@@ -51,7 +51,6 @@ Verdict = Fields | list[Fields] | None
 class Permission:
     """One rule of the request: an ``IpPermissions`` entry, or the flat members folded into one."""
 
-    where: str
     data: Mapping[str, Any]
     flat: bool
     protocol: Any  # as given (None when absent)

@@ -44,6 +44,7 @@ _ERAS = {
     True: ("any", "vpc", "not-classic"),
     False: ("any", "classic"),
 }
+_FLAT = frozenset(FLAT_RULE_MEMBERS)
 _KINDS = {"tcp": "tcpudp", "udp": "tcpudp", "icmp": "icmp", "icmpv6": "icmpv6", "-1": "all"}
 _SOURCES = (
     ("UserIdGroupPairs", "pair"),
@@ -146,9 +147,9 @@ def _add(out: list[RequestError], rule: Rule, verdict: Any) -> None:
 def _collect(ctx: Context) -> None:
     """Build the rule views once: each ``IpPermissions`` entry, then the flat members folded."""
     params = ctx.params
-    for index, data in enumerate(params.get("IpPermissions", ()), 1):
-        ctx.permissions.append(_permission(f"IpPermissions.{index}", data, flat=False, full=False))
-    if "Ingress" in ctx.op:
+    for data in params.get("IpPermissions", ()):
+        ctx.permissions.append(_permission(data, flat=False, full=False))
+    if "Ingress" in ctx.op and not _FLAT.isdisjoint(params):
         flat = {key: params[key] for key in FLAT_RULE_MEMBERS if key in params}
         if flat:
             ctx.flat = flat
@@ -158,14 +159,14 @@ def _collect(ctx: Context) -> None:
                 and "CidrIp" not in flat
                 and ("SourceSecurityGroupName" in flat or "SourceSecurityGroupOwnerId" in flat)
             )
-            ctx.permissions.append(_permission("flat", folded, flat=True, full=full))
+            ctx.permissions.append(_permission(folded, flat=True, full=full))
 
 
-def _permission(where: str, data: Mapping[str, Any], *, flat: bool, full: bool) -> Permission:
+def _permission(data: Mapping[str, Any], *, flat: bool, full: bool) -> Permission:
     protocol = data.get("IpProtocol")
     canonical = canonical_protocol(protocol) if protocol is not None else None
     kind = "" if canonical is None else _KINDS.get(canonical, "other")
-    permission = Permission(where, data, flat, protocol, canonical, kind, full)
+    permission = Permission(data, flat, protocol, canonical, kind, full)
     for key, kind_name in _SOURCES:
         for item in data.get(key, ()):
             permission.sources.append(_source(kind_name, item, permission))
