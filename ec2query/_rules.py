@@ -37,7 +37,14 @@ from ._grammar import (
     RULE_ID,
     TAGGABLE,
 )
-from .model import CURRENT_VERSION, LEGACY_VERSION, ListShape, Scalar, operation
+from .model import (
+    CURRENT_VERSION,
+    FLAT_RULE_MEMBERS,
+    LEGACY_VERSION,
+    ListShape,
+    Scalar,
+    operation,
+)
 
 __all__ = ["RULES", "STAGES", "Context", "Permission", "Rule", "Source"]
 
@@ -253,18 +260,8 @@ def _wrong_types(params: Any, ctx: Context) -> Verdict:
 
 # --------------------------------------------------------------------------- request tests
 
-_FLAT = (
-    "IpProtocol",
-    "FromPort",
-    "ToPort",
-    "CidrIp",
-    "SourceSecurityGroupName",
-    "SourceSecurityGroupOwnerId",
-)
-
-
 def _egress_flat_member(params: Mapping[str, Any], ctx: Context) -> Verdict:
-    return [{"name": key} for key in _FLAT if key in params] or None
+    return [{"name": key} for key in FLAT_RULE_MEMBERS if key in params] or None
 
 
 def _group_id_malformed(params: Mapping[str, Any], ctx: Context) -> Verdict:
