@@ -24,9 +24,9 @@ __all__ = ["pairs"]
 ROOT = Path(__file__).resolve().parent.parent
 RULE = ["--group-name", "websrv", "--protocol", "tcp", "--port", "80",
         "--cidr", "205.192.0.0/16"]
-OURS_NO_SEND = [sys.executable, "-m", "ec2query.console", "revoke-security-group-ingress",
+OURS_NO_SEND = [sys.executable, "-m", "ec2query._console", "revoke-security-group-ingress",
                 *RULE, "--no-send"]
-OURS_CONVERT = [sys.executable, "-m", "ec2query.console", "convert", "--from", "json",
+OURS_CONVERT = [sys.executable, "-m", "ec2query._console", "convert", "--from", "json",
                 "--to", "query", "--operation", "RevokeSecurityGroupIngress",
                 json.dumps(inputs.SEED)]
 PEER = [sys.executable, "-m", "awscli", "ec2", "revoke-security-group-ingress", *RULE,

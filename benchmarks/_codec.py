@@ -7,8 +7,8 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 from ec2query import encode_query, from_query, to_query
-from ec2query.codec.xml import parse_response
-from ec2query.errors import ServiceError
+from ec2query._codec.xml import parse_response
+from ec2query._errors import ServiceError
 
 from . import inputs
 from ._harness import Pair, Skipped

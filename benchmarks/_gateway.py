@@ -15,9 +15,9 @@ from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import urlsplit
 
+from ec2query._codec.xml import parse_response
+from ec2query._request import RawRequest, build_signed_request
 from ec2query.auth import Credentials
-from ec2query.codec.xml import parse_response
-from ec2query.request import RawRequest, build_signed_request
 
 from . import inputs
 from ._harness import Pair, Skipped

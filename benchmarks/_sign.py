@@ -11,9 +11,9 @@ from typing import Any
 from unittest import mock
 from urllib.parse import parse_qsl, urlsplit
 
+from ec2query._request import FORM_CONTENT_TYPE, build_signed_request
 from ec2query.auth import Credentials
-from ec2query.auth.sigv4 import signing_key
-from ec2query.request import FORM_CONTENT_TYPE, build_signed_request
+from ec2query.auth._sigv4 import signing_key
 
 from . import inputs
 from ._harness import Pair, Skipped

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .codec.forms import flatten, normalize
-from .codec.query import encode_query, from_query, to_query
-from .errors import (
+from ._codec.forms import flatten, normalize
+from ._codec.query import encode_query, from_query, to_query
+from ._errors import (
     AuthError,
     EC2Error,
     RequestError,
@@ -20,15 +20,15 @@ from .errors import (
     TransportError,
     UsageError,
 )
-from .validate import validate  # eager: the submodule of the same name would shadow it
+from ._validate import validate  # eager: the submodule of the same name would shadow it
 
 if TYPE_CHECKING:
     from . import auth
+    from ._client import Client
+    from ._codec.cliargs import cli_skeleton, from_cli_args, to_cli_args
+    from ._codec.xml import parse_response, render_error, render_response
+    from ._request import RawRequest, build_signed_request
     from .auth import Credentials
-    from .client import Client
-    from .codec.cliargs import cli_skeleton, from_cli_args, to_cli_args
-    from .codec.xml import parse_response, render_error, render_response
-    from .request import RawRequest, build_signed_request
 
 __version__ = "0.1.0"
 
@@ -36,16 +36,16 @@ __version__ = "0.1.0"
 #: console's start-up) does not pay for requests, lxml and xmlschema up front.
 _LAZY = {
     "auth": (".auth", None),
-    "Credentials": (".auth.credentials", "Credentials"),
-    "Client": (".client", "Client"),
-    "cli_skeleton": (".codec.cliargs", "cli_skeleton"),
-    "from_cli_args": (".codec.cliargs", "from_cli_args"),
-    "to_cli_args": (".codec.cliargs", "to_cli_args"),
-    "parse_response": (".codec.xml", "parse_response"),
-    "render_error": (".codec.xml", "render_error"),
-    "render_response": (".codec.xml", "render_response"),
-    "RawRequest": (".request", "RawRequest"),
-    "build_signed_request": (".request", "build_signed_request"),
+    "Credentials": (".auth._credentials", "Credentials"),
+    "Client": ("._client", "Client"),
+    "cli_skeleton": ("._codec.cliargs", "cli_skeleton"),
+    "from_cli_args": ("._codec.cliargs", "from_cli_args"),
+    "to_cli_args": ("._codec.cliargs", "to_cli_args"),
+    "parse_response": ("._codec.xml", "parse_response"),
+    "render_error": ("._codec.xml", "render_error"),
+    "render_response": ("._codec.xml", "render_response"),
+    "RawRequest": ("._request", "RawRequest"),
+    "build_signed_request": ("._request", "build_signed_request"),
 }
 
 

@@ -6,7 +6,7 @@ one source of a rule, ...), the *era* (``any``, ``vpc``, ``classic`` or
 ``not-classic``, matched against ``validate(..., vpc=)``), a small test, and
 the code and message EC2 answers. The rows are in the order EC2 reports
 them within a scope; :data:`STAGES` gives the order of the scopes. The
-engine in :mod:`ec2query.validate` only walks items and calls tests; no rule
+engine in :mod:`ec2query._validate` only walks items and calls tests; no rule
 lives anywhere else.
 
 A test returns ``None`` when the item passes, otherwise the fields of the
@@ -37,7 +37,7 @@ from ._grammar import (
     RULE_ID,
     TAGGABLE,
 )
-from .model import (
+from ._model import (
     CURRENT_VERSION,
     FLAT_RULE_MEMBERS,
     LEGACY_VERSION,

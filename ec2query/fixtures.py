@@ -20,7 +20,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from .model import operation as lookup_operation
+from ._model import operation as lookup_operation
 
 __all__ = [
     "ACCESS_KEY",

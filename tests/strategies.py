@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
-from ec2query.model import ListShape, Scalar, Structure, operation
+from ec2query._model import ListShape, Scalar, Structure, operation
 
 #: Text as EC2 could carry it: any Unicode scalar value except surrogates.
 TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=12)

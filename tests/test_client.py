@@ -7,9 +7,9 @@ import botocore.exceptions
 import pytest
 
 from ec2query import EC2Error
+from ec2query._client import Client, resolve_endpoint
+from ec2query._errors import ServiceError, TransportError
 from ec2query.auth import Credentials
-from ec2query.client import Client, resolve_endpoint
-from ec2query.errors import ServiceError, TransportError
 from tests.servers import FAKE_ENV, free_port, moto_server, scripted_server
 
 CREDS = Credentials(FAKE_ENV["AWS_ACCESS_KEY_ID"], FAKE_ENV["AWS_SECRET_ACCESS_KEY"])

@@ -96,5 +96,5 @@ def test_importing_ec2query_loads_no_http_or_xml_schema_library():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout
     assert out.strip() == "[]"
-    assert ec2query.validate.__module__ == "ec2query.validate"
+    assert ec2query.validate.__module__ == "ec2query._validate"
     assert callable(ec2query.validate)

@@ -25,7 +25,7 @@ def test_readme_main_job_runs_the_seed_example_through_the_embedded_gateway():
     command = main_job.split("&& ", 1)[1]
     assert command == "ec2query demo"
     result = subprocess.run(
-        [sys.executable, "-m", "ec2query.console", *command.split()[1:]],
+        [sys.executable, "-m", "ec2query._console", *command.split()[1:]],
         capture_output=True, text=True, check=True, timeout=120,
     )
     assert "$ RevokeSecurityGroupIngress" in result.stdout

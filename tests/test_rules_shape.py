@@ -13,8 +13,8 @@ from typing import Any
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from ec2query._model import OPERATIONS
 from ec2query._rules import _conforms, _request_spec, _walk
-from ec2query.model import OPERATIONS
 
 from .strategies import request_params
 

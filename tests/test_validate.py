@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from ec2query.errors import RequestError
-from ec2query.validate import RULES, canonical_cidr, problems, validate
+from ec2query._errors import RequestError
+from ec2query._validate import RULES, canonical_cidr, problems, validate
 
 AUTH_IN = "AuthorizeSecurityGroupIngress"
 REVOKE_IN = "RevokeSecurityGroupIngress"
@@ -1142,7 +1142,7 @@ def test_canonical_cidr_refuses_malformed(bad: str) -> None:
 
 
 def test_docs_table_is_the_code_table() -> None:
-    from ec2query.validate import rules_markdown
+    from ec2query._validate import rules_markdown
 
     docs = (Path(__file__).resolve().parents[1] / "docs" / "validate.md").read_text("utf-8")
     begin = docs.index("-->\n", docs.index("<!-- rules:begin")) + len("-->\n")

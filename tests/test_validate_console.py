@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from ec2query import console
+from ec2query import _console as console
 
 QUERY = (
     "Action=AuthorizeSecurityGroupIngress&Version=2016-11-15&GroupId=tcp_elb_security_group"
@@ -116,7 +116,7 @@ def test_rules_prints_the_table(capsys: pytest.CaptureFixture[str]) -> None:
 
 def _xml_available() -> bool:
     try:
-        from ec2query.codec import xml
+        from ec2query._codec import xml
     except ImportError:
         return False
     return hasattr(xml, "validate_document")
@@ -155,7 +155,7 @@ def test_module_entry_point() -> None:
         [
             sys.executable,
             "-c",
-            "import sys; from ec2query import console\n"
+            "import sys; from ec2query import _console as console\n"
             "console.COMMANDS = tuple(dict.fromkeys((*console.COMMANDS, 'validate')))\n"
             "sys.exit(console.main(sys.argv[1:]))",
             "validate",

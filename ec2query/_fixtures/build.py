@@ -18,17 +18,17 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
+from .._codec.cliargs import from_cli_args, shell_join, to_cli_args
+from .._codec.forms import flatten, normalize
+from .._codec.query import encode_query
+from .._codec.xml import render_error, render_response
+from .._errors import EC2Error
+from .._model import LEGACY_VERSION, ListShape, Structure, operation
+from .._request import build_signed_request
+from .._validate import validate
 from ..auth import Credentials
-from ..codec.cliargs import from_cli_args, shell_join, to_cli_args
-from ..codec.forms import flatten, normalize
-from ..codec.query import encode_query
-from ..codec.xml import render_error, render_response
-from ..errors import EC2Error
 from ..fixtures import ACCESS_KEY, ENDPOINT, REGION, REQUEST_ID, SECRET_KEY, TIMESTAMP
-from ..gateway.backend import Backend
-from ..model import LEGACY_VERSION, ListShape, Structure, operation
-from ..request import build_signed_request
-from ..validate import validate
+from ..gateway._backend import Backend
 from .cases import ACCOUNT, CASES, RULE_IDS, WORLD, Spec
 
 __all__ = [
@@ -55,7 +55,7 @@ WHEN = datetime(2015, 8, 30, 12, 36, tzinfo=timezone.utc)
 EXPIRES = 3600
 #: Seed of the backend's id generator (group and rule ids in responses).
 SEED = 20150830
-#: The gateway's answer to a valid DryRun request (ec2query.gateway.app).
+#: The gateway's answer to a valid DryRun request (ec2query.gateway._app).
 DRY_RUN = EC2Error("DryRunOperation", "Request would have succeeded, but DryRun flag is set.")
 
 FILE_ORDER = (

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..model import CURRENT_VERSION, LEGACY_VERSION, operation
+from .._model import CURRENT_VERSION, LEGACY_VERSION, operation
 
 __all__ = [
     "ACCOUNT",

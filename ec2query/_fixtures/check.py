@@ -16,14 +16,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .._codec.cliargs import from_cli_args
+from .._codec.forms import normalize
+from .._codec.query import from_query, split_pairs
+from .._codec.xml import parse_response, validate_document
+from .._errors import EC2Error, ServiceError
+from .._model import LEGACY_VERSION
 from ..auth import SIGV2, SIGV4_HEADER, SIGV4_QUERY, verify_request
-from ..codec.cliargs import from_cli_args
-from ..codec.forms import normalize
-from ..codec.query import from_query, split_pairs
-from ..codec.xml import parse_response, validate_document
-from ..errors import EC2Error, ServiceError
-from ..gateway.app import AUTH_PARAMS
-from ..model import LEGACY_VERSION
+from ..gateway._app import AUTH_PARAMS
 from .build import CREDENTIALS, REGION, WHEN, build_corpus, legacy_params
 
 __all__ = ["IGNORED", "Problem", "check_corpus", "parse_http"]

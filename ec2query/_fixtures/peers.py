@@ -22,13 +22,13 @@ from functools import cache
 from typing import Any
 from unittest import mock
 
-from ..codec.cliargs import from_cli_args
-from ..codec.forms import normalize
-from ..codec.query import split_pairs
-from ..codec.xml import parse_response
-from ..errors import EC2Error, ServiceError, UsageError
-from ..model import CURRENT_VERSION
-from ..request import FORM_CONTENT_TYPE
+from .._codec.cliargs import from_cli_args
+from .._codec.forms import normalize
+from .._codec.query import split_pairs
+from .._codec.xml import parse_response
+from .._errors import EC2Error, ServiceError, UsageError
+from .._model import CURRENT_VERSION
+from .._request import FORM_CONTENT_TYPE
 from .build import CREDENTIALS, ENDPOINT, EXPIRES, REGION, WHEN
 from .check import parse_http
 

@@ -6,16 +6,17 @@ Pure, sans-I/O functions (the clock is always a parameter) plus thin
 
 from __future__ import annotations
 
-from . import sigv2, sigv4
-from .credentials import (
+from . import _sigv2 as sigv2
+from . import _sigv4 as sigv4
+from ._credentials import (
     Credentials,
     CredentialsProvider,
     RefreshingCredentials,
     resolve_credentials,
     resolve_region,
 )
-from .sigv4 import canonical_request, presign_url, sign_headers, string_to_sign
-from .verify import (
+from ._sigv4 import canonical_request, presign_url, sign_headers, string_to_sign
+from ._verify import (
     SIGV2,
     SIGV4_HEADER,
     SIGV4_QUERY,
@@ -32,7 +33,7 @@ sign_sigv2 = sigv2.sign_params
 def __getattr__(name: str) -> object:
     # The requests adapters import requests: loaded on first use, not with the signers.
     if name in ("SigV4Auth", "SigV2Auth"):
-        from . import adapters
+        from . import _adapters as adapters
 
         return getattr(adapters, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -6,6 +6,6 @@ from the embedded SQLite backend or forwards to an upstream endpoint.
 
 from __future__ import annotations
 
-from .app import Gateway, make_app
+from ._app import Gateway, make_app
 
 __all__ = ["Gateway", "make_app"]

@@ -18,8 +18,8 @@ from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from typing import Any, NamedTuple
 
+from .._errors import RequestError
 from .._grammar import canonical_ipv4, canonical_ipv6
-from ..errors import RequestError
 
 __all__ = [
     "PORTED",

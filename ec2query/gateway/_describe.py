@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator, Mapping
 from functools import lru_cache
 from typing import Any
 
-from ..errors import RequestError
+from .._errors import RequestError
 from ._canon import canonical_protocol
 
 __all__ = ["decode_token", "encode_token", "matches"]

@@ -17,7 +17,7 @@ from ec2query.auth import (
     SigV4Auth,
     verify_request,
 )
-from ec2query.auth.adapters import FORM_CONTENT_TYPE
+from ec2query.auth._adapters import FORM_CONTENT_TYPE
 
 from . import _botocore as boto
 from .strategies import CREDENTIALS, PARAMS, TIMES

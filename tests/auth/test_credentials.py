@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from ec2query._errors import AuthError, UsageError
 from ec2query.auth import (
     Credentials,
     CredentialsProvider,
@@ -16,7 +17,6 @@ from ec2query.auth import (
     resolve_credentials,
     resolve_region,
 )
-from ec2query.errors import AuthError, UsageError
 
 SECRET = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
 TOKEN = "FQoGZXIvYXdzEXAMPLETOKEN"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from ec2query._errors import UsageError
 from ec2query.auth import Credentials
-from ec2query.errors import UsageError
 
 
 @pytest.mark.parametrize(

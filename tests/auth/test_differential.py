@@ -9,7 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ec2query._percent import encode_pairs
-from ec2query.auth import sigv2, sigv4
+from ec2query.auth import _sigv2 as sigv2
+from ec2query.auth import _sigv4 as sigv4
 
 from . import _botocore as boto
 from .strategies import CREDENTIALS, ENDPOINTS, PARAMS, REGIONS, TIMES

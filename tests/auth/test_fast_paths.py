@@ -8,11 +8,10 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from ec2query._codec.query import to_query
+from ec2query._errors import RequestError
 from ec2query._percent import encode_form
-from ec2query.auth import Credentials, sigv4
-from ec2query.codec.query import to_query
-from ec2query.errors import RequestError
-from ec2query.request import (
+from ec2query._request import (
     FORM_CONTENT_TYPE,
     RawRequest,
     _endpoint,
@@ -20,6 +19,7 @@ from ec2query.request import (
     parse_timestamp,
     sign_query_pairs,
 )
+from ec2query.auth import Credentials, sigv4
 
 from .strategies import CREDENTIALS, REGIONS, TIMES, TRICKY
 
@@ -182,8 +182,8 @@ def test_canonical_request_grouped_equals_canonical_request(headers, signed, pat
                                   "20240101T006000Z", "20240101T000060Z", "20240101T000061Z",
                                   "00000101T000000Z", "09990101T000000Z"])))
 def test_parse_amz_date_equals_strptime(value: str) -> None:
-    from ec2query.auth import verify
-    from ec2query.errors import AuthError
+    from ec2query._errors import AuthError
+    from ec2query.auth import _verify as verify
 
     try:
         expected = datetime.strptime(value, "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc)

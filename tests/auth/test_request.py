@@ -9,11 +9,11 @@ from datetime import datetime, timezone
 import pytest
 from botocore.awsrequest import AWSRequest
 
+from ec2query._commands import sign as sign_command
+from ec2query._errors import UsageError
+from ec2query._request import RawRequest, build_signed_request
 from ec2query.auth import SIGV2, SIGV4_HEADER, SIGV4_QUERY, Credentials, verify_request
 from ec2query.auth._util import parse_form
-from ec2query.commands import sign as sign_command
-from ec2query.errors import UsageError
-from ec2query.request import RawRequest, build_signed_request
 
 from . import _botocore as boto
 
@@ -69,7 +69,7 @@ def test_v4_matches_botocore_serializer_and_signer() -> None:
 
 
 def test_v4_query_matches_botocore_presigner() -> None:
-    from ec2query.codec.query import to_query
+    from ec2query._codec.query import to_query
 
     expected = boto.sigv4_query(AWSRequest(method="GET", url=ENDPOINT + "/",
                                            params=dict(to_query(OP, SEED))),
@@ -123,7 +123,7 @@ def test_sign_command_query_and_json_agree(capsys: pytest.CaptureFixture[str]) -
                                     timestamp=WHEN).to_http().decode("latin-1")
     import json
 
-    from ec2query.codec.query import encode_query
+    from ec2query._codec.query import encode_query
 
     assert _run([encode_query(OP, SEED), *common], capsys).startswith(expected)
     out = _run(["--from", "json", "--operation", "revoke-security-group-ingress",

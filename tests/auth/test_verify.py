@@ -10,6 +10,7 @@ from botocore.awsrequest import AWSRequest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from ec2query._errors import AuthError
 from ec2query._percent import encode_pairs
 from ec2query.auth import (
     SIGV2,
@@ -22,7 +23,6 @@ from ec2query.auth import (
     verify_sigv4_query,
 )
 from ec2query.auth._util import host_for_signing
-from ec2query.errors import AuthError
 
 from . import _botocore as boto
 from .strategies import CREDENTIALS, ENDPOINTS, PARAMS, REGIONS, SKEWS, TIMES
@@ -220,7 +220,7 @@ def test_fifteen_minute_window(seconds, ok):
 
 
 def test_sigv2_expires_parameter():
-    from ec2query.auth import sigv2
+    from ec2query.auth import _sigv2 as sigv2
 
     signed = sigv2.sign_params(method="GET", url=URL, params=[("Action", "X")], credentials=CREDS,
                                expires=WHEN)

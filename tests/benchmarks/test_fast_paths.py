@@ -38,7 +38,7 @@ def test_pair_encoders_join_the_encoded_sides(pairs: list[tuple[str, str]]) -> N
 
 def test_render_text_fast_path_agrees_with_the_checks():
     """A printable string without & < > is returned as is only where the general checks agree."""
-    from ec2query.codec import _xml_render
+    from ec2query._codec import _xml_render
 
     for code in range(0x110000):
         char = chr(code)

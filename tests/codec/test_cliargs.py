@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ec2query.codec.cliargs import (
+from ec2query._codec.cliargs import (
     REQUIRED,
     CliRequest,
     cli_skeleton,
@@ -20,8 +20,8 @@ from ec2query.codec.cliargs import (
     shell_join,
     to_cli_args,
 )
-from ec2query.errors import EC2Error, UsageError
-from ec2query.model import ListShape, Scalar, Structure, all_operations, operation
+from ec2query._errors import EC2Error, UsageError
+from ec2query._model import ListShape, Scalar, Structure, all_operations, operation
 
 RIGI = "RevokeSecurityGroupIngress"
 

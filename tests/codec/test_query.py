@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 import ec2query
 from ec2query import RequestError
-from ec2query.model import all_operations
+from ec2query._model import all_operations
 from tests.strategies import request_params
 
 _MODEL = botocore.session.get_session().get_service_model("ec2")

@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from ec2query._codec.query import from_query, from_text_pairs, split_pairs
 from ec2query._percent import form_encode
-from ec2query.codec.query import from_query, from_text_pairs, split_pairs
 
 KEYS = st.sampled_from([
     "Action", "Version", "GroupName", "GroupId", "DryRun", "IpProtocol", "FromPort", "CidrIp",
@@ -55,8 +55,8 @@ PARAMS = st.fixed_dictionaries({}, optional={"GroupName": TEXT, "GroupId": TEXT,
 @example({"GroupName": "é", "IpPermissions": [{"IpProtocol": "%+ &="}] * 5})
 @example({"IpPermissions": [{"IpRanges": [{"CidrIp": "1/2", "Description": "a b"}]}] * 5})
 def test_encode_query_text_equals_form_encoding_of_to_query(params) -> None:
+    from ec2query._codec.query import encode_query, to_query
     from ec2query._percent import encode_form
-    from ec2query.codec.query import encode_query, to_query
 
     assert encode_query("AuthorizeSecurityGroupIngress", params) == encode_form(
         to_query("AuthorizeSecurityGroupIngress", params))
@@ -99,8 +99,8 @@ FLAT = st.dictionaries(KEYS.filter(lambda k: k not in ("Action", "Version")), VA
          "2016-11-15")
 @example({"IpPermissions.x": "1"}, "2016-11-15")
 def test_deserialize_with_compiled_keys_equals_placing_each_key(flat, version) -> None:
-    from ec2query.codec import query
-    from ec2query.model import operation
+    from ec2query._codec import query
+    from ec2query._model import operation
 
     shape = operation("AuthorizeSecurityGroupIngress").input(version)
 
@@ -121,7 +121,7 @@ def test_deserialize_with_compiled_keys_equals_placing_each_key(flat, version) -
 @example(b"a=%ff&b=1")
 @example(b"%=%&+=+&&=&a")
 def test_split_pairs_equals_decoding_each_component(body: bytes) -> None:
-    from ec2query.codec.query import _decode_component
+    from ec2query._codec.query import _decode_component
 
     def reference():
         out = []
@@ -171,7 +171,7 @@ DESCRIBE_PARAMS = st.fixed_dictionaries({}, optional={
 
 
 def _general(operation: str, params, version: str = "2016-11-15"):
-    from ec2query.codec import query
+    from ec2query._codec import query
 
     return _outcome(lambda: query._general_text(
         operation, params, version, query._root(operation, version)))
@@ -186,14 +186,14 @@ def _general(operation: str, params, version: str = "2016-11-15"):
 @example("RevokeSecurityGroupIngress", {"IpPermissions": [{"IpRanges": [{"CidrIp": "1/2"}] * 4}]})
 @example("DescribeSecurityGroups", {"Filters": [{"Name": "n", "Values": ("a", "b")}]})
 def test_encode_query_equals_the_general_walk(operation: str, params) -> None:
-    from ec2query.codec.query import encode_query
+    from ec2query._codec.query import encode_query
 
     assert _outcome(lambda: encode_query(operation, params)) == _general(operation, params)
 
 
 @given(st.one_of(ANY_PARAMS, VALID_PARAMS))
 def test_encode_query_equals_the_general_walk_legacy(params) -> None:
-    from ec2query.codec.query import encode_query
+    from ec2query._codec.query import encode_query
 
     op = "AuthorizeSecurityGroupIngress"
     assert _outcome(lambda: encode_query(op, params, version="2011-12-15")) == _general(
@@ -203,7 +203,7 @@ def test_encode_query_equals_the_general_walk_legacy(params) -> None:
 def test_layout_walk_writes_the_benchmark_requests() -> None:
     # The layout walk takes these itself (no fallback), and agrees with the general walk.
     from benchmarks import inputs
-    from ec2query.codec import query
+    from ec2query._codec import query
 
     op = "RevokeSecurityGroupIngress"
     root = query._root(op, "2016-11-15")
@@ -244,8 +244,8 @@ def _deep(key: str, leaf: dict, depth: int) -> dict:
 @example({"Nodes": [_deep("Children", {"Label": "x/y"}, 9)]})
 @example({"Grid": [["a", "b c"], [], ["d"]], "Inner": {"Deeper": {"Text": "t"}}, "Flag": True})
 def test_layout_walk_equals_the_general_walk_on_other_shapes(params) -> None:
-    from ec2query.codec import query
-    from ec2query.model import compile_structure
+    from ec2query._codec import query
+    from ec2query._model import compile_structure
 
     plan = query._plan(compile_structure("Top", SYNTHETIC))
     pairs: list[tuple[str, str]] = []

@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ec2query.codec import shorthand
-from ec2query.errors import UsageError
-from ec2query.model import operation
+from ec2query._codec import shorthand
+from ec2query._errors import UsageError
+from ec2query._model import operation
 
 PERMISSION = operation("RevokeSecurityGroupIngress").input().by_name["IpPermissions"].shape.member
 

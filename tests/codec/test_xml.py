@@ -7,8 +7,8 @@ import functools
 import pytest
 from botocore.parsers import EC2QueryParser
 
-from ec2query.codec.xml import parse_response, render_error, render_response
-from ec2query.errors import EC2Error, RequestError, ResponseParseError, ServiceError, UsageError
+from ec2query._codec.xml import parse_response, render_error, render_response
+from ec2query._errors import EC2Error, RequestError, ResponseParseError, ServiceError, UsageError
 
 RID = "59dbff89-35bd-4eac-99ed-be587EXAMPLE"
 

@@ -15,10 +15,10 @@ import xmlschema
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ec2query.codec import _xml_parse
-from ec2query.codec._xmlsafe import fast_pieces, read_document
-from ec2query.codec.xml import parse_response, render_response, validate_document
-from ec2query.model import VERSIONS, ListShape, Scalar, Structure, all_operations, operation
+from ec2query._codec import _xml_parse
+from ec2query._codec._xmlsafe import fast_pieces, read_document
+from ec2query._codec.xml import parse_response, render_response, validate_document
+from ec2query._model import VERSIONS, ListShape, Scalar, Structure, all_operations, operation
 from tests.codec.test_xml import botocore_parse
 
 SCHEMAS = Path(__file__).resolve().parents[2] / "ec2query" / "schemas"

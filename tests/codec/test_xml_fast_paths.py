@@ -14,10 +14,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ec2query.codec import _xml_parse
-from ec2query.codec._xmlsafe import fast_pieces, read_document
-from ec2query.codec.xml import parse_response
-from ec2query.errors import EC2Error, ResponseParseError
+from ec2query._codec import _xml_parse
+from ec2query._codec._xmlsafe import fast_pieces, read_document
+from ec2query._codec.xml import parse_response
+from ec2query._errors import EC2Error, ResponseParseError
 from tests.fuzz.test_xml_hostile import SNIPPETS
 
 NS = "http://ec2.amazonaws.com/doc/2016-11-15/"

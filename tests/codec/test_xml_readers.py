@@ -9,10 +9,10 @@ from __future__ import annotations
 import pytest
 from hypothesis import given
 
-from ec2query.codec import _xml_parse
-from ec2query.codec._xmlsafe import Decline, fast_pieces, read_document
-from ec2query.codec.xml import parse_response
-from ec2query.errors import EC2Error, ResponseParseError
+from ec2query._codec import _xml_parse
+from ec2query._codec._xmlsafe import Decline, fast_pieces, read_document
+from ec2query._codec.xml import parse_response
+from ec2query._errors import EC2Error, ResponseParseError
 from tests.codec.test_xml import REAL_ERROR
 from tests.fuzz.test_xml_hostile import GOOD, SNIPPETS, mutated
 

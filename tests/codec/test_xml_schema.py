@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from lxml import etree
 
-from ec2query.codec.xml import render_response, schema_for, validate_document
-from ec2query.errors import ResponseParseError
-from ec2query.model import VERSIONS, ListShape, Scalar, all_operations
+from ec2query._codec.xml import render_response, schema_for, validate_document
+from ec2query._errors import ResponseParseError
+from ec2query._model import VERSIONS, ListShape, Scalar, all_operations
 from tests.codec.test_xml import MOTO_AUTHORIZE, REAL_ERROR
 from tests.conftest import shared_path
 

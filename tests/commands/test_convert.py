@@ -7,7 +7,7 @@ import json
 import botocore.session
 from botocore.parsers import EC2QueryParser
 
-from ec2query.console import main
+from ec2query._console import main
 
 SEED_QUERY = (
     "Action=RevokeSecurityGroupIngress&GroupName=websrv&IpProtocol=tcp&FromPort=80"

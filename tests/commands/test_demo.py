@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from ec2query.console import main
+from ec2query._console import main
 
 
 @pytest.mark.parametrize("signature", ["v4", "v4-query", "v2"])

@@ -10,8 +10,8 @@ import sys
 import boto3
 import pytest
 
-from ec2query.commands.operations import redact
-from ec2query.commands.output import render
+from ec2query._commands.operations import redact
+from ec2query._commands.output import render
 from tests.servers import FAKE_ENV, moto_server
 
 SEED = [
@@ -28,7 +28,7 @@ SEED = [
 
 def ec2query(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "ec2query.console", *args],
+        [sys.executable, "-m", "ec2query._console", *args],
         capture_output=True,
         text=True,
         env={**os.environ, **FAKE_ENV, **(env or {})},

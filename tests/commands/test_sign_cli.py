@@ -9,7 +9,7 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials as BotoCredentials
 
-from ec2query.console import main
+from ec2query._console import main
 
 KEY, SECRET = "AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
 SEED_CLI = ("aws ec2 revoke-security-group-ingress --group-name MySecurityGroup --protocol tcp "

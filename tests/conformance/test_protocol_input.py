@@ -1,7 +1,7 @@
 """botocore's ec2-protocol input cases, run through our generic Query engine.
 
 The cases use their own small shape models; a test-only adapter turns each
-into the row format of ``ec2query.model.shapes`` and compiles it with the
+into the row format of ``ec2query._model.shapes`` and compiles it with the
 same function that compiles ours, so what runs is the engine the seven
 operations use. Cases that need features our model has no member for
 (timestamps, floats, blobs, idempotency tokens, request compression) are
@@ -14,9 +14,9 @@ import json
 
 import pytest
 
+from ec2query._codec.query import deserialize, serialize
+from ec2query._model import compile_structure
 from ec2query._percent import encode_pairs
-from ec2query.codec.query import deserialize, serialize
-from ec2query.model import compile_structure
 from tests.conftest import SHARED, shared_path
 
 NOT_APPLICABLE = {

@@ -1,7 +1,7 @@
 """botocore's ec2-protocol output cases, run through our generic XML parser.
 
 The cases use their own small shape models; a test-only adapter turns each
-into the row format of ``ec2query.model.shapes`` and compiles it with the
+into the row format of ``ec2query._model.shapes`` and compiles it with the
 same function that compiles ours, so what runs is the walker the seven
 operations use (``_xml_parse.parse_structure``, with the suite's namespace).
 Members of types our model never has (timestamps, floats, doubles, blobs,
@@ -16,9 +16,9 @@ import json
 
 import pytest
 
-from ec2query.codec._xml_parse import parse_structure
-from ec2query.errors import ServiceError
-from ec2query.model import compile_structure
+from ec2query._codec._xml_parse import parse_structure
+from ec2query._errors import ServiceError
+from ec2query._model import compile_structure
 from tests.conftest import SHARED, shared_path
 
 NOT_APPLICABLE = {

@@ -22,9 +22,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ec2query.codec.cliargs import cli_skeleton, parse_cli_args, to_cli_args
-from ec2query.errors import EC2Error, UsageError
-from ec2query.model import operation
+from ec2query._codec.cliargs import cli_skeleton, parse_cli_args, to_cli_args
+from ec2query._errors import EC2Error, UsageError
+from ec2query._model import operation
 from tests.codec.test_cliargs import valid_params
 
 clidriver = pytest.importorskip("awscli.clidriver")

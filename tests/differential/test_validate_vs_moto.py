@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from ec2query.validate import problems
+from ec2query._validate import problems
 
 boto3 = pytest.importorskip("boto3")
 moto = pytest.importorskip("moto")

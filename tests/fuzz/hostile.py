@@ -12,9 +12,9 @@ from typing import Any, TypeVar
 from hypothesis import strategies as st
 from lxml import etree
 
+from ec2query._errors import EC2Error
+from ec2query._request import sign_query_pairs
 from ec2query.auth import Credentials
-from ec2query.errors import EC2Error
-from ec2query.request import sign_query_pairs
 
 T = TypeVar("T")
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 import ec2query
-from ec2query import limits
-from ec2query.codec import shorthand
-from ec2query.codec.cliargs import from_cli_args
-from ec2query.errors import RequestError, UsageError
+from ec2query import _limits as limits
+from ec2query._codec import shorthand
+from ec2query._codec.cliargs import from_cli_args
+from ec2query._errors import RequestError, UsageError
 from tests.fuzz.hostile import bounded
 
 OP = "RevokeSecurityGroupIngress"

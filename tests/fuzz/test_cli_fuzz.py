@@ -5,9 +5,9 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ec2query.codec.cliargs import parse_cli_args, to_cli_args
-from ec2query.errors import EC2Error
-from ec2query.model import all_operations
+from ec2query._codec.cliargs import parse_cli_args, to_cli_args
+from ec2query._errors import EC2Error
+from ec2query._model import all_operations
 
 _options = st.sampled_from(
     [

@@ -18,11 +18,11 @@ from typing import Any
 import pytest
 
 import ec2query
-from ec2query.codec import shorthand
-from ec2query.codec.cliargs import from_cli_args
-from ec2query.errors import EC2Error
+from ec2query._codec import shorthand
+from ec2query._codec.cliargs import from_cli_args
+from ec2query._errors import EC2Error
+from ec2query._request import build_signed_request
 from ec2query.gateway import make_app
-from ec2query.request import build_signed_request
 from tests.fuzz.hostile import CREDS, LOOKUP, NOW, base_environ, bounded, call_app
 from tests.fuzz.test_verify_hostile import VERIFIERS, verified_or_auth_error
 

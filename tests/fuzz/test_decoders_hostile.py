@@ -10,11 +10,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import ec2query
-from ec2query.codec import shorthand
-from ec2query.codec.cliargs import from_cli_args
-from ec2query.codec.query import encode_query
-from ec2query.codec.xml import parse_response
-from ec2query.errors import EC2Error
+from ec2query._codec import shorthand
+from ec2query._codec.cliargs import from_cli_args
+from ec2query._codec.query import encode_query
+from ec2query._codec.xml import parse_response
+from ec2query._errors import EC2Error
 from tests.fuzz.hostile import MIXED_TEXT, NASTY, OPERATIONS, QUERY_PAIRS, result_or_ec2_error
 
 

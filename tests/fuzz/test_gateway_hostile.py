@@ -9,7 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ec2query import limits, parse_response
+from ec2query import _limits as limits
+from ec2query import parse_response
 from ec2query.gateway import make_app
 from tests.fuzz.hostile import (
     CREDS,

@@ -10,10 +10,10 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from ec2query._errors import EC2Error, UsageError
+from ec2query._request import RawRequest, build_signed_request
 from ec2query.auth import Credentials
-from ec2query.errors import EC2Error, UsageError
 from ec2query.gateway import make_app
-from ec2query.request import RawRequest, build_signed_request
 from tests.fuzz.hostile import CREDS, MIXED_TEXT, NOW, OPERATIONS, QUERY_PAIRS, bounded, call_app
 from tests.fuzz.hostile import signed_environ as signed
 

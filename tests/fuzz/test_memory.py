@@ -8,11 +8,11 @@ import tracemalloc
 from collections.abc import Callable
 
 import ec2query
-from ec2query.auth.verify import verify_request
-from ec2query.codec import shorthand
-from ec2query.codec.cliargs import from_cli_args
-from ec2query.codec.xml import parse_response
-from ec2query.errors import EC2Error
+from ec2query._codec import shorthand
+from ec2query._codec.cliargs import from_cli_args
+from ec2query._codec.xml import parse_response
+from ec2query._errors import EC2Error
+from ec2query.auth._verify import verify_request
 from ec2query.gateway import make_app
 from tests.fuzz.hostile import CREDS, LOOKUP, NOW, base_environ, signed_environ
 

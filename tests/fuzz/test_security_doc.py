@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from ec2query import limits
-from ec2query.auth import sigv4
-from ec2query.auth.credentials import Credentials
-from ec2query.auth.verify import MAX_SKEW
-from ec2query.codec import _xmlsafe
+from ec2query import _limits as limits
+from ec2query._codec import _xmlsafe
+from ec2query.auth import _sigv4 as sigv4
+from ec2query.auth._credentials import Credentials
+from ec2query.auth._verify import MAX_SKEW
 
 DOC = (Path(__file__).resolve().parents[2] / "SECURITY.md").read_text()
 
@@ -60,6 +60,6 @@ def test_credentials_do_not_show_secrets():
 
 
 def test_signature_comparisons_are_constant_time():
-    source = (Path(__file__).resolve().parents[2] / "ec2query/auth/verify.py").read_text()
+    source = (Path(__file__).resolve().parents[2] / "ec2query/auth/_verify.py").read_text()
     assert "hmac.compare_digest" in source
     assert not re.search(r"(signature|expected|sig)\s*[!=]=\s*(expected|sig|fields)", source)

@@ -18,8 +18,8 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from ec2query.errors import RequestError
-from ec2query.validate import problems, validate
+from ec2query._errors import RequestError
+from ec2query._validate import problems, validate
 
 OPS = (
     "AuthorizeSecurityGroupIngress",

@@ -8,15 +8,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ec2query.auth.verify import (
+from ec2query._errors import AuthError
+from ec2query._request import sign_query_pairs
+from ec2query.auth._verify import (
     VerifiedRequest,
     verify_request,
     verify_sigv2,
     verify_sigv4_header,
     verify_sigv4_query,
 )
-from ec2query.errors import AuthError
-from ec2query.request import sign_query_pairs
 from tests.fuzz.hostile import CREDS, LOOKUP, MIXED_TEXT, NOW, bounded
 
 VERIFIERS = {

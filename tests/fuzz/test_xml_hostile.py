@@ -9,15 +9,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 from lxml import etree
 
-from ec2query.codec import _xmlsafe
-from ec2query.codec.xml import (
+from ec2query._codec import _xmlsafe
+from ec2query._codec.xml import (
     MAX_XML_BYTES,
     MAX_XML_DEPTH,
     parse_response,
     render_response,
     validate_document,
 )
-from ec2query.errors import EC2Error, ResponseParseError
+from ec2query._errors import EC2Error, ResponseParseError
 
 OP = "RevokeSecurityGroupIngress"
 NS = "http://ec2.amazonaws.com/doc/2016-11-15/"

@@ -15,10 +15,10 @@ from typing import Any
 
 import pytest
 
-from ec2query.errors import EC2Error
+from ec2query._errors import EC2Error
+from ec2query._model import ListShape, Scalar, Structure, structure
+from ec2query.gateway._backend import _SELECT_RULE, DEFAULT_VPC_ID, Backend
 from ec2query.gateway._canon import Rule
-from ec2query.gateway.backend import _SELECT_RULE, DEFAULT_VPC_ID, Backend
-from ec2query.model import ListShape, Scalar, Structure, structure
 
 OTHER_VPC = "vpc-0ffffffffffffffff"
 ACCOUNT = "123456789012"

@@ -47,8 +47,8 @@ boto3 = pytest.importorskip("boto3")
 moto = pytest.importorskip("moto")
 from botocore.exceptions import ClientError  # noqa: E402
 
-from ec2query.errors import EC2Error  # noqa: E402
-from ec2query.gateway.backend import Backend  # noqa: E402
+from ec2query._errors import EC2Error  # noqa: E402
+from ec2query.gateway._backend import Backend  # noqa: E402
 
 ACCOUNT = "123456789012"
 

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from ec2query.errors import EC2Error
-from ec2query.gateway.backend import Backend
+from ec2query._errors import EC2Error
+from ec2query.gateway._backend import Backend
 
 REPO = Path(__file__).resolve().parents[2]
 THREADS = 8
@@ -221,7 +221,7 @@ def test_committed_state_survives_a_process_that_never_closes(tmp_path: Path) ->
     path = str(tmp_path / "sg.db")
     script = (
         "import os\n"
-        "from ec2query.gateway.backend import Backend\n"
+        "from ec2query.gateway._backend import Backend\n"
         f"b = Backend({path!r})\n"
         "g = b.handle('CreateSecurityGroup', {'GroupName': 'g', 'Description': 'd'})['GroupId']\n"
         "for i in range(20):\n"

@@ -6,7 +6,7 @@ from __future__ import annotations
 def test_gateway_request_ids_are_uuid4_strings() -> None:
     import uuid
 
-    from ec2query.gateway.app import _request_id
+    from ec2query.gateway._app import _request_id
 
     ids = {_request_id() for _ in range(200)}
     assert len(ids) == 200
@@ -23,7 +23,7 @@ def test_forked_workers_draw_different_request_ids() -> None:
 
     import pytest
 
-    from ec2query.gateway.app import _request_id
+    from ec2query.gateway._app import _request_id
 
     if not hasattr(os, "fork"):
         pytest.skip("needs os.fork")

@@ -5,11 +5,11 @@ from __future__ import annotations
 import boto3
 import pytest
 
+from ec2query._client import Client
+from ec2query._errors import ServiceError
 from ec2query.auth import Credentials
-from ec2query.client import Client
-from ec2query.errors import ServiceError
 from ec2query.gateway import make_app
-from ec2query.gateway.server import running
+from ec2query.gateway._server import running
 from tests.servers import FAKE_ENV, moto_server, scripted_server
 
 CREDS = Credentials(FAKE_ENV["AWS_ACCESS_KEY_ID"], FAKE_ENV["AWS_SECRET_ACCESS_KEY"])

@@ -14,9 +14,9 @@ import botocore.exceptions
 import pytest
 import requests
 
+from ec2query._client import Client
+from ec2query._request import build_signed_request
 from ec2query.auth import Credentials
-from ec2query.client import Client
-from ec2query.request import build_signed_request
 from tests.servers import FAKE_ENV, free_port
 
 CREDS = Credentials(FAKE_ENV["AWS_ACCESS_KEY_ID"], FAKE_ENV["AWS_SECRET_ACCESS_KEY"])
@@ -38,7 +38,7 @@ def _serve(tmp_path, *extra):
             [
                 sys.executable,
                 "-m",
-                "ec2query.console",
+                "ec2query._console",
                 "serve",
                 "--port",
                 str(port),
@@ -250,8 +250,8 @@ def _post(raw):
 
 
 def _code(response):
-    from ec2query.codec.xml import parse_response
-    from ec2query.errors import ServiceError
+    from ec2query._codec.xml import parse_response
+    from ec2query._errors import ServiceError
 
     try:
         parse_response("DescribeSecurityGroups", response.content)

@@ -7,9 +7,9 @@ import io
 import botocore.session
 from botocore.parsers import EC2QueryParser
 
+from ec2query._request import build_signed_request
 from ec2query.auth import Credentials
 from ec2query.gateway import make_app
-from ec2query.request import build_signed_request
 
 CREDS = Credentials("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
 

@@ -7,9 +7,9 @@ import sqlite3
 import threading
 import time
 
+from ec2query._client import Client
+from ec2query._errors import EC2Error
 from ec2query.auth import Credentials
-from ec2query.client import Client
-from ec2query.errors import EC2Error
 from tests.gateway.test_gateway_clients import _serve
 from tests.servers import FAKE_ENV
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import botocore.session
 import pytest
 
-from ec2query.model import ListShape, Scalar, Structure, all_operations, operation, structure
-from ec2query.model.shapes import STRUCTURES
+from ec2query._model import ListShape, Scalar, Structure, all_operations, operation, structure
+from ec2query._model.shapes import STRUCTURES
 
 _MODEL = botocore.session.get_session().get_service_model("ec2")
 

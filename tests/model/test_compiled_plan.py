@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from ec2query.model import compile_structure, compiled_plan
+from ec2query._model import compile_structure, compiled_plan
 
 TABLES = {
     "Node": (("Name", "string", "Name", "name"), ("Child", "Node", "Child", "child")),

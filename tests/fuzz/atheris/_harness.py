@@ -10,7 +10,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[3]))  # run from anywhere in the repo
 
-from ec2query.errors import EC2Error
+from ec2query._errors import EC2Error
 
 #: A single input must be answered within this many seconds.
 TIME_BOUND = 2.0

@@ -7,7 +7,7 @@ import atheris
 with atheris.instrument_imports():
     import _harness
 
-    from ec2query.codec.cliargs import from_cli_args
+    from ec2query._codec.cliargs import from_cli_args
 
 OPERATIONS = [
     "revoke-security-group-ingress",

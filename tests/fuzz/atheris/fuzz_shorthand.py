@@ -7,8 +7,8 @@ import atheris
 with atheris.instrument_imports():
     import _harness
 
-    from ec2query.codec import shorthand
-    from ec2query.model import operation
+    from ec2query._codec import shorthand
+    from ec2query._model import operation
 
 PERMISSION = next(
     m.shape.member

@@ -8,8 +8,8 @@ with atheris.instrument_imports():
     import _harness
     import _requests
 
-    from ec2query.auth.verify import verify_sigv4_query
-    from ec2query.errors import AuthError
+    from ec2query._errors import AuthError
+    from ec2query.auth._verify import verify_sigv4_query
 
 
 def test_one_input(data: bytes) -> None:

@@ -1,0 +1,218 @@
+"""The client: validate, encode, sign, send with ``requests``, parse, retry.
+
+This module and the console are where clocks, sockets and environment live;
+everything it calls is a pure function. Endpoint and credentials are found the
+way the AWS tools find them; retries use capped exponential backoff with full
+jitter, for throttling, 5xx answers and connection failures, never for 4xx.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import time
+from collections.abc import Callable, Mapping
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
+
+from ._errors import EC2Error, ResponseParseError, ServiceError, TransportError
+from ._model import CURRENT_VERSION, all_operations, check_version, operation
+from ._request import SIGNATURES, RawRequest, build_signed_request
+from .auth._credentials import Credentials, CredentialsProvider, resolve_credentials, resolve_region
+
+if TYPE_CHECKING:  # requests is imported on first send: building a request needs none of it
+    import requests
+
+__all__ = ["DEFAULT_REGION", "RETRYABLE_CODES", "Client", "resolve_endpoint"]
+
+DEFAULT_REGION = "us-east-1"
+#: Error codes that mean "try again later" (EC2's throttling and overload answers).
+RETRYABLE_CODES = frozenset(
+    {
+        "RequestLimitExceeded",
+        "Throttling",
+        "ThrottlingException",
+        "ServiceUnavailable",
+        "Unavailable",
+        "InternalError",
+        "InternalFailure",
+    }
+)
+
+
+def resolve_endpoint(endpoint: str | None, region: str, env: Mapping[str, str] = os.environ) -> str:
+    """``endpoint``, else ``AWS_ENDPOINT_URL_EC2``, else ``AWS_ENDPOINT_URL``, else EC2's own."""
+    for candidate in (endpoint, env.get("AWS_ENDPOINT_URL_EC2"), env.get("AWS_ENDPOINT_URL")):
+        if candidate:
+            return candidate
+    return f"https://ec2.{region}.amazonaws.com"
+
+
+class Client:
+    """An EC2 client for the security-group operations, on one ``requests.Session``.
+
+    ``call("RevokeSecurityGroupIngress", params)`` or
+    ``revoke_security_group_ingress(**params)`` returns the parsed result (the
+    dict boto3 returns) or raises :class:`~ec2query.EC2Error` with EC2's code,
+    message, request id and HTTP status.
+    """
+
+    def __init__(
+        self,
+        endpoint: str | None = None,
+        credentials: Credentials | CredentialsProvider | None = None,
+        region: str | None = None,
+        signature: str = "v4",
+        version: str = CURRENT_VERSION,
+        *,
+        profile: str | None = None,
+        timeout: float | tuple[float, float] = (5.0, 60.0),
+        retries: int = 4,
+        backoff: float = 0.1,
+        max_backoff: float = 20.0,
+        validate: bool = True,
+        session: requests.Session | None = None,
+        env: Mapping[str, str] | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], datetime] | None = None,
+        observer: Callable[[RawRequest, requests.Response | None], None] | None = None,
+    ) -> None:
+        if signature not in SIGNATURES:
+            raise ValueError(f"signature must be one of {', '.join(SIGNATURES)}")
+        self._env = os.environ if env is None else env
+        self.region = resolve_region(region, profile=profile, env=self._env) or DEFAULT_REGION
+        self.endpoint = resolve_endpoint(endpoint, self.region, self._env)
+        self.signature = signature
+        self.version = check_version(version)
+        self.profile = profile
+        self.timeout = timeout
+        self.retries = retries
+        self.backoff = backoff
+        self.max_backoff = max_backoff
+        self.validate = validate
+        self._session = session
+        self._credentials = credentials
+        self._sleep = sleep
+        self._clock = clock or (lambda: datetime.now(timezone.utc))
+        #: Called with each request sent and its response (None when none came).
+        self.observer = observer
+
+    def __repr__(self) -> str:
+        return (
+            f"Client(endpoint={self.endpoint!r}, region={self.region!r}, "
+            f"signature={self.signature!r})"
+        )
+
+    @property
+    def session(self) -> requests.Session:
+        """The one ``requests.Session`` every call goes through (created on first use)."""
+        if self._session is None:
+            import requests
+
+            self._session = requests.Session()
+        return self._session
+
+    @property
+    def credentials(self) -> Credentials | CredentialsProvider:
+        """The credentials (or provider), resolved from the environment on first use."""
+        if self._credentials is None:
+            self._credentials = resolve_credentials(self.profile, env=self._env)
+        return self._credentials
+
+    def build_request(self, operation_name: str, params: Mapping[str, Any]) -> RawRequest:
+        """The signed request ``call`` would send now, without sending it."""
+        return build_signed_request(
+            operation_name,
+            params,
+            endpoint=self.endpoint,
+            credentials=self.credentials,
+            region=self.region,
+            signature=self.signature,
+            version=self.version,
+            timestamp=self._clock(),
+        )
+
+    def call(self, operation_name: str, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """Validate, sign, send (with retries) and parse one request."""
+        op = operation(operation_name)
+        params = dict(params or {})
+        if self.validate:
+            from ._validate import validate
+
+            validate(op.name, params)
+        attempt = 0
+        while True:
+            try:
+                return self._send_once(op.name, params)
+            except EC2Error as error:
+                if attempt >= self.retries or not _retryable(error):
+                    raise
+            delay = min(self.max_backoff, self.backoff * (2**attempt))
+            self._sleep(random.uniform(0, delay))  # noqa: S311 - jitter, not secrecy
+            attempt += 1
+
+    def _send_once(self, operation_name: str, params: Mapping[str, Any]) -> dict[str, Any]:
+        import requests
+
+        from ._codec.xml import parse_response
+
+        raw = self.build_request(operation_name, params)
+        try:
+            response = self.session.request(
+                raw.method,
+                raw.url,
+                data=raw.body or None,
+                headers=raw.headers,
+                timeout=self.timeout,
+                allow_redirects=False,
+            )
+        except requests.Timeout as exc:
+            if self.observer is not None:
+                self.observer(raw, None)
+            raise TransportError(
+                "RequestTimeout", f"No answer from {self.endpoint}: {exc}"
+            ) from None
+        except requests.RequestException as exc:
+            if self.observer is not None:
+                self.observer(raw, None)
+            raise TransportError(
+                "EndpointConnectionError", f"Could not connect to {self.endpoint}: {exc}"
+            ) from None
+        if self.observer is not None:
+            self.observer(raw, response)
+        try:
+            return parse_response(operation_name, response.content)
+        except ServiceError as error:
+            error.http_status = response.status_code
+            raise
+        except ResponseParseError as error:
+            if response.status_code >= 500:
+                raise ServiceError(
+                    "ServiceUnavailable",
+                    f"HTTP {response.status_code} with a body that is not EC2's XML",
+                    http_status=response.status_code,
+                ) from None
+            raise error
+
+
+def _retryable(error: EC2Error) -> bool:
+    if isinstance(error, TransportError):
+        return True
+    if not isinstance(error, ServiceError):
+        return False
+    return error.code in RETRYABLE_CODES or error.http_status >= 500
+
+
+def _operation_method(api_name: str) -> Callable[..., dict[str, Any]]:
+    def method(self: Client, **params: Any) -> dict[str, Any]:
+        return self.call(api_name, params)
+
+    cli = operation(api_name).cli_name
+    method.__name__ = cli.replace("-", "_")
+    method.__qualname__ = f"Client.{method.__name__}"
+    method.__doc__ = f"Call {api_name} with boto3-style keyword params; returns the parsed result."
+    return method
+
+
+for _op in all_operations():
+    setattr(Client, _op.cli_name.replace("-", "_"), _operation_method(_op.name))

@@ -1,0 +1,216 @@
+"""``ec2query <operation> ...``: the seven operations, spoken like ``aws ec2``.
+
+Each operation takes the aws-cli's own options (read by the CLI codec), plus
+global ones: ``--endpoint-url``, ``--region``, ``--profile``,
+``--signature-version``, ``--api-version``, ``--output json|text|table|xml``,
+``--debug`` (the signed request and the response on stderr, secrets
+redacted) and ``--no-send`` (print the signed request instead of sending it).
+Exit status as aws-cli v2: 0 success, 252 bad usage, 254 an error from EC2
+(or one the validator knows EC2 would give), 253 no credentials, 255 no answer.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from typing import Any
+
+from .._codec.cliargs import cli_skeleton, option_name, parse_cli_args
+from .._errors import EC2Error, RequestError, ServiceError, TransportError, UsageError
+from .._model import CURRENT_VERSION, VERSIONS, ListShape, Structure, all_operations, operation
+from . import output
+
+EXIT_CONFIG = 253
+EXIT_SERVICE = 254
+EXIT_TRANSPORT = 255
+
+#: Results that say only "done": aws-cli's documentation shows no output for them.
+QUIET_OPERATIONS = frozenset(
+    {"RevokeSecurityGroupIngress", "RevokeSecurityGroupEgress", "DeleteSecurityGroup"}
+)
+
+_SECRET_PARAMS = re.compile(r"((?:X-Amz-Security-Token|SecurityToken)=)[^&\s]+")
+_SECRET_HEADER = re.compile(r"(?im)^(x-amz-security-token:\s*).+$")
+
+
+def _global_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
+    parser.add_argument("--endpoint-url")
+    parser.add_argument("--region")
+    parser.add_argument("--profile")
+    parser.add_argument("--signature-version", choices=("v4", "v4-query", "v2"), default="v4")
+    parser.add_argument("--api-version", choices=VERSIONS, default=CURRENT_VERSION)
+    parser.add_argument("--output", choices=("json", "text", "table", "xml"), default="json")
+    parser.add_argument("--debug", action="store_true")
+    parser.add_argument("--no-send", action="store_true")
+    parser.add_argument("--no-validate", action="store_true")
+    return parser
+
+
+GLOBAL_HELP = """global options:
+  --endpoint-url URL      send to URL (default: AWS_ENDPOINT_URL_EC2, AWS_ENDPOINT_URL,
+                          else https://ec2.REGION.amazonaws.com)
+  --region REGION         region to sign for (default: AWS_REGION, AWS_DEFAULT_REGION,
+                          the profile's, else us-east-1)
+  --profile NAME          credentials and region from this AWS profile
+  --signature-version V   v4 (default, header), v4-query (presigned GET) or v2
+  --api-version V         2016-11-15 (default) or 2011-12-15
+  --output FORMAT         json (default), text, table, or xml (EC2's raw answer)
+  --debug                 print the signed request and the response on stderr
+                          (session tokens redacted)
+  --no-send               print the signed raw HTTP request instead of sending it
+  --no-validate           skip the local check of EC2's rules before sending
+"""
+
+
+def register(subparsers: Any) -> None:
+    for op in all_operations():
+        parser = subparsers.add_parser(
+            op.cli_name,
+            add_help=False,
+            help=f"{op.name}, with aws-cli's options",
+        )
+        parser.add_argument("argv", nargs=argparse.REMAINDER)
+        parser.set_defaults(func=run, operation=op.name)
+
+
+def usage(operation_name: str) -> str:
+    """Every option the operation takes, from the model, with the global options."""
+    op = operation(operation_name)
+    lines = [
+        f"usage: ec2query {op.cli_name} [options]",
+        "",
+        f"{op.name}: options as aws-cli takes them (JSON or shorthand for structures and lists):",
+    ]
+    for member in op.input().members:
+        flag = f"--{option_name(member.name)}"
+        if isinstance(member.shape, ListShape):
+            kind = "LIST"
+        elif isinstance(member.shape, Structure):
+            kind = "STRUCTURE"
+        elif member.shape.kind == "boolean":
+            flag = f"{flag} | --no-{option_name(member.name)}"
+            kind = ""
+        else:
+            kind = member.shape.kind.upper()
+        lines.append(f"  {flag} {kind}".rstrip())
+    if op.name.startswith(("Authorize", "Revoke")):
+        lines += [
+            "  --protocol tcp|udp|icmp|all|NUMBER",
+            "  --port N | N-M | TYPE-CODE | -1",
+            "  --cidr CIDR",
+            "  --source-group sg-ID|NAME",
+            "  --group-owner ACCOUNT",
+        ]
+    lines += [
+        "  --cli-input-json JSON|file://PATH",
+        "  --generate-cli-skeleton [input|output]",
+        "",
+        GLOBAL_HELP,
+    ]
+    return "\n".join(lines)
+
+
+def run(args: argparse.Namespace) -> int:
+    name = operation(args.operation).name
+    options, rest = _global_parser().parse_known_args(args.argv)
+    if any(word in ("-h", "--help", "help") for word in rest):
+        print(usage(name))
+        return 0
+    request = parse_cli_args(name, rest)
+    if request.skeleton == "input":
+        print(json.dumps(cli_skeleton(name), indent=4))
+        return 0
+    if request.skeleton == "output":
+        print(json.dumps(output.skeleton(operation(name).output()), indent=4))
+        return 0
+    return _send(name, request.params, options)
+
+
+def _send(name: str, params: dict[str, Any], options: argparse.Namespace) -> int:
+    from .._client import Client
+
+    exchanges: list[tuple[Any, Any]] = []
+    client = Client(
+        options.endpoint_url,
+        region=options.region,
+        profile=options.profile,
+        signature=options.signature_version,
+        version=options.api_version,
+        validate=not options.no_validate,
+        observer=lambda raw, response: exchanges.append((raw, response)),
+    )
+    try:
+        client.credentials  # noqa: B018 - resolve now: a missing key is a setup problem
+    except EC2Error as error:
+        print(f"\n{error.message}\n", file=sys.stderr)
+        return EXIT_CONFIG
+    try:
+        if options.no_send:
+            if client.validate:
+                from .._validate import validate
+
+                validate(name, params)
+            sys.stdout.write(client.build_request(name, params).to_http().decode("utf-8"))
+            sys.stdout.write("\n")
+            return 0
+        try:
+            result = client.call(name, params)
+        finally:
+            if options.debug:
+                for raw, response in exchanges:
+                    _debug(raw, response)
+    except TransportError as error:
+        print(f"\n{error.message}\n", file=sys.stderr)
+        return EXIT_TRANSPORT
+    except (ServiceError, RequestError) as error:
+        print(
+            f"\nAn error occurred ({error.code}) when calling the {name} operation: "
+            f"{error.message}\n",
+            file=sys.stderr,
+        )
+        return EXIT_SERVICE
+    except UsageError:
+        raise
+    except EC2Error as error:
+        print(
+            f"\nAn error occurred ({error.code}) when calling the {name} operation: "
+            f"{error.message}\n",
+            file=sys.stderr,
+        )
+        return EXIT_SERVICE
+    if options.output == "xml":
+        body = exchanges[-1][1].content.decode("utf-8", "replace")
+        print(body)
+        return 0
+    result.pop("ResponseMetadata", None)
+    if (
+        name in QUIET_OPERATIONS
+        and result.get("Return") is True
+        and not result.get("UnknownIpPermissions")
+    ):
+        return 0
+    text = output.render(result, options.output)
+    if text:
+        print(text)
+    return 0
+
+
+def redact(text: str) -> str:
+    """``text`` with session tokens (header, query or form values) replaced by ``***``."""
+    return _SECRET_HEADER.sub(r"\1***", _SECRET_PARAMS.sub(r"\1***", text))
+
+
+def _debug(raw: Any, response: Any) -> None:
+    print("--- request", file=sys.stderr)
+    print(redact(raw.to_http().decode("utf-8", "replace")), file=sys.stderr)
+    if response is None:
+        print("--- no response", file=sys.stderr)
+        return
+    print(f"--- response HTTP {response.status_code}", file=sys.stderr)
+    for key, value in response.headers.items():
+        print(f"{key}: {value}", file=sys.stderr)
+    print(file=sys.stderr)
+    print(response.content.decode("utf-8", "replace"), file=sys.stderr)

@@ -1,0 +1,161 @@
+"""``ec2query sign``: print a signed raw HTTP request (or curl command) for one request.
+
+Input forms are readers in a small table (``query``: a Query string, signed
+pair for pair exactly as given; ``json``: canonical params plus
+``--operation``), so aws-style argv is one more row when the CLI codec lands.
+``--explain`` prints the canonical request and the string to sign, the first
+thing to look at when EC2 answers ``SignatureDoesNotMatch``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+from collections.abc import Callable
+from urllib.parse import urlsplit
+
+from .._codec.query import to_query
+from .._errors import UsageError
+from .._model import CURRENT_VERSION, operation
+from .._request import SIGNATURES, RawRequest, sign_query_pairs
+from ..auth import sigv2, sigv4
+from ..auth._credentials import Credentials, resolve_credentials, resolve_region
+from ..auth._util import parse_form
+
+Pairs = list[tuple[str, str]]
+
+
+def _read_query(text: str, args: argparse.Namespace) -> Pairs:
+    try:
+        pairs = parse_form(text.strip().lstrip("?"))
+    except UnicodeDecodeError:
+        raise UsageError("The Query string is not UTF-8 once percent-decoded") from None
+    if not any(k == "Action" for k, _ in pairs):
+        raise UsageError("The Query string has no Action parameter")
+    return pairs
+
+
+def _read_json(text: str, args: argparse.Namespace) -> Pairs:
+    try:
+        params = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise UsageError(f"Invalid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+                         ) from None
+    if not isinstance(params, dict):
+        raise UsageError("The JSON input must be an object of parameters")
+    if args.operation is None:
+        raise UsageError("--operation is required when reading JSON params")
+    return to_query(operation(args.operation).name, params, version=args.api_version)
+
+
+def _read_cli(text: str, args: argparse.Namespace) -> Pairs:
+    from .convert import read_cli
+
+    name, params = read_cli(text, args)
+    return to_query(name, params, version=args.api_version)
+
+
+#: Input form -> reader of (text, args) into the Query pairs to sign.
+READERS: dict[str, Callable[[str, argparse.Namespace], Pairs]] = {
+    "query": _read_query,
+    "json": _read_json,
+    "cli": _read_cli,
+}
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``sign`` subcommand."""
+    p = subparsers.add_parser(
+        "sign",
+        help="print a signed raw HTTP request or curl command",
+        description="Sign one EC2 Query request and print it as raw HTTP/1.1 (default) or "
+        "as a curl command. Credentials come from --access-key/--secret-key, else the "
+        "environment, else the shared credentials and config files (--profile).",
+    )
+    p.add_argument("input", nargs="?", default="-",
+                   help="the request (a Query string, JSON params or an 'aws ec2 ...' command "
+                   "line); '-' or absent reads stdin")
+    p.add_argument("--from", dest="source", choices=sorted(READERS), default="query",
+                   help="input form (default: query)")
+    p.add_argument("--operation", help="operation name for JSON input, API or CLI spelling")
+    p.add_argument("--api-version", default=CURRENT_VERSION,
+                   help=f"API version for JSON input (default: {CURRENT_VERSION})")
+    p.add_argument("--signature", choices=SIGNATURES, default="v4",
+                   help="v4: Authorization header, POST (default); v4-query: presigned GET URL; "
+                   "v2: SigV2 HmacSHA256, POST")
+    p.add_argument("--endpoint", help="endpoint URL (default: https://ec2.REGION.amazonaws.com)")
+    p.add_argument("--region", help="region (default: AWS_REGION, AWS_DEFAULT_REGION, profile, "
+                   "us-east-1)")
+    p.add_argument("--timestamp", help="signing time, ISO 8601 (default: now), for "
+                   "reproducible output")
+    p.add_argument("--expires", type=int, default=3600,
+                   help="lifetime of a v4-query URL in seconds (default: 3600)")
+    p.add_argument("--profile", help="profile in the shared credentials/config files")
+    p.add_argument("--access-key", help="access key id (overrides the resolution chain)")
+    p.add_argument("--secret-key", help="secret access key (prefer the environment)")
+    p.add_argument("--session-token", help="session token for temporary credentials")
+    p.add_argument("--curl", action="store_true", help="print a curl command instead")
+    p.add_argument("--explain", action="store_true",
+                   help="also print the canonical request and the string to sign")
+    p.set_defaults(func=run)
+
+
+def _input_text(value: str) -> str:
+    return sys.stdin.read() if value == "-" else value
+
+
+def _credentials(args: argparse.Namespace) -> Credentials:
+    return resolve_credentials(args.profile, access_key=args.access_key,
+                               secret_key=args.secret_key, token=args.session_token)
+
+
+def explain(request: RawRequest, signature: str, region: str) -> str:
+    """The canonical request (or SigV2 canonical query) and string to sign of ``request``,
+    recomputed from the request itself with the same functions that signed it."""
+    parts = urlsplit(request.url)
+    if signature == "v2":
+        params = parse_form(request.body.decode("ascii"))
+        sts = sigv2.string_to_sign(method=request.method, host=request.headers["Host"],
+                                   path=parts.path, params=params)
+        return (f"--- canonical query string\n{sigv2.canonical_query(params)}\n"
+                f"--- string to sign\n{sts}\n")
+    if signature == "v4":
+        auth = request.headers["Authorization"]
+        signed = auth.split("SignedHeaders=")[1].split(",")[0].split(";")
+        query: str | Pairs = parts.query
+        timestamp = request.headers["X-Amz-Date"]
+    else:
+        pairs = parse_form(parts.query)
+        signed = dict(pairs)["X-Amz-SignedHeaders"].split(";")
+        query = [(k, v) for k, v in pairs if k != "X-Amz-Signature"]
+        timestamp = dict(pairs)["X-Amz-Date"]
+    creq = sigv4.canonical_request(method=request.method, path=parts.path, query=query,
+                                   headers=request.headers, signed_headers=signed,
+                                   payload_hash=hashlib.sha256(request.body).hexdigest())
+    sts = sigv4.string_to_sign(canonical_request=creq, timestamp=timestamp, region=region,
+                               service="ec2")
+    return f"--- canonical request\n{creq}\n--- string to sign\n{sts}\n"
+
+
+def run(args: argparse.Namespace) -> int:
+    """Read, sign and print; the exit status is 0 on success."""
+    pairs = READERS[args.source](_input_text(args.input), args)
+    region = resolve_region(args.region, profile=args.profile) or "us-east-1"
+    endpoint = args.endpoint or f"https://ec2.{region}.amazonaws.com"
+    request = sign_query_pairs(pairs, endpoint=endpoint, credentials=_credentials(args),
+                               region=region, signature=args.signature,
+                               timestamp=args.timestamp, expires=args.expires)
+    out = sys.stdout
+    if args.explain:
+        out.write(explain(request, args.signature, region))
+        out.write("--- request\n")
+    if args.curl:
+        out.write(request.to_curl() + "\n")
+    else:
+        out.write(request.to_http().decode("latin-1"))
+        if request.body:
+            out.write("\n")
+    out.flush()
+    return 0

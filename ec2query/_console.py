@@ -1,0 +1,95 @@
+"""The ``ec2query`` console command.
+
+Each subcommand lives in its own module under :mod:`ec2query._commands` and
+exposes ``register(subparsers)``, which adds its parser and sets
+``func=run`` on it; ``run(args) -> int`` returns the exit status. This module
+only wires them together and maps errors to exit codes the way aws-cli does:
+0 success, 252 bad usage, 254 a service error, 255 anything else refused.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from ._errors import EC2Error, UsageError
+
+__all__ = ["main"]
+
+#: Subcommand modules, in the order ``--help`` lists them.
+COMMANDS: tuple[str, ...] = (
+    "operations",
+    "convert",
+    "validate",
+    "sign",
+    "serve",
+    "demo",
+    "fixtures",
+)
+
+EXIT_OK = 0
+EXIT_USAGE = 252
+EXIT_SERVICE = 254
+EXIT_REFUSED = 255
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports usage errors with aws-cli's exit status."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The whole command tree; every subcommand documents its options in --help."""
+    parser = _Parser(
+        prog="ec2query",
+        description="The EC2 Query protocol for security-group rules: convert, validate, "
+        "sign and send requests.",
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    subparsers.required = True
+    for name in COMMANDS:
+        importlib.import_module(f"ec2query._commands.{name}").register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script; returns the exit status."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] in _operation_names():
+        # aws-style operations read their own argv (the CLI codec's parser): argparse's
+        # REMAINDER would stop at the first option. Building every subcommand's parser
+        # would also import what this one request does not need.
+        args = argparse.Namespace(func=_operation_run(), operation=argv[0], argv=argv[1:])
+    else:
+        args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except UsageError as exc:
+        print(f"\n{exc.message}\n", file=sys.stderr)
+        return EXIT_USAGE
+    except EC2Error as exc:
+        print(f"\n{exc}\n", file=sys.stderr)
+        return EXIT_REFUSED
+    except BrokenPipeError:
+        return EXIT_OK
+
+
+def _operation_names() -> set[str]:
+    from ._model import all_operations
+
+    return {op.cli_name for op in all_operations()}
+
+
+def _operation_run():  # type: ignore[no-untyped-def]
+    from ._commands.operations import run
+
+    return run
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

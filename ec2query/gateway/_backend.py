@@ -1,0 +1,690 @@
+"""The gateway's embedded EC2 backend: security groups and their rules in SQLite.
+
+``Backend(path).handle(operation, params)`` answers one request the way EC2
+would, as the dict botocore would parse from EC2's response (no
+``ResponseMetadata``), or raises :class:`~ec2query._errors.EC2Error` with
+EC2's code and message for a state-dependent refusal (not found, duplicate,
+limit, in use). Syntax is the validator's job and DryRun the gateway's.
+
+Each call is one SQLite transaction (``BEGIN IMMEDIATE`` for writes, a
+snapshot read for describe), so several threads and processes can share one
+database file: files run in WAL mode with ``synchronous=NORMAL`` and a busy
+timeout. docs/backend.md has the schema, the semantics and the trade-offs.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import sqlite3
+import threading
+import time
+import weakref
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from .._codec.forms import normalize
+from .._errors import EC2Error, RequestError
+from .._model import FLAT_RULE_MEMBERS
+from .._model import operation as lookup_operation
+from ._canon import (
+    ID_RANDOM,
+    Rule,
+    Want,
+    arn,
+    canonical_cidr,
+    canonical_ports,
+    canonical_protocol,
+    duplicate_message,
+    group_permissions,
+    new_id,
+    revoked_rule,
+    security_group_rule,
+    unknown_permission,
+)
+from ._describe import decode_token, encode_token, matches
+
+__all__ = ["DEFAULT_VPC_ID", "Backend"]
+
+#: The default VPC's id unless the caller names another.
+DEFAULT_VPC_ID = "vpc-0a1b2c3d4e5f60718"
+#: The layout of the tables (``meta.schema``); older databases are upgraded when opened.
+SCHEMA_VERSION = "2"
+#: The first SQLite whose DELETE ... RETURNING the backend uses (3.35.4 fixed a defect in
+#: the new syntax); older ones find, then delete.
+RETURNING_SQLITE = (3, 35, 4)
+#: How long a call waits for another writer before giving up, in milliseconds.
+BUSY_TIMEOUT_MS = 30_000
+
+_SCHEMA = (Path(__file__).parent / "_schema.sql").read_text(encoding="utf-8")
+_DEFAULT_NAME = "default"
+_DEFAULT_DESCRIPTION = "default VPC security group"
+_NO_DEFAULT_VPC = "No default VPC for this user"
+_READ_ONLY = frozenset({"DescribeSecurityGroups"})
+_FLAT = frozenset(FLAT_RULE_MEMBERS)
+# Columns in the order of _canon.Rule's fields (a test pins the two together).
+_RULE_COLUMNS = "rule_id, group_id, egress, protocol, from_port, to_port, kind, peer, description"
+_SELECT_RULE = f"SELECT {_RULE_COLUMNS} FROM rule"  # noqa: S608 - constants only
+_INSERT_RULE = (
+    "INSERT INTO rule (rule_id, group_id, egress, protocol, from_port, to_port, kind, peer,"
+    " description, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_FIND_RULE = (
+    _SELECT_RULE + " WHERE group_id = ? AND egress = ? AND protocol = ? AND from_port = ?"
+    " AND to_port = ? AND kind = ? AND peer = ?"
+)
+_DELETE_RULE = (
+    "DELETE FROM rule WHERE group_id = ? AND egress = ? AND protocol = ? AND "  # noqa: S608
+    f"from_port = ? AND to_port = ? AND kind = ? AND peer = ? RETURNING {_RULE_COLUMNS}"
+)
+_RULE_BY_ID = _SELECT_RULE + " WHERE rule_id = ? AND group_id = ? AND egress = ?"
+_NOT_FOUND_RULE = "The specified rule does not exist in this security group."
+_NO_SOURCE = "Missing source specification: include source security group or CIDR information"
+
+
+def _not_found(message: str) -> RequestError:
+    return RequestError("InvalidGroup.NotFound", message)
+
+
+class Backend:
+    """Security groups with EC2's semantics in one SQLite database (``:memory:`` or a file)."""
+
+    def __init__(
+        self,
+        path: str = ":memory:",
+        *,
+        account_id: str = "123456789012",
+        region: str = "us-east-1",
+        default_vpc_id: str | None = DEFAULT_VPC_ID,
+        rule_limit: int = 60,
+        rng: random.Random | None = None,
+    ) -> None:
+        """Open (creating if needed) the database at ``path``; ``default_vpc_id=None``: none."""
+        # One statement finds and deletes a revoked rule where SQLite has a sound RETURNING.
+        self._returning = sqlite3.sqlite_version_info >= RETURNING_SQLITE
+        self.path = path
+        self.account_id = account_id
+        self.region = region
+        self.default_vpc_id = default_vpc_id
+        self.rule_limit = rule_limit
+        # Ids are names, not secrets: a Mersenne Twister of their own (reseeded in a forked
+        # worker) is enough, and an id drawn twice is drawn again (_insert_group, _insert_rule).
+        self._rng = rng if rng is not None else ID_RANDOM
+        self._memory = path == ":memory:" or path.startswith("file::memory:")
+        self._local = threading.local()
+        self._lock = threading.Lock()  # guards the one :memory: connection and _connections
+        self._connections: list[sqlite3.Connection] = []
+        self._closed = False
+        _BACKENDS.add(self)
+        self._ops: dict[str, Callable[[sqlite3.Connection, dict[str, Any]], dict[str, Any]]] = {
+            "CreateSecurityGroup": self._create,
+            "DescribeSecurityGroups": self._describe,
+            "DeleteSecurityGroup": self._delete,
+            "AuthorizeSecurityGroupIngress": lambda c, p: self._authorize(c, p, egress=False),
+            "AuthorizeSecurityGroupEgress": lambda c, p: self._authorize(c, p, egress=True),
+            "RevokeSecurityGroupIngress": lambda c, p: self._revoke(c, p, egress=False),
+            "RevokeSecurityGroupEgress": lambda c, p: self._revoke(c, p, egress=True),
+        }
+        conn = self._connection()
+        self._transaction(conn, self._setup, {}, write=True)
+
+    # ------------------------------------------------------------------ plumbing
+
+    def _open(self) -> sqlite3.Connection:
+        """A new connection to the database, in autocommit mode, waiting out other writers."""
+        conn = sqlite3.connect(
+            self.path,
+            timeout=BUSY_TIMEOUT_MS / 1000,
+            isolation_level=None,  # we issue BEGIN/COMMIT ourselves
+            check_same_thread=False,  # used by one thread; closed by close() from any
+            cached_statements=256,
+            uri=self.path.startswith("file:"),
+        )
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        return conn
+
+    def _connect(self) -> sqlite3.Connection:
+        """This thread's new request connection: WAL, ``synchronous=NORMAL``, registered."""
+        conn = self._open()
+        if not self._memory:
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
+        with self._lock:
+            self._connections.append(conn)
+        return conn
+
+    def _connection(self) -> sqlite3.Connection:
+        """This thread's connection (one shared connection for ``:memory:``)."""
+        if self._closed:
+            raise RuntimeError("the backend is closed")
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            shared = self._memory and self._connections
+            conn = self._local.conn = self._connections[0] if shared else self._connect()
+        return conn
+
+    def _forked(self) -> None:
+        """In a forked child (a preloading WSGI server's worker), before any other thread
+        runs: the parent's connections must not be used (SQLite forbids it), so a file
+        database is opened afresh and those are left be; the lock may have been held."""
+        self._lock = threading.Lock()
+        if not self._memory:
+            self._connections, self._local = [], threading.local()
+
+    def _transaction(
+        self,
+        conn: sqlite3.Connection,
+        body: Callable[[sqlite3.Connection, dict[str, Any]], dict[str, Any]],
+        params: dict[str, Any],
+        *,
+        write: bool,
+    ) -> dict[str, Any]:
+        lock = self._lock if self._memory else None
+        if lock is not None:
+            lock.acquire()
+        try:
+            try:
+                conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+            except sqlite3.OperationalError as exc:
+                raise _unavailable(exc) from exc
+            try:
+                result = body(conn, params)
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+            return result
+        except sqlite3.Error as exc:
+            raise _unavailable(exc) from exc
+        finally:
+            if lock is not None:
+                lock.release()
+
+    def handle(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
+        """Answer one request (API or CLI operation name) as botocore would parse EC2's reply."""
+        name = operation if operation in self._ops else lookup_operation(operation).name
+        body = self._ops.get(name)
+        if body is None:
+            raise RequestError(
+                "InvalidAction", f"The action {operation} is not valid for this web service."
+            )
+        if name in ("CreateSecurityGroup", "DescribeSecurityGroups", "DeleteSecurityGroup"):
+            params = dict(params)
+        elif not _FLAT.isdisjoint(params):  # nested already: read as it is
+            params = normalize(name, params)
+        return self._transaction(self._connection(), body, params, write=name not in _READ_ONLY)
+
+    def close(self) -> None:
+        """Close every connection this backend opened; further calls raise ``RuntimeError``."""
+        with self._lock:
+            self._closed = True
+            connections, self._connections = self._connections, []
+        for conn in connections:
+            conn.close()
+
+    def __enter__(self) -> Backend:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ VPCs and groups
+
+    def _setup(self, conn: sqlite3.Connection, _params: dict[str, Any]) -> dict[str, Any]:
+        version = _schema_version(conn)  # None for a new database
+        if version not in (None, "1", SCHEMA_VERSION):
+            raise RuntimeError(
+                f"the database has schema {version!r}, which this release (schema "
+                f"{SCHEMA_VERSION}) cannot read"
+            )
+        # Not executescript(): it would COMMIT our transaction; run the statements one by one.
+        for statement in _statements(_SCHEMA):
+            conn.execute(statement)
+        if version == "1":
+            _migrate(conn)
+        if self.default_vpc_id is not None:
+            self._ensure_vpc(conn, self.default_vpc_id, default=True)
+        return {}
+
+    def _ensure_vpc(self, conn: sqlite3.Connection, vpc_id: str, *, default: bool) -> None:
+        """Record ``vpc_id``; a VPC seen for the first time gets its ``default`` group (as EC2)."""
+        cursor = conn.execute(
+            "INSERT OR IGNORE INTO vpc (vpc_id, is_default) VALUES (?, ?)", (vpc_id, int(default))
+        )
+        if cursor.rowcount != 1:
+            return
+        group_id = self._insert_group(conn, vpc_id, _DEFAULT_NAME, _DEFAULT_DESCRIPTION)
+        # EC2's default group: all traffic from members of the group, and out to anywhere.
+        self._insert_rule(conn, group_id, False, Want("-1", -1, -1, "group", group_id, None, 0))
+        self._insert_rule(conn, group_id, True, Want("-1", -1, -1, "cidr4", "0.0.0.0/0", None, 0))
+
+    def _insert_group(self, conn: sqlite3.Connection, vpc_id: str, name: str, text: str) -> str:
+        while True:
+            group_id = new_id("sg", self._rng)
+            try:
+                conn.execute(
+                    "INSERT INTO sg (group_id, vpc_id, name, description) VALUES (?, ?, ?, ?)",
+                    (group_id, vpc_id, name, text),
+                )
+            except sqlite3.IntegrityError:
+                if _exists(conn, "SELECT 1 FROM sg WHERE vpc_id = ? AND name = ?", (vpc_id, name)):
+                    raise
+                continue  # an id collision: draw another
+            return group_id
+
+    def _insert_rule(
+        self, conn: sqlite3.Connection, group_id: str, egress: bool, want: Want
+    ) -> Rule:
+        while True:
+            rule = Rule(
+                new_id("sgr", self._rng), group_id, int(egress), want.protocol,
+                want.from_port, want.to_port, want.kind, want.peer, want.description,
+            )  # fmt: skip
+            try:
+                conn.execute(_INSERT_RULE, (*rule, time.time_ns()))
+            except sqlite3.IntegrityError:
+                if self._find(conn, group_id, egress, want) is not None:
+                    raise RequestError(
+                        "InvalidPermission.Duplicate",
+                        duplicate_message(want.protocol, want.from_port, want.to_port, want.peer),
+                    ) from None
+                if _exists(conn, "SELECT 1 FROM rule WHERE rule_id = ?", (rule.rule_id,)):
+                    continue  # an id collision: draw another
+                raise
+            return rule
+
+    def _default_vpc(self, conn: sqlite3.Connection, *, by_name: bool) -> str:
+        if self.default_vpc_id is None:
+            message = _NO_DEFAULT_VPC
+            if by_name:
+                message += ". GroupName is only supported for EC2-Classic and default VPC."
+            raise RequestError("VPCIdNotSpecified", message)
+        return self.default_vpc_id
+
+    def _group_by_id(self, conn: sqlite3.Connection, group_id: Any) -> tuple[str, str, str]:
+        row = conn.execute(
+            "SELECT group_id, vpc_id, name FROM sg WHERE group_id = ?", (group_id,)
+        ).fetchone()
+        if row is None:
+            raise _not_found(f"The security group '{group_id}' does not exist")
+        return row
+
+    def _group_by_name(self, conn: sqlite3.Connection, name: Any) -> tuple[str, str, str]:
+        vpc_id = self._default_vpc(conn, by_name=True)
+        row = conn.execute(
+            "SELECT group_id, vpc_id, name FROM sg WHERE vpc_id = ? AND name = ?", (vpc_id, name)
+        ).fetchone()
+        if row is None:
+            raise _not_found(
+                f"The security group '{name}' does not exist in default VPC '{vpc_id}'"
+            )
+        return row
+
+    def _target(
+        self, conn: sqlite3.Connection, params: dict[str, Any], *, egress: bool = False
+    ) -> tuple[str, str, str]:
+        """The group a request names: by GroupId, else by GroupName in the default VPC."""
+        if params.get("GroupId"):
+            return self._group_by_id(conn, params["GroupId"])
+        if params.get("GroupName") is not None:
+            if egress:
+                raise RequestError("UnknownParameter", "The parameter GroupName is not recognized")
+            return self._group_by_name(conn, params["GroupName"])
+        if egress:
+            raise RequestError("MissingParameter", "The request must contain the parameter groupId")
+        raise RequestError(
+            "MissingParameter", "The request must contain the parameter groupName or groupId"
+        )
+
+    def _tags(self, params: dict[str, Any], resource_type: str) -> dict[str, str]:
+        tags: dict[str, str] = {}
+        for spec in params.get("TagSpecifications") or ():
+            if spec.get("ResourceType", resource_type) != resource_type:
+                continue
+            for tag in spec.get("Tags") or ():
+                tags[str(tag.get("Key", ""))] = str(tag.get("Value", ""))
+        return tags
+
+    def _create(self, conn: sqlite3.Connection, params: dict[str, Any]) -> dict[str, Any]:
+        name, text = params.get("GroupName"), params.get("Description")
+        if name is None:
+            raise RequestError(
+                "MissingParameter", "The request must contain the parameter GroupName"
+            )
+        if text is None:
+            raise RequestError(
+                "MissingParameter", "The request must contain the parameter GroupDescription"
+            )
+        vpc_id = params.get("VpcId")
+        if vpc_id:
+            self._ensure_vpc(conn, vpc_id, default=vpc_id == self.default_vpc_id)
+        else:
+            vpc_id = self._default_vpc(conn, by_name=False)
+        if _exists(conn, "SELECT 1 FROM sg WHERE vpc_id = ? AND name = ?", (vpc_id, name)):
+            raise RequestError(
+                "InvalidGroup.Duplicate",
+                f"The security group '{name}' already exists for VPC '{vpc_id}'",
+            )
+        group_id = self._insert_group(conn, vpc_id, name, text)
+        self._insert_rule(conn, group_id, True, Want("-1", -1, -1, "cidr4", "0.0.0.0/0", None, 0))
+        tags = self._tags(params, "security-group")
+        conn.executemany(
+            "INSERT OR REPLACE INTO sg_tag (group_id, key, value) VALUES (?, ?, ?)",
+            [(group_id, k, v) for k, v in tags.items()],
+        )
+        result: dict[str, Any] = {
+            "GroupId": group_id,
+            "SecurityGroupArn": arn(self.region, self.account_id, f"security-group/{group_id}"),
+        }
+        if tags:
+            result["Tags"] = [{"Key": k, "Value": v} for k, v in tags.items()]
+        return result
+
+    def _delete(self, conn: sqlite3.Connection, params: dict[str, Any]) -> dict[str, Any]:
+        if params.get("GroupId"):
+            group_id, _, name = self._group_by_id(conn, params["GroupId"])
+        elif params.get("GroupName") is not None:
+            group_id, _, name = self._group_by_name(conn, params["GroupName"])
+        else:
+            raise RequestError(
+                "MissingParameter", "The request must contain the parameter groupName or groupId"
+            )
+        if name == _DEFAULT_NAME:
+            raise RequestError(
+                "CannotDelete",
+                f'the specified group: "{group_id}" name: "default" cannot be deleted by a user',
+            )
+        if _exists(
+            conn,
+            "SELECT 1 FROM rule WHERE kind = 'group' AND peer = ? AND group_id != ?",
+            (group_id, group_id),
+        ):
+            raise RequestError("DependencyViolation", f"resource {group_id} has a dependent object")
+        conn.execute("DELETE FROM rule WHERE group_id = ?", (group_id,))  # tags: the trigger
+        conn.execute("DELETE FROM sg_tag WHERE group_id = ?", (group_id,))
+        conn.execute("DELETE FROM sg WHERE group_id = ?", (group_id,))
+        return {"Return": True, "GroupId": group_id}
+
+    # ------------------------------------------------------------------ describe
+
+    def _describe(self, conn: sqlite3.Connection, params: dict[str, Any]) -> dict[str, Any]:
+        rows = conn.execute(
+            "SELECT seq, group_id, vpc_id, name, description FROM sg ORDER BY seq"
+        ).fetchall()
+        by_id = {row[1]: row for row in rows}
+        wanted: set[str] | None = None
+        if params.get("GroupIds"):
+            wanted = set()
+            for group_id in params["GroupIds"]:
+                if group_id not in by_id:
+                    raise _not_found(f"The security group '{group_id}' does not exist")
+                wanted.add(group_id)
+        if params.get("GroupNames"):
+            wanted = wanted if wanted is not None else set()
+            for name in params["GroupNames"]:
+                wanted.add(self._group_by_name(conn, name)[0])
+        start = decode_token(params["NextToken"]) if params.get("NextToken") else 0
+        selected = [r for r in rows if r[0] > start and (wanted is None or r[1] in wanted)]
+        if not selected:
+            return {"SecurityGroups": []}
+        rules: dict[str, list[Rule]] = {}
+        for row in conn.execute(_SELECT_RULE + " ORDER BY seq, rule_id"):
+            rules.setdefault(row[1], []).append(Rule._make(row))
+        tags: dict[str, list[dict[str, str]]] = {}
+        for group_id, key, value in conn.execute("SELECT group_id, key, value FROM sg_tag"):
+            tags.setdefault(group_id, []).append({"Key": key, "Value": value})
+        names = {row[1]: row[3] for row in rows}
+        filters = list(params.get("Filters") or ())
+        limit = params.get("MaxResults")
+        groups: list[dict[str, Any]] = []
+        next_token = None
+        last_seq = start
+        for seq, group_id, vpc_id, name, text in selected:
+            group = self._group_dict(group_id, vpc_id, name, text, rules.get(group_id, ()))
+            if group_id in tags:
+                group["Tags"] = tags[group_id]
+            if filters and not matches(group, filters, names):
+                continue
+            if limit is not None and len(groups) >= int(limit):
+                next_token = encode_token(last_seq)
+                break
+            groups.append(group)
+            last_seq = seq
+        result: dict[str, Any] = {"SecurityGroups": groups}
+        if next_token is not None:
+            result["NextToken"] = next_token
+        return result
+
+    def _group_dict(
+        self, group_id: str, vpc_id: str, name: str, text: str, rules: Iterable[Rule]
+    ) -> dict[str, Any]:
+        ingress = [r for r in rules if not r.egress]
+        egress = [r for r in rules if r.egress]
+        return {
+            "GroupId": group_id,
+            "GroupName": name,
+            "Description": text,
+            "OwnerId": self.account_id,
+            "VpcId": vpc_id,
+            "SecurityGroupArn": arn(self.region, self.account_id, f"security-group/{group_id}"),
+            "IpPermissions": group_permissions(ingress, self.account_id),
+            "IpPermissionsEgress": group_permissions(egress, self.account_id),
+        }
+
+    # ------------------------------------------------------------------ rules
+
+    def _wants(self, conn: sqlite3.Connection, params: dict[str, Any], vpc_id: str) -> list[Want]:
+        """Every rule the request's IpPermissions name, canonical, in request order."""
+        wants: list[Want] = []
+        seen: set[tuple[str, int, int, str, str]] = set()
+        for index, permission in enumerate(params.get("IpPermissions") or ()):
+            protocol = canonical_protocol(permission.get("IpProtocol"))
+            from_port, to_port = canonical_ports(
+                protocol, permission.get("FromPort"), permission.get("ToPort")
+            )
+            # In this order: IPv4 ranges, IPv6 ranges, prefix lists, groups (each only if given).
+            sources: list[tuple[str, str, Any]] = []
+            items = permission.get("IpRanges")
+            if items:
+                sources += [("cidr4", canonical_cidr(i.get("CidrIp"), 4), i.get("Description"))
+                            for i in items]
+            items = permission.get("Ipv6Ranges")
+            if items:
+                sources += [("cidr6", canonical_cidr(i.get("CidrIpv6"), 6), i.get("Description"))
+                            for i in items]
+            items = permission.get("PrefixListIds")
+            if items:
+                sources += [("pl", str(i.get("PrefixListId")), i.get("Description"))
+                            for i in items]
+            items = permission.get("UserIdGroupPairs")
+            if items:
+                sources += [("group", self._source_group(conn, i, vpc_id), i.get("Description"))
+                            for i in items]
+            if not sources:
+                raise RequestError("MissingParameter", _NO_SOURCE)
+            for kind, peer, description in sources:
+                key = (protocol, from_port, to_port, kind, peer)
+                if key in seen:
+                    raise RequestError(
+                        "InvalidParameterValue",
+                        "The same permission must not appear multiple times",
+                    )
+                seen.add(key)
+                wants.append(Want(*key, description or None, index))
+        return wants
+
+    def _source_group(self, conn: sqlite3.Connection, pair: dict[str, Any], vpc_id: str) -> str:
+        """The group id a UserIdGroupPair references; it must exist and share the target's VPC."""
+        if pair.get("GroupId"):
+            group_id, source_vpc, _ = self._group_by_id(conn, pair["GroupId"])
+        elif pair.get("GroupName") is not None:
+            name, default = pair["GroupName"], self.default_vpc_id or "none"
+            row = conn.execute(
+                "SELECT group_id, vpc_id FROM sg WHERE vpc_id = ? AND name = ?", (default, name)
+            ).fetchone()
+            if row is None:
+                raise _not_found(
+                    f"The security group '{name}' does not exist in default VPC '{default}'"
+                )
+            group_id, source_vpc = row
+        else:
+            raise RequestError("MissingParameter", "Source group ID missing.")
+        if source_vpc != vpc_id and not pair.get("VpcPeeringConnectionId"):
+            raise _not_found("You have specified two resources that belong to different networks.")
+        return group_id
+
+    def _find(
+        self, conn: sqlite3.Connection, group_id: str, egress: bool, want: Want
+    ) -> Rule | None:
+        row = conn.execute(_FIND_RULE, (group_id, int(egress), *want.key)).fetchone()
+        return None if row is None else Rule._make(row)
+
+    def _authorize(
+        self, conn: sqlite3.Connection, params: dict[str, Any], *, egress: bool
+    ) -> dict[str, Any]:
+        group_id, vpc_id, _ = self._target(conn, params, egress=egress)
+        wants = self._wants(conn, params, vpc_id)
+        # The primary key is the rule's value: an insert that breaks it is a duplicate, and
+        # raising rolls back the rules inserted before it. The quota is judged afterwards,
+        # so a duplicate is reported before a quota breach (EC2's order is not documented).
+        rules = [self._insert_rule(conn, group_id, egress, want) for want in wants]
+        self._check_limit(conn, group_id, egress, wants)
+        tags = self._tags(params, "security-group-rule")
+        if tags:
+            conn.executemany(
+                "INSERT OR REPLACE INTO rule_tag (rule_id, key, value) VALUES (?, ?, ?)",
+                [(rule.rule_id, k, v) for rule in rules for k, v in tags.items()],
+            )
+        return {
+            "Return": True,
+            "SecurityGroupRules": [
+                security_group_rule(rule, account_id=self.account_id, region=self.region, tags=tags)
+                for rule in rules
+            ],
+        }
+
+    def _check_limit(
+        self, conn: sqlite3.Connection, group_id: str, egress: bool, wants: list[Want]
+    ) -> None:
+        """EC2's per-group quota: ``rule_limit`` IPv4 and ``rule_limit`` IPv6 rules per direction.
+
+        Judged once ``wants`` are inserted. Group and prefix-list references count
+        in both families, as EC2 enforces the quota "separately for IPv4 rules and
+        IPv6 rules" (docs/backend.md).
+        """
+        if not wants:
+            return
+        v4, v6 = conn.execute(
+            "SELECT coalesce(sum(kind != 'cidr6'), 0), coalesce(sum(kind != 'cidr4'), 0)"
+            " FROM rule WHERE group_id = ? AND egress = ?",
+            (group_id, int(egress)),
+        ).fetchone()
+        if v4 > self.rule_limit or v6 > self.rule_limit:
+            raise RequestError(
+                "RulesPerSecurityGroupLimitExceeded",
+                "The maximum number of rules per security group has been reached.",
+            )
+
+    def _revoke(
+        self, conn: sqlite3.Connection, params: dict[str, Any], *, egress: bool
+    ) -> dict[str, Any]:
+        group_id, vpc_id, _ = self._target(conn, params, egress=egress)
+        revoked: dict[str, Rule] = {}
+        for rule_id in params.get("SecurityGroupRuleIds") or ():
+            row = conn.execute(_RULE_BY_ID, (rule_id, group_id, int(egress))).fetchone()
+            if row is None:
+                raise RequestError(
+                    "InvalidSecurityGroupRuleId.NotFound",
+                    f"The security group rule ID '{rule_id}' does not exist",
+                )
+            revoked[rule_id] = Rule._make(row)
+        by_id = list(revoked)
+        unknown: dict[int, list[Want]] = {}
+        for want in self._wants(conn, params, vpc_id):
+            # Found and deleted (one statement if it can be); an error below rolls it back.
+            key = (group_id, int(egress), *want.key)
+            if self._returning:
+                rows = conn.execute(_DELETE_RULE, key).fetchall()
+            else:
+                rows = conn.execute(_FIND_RULE, key).fetchall()
+                if rows:
+                    conn.execute("DELETE FROM rule WHERE rule_id = ?", (rows[0][0],))
+            if not rows:
+                unknown.setdefault(want.index, []).append(want)
+            else:  # the key is the primary key: one row at most
+                revoked.setdefault(rows[0][0], Rule._make(rows[0]))
+        if unknown and vpc_id != self.default_vpc_id:
+            raise RequestError("InvalidPermission.NotFound", _NOT_FOUND_RULE)
+        if by_id:  # the rule_tag trigger takes each rule's tags with it
+            conn.executemany("DELETE FROM rule WHERE rule_id = ?", [(i,) for i in by_id])
+        result: dict[str, Any] = {"Return": True}
+        if unknown:
+            result["UnknownIpPermissions"] = [
+                unknown_permission(wants, self.account_id) for wants in unknown.values()
+            ]
+        result["RevokedSecurityGroupRules"] = [revoked_rule(rule) for rule in revoked.values()]
+        return result
+
+
+#: Every open Backend, to be told of a fork in the child (os.register_at_fork).
+_BACKENDS: weakref.WeakSet[Backend] = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    for backend in list(_BACKENDS):
+        backend._forked()
+
+
+if hasattr(os, "register_at_fork"):  # POSIX; elsewhere there is no fork to notice
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+def _schema_version(conn: sqlite3.Connection) -> str | None:
+    """``meta.schema`` of the database, or None when it has no tables yet."""
+    if not _exists(conn, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'", ()):
+        return None
+    row = conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+    return None if row is None else str(row[0])
+
+
+def _migrate(conn: sqlite3.Connection) -> None:
+    """Bring a schema 1 database up to :data:`SCHEMA_VERSION`, in place.
+
+    Schema 1 keyed ``rule`` by ``peer`` first, so counting or deleting a group's
+    rules read the whole table. Its table is renamed aside, the schema's own
+    statements make the current one (and the trigger), and the rows are copied.
+    """
+    conn.execute("DROP TRIGGER IF EXISTS rule_tag_follows_rule")
+    conn.execute("ALTER TABLE rule RENAME TO rule_schema_1")
+    for statement in _statements(_SCHEMA):
+        conn.execute(statement)
+    columns = f"{_RULE_COLUMNS}, seq"
+    conn.execute(f"INSERT INTO rule ({columns}) SELECT {columns} FROM rule_schema_1")  # noqa: S608
+    conn.execute("DROP TABLE rule_schema_1")
+    conn.execute("UPDATE meta SET value = ? WHERE key = 'schema'", (SCHEMA_VERSION,))
+
+
+def _exists(conn: sqlite3.Connection, sql: str, args: tuple[Any, ...]) -> bool:
+    return conn.execute(sql, args).fetchone() is not None
+
+
+def _statements(script: str) -> list[str]:
+    """The schema's statements, each complete as SQLite judges it (a trigger holds ``;``s)."""
+    statements, pending = [], ""
+    for line in script.splitlines():
+        pending += line.split("--", 1)[0] + "\n"
+        if sqlite3.complete_statement(pending):
+            statements.append(pending.strip())
+            pending = ""
+    if pending.strip():
+        raise ValueError(f"the schema ends inside a statement: {pending.strip()[:60]!r}")
+    return statements
+
+
+def _unavailable(exc: sqlite3.Error) -> EC2Error:
+    """A storage failure as EC2 reports its own trouble: 503 when busy, 500 otherwise."""
+    if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
+        return EC2Error("Unavailable", "The server is overloaded and can't handle the request.")
+    return EC2Error("InternalError", "An internal error has occurred. Please try again later.")

@@ -1,0 +1,60 @@
+"""Forwarding: re-sign a validated request for the upstream endpoint and relay its answer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import requests
+
+from .._errors import EC2Error
+from .._request import build_signed_request
+from ..auth._credentials import resolve_credentials
+
+__all__ = ["Forwarder"]
+
+
+class Forwarder:
+    """Send validated params upstream, signed with the gateway's own credentials."""
+
+    def __init__(
+        self,
+        endpoint: str,
+        credentials: Any = None,
+        *,
+        region: str = "us-east-1",
+        timeout: float | tuple[float, float] = (5.0, 60.0),
+    ) -> None:
+        self.endpoint = endpoint
+        self.credentials = credentials if credentials is not None else resolve_credentials()
+        self.region = region
+        self.timeout = timeout
+        self.session = requests.Session()
+
+    def __call__(
+        self, operation: str, params: dict[str, Any], version: str
+    ) -> tuple[int, str, bytes]:
+        raw = build_signed_request(
+            operation,
+            params,
+            endpoint=self.endpoint,
+            credentials=self.credentials,
+            region=self.region,
+            version=version,
+        )
+        try:
+            response = self.session.request(
+                raw.method,
+                raw.url,
+                data=raw.body or None,
+                headers=raw.headers,
+                timeout=self.timeout,
+                allow_redirects=False,
+            )
+        except requests.RequestException as exc:
+            raise EC2Error(
+                "ServiceUnavailable",
+                f"The upstream endpoint could not be reached: {type(exc).__name__}",
+                http_status=503,
+            ) from None
+        content_type = response.headers.get("Content-Type", "text/xml;charset=UTF-8")
+        return response.status_code, content_type, response.content
