@@ -41,6 +41,7 @@ from ._model import (
     CURRENT_VERSION,
     FLAT_RULE_MEMBERS,
     LEGACY_VERSION,
+    Kind,
     ListShape,
     Scalar,
     operation,
@@ -207,7 +208,7 @@ def _spec(shape: Any) -> Any:
     return {member.name: (member.query, _spec(member.shape)) for member in shape.members}
 
 
-_SCALAR_TYPES = {"string": str, "integer": int, "boolean": bool}
+_SCALAR_TYPES = {Kind.STRING: str, Kind.INTEGER: int, Kind.BOOLEAN: bool}
 _TYPE_NAMES = {str: "String", int: "Integer", bool: "Boolean"}
 
 

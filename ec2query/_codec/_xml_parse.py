@@ -35,7 +35,7 @@ from typing import Any
 from lxml import etree
 
 from .._errors import ResponseParseError, ServiceError
-from .._model import VERSIONS, ListShape, Scalar, Structure, compiled_plan, operation
+from .._model import VERSIONS, Kind, ListShape, PlanCache, Scalar, Structure, operation
 from ._xml_render import NAMESPACE
 from ._xmlsafe import (
     MAX_XML_DEPTH,
@@ -60,7 +60,7 @@ for _version in VERSIONS:
     NAMESPACES[NAMESPACE.format(version=_version).rstrip("/")] = _version
 
 _STRING, _INTEGER, _BOOLEAN, _REQUEST_ID, _STRUCTURE, _LIST, _SKIP, _EMPTY = range(8)
-_KINDS = {"string": _STRING, "integer": _INTEGER, "boolean": _BOOLEAN}
+_KINDS = {Kind.STRING: _STRING, Kind.INTEGER: _INTEGER, Kind.BOOLEAN: _BOOLEAN}
 _RID = "\0requestId"  # the request id's slot while a root is walked; never a member name
 
 #: What a start tag means in its parent: ``(member name, or None to append to a
@@ -104,11 +104,14 @@ def _kind(shape: Any) -> tuple[int, Any]:
 
 def _plan(shape: Structure) -> _Plan:
     """The parse plan of ``shape``, compiled once (recursive shapes allowed)."""
-    return compiled_plan(shape, "xml-parse", _Plan, _fill_plan)
+    return _PLANS.get(shape)
 
 
 def _fill_plan(shape: Structure, plan: _Plan) -> None:
     plan.local = _table(*((m.xml, m.name, *_kind(m.shape)) for m in shape.members))
+
+
+_PLANS: PlanCache[_Plan] = PlanCache(_Plan, _fill_plan)
 
 
 _REQUEST_ID_ENTRIES = _table(("requestId", _RID, _REQUEST_ID, None))

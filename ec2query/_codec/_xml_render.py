@@ -24,11 +24,12 @@ from .. import _limits as limits
 from .._errors import EC2Error, UsageError
 from .._model import (
     CURRENT_VERSION,
+    Kind,
     ListShape,
+    PlanCache,
     Scalar,
     Structure,
     check_version,
-    compiled_plan,
     operation,
 )
 
@@ -46,7 +47,7 @@ _ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"}
 _NEEDS_ESCAPE = re.compile("[&<>\r]")
 
 _STRING, _INTEGER, _BOOLEAN, _STRUCTURE, _LIST = range(5)
-_KINDS = {"string": _STRING, "integer": _INTEGER, "boolean": _BOOLEAN}
+_KINDS = {Kind.STRING: _STRING, Kind.INTEGER: _INTEGER, Kind.BOOLEAN: _BOOLEAN}
 
 
 class _Locate(Exception):
@@ -106,7 +107,7 @@ def _kind(shape: Any) -> tuple[int, Any]:
 
 def _plan(shape: Structure) -> _Plan:
     """The render plan of ``shape``, compiled once (recursive shapes allowed)."""
-    return compiled_plan(shape, "xml-render", _Plan, _fill_plan)
+    return _PLANS.get(shape)
 
 
 def _fill_plan(shape: Structure, plan: _Plan) -> None:
@@ -114,6 +115,9 @@ def _fill_plan(shape: Structure, plan: _Plan) -> None:
         (m.name, *_kind(m.shape), f"<{m.xml}>", f"</{m.xml}>") for m in shape.xml_members
     )
     plan.names = frozenset(m.name for m in shape.members)
+
+
+_PLANS: PlanCache[_Plan] = PlanCache(_Plan, _fill_plan)
 
 
 #: Indentation by depth (the model nests far less deeply than this).

@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from .._errors import EC2Error, UsageError
-from .._model import ListShape, Member, Operation, Scalar, Structure, operation
+from .._model import Kind, ListShape, Member, Operation, Scalar, Structure, operation
 from . import shorthand
 
 __all__ = [
@@ -739,7 +739,7 @@ def _sample(shape: Any) -> Any:
         return _skeleton(shape)
     if isinstance(shape, ListShape):
         return [_sample(shape.member)]
-    return {"string": "", "integer": 0, "boolean": True}[shape.kind]
+    return {Kind.STRING: "", Kind.INTEGER: 0, Kind.BOOLEAN: True}[shape.kind]
 
 
 def shell_join(argv: Sequence[str], *, operation_name: str | None = None) -> str:

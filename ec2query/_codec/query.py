@@ -18,11 +18,12 @@ from .. import _limits as limits
 from .._errors import RequestError
 from .._model import (
     CURRENT_VERSION,
+    Kind,
     ListShape,
+    PlanCache,
     Scalar,
     Structure,
     check_version,
-    compiled_plan,
     operation,
 )
 from .._percent import FORM_TABLE, form_encode, form_escape_joined
@@ -120,7 +121,7 @@ def _general_text(
 # detail is None for a scalar, the plan of a structure, or ``(kind, detail)`` of a
 # list's member. Plans are compiled once per structure and cached on it.
 _STRING, _INTEGER, _BOOLEAN, _LIST, _STRUCTURE = range(5)
-_SCALAR_KINDS = {"string": _STRING, "integer": _INTEGER, "boolean": _BOOLEAN}
+_SCALAR_KINDS = {Kind.STRING: _STRING, Kind.INTEGER: _INTEGER, Kind.BOOLEAN: _BOOLEAN}
 
 Plan = dict[str, tuple[str, int, Any]]
 
@@ -153,12 +154,15 @@ def _root(operation_name: str, version: str) -> Root:
 
 
 def _plan(shape: Structure) -> Plan:
-    return compiled_plan(shape, "query", dict, _fill_plan)
+    return _PLANS.get(shape)
 
 
 def _fill_plan(shape: Structure, plan: Plan) -> None:
     for member in shape.members:
         plan[member.name] = (member.query, *_detail(member.shape))
+
+
+_PLANS: PlanCache[Plan] = PlanCache(dict, _fill_plan)
 
 
 def _detail(shape: Any) -> tuple[int, Any]:
@@ -396,9 +400,7 @@ def deserialize(flat: Mapping[str, str], shape: Structure) -> Params:
     """The params (a value of ``shape``) that the Query pairs in ``flat`` spell."""
     root: Params = {}
     plan = _read_plan(shape)
-    paths: dict[str, KeyPath] | None = shape.plans.get("query-paths")
-    if paths is None:
-        paths = shape.plans["query-paths"] = {}
+    paths = _KEY_PATHS.setdefault(shape, {})
     lists: list[tuple[dict[Any, Any], Any, _Sparse]] = []  # (holder, slot, list) as created
     for key, raw in flat.items():
         path = paths.get(key)
@@ -464,12 +466,16 @@ def _compile_key(plan: Plan, key: str) -> KeyPath:
 
 def _read_plan(shape: Structure) -> Plan:
     """A structure's members by Query name: ``(member name, kind, detail)``."""
-    return compiled_plan(shape, "query-read", dict, _fill_read_plan)
+    return _READ_PLANS.get(shape)
 
 
 def _fill_read_plan(shape: Structure, plan: Plan) -> None:
     for member in shape.members:
         plan[member.query] = (member.name, *_read_detail(member.shape))
+
+
+_READ_PLANS: PlanCache[Plan] = PlanCache(dict, _fill_read_plan)
+_KEY_PATHS: dict[Structure, dict[str, KeyPath]] = {}
 
 
 def _read_detail(shape: Any) -> tuple[int, Any]:

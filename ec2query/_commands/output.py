@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .._model import ListShape, Scalar, Structure
+from .._model import Kind, ListShape, Scalar, Structure
 
 __all__ = ["render", "skeleton"]
 
@@ -90,4 +90,4 @@ def _sample(shape: Any) -> Any:
         return [_sample(shape.member)]
     if not isinstance(shape, Scalar):  # pragma: no cover - the model has no other shape
         raise TypeError(shape)
-    return {"string": "string", "integer": 0, "boolean": True}[shape.kind]
+    return {Kind.STRING: "string", Kind.INTEGER: 0, Kind.BOOLEAN: True}[shape.kind]

@@ -8,20 +8,23 @@ Codecs walk these; nothing here is operation-specific code.
 
 from __future__ import annotations
 
+import enum
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from .._errors import RequestError
 from .operations import (
+    BOUNDS,
     CURRENT_VERSION,
     FLAT_RULE_MEMBERS,
-    LEGACY_EXTRA,
-    LEGACY_MEMBERS,
     LEGACY_VERSION,
     OPERATIONS,
+    REQUIRED,
+    SINCE,
+    UNTIL,
     VERSIONS,
     XML_ORDER,
 )
@@ -32,25 +35,41 @@ __all__ = [
     "FLAT_RULE_MEMBERS",
     "LEGACY_VERSION",
     "VERSIONS",
+    "Kind",
     "ListShape",
     "Member",
     "Operation",
+    "PlanCache",
     "Scalar",
     "Structure",
     "all_operations",
     "check_version",
     "compile_structure",
-    "compiled_plan",
     "operation",
     "structure",
 ]
 
 
+class Kind(str, enum.Enum):
+    """What a shape is: the one list of kinds every codec, the validator and the CLI read."""
+
+    STRING = "string"
+    INTEGER = "integer"
+    BOOLEAN = "boolean"
+    LIST = "list"
+    STRUCTURE = "structure"
+
+
+#: The scalar kinds, by the type names of the shape tables.
+SCALAR_KINDS = {kind.value: kind for kind in (Kind.STRING, Kind.INTEGER, Kind.BOOLEAN)}
+
+
 @dataclass(frozen=True)
 class Scalar:
-    """A leaf: ``string``, ``integer`` or ``boolean``."""
+    """A leaf: a string, an integer (with its inclusive ``bounds``, if any) or a boolean."""
 
-    kind: str
+    kind: Kind
+    bounds: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -59,16 +78,18 @@ class ListShape:
 
     member: Shape
     item: str = "item"
+    kind: Kind = field(default=Kind.LIST, init=False, repr=False)
 
 
 @dataclass(frozen=True, eq=False)
 class Member:
-    """One member of a structure, with its wire names."""
+    """One member of a structure, with its wire names and whether it is required."""
 
     name: str
     shape: Shape
     query: str
     xml: str
+    required: bool = False
 
 
 @dataclass(frozen=True, eq=False)
@@ -80,6 +101,12 @@ class Structure:
     by_name: dict[str, Member] = field(repr=False)
     by_query: dict[str, Member] = field(repr=False)
     by_xml: dict[str, Member] = field(repr=False)
+    kind: Kind = field(default=Kind.STRUCTURE, init=False, repr=False)
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        """The names of the members that a value of this structure must have."""
+        return tuple(member.name for member in self.members if member.required)
 
     @property
     def xml_members(self) -> tuple[Member, ...]:
@@ -89,62 +116,73 @@ class Structure:
             return self.members
         rank = {name: i for i, name in enumerate(order)}
         return tuple(sorted(self.members, key=lambda m: rank.get(m.name, len(rank))))
-    #: Codec plans compiled from this structure, by codec (a cache that lives as long as it).
-    plans: dict[str, Any] = field(default_factory=dict, repr=False)
 
 
 Shape = Scalar | ListShape | Structure
 
 P = TypeVar("P")
 
-# Plans being compiled, by (id of the structure, codec): only the thread holding the
-# lock ever sees them, and they are published together when its outermost build ends.
+# Plans being compiled: only the thread holding the lock ever sees them, and they are
+# published together when its outermost build ends (one lock for every codec's cache, as a
+# plan of one codec may be built while another codec's is: a plan never waits on itself).
 _PLAN_LOCK = threading.RLock()
-_pending: dict[tuple[int, str], tuple[Structure, Any]] = {}
+_pending: dict[tuple[int, int], tuple[PlanCache[Any], Structure, Any]] = {}
 
 
-def compiled_plan(
-    shape: Structure, codec: str, make: Callable[[], P], fill: Callable[[Structure, P], None]
-) -> P:
-    """``shape.plans[codec]``: made by ``make()``, filled once by ``fill(shape, plan)``.
+class PlanCache(Generic[P]):
+    """A codec's compiled plans, one per structure: owned by that codec, built once.
 
-    A codec compiles its plans through here so that concurrent first uses are safe:
-    ``fill`` may ask for other plans (its own shape's too, for a recursive shape,
-    getting the unfinished one), and other threads see complete plans or none.
+    ``get(shape)`` makes a plan with ``make()`` and fills it once with ``fill(shape, plan)``.
+    Concurrent first uses are safe: ``fill`` may ask for other plans (its own shape's too,
+    for a recursive shape, getting the unfinished one), and other threads see complete
+    plans or none. Keys are the model's structures, never text a client sends.
     """
-    plan = shape.plans.get(codec)
-    if plan is not None:
-        return plan  # type: ignore[no-any-return]
-    with _PLAN_LOCK:
-        plan = shape.plans.get(codec)
-        if plan is None:
-            building = _pending.get((id(shape), codec))
+
+    def __init__(self, make: Callable[[], P], fill: Callable[[Structure, P], None]) -> None:
+        self._make = make
+        self._fill = fill
+        self._plans: dict[Structure, P] = {}
+
+    def get(self, shape: Structure) -> P:
+        plan = self._plans.get(shape)
+        if plan is not None:
+            return plan
+        with _PLAN_LOCK:
+            plan = self._plans.get(shape)
+            if plan is not None:
+                return plan
+            building = _pending.get((id(self), id(shape)))
             if building is not None:
-                return building[1]  # type: ignore[no-any-return]
+                return building[2]  # type: ignore[no-any-return]
             outermost = not _pending
-            plan = make()
-            _pending[id(shape), codec] = (shape, plan)
+            plan = self._make()
+            _pending[id(self), id(shape)] = (self, shape, plan)
             try:
-                fill(shape, plan)
+                self._fill(shape, plan)
             except BaseException:
                 if outermost:
                     _pending.clear()
                 raise
             if outermost:
-                for (_, name), (structure_, built) in _pending.items():
-                    structure_.plans[name] = built
+                for cache_, structure_, built in _pending.values():
+                    cache_._plans[structure_] = built
                 _pending.clear()
-        return plan  # type: ignore[no-any-return]
-
-_SCALARS = {kind: Scalar(kind) for kind in ("string", "integer", "boolean")}
+            return plan
 
 
-Rows = dict[str, tuple[tuple[str, str, str, str], ...]]
+_SCALARS = {name: Scalar(kind) for name, kind in SCALAR_KINDS.items()}
 
 
-def _shape(type_name: str, version: str, tables: Rows, memo: dict[str, Structure]) -> Shape:
+Row = tuple[str, str, str, str]
+Rows = dict[str, tuple[Row, ...]]
+
+
+def _shape(
+    type_name: str, version: str, tables: Rows, memo: dict[str, Structure],
+    bounds: tuple[int, int] | None = None,
+) -> Shape:
     if type_name in _SCALARS:
-        return _SCALARS[type_name]
+        return _SCALARS[type_name] if bounds is None else Scalar(SCALAR_KINDS[type_name], bounds)
     if type_name.startswith("["):
         inner, _, item = type_name[1:-1].partition(":")
         return ListShape(_shape(inner, version, tables, memo), item or "item")
@@ -167,18 +205,31 @@ def compile_structure(
         return memo[name]
     result = memo[name] = Structure(name, (), {}, {}, {})
     rows = tables[name]
-    if tables is STRUCTURES and version == LEGACY_VERSION:
-        keep = LEGACY_MEMBERS.get(name)
-        if keep is not None:
-            rows = tuple(row for row in rows if row[0] in keep)
-        rows = rows + LEGACY_EXTRA.get(name, ())
-    members = tuple(Member(n, _shape(t, version, tables, memo), q, x) for n, t, q, x in rows)
+    required: tuple[str, ...] = ()
+    if tables is STRUCTURES:
+        rows = _rows_at(name, rows, version)
+        required = REQUIRED.get(name, ())
+    members = tuple(
+        Member(n, _shape(t, version, tables, memo, BOUNDS.get((name, n))), q, x, n in required)
+        for n, t, q, x in rows
+    )
     object.__setattr__(result, "members", members)
     for member in members:
         result.by_name[member.name] = member
         result.by_query[member.query] = member
         result.by_xml[member.xml] = member
     return result
+
+
+def _rows_at(name: str, rows: tuple[Row, ...], version: str) -> tuple[Row, ...]:
+    """The rows of structure ``name`` that API ``version`` has (``SINCE`` and ``UNTIL``)."""
+    rank = _RANK[version]
+    since = SINCE.get(name, {})
+    kept = tuple(row for row in rows if _RANK[since.get(row[0], VERSIONS[0])] <= rank)
+    return kept + tuple(row for last, row in UNTIL.get(name, ()) if rank <= _RANK[last])
+
+
+_RANK = {version: rank for rank, version in enumerate(VERSIONS)}
 
 
 @cache

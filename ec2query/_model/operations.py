@@ -1,9 +1,8 @@
 """Operations, API versions and the legacy 2011-12-15 view, as data.
 
-The 2011-12-15 view is the 2016-11-15 model with members removed
-(``LEGACY_MEMBERS``: a structure keeps only the members listed) and a few
-members that later versions dropped (``LEGACY_EXTRA``: the top-level
-``UserId``), as in the API reference of that version: nested
+Which version has which member is data: ``SINCE`` names the members a version
+added, ``UNTIL`` the members a later version dropped (the top-level ``UserId``).
+The 2011-12-15 view is, as in the API reference of that version: nested
 ``IpPermissions.N`` with ``Groups.M.{UserId,GroupName,GroupId}`` and
 ``IpRanges.M.CidrIp``, and the flat ``IpProtocol``/``FromPort``/``ToPort``/
 ``CidrIp``/``SourceSecurityGroupName``/``SourceSecurityGroupOwnerId``.
@@ -13,7 +12,8 @@ from __future__ import annotations
 
 CURRENT_VERSION = "2016-11-15"
 LEGACY_VERSION = "2011-12-15"
-VERSIONS: tuple[str, ...] = (CURRENT_VERSION, LEGACY_VERSION)
+#: Every API version the model has, oldest first.
+VERSIONS: tuple[str, ...] = (LEGACY_VERSION, CURRENT_VERSION)
 
 #: API name -> (CLI name, input structure, output structure)
 OPERATIONS: dict[str, tuple[str, str, str]] = {
@@ -62,45 +62,56 @@ _FLAT_RULE = (
     "SourceSecurityGroupName",
     "SourceSecurityGroupOwnerId",
 )
-_INGRESS_2011 = ("UserId", "GroupId", "GroupName", "IpPermissions", *_FLAT_RULE)
-_EGRESS_2011 = ("GroupId", "IpPermissions")
-_RULE_RESULT_2011 = ("Return",)
 
-#: Structure -> the members it keeps in API 2011-12-15.
-LEGACY_MEMBERS: dict[str, tuple[str, ...]] = {
-    "RevokeSecurityGroupIngressRequest": _INGRESS_2011,
-    "AuthorizeSecurityGroupIngressRequest": _INGRESS_2011,
-    "RevokeSecurityGroupEgressRequest": _EGRESS_2011,
-    "AuthorizeSecurityGroupEgressRequest": _EGRESS_2011,
-    "CreateSecurityGroupRequest": ("Description", "GroupName", "VpcId"),
-    "DescribeSecurityGroupsRequest": ("GroupIds", "GroupNames", "Filters"),
-    "DeleteSecurityGroupRequest": ("GroupId", "GroupName"),
-    "IpPermission": ("IpProtocol", "FromPort", "ToPort", "UserIdGroupPairs", "IpRanges"),
-    "UserIdGroupPair": ("UserId", "GroupName", "GroupId"),
-    "IpRange": ("CidrIp",),
-    "RevokeSecurityGroupIngressResult": _RULE_RESULT_2011,
-    "AuthorizeSecurityGroupIngressResult": _RULE_RESULT_2011,
-    "RevokeSecurityGroupEgressResult": _RULE_RESULT_2011,
-    "AuthorizeSecurityGroupEgressResult": _RULE_RESULT_2011,
-    "CreateSecurityGroupResult": ("GroupId",),
-    "DescribeSecurityGroupsResult": ("SecurityGroups",),
-    "SecurityGroup": (
-        "OwnerId",
-        "GroupId",
-        "GroupName",
-        "Description",
-        "VpcId",
-        "IpPermissions",
-        "IpPermissionsEgress",
-        "Tags",
-    ),
-    "DeleteSecurityGroupResult": ("Return",),
+#: Structure -> {member: the first API version that has it}. A member not listed is in
+#: every version of ``VERSIONS``; a version that adds members is one more entry here.
+SINCE: dict[str, dict[str, str]] = {
+    structure: dict.fromkeys(members, CURRENT_VERSION)
+    for structure, members in {
+        "RevokeSecurityGroupIngressRequest": ("SecurityGroupRuleIds", "DryRun"),
+        "AuthorizeSecurityGroupIngressRequest": ("TagSpecifications", "DryRun"),
+        "RevokeSecurityGroupEgressRequest": (
+            "SecurityGroupRuleIds", "DryRun", *_FLAT_RULE,
+        ),
+        "AuthorizeSecurityGroupEgressRequest": ("TagSpecifications", "DryRun", *_FLAT_RULE),
+        "CreateSecurityGroupRequest": ("TagSpecifications", "DryRun"),
+        "DescribeSecurityGroupsRequest": ("NextToken", "MaxResults", "DryRun"),
+        "DeleteSecurityGroupRequest": ("DryRun",),
+        "IpPermission": ("Ipv6Ranges", "PrefixListIds"),
+        "UserIdGroupPair": ("Description", "VpcId", "VpcPeeringConnectionId", "PeeringStatus"),
+        "IpRange": ("Description",),
+        "RevokeSecurityGroupIngressResult": ("UnknownIpPermissions", "RevokedSecurityGroupRules"),
+        "AuthorizeSecurityGroupIngressResult": ("SecurityGroupRules",),
+        "RevokeSecurityGroupEgressResult": ("UnknownIpPermissions", "RevokedSecurityGroupRules"),
+        "AuthorizeSecurityGroupEgressResult": ("SecurityGroupRules",),
+        "CreateSecurityGroupResult": ("Tags", "SecurityGroupArn"),
+        "DescribeSecurityGroupsResult": ("NextToken",),
+        "SecurityGroup": ("SecurityGroupArn",),
+        "DeleteSecurityGroupResult": ("GroupId",),
+    }.items()
 }
 
-#: Structure -> members that exist only in API 2011-12-15 (same row format as shapes).
-LEGACY_EXTRA: dict[str, tuple[tuple[str, str, str, str], ...]] = {
-    "RevokeSecurityGroupIngressRequest": (("UserId", "string", "UserId", "UserId"),),
-    "AuthorizeSecurityGroupIngressRequest": (("UserId", "string", "UserId", "UserId"),),
+#: Structure -> ``(last API version that has it, row)`` for members later versions dropped
+#: (rows as in ``shapes.STRUCTURES``; they follow the structure's other members).
+UNTIL: dict[str, tuple[tuple[str, tuple[str, str, str, str]], ...]] = {
+    "RevokeSecurityGroupIngressRequest": (
+        (LEGACY_VERSION, ("UserId", "string", "UserId", "UserId")),
+    ),
+    "AuthorizeSecurityGroupIngressRequest": (
+        (LEGACY_VERSION, ("UserId", "string", "UserId", "UserId")),
+    ),
+}
+
+#: Structure -> the members botocore's model marks required (``required`` in its shapes).
+REQUIRED: dict[str, tuple[str, ...]] = {
+    "RevokeSecurityGroupEgressRequest": ("GroupId",),
+    "AuthorizeSecurityGroupEgressRequest": ("GroupId",),
+    "CreateSecurityGroupRequest": ("Description", "GroupName"),
+}
+
+#: (structure, member) -> the inclusive range an integer must be in (botocore's min/max).
+BOUNDS: dict[tuple[str, str], tuple[int, int]] = {
+    ("DescribeSecurityGroupsRequest", "MaxResults"): (5, 1000),
 }
 
 #: The flat (legacy) members of the rule operations that ``normalize`` folds into one rule.

@@ -112,3 +112,19 @@ def test_legacy_view_has_the_2011_members_of_the_api_reference():
 
 def test_scalars_are_shared_leaves():
     assert structure("IpPermission").by_name["FromPort"].shape == Scalar("integer")
+
+
+@pytest.mark.parametrize("name", sorted(STRUCTURES))
+def test_required_members_match_botocore(name):
+    theirs = _MODEL.shape_for(name).metadata.get("required", [])
+    assert sorted(structure(name).required) == sorted(theirs)
+
+
+@pytest.mark.parametrize("name", sorted(STRUCTURES))
+def test_integer_bounds_match_botocore(name):
+    theirs = _MODEL.shape_for(name)
+    for member in structure(name).members:
+        if isinstance(member.shape, Scalar) and member.shape.kind == "integer":
+            meta = theirs.members[member.name].metadata
+            expected = (meta["min"], meta["max"]) if "min" in meta or "max" in meta else None
+            assert member.shape.bounds == expected, member.name

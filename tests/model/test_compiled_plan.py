@@ -1,4 +1,4 @@
-"""``compiled_plan``: codecs' plans are compiled once and never seen half-built by another
+"""``PlanCache``: codecs' plans are compiled once and never seen half-built by another
 thread (a gateway's first requests arrive together)."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from ec2query._model import compile_structure, compiled_plan
+from ec2query._model import PlanCache, compile_structure
 
 TABLES = {
     "Node": (("Name", "string", "Name", "name"), ("Child", "Node", "Child", "child")),
@@ -27,10 +27,11 @@ def test_concurrent_first_uses_see_a_complete_plan_or_wait_for_it() -> None:
 
     seen = []
     barrier = threading.Barrier(8)
+    plans = PlanCache(dict, fill)
 
     def use() -> None:
         barrier.wait()
-        seen.append(dict(compiled_plan(shape, "test", dict, fill)))
+        seen.append(dict(plans.get(shape)))
 
     threads = [threading.Thread(target=use) for _ in range(8)]
     for thread in threads:
@@ -47,11 +48,12 @@ def test_a_recursive_shape_gets_its_unfinished_plan_while_it_is_filled() -> None
     assert child is shape  # the table is recursive
 
     def fill(structure, plan) -> None:
-        plan["self"] = compiled_plan(structure.by_name["Child"].shape, "test", dict, fill)
+        plan["self"] = plans.get(structure.by_name["Child"].shape)
 
-    plan = compiled_plan(shape, "test", dict, fill)
+    plans = PlanCache(dict, fill)
+    plan = plans.get(shape)
     assert plan["self"] is plan
-    assert shape.plans["test"] is plan
+    assert plans.get(shape) is plan
 
 
 def test_a_failed_fill_publishes_nothing() -> None:
@@ -61,7 +63,10 @@ def test_a_failed_fill_publishes_nothing() -> None:
         plan["partial"] = True
         raise ValueError("no")
 
+    failing = PlanCache(dict, fill)
     with pytest.raises(ValueError, match="no"):
-        compiled_plan(shape, "test", dict, fill)
-    assert "test" not in shape.plans
-    assert compiled_plan(shape, "test", dict, lambda s, p: p.update(ok=True)) == {"ok": True}
+        failing.get(shape)
+    calls = []
+    failing._fill = lambda s, p: (calls.append(s), p.update(ok=True))
+    assert failing.get(shape) == {"ok": True}  # built anew: the partial plan was not kept
+    assert calls == [shape]
