@@ -1,8 +1,8 @@
 """The golden corpus as Python values: ``load_cases()`` returns typed :class:`Case` objects.
 
-The corpus ships inside the package (``ec2query/fixtures_data/``), so an
-installed ``ec2query`` carries it; ``path=`` reads another copy (a checkout,
-a corpus written by ``ec2query fixtures generate --out``). See
+The corpus is the top-level ``fixtures/`` folder of the source tree, and a wheel
+carries a copy inside the package, so an installed ``ec2query`` has it; ``path=``
+reads another copy (a corpus written by ``ec2query fixtures generate --out``). See
 ``fixtures/README.md`` for the format and docs/fixtures.md for the tools.
 
     from ec2query.fixtures import load_cases
@@ -20,6 +20,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from ._data import data_dir
 from ._model import operation as lookup_operation
 
 __all__ = [
@@ -35,8 +36,8 @@ __all__ = [
     "load_manifest",
 ]
 
-#: Where the corpus lives in the installed package.
-CORPUS = Path(__file__).resolve().parent / "fixtures_data"
+#: Where the corpus is: the wheel's copy, or the source tree's ``fixtures/``.
+CORPUS = data_dir("fixtures")
 
 # The fixed inputs every signed file and document was made with (also in manifest.json).
 ACCESS_KEY = "AKIDEXAMPLE"

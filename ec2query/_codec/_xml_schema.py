@@ -1,20 +1,20 @@
 """Validate a response or error document against this project's XSDs.
 
-``ec2query/schemas/ec2-<version>.xsd`` describes the success documents of API
+``schemas/ec2-<version>.xsd`` (the top-level folder; a wheel's copy is inside the
+package, see ``ec2query._data``) describes the success documents of API
 ``version`` (namespace ``http://ec2.amazonaws.com/doc/<version>/``, with the
 slash EC2 writes); ``ec2-errors.xsd`` the error envelopes, which carry no
-namespace. Schemas are read with :mod:`importlib.resources` (so they work
-from a wheel or a zip) and compiled once, on first use.
+namespace. Schemas are compiled once, on first use.
 """
 
 from __future__ import annotations
 
 from functools import cache
-from importlib import resources
 from typing import Any
 
 import xmlschema
 
+from .._data import data_dir
 from .._errors import ResponseParseError
 from .._model import VERSIONS
 from ._xml_render import NAMESPACE
@@ -30,7 +30,7 @@ _ERROR_ROOTS = ("Response", "ErrorResponse")
 def schema_for(version: str | None) -> xmlschema.XMLSchema10:
     """The compiled schema of API ``version``; ``None`` for the error envelopes."""
     name = "ec2-errors.xsd" if version is None else f"ec2-{version}.xsd"
-    source = resources.files("ec2query").joinpath("schemas", name).read_text(encoding="utf-8")
+    source = (data_dir("schemas") / name).read_text(encoding="utf-8")
     return xmlschema.XMLSchema10(source)
 
 

@@ -1,10 +1,11 @@
 """``ec2query fixtures generate|check``: write the golden corpus, or verify one.
 
 ``generate`` writes every case of the table (``ec2query._fixtures.cases``)
-into ``--out`` (default: the packaged corpus) and cross-checks each case with
-botocore and aws-cli unless ``--no-cross-check``. ``check`` verifies a corpus
-(hashes, decoding, XSDs, signatures, regeneration) and prints one line per
-problem, ``PATH: what is wrong``; the exit status is 1 when there is any.
+into ``--out`` (default: the corpus this ec2query reads). The cross-checks with
+botocore and aws-cli are development tools, not part of the package: the test
+suite runs them on the committed corpus (``tests/fixtures/test_peers.py``).
+``check`` verifies a corpus (hashes, decoding, XSDs, signatures, regeneration) and
+prints one line per problem, ``PATH: what is wrong``; the exit status is 1 when there is any.
 """
 
 from __future__ import annotations
@@ -31,10 +32,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     gen = actions.add_parser("generate", help="write the corpus from the case table",
                              description="Write every case of the table, deterministically, "
                              "and the manifest; stale files of an earlier corpus are removed.")
-    gen.add_argument("--out", type=Path, help="corpus directory (default: the packaged corpus, "
-                     "ec2query/fixtures_data)")
-    gen.add_argument("--no-cross-check", dest="cross_check", action="store_false",
-                     help="skip the botocore and aws-cli cross-checks (they need the test extras)")
+    gen.add_argument("--out", type=Path, help="corpus directory (default: the corpus this "
+                     "ec2query reads: fixtures/ in a source tree)")
     gen.set_defaults(func=run)
     chk = actions.add_parser("check", help="verify a corpus; exit 1 naming every bad file",
                              description="Verify hashes, that every file decodes to the case's "
@@ -53,24 +52,15 @@ def run(args: argparse.Namespace) -> int:
     from ..fixtures import CORPUS
 
     if args.action == "generate":
-        return _generate(args.out or CORPUS, cross_check=args.cross_check)
+        return _generate(args.out or CORPUS)
     return _check(args.dir or CORPUS, regenerate=args.regenerate)
 
 
-def _generate(out: Path, *, cross_check: bool) -> int:
+def _generate(out: Path) -> int:
     from .._fixtures.build import build_corpus
     from .._fixtures.check import IGNORED
 
     files = build_corpus()
-    if cross_check:
-        from .._fixtures import peers
-
-        problems = peers.cross_check_corpus(files)
-        if problems:
-            for problem in problems:
-                print(problem, file=sys.stderr)
-            print(f"{len(problems)} cross-check problem(s); nothing written", file=sys.stderr)
-            return EXIT_PROBLEMS
     if out.exists() and any(out.iterdir()) and not (out / "manifest.json").is_file():
         raise UsageError(f"{out} is not empty and holds no corpus (manifest.json); "
                          "refusing to write into it")
@@ -86,8 +76,7 @@ def _generate(out: Path, *, cross_check: bool) -> int:
         if not target.is_file() or target.read_bytes() != data:
             target.write_bytes(data)
     cases = sum(1 for rel in files if rel.endswith("/params.json"))
-    checked = "cross-checked with botocore and aws-cli" if cross_check else "not cross-checked"
-    print(f"wrote {cases} cases ({len(files)} files) to {out}; {checked}")
+    print(f"wrote {cases} cases ({len(files)} files) to {out}")
     return 0
 
 
