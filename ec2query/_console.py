@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from ._errors import EC2Error, UsageError
 
@@ -85,7 +85,7 @@ def _operation_names() -> set[str]:
     return {op.cli_name for op in all_operations()}
 
 
-def _operation_run():  # type: ignore[no-untyped-def]
+def _operation_run() -> Callable[[argparse.Namespace], int]:
     from ._commands.operations import run
 
     return run

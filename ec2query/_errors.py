@@ -74,7 +74,8 @@ class EC2Error(Exception):
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.code!r}, {self.message!r})"
 
-    def __reduce__(self):  # keep pickling (multiprocessing, pytest-xdist) working
+    def __reduce__(self) -> tuple[object, tuple[object, ...]]:
+        # keep pickling (multiprocessing, pytest-xdist) working
         return (_rebuild, (type(self), self.code, self.message, self.http_status, self.request_id))
 
 

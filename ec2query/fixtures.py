@@ -12,6 +12,7 @@ reads another copy (a corpus written by ``ec2query fixtures generate --out``). S
 
 from __future__ import annotations
 
+import builtins
 import copy
 import json
 from collections.abc import Mapping
@@ -85,7 +86,7 @@ class Case:
         return self.bytes(name).decode("utf-8").removesuffix("\n")
 
     @property
-    def response(self) -> bytes:
+    def response(self) -> builtins.bytes:
         """The expected answer: ``response.xml`` or ``error.xml``."""
         return self.bytes("error.xml" if self.error_code else "response.xml")
 
@@ -106,7 +107,8 @@ def _manifest(root: str) -> Mapping[str, Any]:
     manifest_path = Path(root) / "manifest.json"
     if not manifest_path.is_file():
         raise FileNotFoundError(f"no corpus at {root} (manifest.json is missing)")
-    return json.loads(manifest_path.read_bytes())
+    manifest: Mapping[str, Any] = json.loads(manifest_path.read_bytes())
+    return manifest
 
 
 @lru_cache(maxsize=8)

@@ -19,7 +19,7 @@ from .._errors import UsageError
 EXIT_PROBLEMS = 1
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``fixtures`` subcommand and its ``generate`` and ``check`` actions."""
     p = subparsers.add_parser(
         "fixtures",

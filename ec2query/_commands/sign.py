@@ -65,7 +65,7 @@ READERS: dict[str, Callable[[str, argparse.Namespace], Pairs]] = {
 }
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``sign`` subcommand."""
     p = subparsers.add_parser(
         "sign",

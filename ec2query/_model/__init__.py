@@ -192,7 +192,11 @@ def _shape(
 
 
 def compile_structure(
-    name: str, tables: Rows, version: str = CURRENT_VERSION, *, _memo: dict | None = None
+    name: str,
+    tables: Rows,
+    version: str = CURRENT_VERSION,
+    *,
+    _memo: dict[str, Structure] | None = None,
 ) -> Structure:
     """Compile structure ``name`` from shape tables in the format of ``shapes.STRUCTURES``.
 
