@@ -78,3 +78,4 @@ def test_the_wheel_carries_schemas_and_corpus_and_an_install_finds_them(tmp_path
                           f"{str(tmp_path / 'site')!r}); {code}"],
                          capture_output=True, text=True, check=True).stdout
     assert out.split() == ["_data/fixtures", "True", "True"]
+

@@ -98,3 +98,13 @@ def test_importing_ec2query_loads_no_http_or_xml_schema_library():
     assert out.strip() == "[]"
     assert ec2query.validate.__module__ == "ec2query._validate"
     assert callable(ec2query.validate)
+
+
+def test_the_other_public_namespaces_export_exactly_these_names():
+    import ec2query.fixtures
+    import ec2query.gateway
+
+    assert sorted(ec2query.gateway.__all__) == ["Backend", "Gateway", "make_app"]
+    assert set(ec2query.fixtures.__all__) == {
+        "ACCESS_KEY", "CORPUS", "ENDPOINT", "REGION", "REQUEST_ID", "SECRET_KEY", "TIMESTAMP",
+        "Case", "load_cases", "load_manifest"}
