@@ -59,7 +59,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script; returns the exit status."""
-    argv = list(sys.argv[1:] if argv is None else argv)
+    argv = _command_first(list(sys.argv[1:] if argv is None else argv))
+    if argv[:1] == ["--version"]:
+        from . import __version__
+
+        print(f"ec2query {__version__} Python/{sys.version.split()[0]}")
+        return EXIT_OK
+    if argv[:1] == ["help"]:
+        build_parser().print_help()
+        return EXIT_OK
     if argv and argv[0] in _operation_names():
         # aws-style operations read their own argv (the CLI codec's parser): argparse's
         # REMAINDER would stop at the first option. Building every subcommand's parser
@@ -77,6 +85,30 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_REFUSED
     except BrokenPipeError:
         return EXIT_OK
+
+
+def _command_first(argv: list[str]) -> list[str]:
+    """``argv`` with the global options written before the command moved behind it.
+
+    aws-cli takes its global options anywhere (``aws --region R ec2 ...``); the operations'
+    own parser reads them wherever they stand after the command, so the console only has
+    to find the command word behind them.
+    """
+    from ._commands.operations import FLAG_GLOBALS, VALUED_GLOBALS
+
+    index = 0
+    while index < len(argv):
+        word = argv[index]
+        name = word.partition("=")[0]
+        if name in VALUED_GLOBALS:
+            index += 1 if "=" in word else 2
+        elif word in FLAG_GLOBALS:
+            index += 1
+        else:
+            break
+    if index == 0 or index >= len(argv):
+        return argv
+    return [argv[index], *argv[:index], *argv[index + 1:]]
 
 
 def _operation_names() -> set[str]:

@@ -1,10 +1,12 @@
 """``ec2query <operation> ...``: the seven operations, spoken like ``aws ec2``.
 
 Each operation takes the aws-cli's own options (read by the CLI codec), plus
-global ones: ``--endpoint-url``, ``--region``, ``--profile``,
-``--signature-version``, ``--api-version``, ``--output json|text|table|xml``,
-``--debug`` (the signed request and the response on stderr, secrets
-redacted) and ``--no-send`` (print the signed request instead of sending it).
+global ones (before or after the operation, as aws-cli takes them):
+``--endpoint-url``, ``--region``, ``--profile``, ``--signature-version``,
+``--api-version``, ``--output json|text|table|xml``, ``--query`` (JMESPath),
+aws-cli's paging (``--max-items``, ``--page-size``, ``--starting-token``,
+``--no-paginate``), ``--debug`` (the signed request and the response on stderr,
+secrets redacted) and ``--no-send`` (print the signed request instead of sending it).
 Exit status as aws-cli v2: 0 success, 252 bad usage, 254 an error from EC2
 (or one the validator knows EC2 would give), 253 no credentials, 255 no answer.
 """
@@ -20,7 +22,8 @@ from typing import Any
 from .._codec.cliargs import cli_skeleton, option_name, parse_cli_args
 from .._errors import EC2Error, RequestError, ServiceError, TransportError, UsageError
 from .._model import CURRENT_VERSION, VERSIONS, ListShape, Structure, all_operations, operation
-from . import output
+from .._model.operations import PAGINATORS
+from . import output, paging
 
 EXIT_CONFIG = 253
 EXIT_SERVICE = 254
@@ -35,8 +38,21 @@ _SECRET_PARAMS = re.compile(r"((?:X-Amz-Security-Token|SecurityToken)=)[^&\s]+")
 _SECRET_HEADER = re.compile(r"(?im)^(x-amz-security-token:\s*).+$")
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a bad global option as aws-cli does: usage, exit status 252."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"usage: ec2query <operation> [options]\nec2query: error: {message}")
+
+
+def _positive(text: str) -> int:
+    if not (text.isascii() and text.isdigit()) or len(text) > 9 or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text[:64]!r} is not a whole number from 1")
+    return int(text)
+
+
 def _global_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
+    parser = _Parser(add_help=False, allow_abbrev=False)
     parser.add_argument("--endpoint-url")
     parser.add_argument("--region")
     parser.add_argument("--profile")
@@ -46,7 +62,21 @@ def _global_parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true")
     parser.add_argument("--no-send", action="store_true")
     parser.add_argument("--no-validate", action="store_true")
+    parser.add_argument("--query")
+    parser.add_argument("--max-items", type=_positive)
+    parser.add_argument("--page-size", type=_positive)
+    parser.add_argument("--starting-token")
+    parser.add_argument("--no-paginate", action="store_true")
     return parser
+
+
+#: Global options that take a value, for the console to find the operation behind them.
+VALUED_GLOBALS = frozenset({
+    "--endpoint-url", "--region", "--profile", "--signature-version", "--api-version",
+    "--output", "--query", "--max-items", "--page-size", "--starting-token",
+})
+#: Global options that are flags.
+FLAG_GLOBALS = frozenset({"--debug", "--no-send", "--no-validate", "--no-paginate"})
 
 
 GLOBAL_HELP = """global options:
@@ -62,6 +92,12 @@ GLOBAL_HELP = """global options:
                           (session tokens redacted)
   --no-send               print the signed raw HTTP request instead of sending it
   --no-validate           skip the local check of EC2's rules before sending
+  --query EXPRESSION      a JMESPath expression applied to the result before it is printed
+                          (needs the jmespath package: pip install 'ec2query[cli]')
+  --max-items N           print at most N items of a paginated result, and a NextToken
+  --page-size N           ask for N items per request (every page is still fetched)
+  --starting-token TOKEN  resume from a NextToken printed by --max-items
+  --no-paginate           send one request and print its page as it is
 """
 
 
@@ -119,6 +155,8 @@ def run(args: argparse.Namespace) -> int:
     if any(word in ("-h", "--help", "help") for word in rest):
         print(usage(name))
         return 0
+    if options.query is not None:
+        _compile_query(options.query)  # a bad expression is refused before anything is sent
     request = parse_cli_args(name, rest)
     if request.skeleton == "input":
         print(json.dumps(cli_skeleton(name), indent=4))
@@ -157,7 +195,7 @@ def _send(name: str, params: dict[str, Any], options: argparse.Namespace) -> int
             sys.stdout.write("\n")
             return 0
         try:
-            result = client.call(name, params)
+            result = _call(client, name, params, options)
         finally:
             if options.debug:
                 for raw, response in exchanges:
@@ -187,15 +225,58 @@ def _send(name: str, params: dict[str, Any], options: argparse.Namespace) -> int
         return 0
     result.pop("ResponseMetadata", None)
     if (
-        name in QUIET_OPERATIONS
+        options.query is None
+        and name in QUIET_OPERATIONS
         and result.get("Return") is True
         and not result.get("UnknownIpPermissions")
     ):
         return 0
+    if options.query is not None:
+        result = _search(options.query, result)
     text = output.render(result, options.output)
     if text:
         print(text)
     return 0
+
+
+def _call(client: Any, name: str, params: dict[str, Any], options: argparse.Namespace) -> Any:
+    """One call, or every page of a paginated operation as aws-cli fetches them.
+
+    As in aws-cli, a request that sets its own limit or token member is sent once."""
+    paginator = PAGINATORS.get(name)
+    paged = (options.max_items, options.page_size, options.starting_token)
+    if paginator is None or options.output == "xml":
+        if any(value is not None for value in paged):
+            raise UsageError(f"Paging options do not apply to {operation(name).cli_name}"
+                             + (" with --output xml" if paginator else ""))
+        return client.call(name, params)
+    if options.no_paginate or paginator[0] in params or paginator[2] in params:
+        return client.call(name, params)
+    return paging.paginate(lambda page: client.call(name, page), name, params,
+                           page_size=options.page_size, max_items=options.max_items,
+                           starting_token=options.starting_token)
+
+
+def _compile_query(expression: str) -> Any:
+    try:
+        import jmespath
+        from jmespath.exceptions import JMESPathError
+    except ImportError:
+        raise UsageError("--query needs the jmespath package: "
+                         "pip install 'ec2query[cli]'") from None
+    try:
+        return jmespath.compile(expression)
+    except JMESPathError as error:
+        raise UsageError(f"Bad value for --query {expression}: {error}") from None
+
+
+def _search(expression: str, result: Any) -> Any:
+    from jmespath.exceptions import JMESPathError
+
+    try:
+        return _compile_query(expression).search(result)
+    except JMESPathError as error:
+        raise UsageError(f"Bad value for --query {expression}: {error}") from None
 
 
 def redact(text: str) -> str:

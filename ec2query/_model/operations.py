@@ -114,6 +114,12 @@ BOUNDS: dict[tuple[str, str], tuple[int, int]] = {
     ("DescribeSecurityGroupsRequest", "MaxResults"): (5, 1000),
 }
 
+#: Operation -> how its results come in pages (botocore's paginator model, which aws-cli
+#: follows): (input token, output token, limit key, result key).
+PAGINATORS: dict[str, tuple[str, str, str, str]] = {
+    "DescribeSecurityGroups": ("NextToken", "NextToken", "MaxResults", "SecurityGroups"),
+}
+
 #: The flat (legacy) members of the rule operations that ``normalize`` folds into one rule.
 FLAT_RULE_MEMBERS: tuple[str, ...] = _FLAT_RULE
 

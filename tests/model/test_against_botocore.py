@@ -128,3 +128,18 @@ def test_integer_bounds_match_botocore(name):
             meta = theirs.members[member.name].metadata
             expected = (meta["min"], meta["max"]) if "min" in meta or "max" in meta else None
             assert member.shape.bounds == expected, member.name
+
+
+def test_paginators_match_botocore():
+    from ec2query._model.operations import PAGINATORS
+
+    model = botocore.session.get_session().get_paginator_model("ec2")
+    expected = {}
+    for op in all_operations():
+        try:
+            theirs = model.get_paginator(op.name)
+        except ValueError:
+            continue
+        expected[op.name] = (theirs["input_token"], theirs["output_token"],
+                             theirs["limit_key"], theirs["result_key"])
+    assert expected == PAGINATORS
