@@ -1,16 +1,21 @@
 """The EC2 Query string, both ways, driven by the model.
 
 Encoding walks the params in the caller's order (as botocore's serializer
-does, so the body is byte-identical to botocore's); lists become ``Name.1``,
-``Name.2``...; booleans ``true``/``false``. Decoding accepts what EC2 accepts:
-any parameter order, sparse and unsorted list indexes, ``+`` or ``%20`` for a
-space, and ``str``, ``bytes``, a mapping or ``(key, value)`` pairs; it
-returns the operation's API name and the canonical params.
+does, so the body is byte-identical to botocore's): one walk yields the
+``(key, value)`` pairs, each level carrying its immutable key prefix
+(``IpPermissions.1.``), as smithy-python's Query serializer carries its path;
+lists become ``Name.1``, ``Name.2``...; booleans ``true``/``false``.
+:func:`to_query` returns those pairs and :func:`encode_query` their form
+encoding. Decoding accepts what EC2 accepts: any parameter order, sparse and
+unsorted list indexes, ``+`` or ``%20`` for a space, and ``str``, ``bytes``, a
+mapping or ``(key, value)`` pairs; it returns the operation's API name and the
+canonical params. Both directions read per-structure plans compiled once from
+the model (a :class:`~ec2query._model.PlanCache` each).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
@@ -26,7 +31,7 @@ from .._model import (
     check_version,
     operation,
 )
-from .._percent import FORM_TABLE, form_encode, form_escape_joined
+from .._percent import form_encode
 
 __all__ = ["QueryInput", "encode_query", "from_query", "from_text_pairs", "split_pairs",
            "to_query"]
@@ -34,17 +39,60 @@ __all__ = ["QueryInput", "encode_query", "from_query", "from_text_pairs", "split
 QueryInput = str | bytes | Mapping[str, Any] | Iterable[tuple[str, str]]
 
 Params = dict[str, Any]
+Pairs = list[tuple[str, str]]
+
+_STRING, _INTEGER, _BOOLEAN, _LIST, _STRUCTURE = (
+    Kind.STRING, Kind.INTEGER, Kind.BOOLEAN, Kind.LIST, Kind.STRUCTURE
+)
+_INT_MIN, _INT_MAX = limits.INT_MIN, limits.INT_MAX
 
 
-def _unknown(name: str) -> RequestError:
-    return RequestError("UnknownParameter", f"The parameter {name} is not recognized")
+def _shown(value: object) -> object:
+    """``value`` as a message may print it: an integer too long for ``str`` by its size."""
+    if isinstance(value, int) and value.bit_length() > 200:
+        return f"an integer of {value.bit_length()} bits"
+    return value
+
+
+def _unknown(name: object) -> RequestError:
+    return RequestError("UnknownParameter", f"The parameter {_shown(name)} is not recognized")
 
 
 def _invalid(name: str, value: object, expected: str) -> RequestError:
     return RequestError(
         "InvalidParameterValue",
-        f"Value ({value}) for parameter {name} is invalid. Expected: '{expected}'.",
+        f"Value ({_shown(value)}) for parameter {name} is invalid. Expected: '{expected}'.",
     )
+
+
+# --------------------------------------------------------------------------- plans
+
+#: A structure's plan: a member's name (encoding) or Query name (decoding) -> (the other
+#: name, its kind, detail); detail is None for a scalar, the plan of a structure, or
+#: ``(kind, detail)`` of a list's member.
+Plan = dict[str, tuple[str, Kind, Any]]
+
+
+def _fill(shape: Structure, plan: Plan) -> None:
+    for member in shape.members:
+        plan[member.name] = (member.query, *_detail(member.shape, _PLANS))
+
+
+def _fill_read(shape: Structure, plan: Plan) -> None:
+    for member in shape.members:
+        plan[member.query] = (member.name, *_detail(member.shape, _READ_PLANS))
+
+
+def _detail(shape: Any, plans: PlanCache[Plan]) -> tuple[Kind, Any]:
+    if isinstance(shape, Scalar):
+        return shape.kind, None
+    if isinstance(shape, ListShape):
+        return _LIST, _detail(shape.member, plans)
+    return _STRUCTURE, plans.get(shape)
+
+
+_PLANS: PlanCache[Plan] = PlanCache(dict, _fill)
+_READ_PLANS: PlanCache[Plan] = PlanCache(dict, _fill_read)
 
 
 # --------------------------------------------------------------------------- encode
@@ -52,306 +100,95 @@ def _invalid(name: str, value: object, expected: str) -> RequestError:
 
 def to_query(
     operation_name: str, params: Mapping[str, Any], *, version: str = CURRENT_VERSION
-) -> list[tuple[str, str]]:
-    """The ``(key, value)`` pairs of the request, ``Action`` and ``Version`` first."""
-    name, checked, plan = _root(operation_name, version)[:3]
-    out: list[tuple[str, str]] = [("Action", name), ("Version", checked)]
-    _pairs_structure(out.append, params, plan, "", "params")
+) -> Pairs:
+    """The ``(key, value)`` pairs of the request, ``Action`` and ``Version`` first.
+
+    Every member and type error is raised here, in walk order, before any value is encoded.
+    """
+    op = operation(operation_name)
+    checked = check_version(version)
+    out: Pairs = [("Action", op.name), ("Version", checked)]
+    _structure(out, params, _PLANS.get(op.input(checked)), "", "params")
     return out
 
 
-def serialize(out: list[tuple[str, str]], params: Mapping[str, Any], shape: Structure) -> None:
+def serialize(out: Pairs, params: Mapping[str, Any], shape: Structure) -> None:
     """Append the Query pairs of ``params`` (a value of ``shape``) to ``out``."""
-    _pairs_structure(out.append, params, _plan(shape), "", "params")
+    _structure(out, params, _PLANS.get(shape), "", "params")
 
 
 def encode_query(
     operation_name: str, params: Mapping[str, Any], *, version: str = CURRENT_VERSION
 ) -> str:
-    """The form-encoded request body: byte-identical to botocore's for the same params.
+    """The form-encoded request body (:func:`to_query`'s pairs): byte-identical to botocore's.
 
-    Most requests (a dict of the model's types, ASCII text, short lists) are written by
-    one walk over a precomputed layout (:func:`_layout_text`); anything else it meets, and
-    every error, sends the whole request to the general walk, which starts over.
+    Keys are the model's Query names and list indexes, which need no encoding.
     """
-    try:
-        root = _ROOTS[operation_name, version]
-    except (KeyError, TypeError):
-        root = _root(operation_name, version)
-    if type(params) is dict:
-        out = [root[3]]
-        try:
-            _layout_text(out, params.items(), root[4])
-        except (KeyError, _Unhandled):  # a member or position the layout lacks, or a value
-            pass
-        else:
-            return "&".join(out)
-    return _general_text(operation_name, params, version, root)
-
-
-def _general_text(
-    operation_name: str, params: Mapping[str, Any], version: str, root: Root
-) -> str:
-    """:func:`encode_query` of any params, by the walks that give every error."""
-    if type(params) is dict and _long_list(params):
-        # A long request: walk once emitting raw ``key<_EQ>value`` pieces, then escape the
-        # whole body at once (cheaper than value by value past a few rules). It needs ASCII
-        # text in which the stand-ins occur only as separators; otherwise (non-ASCII, or a
-        # value holding a stand-in) the per-value walk below decides.
-        raw: list[str] = []
-        _raw_structure(raw.append, params, root[2], "", "params")
-        body = form_escape_joined(raw, _EQ, _AMP)
-        if body is not None:
-            return f"{root[3]}&{body}"
-    # Any other request: its pairs (every type and member error, in walk order, before
-    # any value is encoded), then each value form-encoded.
     pairs = to_query(operation_name, params, version=version)
-    out = [root[3]]
     try:
-        out += [f"{key}={form_encode(value)}" for key, value in pairs[2:]]
+        return "&".join([  # form_encode(value), its usual case inlined
+            f"{key}={value}" if value.isalnum() and value.isascii() else
+            f"{key}={form_encode(value)}" for key, value in pairs
+        ])
     except UnicodeEncodeError as exc:
         raise RequestError(
             "InvalidParameterValue",
             f"A parameter value is not valid Unicode text: {exc.reason}",
         ) from None
-    return "&".join(out)
 
 
-# A compiled plan maps a structure's member names to ``(Query name, kind, detail)``:
-# detail is None for a scalar, the plan of a structure, or ``(kind, detail)`` of a
-# list's member. Plans are compiled once per structure and cached on it.
-_STRING, _INTEGER, _BOOLEAN, _LIST, _STRUCTURE = range(5)
-_SCALAR_KINDS = {Kind.STRING: _STRING, Kind.INTEGER: _INTEGER, Kind.BOOLEAN: _BOOLEAN}
-
-Plan = dict[str, tuple[str, int, Any]]
-
-#: What :func:`encode_query`'s layout walk writes directly: a member name (or, in a list's
-#: layout, a 0-based position) -> (the exact type its value must have, the ``key=`` text
-#: of a scalar, the layout of a structure's or a list's value); the two last are None
-#: where they do not apply. Positions stop at :data:`_SHORT_LIST`, nesting at
-#: :data:`_LAYOUT_DEPTH`.
-Layout = dict[Any, tuple[type, Any, Any]]
-
-#: (API name, version, input plan, body head ``Action=...&Version=...``, input layout).
-Root = tuple[str, str, Plan, str, Layout]
-
-#: ``(operation name as given, version)`` -> its :data:`Root`; only names and versions the
-#: model accepts get in, so it stays small.
-_ROOTS: dict[tuple[str, str], Root] = {}
-
-
-def _root(operation_name: str, version: str) -> Root:
-    try:
-        return _ROOTS[operation_name, version]
-    except (KeyError, TypeError):
-        pass
-    op = operation(operation_name)
-    checked = check_version(version)
-    plan = _plan(op.input(checked))
-    root = (op.name, checked, plan, f"Action={op.name}&Version={checked}", _layout(plan, "", 0))
-    _ROOTS[operation_name, version] = root
-    return root
-
-
-def _plan(shape: Structure) -> Plan:
-    return _PLANS.get(shape)
-
-
-def _fill_plan(shape: Structure, plan: Plan) -> None:
-    for member in shape.members:
-        plan[member.name] = (member.query, *_detail(member.shape))
-
-
-_PLANS: PlanCache[Plan] = PlanCache(dict, _fill_plan)
-
-
-def _detail(shape: Any) -> tuple[int, Any]:
-    if isinstance(shape, Scalar):
-        return _SCALAR_KINDS[shape.kind], None
-    if isinstance(shape, ListShape):
-        return _LIST, _detail(shape.member)
-    return _STRUCTURE, _plan(shape)
-
-
-#: A list longer than this is left to the general walk (its raw path writes long ones).
-_SHORT_LIST = 3
-#: Containers (structures and lists) nested deeper than this are left to the general walk;
-#: the model's go four deep (rules, their ranges), and a recursive shape's layout stops.
-_LAYOUT_DEPTH = 6
-_PYTHON_TYPES = {_STRING: str, _INTEGER: int, _BOOLEAN: bool}
-
-
-def _layout(plan: Plan, prefix: str, depth: int) -> Layout:
-    """The :data:`Layout` of a structure whose members' keys start with ``prefix``."""
-    layout: Layout = {}
-    for key, (query, kind, detail) in plan.items():
-        entry = _layout_entry(kind, detail, prefix + query, depth)
-        if entry is not None:
-            layout[key] = entry
-    return layout
-
-
-def _layout_entry(kind: int, detail: Any, name: str, depth: int) -> tuple[type, Any, Any] | None:
-    """The :data:`Layout` entry of a value of ``kind`` whose key is ``name`` (None: too deep)."""
-    if kind < _LIST:
-        return _PYTHON_TYPES[kind], f"{name}=", None
-    if depth == _LAYOUT_DEPTH:
-        return None
-    if kind == _STRUCTURE:
-        return dict, None, _layout(detail, f"{name}.", depth + 1)
-    item_kind, item_detail = detail
-    positions: Layout = {}
-    for index in range(_SHORT_LIST):
-        entry = _layout_entry(item_kind, item_detail, f"{name}.{index + 1}", depth + 1)
-        if entry is not None:
-            positions[index] = entry
-    return list, None, positions
-
-
-class _Unhandled(Exception):
-    """A value :func:`_layout_text` leaves to the general walk."""
-
-
-def _layout_text(out: list[str], items: Iterable[tuple[Any, Any]], layout: Layout) -> None:
-    """Append ``key=form-encoded value`` for each (member name or list position, value) of
-    ``items`` to ``out``, as the general walk would.
-
-    It writes only what it can write exactly as the general walk does: a value of another
-    type than the layout's (a subclass, a tuple, a Mapping...), non-ASCII text or a long
-    list raises :class:`_Unhandled`, and a member or position the layout lacks raises
-    KeyError; the caller then hands the whole request to the general walk, which gives
-    the body or the error.
-    """
-    for key, item in items:
-        expected, text, detail = layout[key]
-        if type(item) is not expected:
-            raise _Unhandled
-        if expected is str:
-            if not item.isascii():
-                raise _Unhandled  # UTF-8, and the error of text that has none
-            # Escape the reserved characters, if any (an ID such as sg-0abc has none).
-            if not item.isalnum() and ("-" not in item or not item.replace("-", "").isalnum()):
-                item = item.translate(FORM_TABLE)
-            out.append(text + item)
-        elif expected is int:
-            out.append(f"{text}{item}")
-        elif expected is list:
-            if len(item) > _SHORT_LIST:
-                raise _Unhandled
-            _layout_text(out, enumerate(item), detail)
-        elif expected is dict:
-            _layout_text(out, item.items(), detail)
+def _structure(out: Pairs, value: Any, plan: Plan, prefix: str, path: str) -> None:
+    """Append the pairs of structure ``value``; its members' keys start with ``prefix``."""
+    if type(value) is not dict and not isinstance(value, Mapping):
+        raise _invalid(path, type(value).__name__, "structure")
+    for key, item in value.items():
+        entry = plan.get(key)
+        if entry is None:
+            raise _unknown(prefix + key if type(key) is str else key if not prefix else
+                           f"{prefix}{_shown(key)}")
+        query, kind, detail = entry
+        name = prefix + query
+        if kind is _STRING and type(item) is str:
+            out.append((name, item))
+        elif kind is _INTEGER and type(item) is int and _INT_MIN <= item <= _INT_MAX:
+            out.append((name, str(item)))
+        elif kind is _LIST:
+            _list(out, item, detail, name, key)
+        elif kind is _STRUCTURE:
+            _structure(out, item, detail, name + ".", key)
         else:
-            out.append(text + ("true" if item else "false"))
+            out.append((name, _scalar(item, kind, name)))
 
 
-def _scalar_text(value: Any, kind: int, name: str) -> str:
-    """The wire text of a scalar (not yet percent-encoded); the model's type is enforced."""
-    if kind == _STRING:
+def _list(out: Pairs, value: Any, member: tuple[Kind, Any], name: str, path: str) -> None:
+    """Append the pairs of list ``value`` of ``member``s: ``name.1``, ``name.2``..."""
+    if not isinstance(value, (list, tuple)):
+        raise _invalid(name, type(value).__name__, "List")
+    kind, detail = member
+    for index, element in enumerate(value, 1):
+        if kind is _STRUCTURE:
+            _structure(out, element, detail, f"{name}.{index}.", path)
+        elif kind is _LIST:
+            _list(out, element, detail, f"{name}.{index}", path)
+        else:
+            key = f"{name}.{index}"
+            out.append((key, _scalar(element, kind, key)))
+
+
+def _scalar(value: Any, kind: Kind, name: str) -> str:
+    """The wire text of a scalar (not yet percent-encoded); the model's type is enforced,
+    and an integer is judged by its value against EC2's 32-bit range."""
+    if kind is _STRING:
         if type(value) is not str:
             raise _invalid(name, type(value).__name__, "String")
         return value
-    if kind == _INTEGER:
-        if type(value) is not int:
+    if kind is _INTEGER:
+        if type(value) is not int or not _INT_MIN <= value <= _INT_MAX:
             raise _invalid(name, value, "Integer")
         return str(value)
     if type(value) is not bool:
         raise _invalid(name, value, "Boolean")
     return "true" if value else "false"
-
-
-# The walkers below inline the common cases (a string or integer of the right
-# type, a list of structures); everything else, and every error, goes through
-# the general path, so the two cannot disagree.
-
-
-def _pairs_structure(
-    emit: Callable[[tuple[str, str]], None], value: Any, plan: Plan, prefix: str, path: str
-) -> None:
-    if type(value) is not dict and not isinstance(value, Mapping):
-        raise _invalid(path, type(value).__name__, "structure")
-    for key, item in value.items():
-        entry = plan.get(key)
-        if entry is None:
-            raise _unknown(key if not prefix else f"{prefix}{key}")
-        query, kind, detail = entry
-        if kind == _STRING and type(item) is str:
-            emit((prefix + query, item))
-        elif kind == _LIST and detail[0] == _STRUCTURE and type(item) is list:
-            name, plan_of_item = prefix + query, detail[1]
-            for index, element in enumerate(item, 1):
-                _pairs_structure(emit, element, plan_of_item, f"{name}.{index}.", key)
-        elif kind < _LIST:
-            emit((prefix + query, _scalar_text(item, kind, prefix + query)))
-        else:
-            _pairs_value(emit, item, kind, detail, prefix + query, key)
-
-
-def _pairs_value(
-    emit: Callable[[tuple[str, str]], None], value: Any, kind: int, detail: Any, name: str,
-    path: str,
-) -> None:
-    if kind == _STRUCTURE:
-        _pairs_structure(emit, value, detail, name + ".", path)
-    elif kind == _LIST:
-        if not isinstance(value, (list, tuple)):
-            raise _invalid(name, type(value).__name__, "List")
-        item_kind, item_detail = detail
-        for index, element in enumerate(value, 1):
-            _pairs_value(emit, element, item_kind, item_detail, f"{name}.{index}", path)
-    else:
-        emit((name, _scalar_text(value, kind, name)))
-
-
-#: Stand-ins for ``=`` and ``&`` in the raw body of :func:`encode_query`'s fast path.
-_EQ, _AMP = "\x01", "\x02"
-
-
-def _long_list(params: dict[str, Any]) -> bool:
-    """Whether a top-level list holds more than a few entries (several rules, say)."""
-    for value in params.values():  # noqa: SIM110 - a plain loop: no generator per encode
-        if type(value) is list and len(value) > _SHORT_LIST:
-            return True
-    return False
-
-
-def _raw_structure(
-    emit: Callable[[str], None], value: Any, plan: Plan, prefix: str, path: str
-) -> None:
-    """As :func:`_pairs_structure`, emitting ``key<_EQ>raw value`` (nothing encoded yet)."""
-    if type(value) is not dict and not isinstance(value, Mapping):
-        raise _invalid(path, type(value).__name__, "structure")
-    for key, item in value.items():
-        entry = plan.get(key)
-        if entry is None:
-            raise _unknown(key if not prefix else f"{prefix}{key}")
-        query, kind, detail = entry
-        if (kind == _STRING and type(item) is str) or (kind == _INTEGER and type(item) is int):
-            emit(f"{prefix}{query}\x01{item}")
-        elif kind == _LIST and detail[0] == _STRUCTURE and type(item) is list:
-            name, plan_of_item = prefix + query, detail[1]
-            for index, element in enumerate(item, 1):
-                _raw_structure(emit, element, plan_of_item, f"{name}.{index}.", key)
-        elif kind < _LIST:
-            name = prefix + query
-            emit(f"{name}\x01{_scalar_text(item, kind, name)}")
-        else:
-            _raw_value(emit, item, kind, detail, prefix + query, key)
-
-
-def _raw_value(
-    emit: Callable[[str], None], value: Any, kind: int, detail: Any, name: str, path: str
-) -> None:
-    if kind == _STRUCTURE:
-        _raw_structure(emit, value, detail, name + ".", path)
-    elif kind == _LIST:
-        if not isinstance(value, (list, tuple)):
-            raise _invalid(name, type(value).__name__, "List")
-        item_kind, item_detail = detail
-        for index, element in enumerate(value, 1):
-            _raw_value(emit, element, item_kind, item_detail, f"{name}.{index}", path)
-    else:
-        emit(f"{name}\x01{_scalar_text(value, kind, name)}")
 
 
 # --------------------------------------------------------------------------- decode
@@ -376,10 +213,7 @@ def from_text_pairs(pairs: Iterable[tuple[str, str]]) -> tuple[str, Params]:
                 "InvalidParameterValue", f"The parameter {key} must not appear more than once"
             )
         if len(flat) >= limits.MAX_PARAMS:
-            raise RequestError(
-                "InvalidParameterValue",
-                f"The request has more than {limits.MAX_PARAMS} parameters",
-            )
+            raise _too_many()
         if len(value) > limits.MAX_VALUE_LENGTH:
             raise RequestError(
                 "InvalidParameterValue",
@@ -396,134 +230,88 @@ def from_text_pairs(pairs: Iterable[tuple[str, str]]) -> tuple[str, Params]:
     return op.name, deserialize(flat, op.input(flat.pop("Version", CURRENT_VERSION)))
 
 
+def _too_many() -> RequestError:
+    return RequestError(
+        "InvalidParameterValue", f"The request has more than {limits.MAX_PARAMS} parameters"
+    )
+
+
 def deserialize(flat: Mapping[str, str], shape: Structure) -> Params:
     """The params (a value of ``shape``) that the Query pairs in ``flat`` spell."""
     root: Params = {}
-    plan = _read_plan(shape)
-    paths = _KEY_PATHS.setdefault(shape, {})
-    lists: list[tuple[dict[Any, Any], Any, _Sparse]] = []  # (holder, slot, list) as created
+    lists: list[tuple[dict[Any, Any], Any, _Sparse]] = []  # (holder, slot, list) as made
+    # This request's structures by key prefix (``IpPermissions.1.``; the root's is ""):
+    # the keys of one structure share it, so its path is walked once per request.
+    plan = _READ_PLANS.get(shape)
+    nodes: dict[str, tuple[dict[Any, Any], Plan]] = {"": (root, plan)}
     for key, raw in flat.items():
-        path = paths.get(key)
-        if path is None:
-            path = _compile_key(plan, key)  # raises what _place raises for this key
-            if len(paths) < _MAX_KEY_PATHS:
-                paths[key] = path
-        steps, slot, kind = path
-        holder: dict[Any, Any] = root
-        for step, make in steps:
-            child = holder.get(step)
-            if child is None:
-                child = holder[step] = make()
-                if make is _Sparse:
-                    lists.append((holder, step, child))
-            holder = child
-        holder[slot] = raw if kind == _STRING else _convert(raw, kind, key)
-    # What _finish does, without walking the tree: a list is made after its holder, so
-    # in reverse order of creation every list's elements are finished before it is.
-    for holder, step, sparse in reversed(lists):
-        holder[step] = [sparse[index] for index in sorted(sparse)]
+        head, dot, name = key.rpartition(".")
+        prefix = head + dot
+        node = nodes.get(prefix)
+        if node is not None:
+            entry = node[1].get(name)
+            if entry is not None and entry[2] is None:  # a scalar member of that structure
+                slot, kind, _ = entry
+                node[0][slot] = raw if kind is _STRING else _convert(raw, kind, key)
+                continue
+        node = _place(root, plan, key, raw, lists)
+        if node is not None:
+            nodes[prefix] = node
+    # A list is made after its holder, so in reverse order of making every list's
+    # elements are finished before the list itself is.
+    for holder, slot, sparse in reversed(lists):
+        holder[slot] = [sparse[index] for index in sorted(sparse)]
     return root
 
 
-#: A Query key compiled against a read plan: the containers to walk or create
-#: ``((slot, dict or _Sparse), ...)``, then the final slot and its scalar kind.
-KeyPath = tuple[tuple[tuple[Any, type], ...], Any, int]
-#: Compiled keys kept per input shape (keys carry list indexes, so bound them).
-_MAX_KEY_PATHS = 4096
-
-
-def _compile_key(plan: Plan, key: str) -> KeyPath:
-    """What :func:`_place` does for ``key``, as steps; the same errors in the same order."""
+def _place(
+    root: Params, plan: Plan, key: str, raw: str, lists: list[tuple[dict, Any, _Sparse]]
+) -> tuple[dict[Any, Any], Plan] | None:
+    """Put the value of Query ``key`` where it goes under ``root``, noting each list made;
+    the structure holding it (its dict and plan), or None if a list holds it."""
     parts = key.split(".")
-    count = len(parts)
-    steps: list[tuple[Any, type]] = []
+    last = len(parts) - 1
+    holder: dict[Any, Any] = root
     i = 0
     while True:
         entry = plan.get(parts[i])
         if entry is None:
             raise _unknown(key)
-        i += 1
         slot: Any
         slot, kind, detail = entry
-        while kind == _LIST:
-            if i >= count:
+        if detail is None:  # a scalar member, the usual end of a key
+            if i != last:
                 raise _unknown(key)
-            index = _index(parts[i], key)
+            holder[slot] = raw if kind is _STRING else _convert(raw, kind, key)
+            return holder, plan
+        while kind is _LIST:
+            if i == last:
+                raise _unknown(key)
             i += 1
-            steps.append((slot, _Sparse))
-            slot = index
-            kind, detail = detail
-        if kind == _STRUCTURE:
-            if i >= count:
-                raise _unknown(key)
-            steps.append((slot, dict))
-            plan = detail
-            continue
-        if i != count:
-            raise _unknown(key)
-        return tuple(steps), slot, kind
-
-
-def _read_plan(shape: Structure) -> Plan:
-    """A structure's members by Query name: ``(member name, kind, detail)``."""
-    return _READ_PLANS.get(shape)
-
-
-def _fill_read_plan(shape: Structure, plan: Plan) -> None:
-    for member in shape.members:
-        plan[member.query] = (member.name, *_read_detail(member.shape))
-
-
-_READ_PLANS: PlanCache[Plan] = PlanCache(dict, _fill_read_plan)
-_KEY_PATHS: dict[Structure, dict[str, KeyPath]] = {}
-
-
-def _read_detail(shape: Any) -> tuple[int, Any]:
-    if isinstance(shape, Scalar):
-        return _SCALAR_KINDS[shape.kind], None
-    if isinstance(shape, ListShape):
-        return _LIST, _read_detail(shape.member)
-    return _STRUCTURE, _read_plan(shape)
-
-
-def _place(root: Params, plan: Plan, key: str, raw: str) -> None:
-    parts = key.split(".")
-    count = len(parts)
-    node: dict[Any, Any] = root
-    i = 0
-    while True:
-        entry = plan.get(parts[i])
-        if entry is None:
-            raise _unknown(key)
-        i += 1
-        holder: dict[Any, Any] = node
-        slot: Any
-        slot, kind, detail = entry
-        while kind == _LIST:
-            if i >= count:
-                raise _unknown(key)
             index = _index(parts[i], key)
-            i += 1
             inner = holder.get(slot)
             if inner is None:
                 inner = holder[slot] = _Sparse()
+                lists.append((holder, slot, inner))
             holder, slot = inner, index
             kind, detail = detail
-        if kind == _STRUCTURE:
-            if i >= count:
+        if i == last:
+            if kind is _STRUCTURE:
                 raise _unknown(key)
-            child = holder.get(slot)
-            if child is None:
-                child = holder[slot] = {}
-            node, plan = child, detail
-            continue
-        if i != count:
+            holder[slot] = raw if kind is _STRING else _convert(raw, kind, key)
+            return None
+        i += 1
+        if kind is not _STRUCTURE:
             raise _unknown(key)
-        holder[slot] = raw if kind == _STRING else _convert(raw, kind, key)
-        return
+        child = holder.get(slot)
+        if child is None:
+            child = holder[slot] = {}
+        holder, plan = child, detail
 
 
 def _index(text: str, key: str) -> int:
+    if len(text) < 4 and text.isdigit() and text[0] != "0" and text.isascii():
+        return int(text)  # 1 to 999: within MAX_LIST_INDEX
     if not (text.isascii() and text.isdigit()) or text[0] == "0":
         raise RequestError(
             "InvalidParameterValue",
@@ -540,10 +328,8 @@ def _index(text: str, key: str) -> int:
     return index
 
 
-def _convert(raw: str, kind: int, key: str) -> Any:
-    if kind == _STRING:
-        return raw
-    if kind == _INTEGER:
+def _convert(raw: str, kind: Kind, key: str) -> Any:
+    if kind is _INTEGER:
         digits = raw[1:] if raw[:1] == "-" else raw
         if digits.isascii() and digits.isdigit() and len(digits) <= 10:
             value = int(raw)
@@ -556,16 +342,6 @@ def _convert(raw: str, kind: int, key: str) -> Any:
     if lowered == "false":
         return False
     raise _invalid(key, raw[:64], "Boolean")
-
-
-def _finish(node: Any) -> Any:
-    if type(node) is _Sparse:
-        return [_finish(node[index]) for index in sorted(node)]
-    if type(node) is dict:
-        for key, value in node.items():
-            if type(value) in (dict, _Sparse):
-                node[key] = _finish(value)
-    return node
 
 
 def _pairs(data: QueryInput) -> Iterable[tuple[str, str]]:
@@ -583,44 +359,76 @@ def _pairs(data: QueryInput) -> Iterable[tuple[str, str]]:
     return _checked_pairs(data)
 
 
-def split_pairs(data: bytes) -> list[tuple[str, str]]:
+#: Pieces split off at a time (an oversized string is refused after ``MAX_PARAMS`` pairs).
+_SPLIT = 4 * limits.MAX_PARAMS
+#: Components are unescaped this many bytes at a time, so that the lists
+#: ``unquote_to_bytes`` builds (one entry per ``%``) stay small.
+_CHUNK = 1 << 14
+
+
+def _unquote(raw: bytes) -> bytes:
+    """``unquote_to_bytes(raw)``, a chunk at a time: a chunk never ends within the two
+    bytes after a ``%`` (it ends at that ``%`` instead), so no escape is cut."""
+    if len(raw) <= _CHUNK:
+        return unquote_to_bytes(raw)
+    out = []
+    start, size = 0, len(raw)
+    while start < size:
+        end = start + _CHUNK
+        if end < size:
+            cut = raw.rfind(b"%", end - 2, end)
+            if cut >= 0:
+                end = cut
+        out.append(unquote_to_bytes(raw[start:end]))
+        start = end
+    return b"".join(out)
+
+
+def split_pairs(data: bytes) -> Pairs:
     """The decoded ``(key, value)`` pairs of a form-encoded string, in order.
 
     The whole string is decoded before any pair is judged, so a malformed
-    component is reported before, say, a repeated key.
+    component is reported before, say, a repeated key. A string of more than
+    ``MAX_PARAMS`` pairs is refused when its next pair is reached, and the
+    string is split a bounded number of pieces at a time, so a hostile string
+    costs memory on the order of its size.
     """
     if len(data) > limits.MAX_QUERY_BYTES:
         raise RequestError(
             "InvalidParameterValue",
             f"The request is larger than {limits.MAX_QUERY_BYTES} bytes",
         )
-    pairs: list[tuple[str, str]] = []
-    if data.isascii():  # the usual body: ASCII text is its own decoding unless escaped
-        for text in data.decode("ascii").split("&"):
-            if not text:
+    pairs: Pairs = []
+    # Latin-1 text is the bytes one for one; a component that is ASCII with nothing
+    # escaped is its own decoding, any other is decoded from its bytes.
+    rest = data.decode("latin-1")
+    while rest:
+        pieces = rest.split("&", _SPLIT)
+        rest = pieces.pop() if len(pieces) > _SPLIT else ""
+        for piece in pieces:
+            if not piece:
                 continue
-            key, _, value = text.partition("=")
-            if "%" in key or "+" in key:
-                key = _decode_component(key.encode("ascii"))
-            if "%" in value or "+" in value:
-                value = _decode_component(value.encode("ascii"))
+            if len(pairs) == limits.MAX_PARAMS:
+                raise _too_many()
+            key, _, value = piece.partition("=")
+            if "%" in key or "+" in key or not key.isascii():
+                key = _decode_component(key.encode("latin-1"))
+            if "%" in value or "+" in value or not value.isascii():
+                value = _decode_component(value.encode("latin-1"))
             pairs.append((key, value))
-        return pairs
-    for piece in data.split(b"&"):
-        if not piece:
-            continue
-        key, _, value = piece.partition(b"=")
-        pairs.append((_decode_component(key), _decode_component(value)))
     return pairs
 
 
 def _decode_component(raw: bytes) -> str:
-    if b"%" in raw or b"+" in raw:
-        raw = unquote_to_bytes(raw.replace(b"+", b" "))
+    if b"+" in raw:
+        raw = raw.replace(b"+", b" ")
+    if b"%" in raw:
+        raw = _unquote(raw)
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
-        shown = raw.decode("utf-8", "backslashreplace")[:64]
+        # The first 64 characters shown come from at most the first 256 bytes.
+        shown = raw[:260].decode("utf-8", "backslashreplace")[:64]
         raise RequestError(
             "MalformedQueryString", f"The query string is not valid UTF-8: {shown}"
         ) from None

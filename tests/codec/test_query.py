@@ -339,3 +339,212 @@ def test_encoding_refuses_unknown_members_and_wrong_types():
         ec2query.encode_query("RevokeSecurityGroupIngress", {"FromPort": True})
     with pytest.raises(RequestError):
         ec2query.encode_query("RevokeSecurityGroupIngress", {"GroupName": "\ud800"})
+
+
+@pytest.mark.parametrize("digits", [5_000, 100_000])
+@pytest.mark.parametrize("encode", [ec2query.encode_query, ec2query.to_query])
+@pytest.mark.parametrize(
+    "params",
+    [
+        lambda n: {"FromPort": n},
+        lambda n: {"IpPermissions": [{"FromPort": -n}]},
+        lambda n: {"DryRun": n},
+        lambda n: {"SecurityGroupRuleIds": [n]},
+        lambda n: {n: 1},
+    ],
+)
+def test_an_integer_of_any_length_is_judged_by_its_value(digits, encode, params):
+    """Past Python's 4,300-digit str() limit too: EC2's error, never a bare ValueError."""
+    with pytest.raises(RequestError) as error:
+        encode("RevokeSecurityGroupIngress", params(10**digits - 1))
+    assert error.value.code in ("InvalidParameterValue", "UnknownParameter")
+    assert len(error.value.message) < 200
+
+
+@pytest.mark.parametrize("value", [2**31, -(2**31) - 1])
+def test_integers_outside_ec2s_32_bit_range_are_refused_as_ec2_refuses_them(value):
+    with pytest.raises(RequestError) as error:
+        ec2query.encode_query("RevokeSecurityGroupIngress", {"FromPort": value})
+    assert error.value.message == (
+        f"Value ({value}) for parameter FromPort is invalid. Expected: 'Integer'."
+    )
+    assert ec2query.encode_query(
+        "RevokeSecurityGroupIngress", {"FromPort": 2**31 - 1, "ToPort": -(2**31)}
+    ).endswith("&FromPort=2147483647&ToPort=-2147483648")
+
+
+# ---------------------------------------------------------------- the form codec
+
+
+@given(st.text(st.characters(codec="utf-8") | st.sampled_from("%+ /&=~-_.é"), max_size=24))
+def test_form_encode_is_the_standard_library_quote_with_plus_for_space(text):
+    from urllib.parse import quote
+
+    from ec2query._percent import form_encode, percent_encode
+
+    assert percent_encode(text) == quote(text, safe="-_.~")
+    assert form_encode(text) == quote(text, safe="-_.~").replace("%20", "+")
+
+
+@given(st.binary(max_size=40) | st.text("%%%4aFg+=&", max_size=40).map(str.encode))
+def test_split_pairs_decodes_each_component_as_the_standard_library(body):
+    """The reference: split on ``&``, partition on ``=``, ``unquote_to_bytes``, UTF-8."""
+    from urllib.parse import unquote_to_bytes
+
+    from ec2query._codec.query import split_pairs
+
+    def reference():
+        out = []
+        for piece in body.split(b"&"):
+            if piece:
+                key, _, value = piece.partition(b"=")
+                out.append(tuple(unquote_to_bytes(part.replace(b"+", b" ")).decode("utf-8")
+                                 for part in (key, value)))
+        return out
+
+    try:
+        expected = reference()
+    except UnicodeDecodeError:
+        with pytest.raises(RequestError) as error:
+            split_pairs(body)
+        assert error.value.code == "MalformedQueryString"
+    else:
+        assert split_pairs(body) == expected
+
+
+@given(st.text("%%%4aFg+é", max_size=40))
+def test_components_unescaped_a_chunk_at_a_time_equal_unescaping_at_once(text):
+    from urllib.parse import unquote_to_bytes
+
+    from ec2query._codec import query
+
+    raw = text.encode()
+    original = query._CHUNK
+    query._CHUNK = 5
+    try:
+        assert query._unquote(raw) == unquote_to_bytes(raw)
+    finally:
+        query._CHUNK = original
+
+
+_MIB = 1024 * 1024 - 64
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"GroupName.1=" + b"%" * (_MIB - 12),
+        b"Action=X&GroupName=" + b"%C0%AF" * (_MIB // 6 - 4),
+        b"=&" * (_MIB // 2),
+        b"a=1&" * (_MIB // 4),
+        b"&" * _MIB,
+        b"GroupName=" + b"%41" * (_MIB // 3 - 4),
+    ],
+    ids=["percent signs", "overlong escapes", "empty pairs", "repeated pair", "separators",
+         "long escaped value"],
+)
+def test_a_hostile_megabyte_costs_memory_on_the_order_of_its_size(body):
+    import tracemalloc
+
+    from ec2query._codec.query import from_text_pairs, split_pairs
+
+    tracemalloc.start()
+    try:
+        with pytest.raises(RequestError):
+            from_text_pairs(split_pairs(body))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 10 * len(body)
+
+
+def test_more_pairs_than_the_limit_are_refused_before_the_rest_is_read():
+    from ec2query import _limits as limits
+    from ec2query._codec.query import split_pairs
+
+    at = b"&".join(b"k%d=" % i for i in range(limits.MAX_PARAMS))
+    assert len(split_pairs(at)) == limits.MAX_PARAMS
+    with pytest.raises(RequestError) as error:
+        split_pairs(at + b"&x=%C3%28")
+    assert error.value.message == f"The request has more than {limits.MAX_PARAMS} parameters"
+
+
+# ---------------------------------------------------------------- decoder reference
+
+
+def _reference_deserialize(flat, shape):
+    """Each key placed on its own by walking the model's shapes (no plans, no memo)."""
+    from ec2query._model import ListShape, Structure
+
+    root: dict = {}
+    for key, raw in flat.items():
+        parts, node, shape_here, i = key.split("."), root, shape, 0
+        slot = None
+        while True:
+            member = shape_here.by_query.get(parts[i]) if i < len(parts) else None
+            if member is None:
+                raise RequestError("UnknownParameter", f"The parameter {key} is not recognized")
+            slot, inner, i = member.name, member.shape, i + 1
+            holder = node
+            while isinstance(inner, ListShape):
+                if i >= len(parts):
+                    raise RequestError("UnknownParameter",
+                                       f"The parameter {key} is not recognized")
+                from ec2query._codec.query import _index
+                index = _index(parts[i], key)
+                i += 1
+                holder = holder.setdefault(slot, {})
+                slot, inner = index, inner.member
+            if isinstance(inner, Structure):
+                if i >= len(parts):
+                    raise RequestError("UnknownParameter",
+                                       f"The parameter {key} is not recognized")
+                node, shape_here = holder.setdefault(slot, {"__struct__": True}), inner
+                continue
+            if i != len(parts):
+                raise RequestError("UnknownParameter", f"The parameter {key} is not recognized")
+            from ec2query._codec.query import _convert
+            holder[slot] = raw if inner.kind == "string" else _convert(raw, inner.kind, key)
+            break
+
+    def finish(value):
+        if isinstance(value, dict):
+            if value.pop("__struct__", False) or not all(isinstance(k, int) for k in value):
+                return {k: finish(v) for k, v in value.items()}
+            return [finish(value[k]) for k in sorted(value)]
+        return value
+
+    return {k: finish(v) for k, v in root.items()}
+
+
+_KEYS = st.sampled_from([
+    "GroupName", "GroupId", "DryRun", "IpProtocol", "FromPort", "CidrIp", "Bogus", "",
+    "IpPermissions.1.IpProtocol", "IpPermissions.1.FromPort", "IpPermissions.2.ToPort",
+    "IpPermissions.1.IpRanges.1.CidrIp", "IpPermissions.1.IpRanges.3.Description",
+    "IpPermissions.2.IpRanges.1.CidrIp", "IpPermissions.1.Groups.1.GroupId",
+    "IpPermissions.01.IpProtocol", "IpPermissions.x", "IpPermissions.1", "IpPermissions",
+    "IpPermissions.1.IpRanges", "IpPermissions.1.IpRanges.1", ".GroupName", "GroupName.",
+    "IpPermissions.1..IpProtocol", "GroupName.1", "TagSpecification.1.Tag.2.Key",
+    "SecurityGroupRuleId.1", "SecurityGroupRuleId.2.x", "IpPermissions.1001.IpProtocol",
+])
+_RAWS = st.sampled_from(["80", "-1", "true", "tcp", "x", "99999999999", "FALSE"])
+
+
+def _outcome(call):
+    try:
+        return call()
+    except RequestError as exc:
+        return exc.code, exc.message
+
+
+@given(st.dictionaries(_KEYS, _RAWS, max_size=8),
+       st.sampled_from(["RevokeSecurityGroupIngress", "AuthorizeSecurityGroupIngress",
+                        "RevokeSecurityGroupEgress"]),
+       st.sampled_from(["2016-11-15", "2011-12-15"]))
+def test_deserialize_equals_placing_each_key_by_the_model(flat, op, version):
+    from ec2query._codec.query import deserialize
+    from ec2query._model import operation
+
+    shape = operation(op).input(version)
+    assert _outcome(lambda: deserialize(flat, shape)) == _outcome(
+        lambda: _reference_deserialize(flat, shape))
