@@ -21,7 +21,7 @@ from ec2query._codec.xml import parse_response, render_response, validate_docume
 from ec2query._model import VERSIONS, ListShape, Scalar, Structure, all_operations, operation
 from tests.codec.test_xml import botocore_parse
 
-SCHEMAS = Path(__file__).resolve().parents[2] / "ec2query" / "schemas"
+SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
 
 #: Text XML can carry: any Unicode scalar value but the C0 controls other than TAB, LF, CR.
 XML_TEXT = st.text(
