@@ -321,3 +321,24 @@ def test_scalar_shapes_cover_the_model() -> None:
             if isinstance(member.shape, Scalar):
                 kinds.add(member.shape.kind)
     assert kinds == {"string", "integer", "boolean"}
+
+
+@pytest.mark.parametrize("digits", [5_000, 100_000])
+@pytest.mark.parametrize(
+    ("op", "argv"),
+    [
+        ("describe-security-groups", ["--max-results", "{n}"]),
+        ("describe-security-groups", ["--page-size", "{n}"]),
+        ("describe-security-groups", ["--cli-input-json", '{{"MaxResults": {n}}}']),
+        (RIGI, ["--group-id", "sg-1", "--ip-permissions", '[{{"FromPort": {n}}}]']),
+        (RIGI, ["--group-id", "sg-1", "--ip-permissions", "FromPort={n}"]),
+        ("authorize-security-group-ingress", ["--group-id", "sg-1", "--protocol", "tcp",
+                                              "--port", "{n}"]),
+    ],
+)
+def test_integers_of_any_length_are_refused_by_value(digits, op, argv) -> None:
+    n = "9" * digits
+    with pytest.raises(EC2Error) as info:
+        from_cli_args(op, [arg.format(n=n) for arg in argv])
+    assert info.value.code == "InvalidParameterValue"
+    assert len(info.value.message) < 300
