@@ -49,7 +49,7 @@ def _encode() -> list[Pair | Skipped]:
             return urlencode(list(body.items()), doseq=True)
 
         out.append(Pair("encode", name, "botocore serializer + urlencode", ours, peer,
-                        _same(ours, peer), target=10.0))
+                        _same(ours, peer), target=6.0))
     return out
 
 

@@ -10,8 +10,8 @@ per-operation data are aws-cli's own customizations, kept as small tables
 below: the simplified security-group options (``--protocol``, ``--port``,
 ``--cidr``, ``--source-group``, ``--group-owner``, folded into one
 ``IpPermissions`` entry), pagination (``--page-size``, ``--max-items``), and
-the few model facts our shape tables do not carry (required members, minima,
-the skeleton's enum values).
+the skeleton's enum values; required members and integer minima are the
+model's (``Member.required``, ``Scalar.bounds``).
 
 Option parsing uses :mod:`argparse`, as aws-cli does, so abbreviations
 (``--group-n``), ``--opt=value`` and negative numbers behave the same. Values
@@ -69,14 +69,6 @@ PROTOCOL_NAMES = {"tcp": "tcp", "udp": "udp", "icmp": "icmp", "all": "-1"}
 #: Paginated operations: (input token member, limit member) of botocore's paginator.
 PAGINATED: dict[str, tuple[str, str]] = {"DescribeSecurityGroups": ("NextToken", "MaxResults")}
 
-#: Members botocore's model marks required (our shape tables do not carry it).
-REQUIRED: dict[str, tuple[str, ...]] = {
-    "RevokeSecurityGroupEgressRequest": ("GroupId",),
-    "AuthorizeSecurityGroupEgressRequest": ("GroupId",),
-    "CreateSecurityGroupRequest": ("Description", "GroupName"),
-}
-#: Integer minima of botocore's model, checked client-side: (structure, member) -> min.
-MINIMUM: dict[tuple[str, str], int] = {("DescribeSecurityGroupsRequest", "MaxResults"): 5}
 #: The skeleton's ``TagSpecifications[0].ResourceType`` (botocore shows a random enum value).
 TAGGED_RESOURCE: dict[str, str] = {
     "CreateSecurityGroup": "security-group",
@@ -160,7 +152,7 @@ def _global_parser() -> _ArgParser:
 def _operation_parser(name: str, required: bool) -> _ArgParser:
     op = operation(name)
     shape = op.input()
-    needed = REQUIRED.get(op.input_name, ())
+    needed = shape.required
     parser = _ArgParser(prog=f"aws ec2 {op.cli_name}", add_help=False, conflict_handler="resolve")
     for member in shape.members:
         flag = f"--{option_name(member.name)}"
@@ -179,8 +171,8 @@ def _operation_parser(name: str, required: bool) -> _ArgParser:
     parser.add_argument("--cli-input-json", dest="cli:input-json")
     if op.name in PAGINATED:
         parser.add_argument("--starting-token", dest="page:starting-token")
-        parser.add_argument("--page-size", dest="page:page-size", type=int)
-        parser.add_argument("--max-items", dest="page:max-items", type=int)
+        parser.add_argument("--page-size", dest="page:page-size", type=_page_int)
+        parser.add_argument("--max-items", dest="page:max-items", type=_page_int)
     parser.add_argument(
         "--generate-cli-skeleton",
         dest="cli:skeleton",
@@ -190,6 +182,15 @@ def _operation_parser(name: str, required: bool) -> _ArgParser:
     )
     parser.add_argument("help", nargs="?")
     return parser
+
+
+def _page_int(text: str) -> int:
+    """argparse's ``type=int`` (its message for a non-integer), an integer too long for
+    ``int()`` judged by value instead (its error passes through argparse)."""
+    return shorthand.integer(text)
+
+
+_page_int.__name__ = "int"  # argparse names the type in "invalid int value: ..."
 
 
 # --------------------------------------------------------------------------- argv -> params
@@ -214,7 +215,10 @@ def parse_cli_args(operation_name: str, argv: Sequence[str]) -> CliRequest:
     override = "--cli-input-json" in args or (
         "--generate-cli-skeleton" in args and not _skeleton_for_output(args)
     )
-    parsed, unknown = _operation_parser(op.name, not override).parse_known_args(args)
+    try:
+        parsed, unknown = _operation_parser(op.name, not override).parse_known_args(args)
+    except shorthand.IntegerOutOfRange as exc:
+        raise UsageError(f"aws ec2 {op.cli_name}: error: {exc.message}", code=exc.code) from None
     values = vars(parsed)
     positional = values.pop("help")
     if positional == "help":
@@ -369,10 +373,14 @@ def _member_value(member: Member, value: Any, flag: str) -> Any:
 
 def _integer(flag: str, value: str) -> int:
     try:
-        return int(value)
+        return shorthand.integer(value)
+    except shorthand.IntegerOutOfRange as exc:
+        raise UsageError(
+            f"Error parsing parameter '{flag}': {exc.message}", code=exc.code
+        ) from None
     except ValueError:
         raise UsageError(
-            f"Error parsing parameter '{flag}': expected an integer, received {value!r}"
+            f"Error parsing parameter '{flag}': expected an integer, received {value!r:.80}"
         ) from None
 
 
@@ -419,7 +427,9 @@ def _shorthand_list(shape: ListShape, value: Any, flag: str) -> Any:
                 f"Error parsing parameter '{flag}': {where}shorthand: {exc.message}"
             ) from None
         except UsageError as exc:
-            raise UsageError(f"Error parsing parameter '{flag}': {where}{exc.message}") from None
+            raise UsageError(
+                f"Error parsing parameter '{flag}': {where}{exc.message}", code=exc.code
+            ) from None
     if isinstance(value, list):
         return parsed
     return parsed[0]  # aws-cli does not wrap a file's single shorthand value in a list
@@ -432,7 +442,11 @@ def shape_name(flag: str) -> str:
 
 def _json(flag: str, text: str) -> Any:
     try:
-        return json.loads(text)
+        return json.loads(text, parse_int=shorthand.integer)
+    except shorthand.IntegerOutOfRange as exc:
+        raise UsageError(
+            f"Error parsing parameter '{flag}': {exc.message}", code=exc.code
+        ) from None
     except json.JSONDecodeError as exc:
         raise UsageError(
             f"Error parsing parameter '{flag}': Invalid JSON: {exc.msg} at line {exc.lineno} "
@@ -501,7 +515,11 @@ def _port(value: str) -> tuple[int, int]:
         return -1, -1
     low, dash, high = value.partition("-")
     try:
-        return int(low), int(high if dash else low)
+        return shorthand.integer(low), shorthand.integer(high if dash else low)
+    except shorthand.IntegerOutOfRange as exc:
+        raise UsageError(
+            f"Error parsing parameter '--port': {exc.message}", code=exc.code
+        ) from None
     except ValueError:
         position = len(low) + 1 if dash and low.strip() else 0
         raise UsageError(
@@ -525,7 +543,7 @@ def _check_structure(value: Any, shape: Structure, path: str, problems: list[str
         problems.append(_bad_type(path, value, "dict"))
         return
     where = path or "input"
-    for name in REQUIRED.get(shape.name, ()):
+    for name in shape.required:
         if name not in value:
             problems.append(f'Missing required parameter in {where}: "{name}"')
     for key, item in value.items():
@@ -535,12 +553,10 @@ def _check_structure(value: Any, shape: Structure, path: str, problems: list[str
             problems.append(f'Unknown parameter in {where}: "{key}", must be one of: {allowed}')
             continue
         child = f"{path}.{key}" if path else key
-        _check_value(item, member.shape, child, problems, (shape.name, key))
+        _check_value(item, member.shape, child, problems)
 
 
-def _check_value(
-    value: Any, shape: Any, path: str, problems: list[str], where: tuple[str, str]
-) -> None:
+def _check_value(value: Any, shape: Any, path: str, problems: list[str]) -> None:
     if isinstance(shape, Structure):
         _check_structure(value, shape, path, problems)
     elif isinstance(shape, ListShape):
@@ -548,25 +564,40 @@ def _check_value(
             problems.append(_bad_type(path, value, "list"))
             return
         for index, item in enumerate(value):
-            _check_value(item, shape.member, f"{path}[{index}]", problems, where)
+            _check_value(item, shape.member, f"{path}[{index}]", problems)
     elif shape.kind == "string":
         if not isinstance(value, str):
             problems.append(_bad_type(path, value, "str"))
     elif shape.kind == "integer":
         if type(value) is not int:  # botocore also takes a bool here; EC2 never wants one
             problems.append(_bad_type(path, value, "int"))
-        elif where in MINIMUM and value < MINIMUM[where]:
+        elif value.bit_length() > _MAX_INT_BITS:
+            problems.append(f"Invalid value for parameter {path}, value: {_shown(value)}, "
+                            "valid range: an EC2 integer (32 bits)")
+        elif shape.bounds is not None and value < shape.bounds[0]:  # botocore checks min only
             problems.append(
                 f"Invalid value for parameter {path}, value: {value}, "
-                f"valid min value: {MINIMUM[where]}"
+                f"valid min value: {shape.bounds[0]}"
             )
     elif type(value) is not bool:
         problems.append(_bad_type(path, value, "bool"))
 
 
+#: Integers longer than this are refused by value before ``str()`` (limited to 4,300
+#: digits by default) is asked to print them; every EC2 integer is far shorter.
+_MAX_INT_BITS = 4096
+
+
+def _shown(value: Any) -> str:
+    """``repr(value)`` for a message, or an integer too long to print by its size."""
+    if isinstance(value, int) and value.bit_length() > _MAX_INT_BITS:
+        return f"an integer of {value.bit_length()} bits"
+    return repr(value)
+
+
 def _bad_type(path: str, value: Any, expected: str) -> str:
     return (
-        f"Invalid type for parameter {path or 'input'}, value: {value!r:.80}, "
+        f"Invalid type for parameter {path or 'input'}, value: {_shown(value):.80}, "
         f"type: {type(value).__name__}, valid types: {expected}"
     )
 
@@ -622,7 +653,7 @@ def _as_option(member: Member, value: Any, style: str) -> list[str] | None:
         if shape.kind == "boolean":
             return [f"--{name}" if value else f"--no-{name}"]
         if shape.kind == "integer":
-            return _option(name, str(value))
+            return _option(name, str(value))  # check_params refused one too long to print
         return _option(name, value) if _plain(value) else None
     if isinstance(shape, ListShape):
         items = list(value)

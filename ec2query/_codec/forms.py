@@ -91,8 +91,11 @@ def flatten(operation_name: str, params: Mapping[str, Any]) -> dict[str, Any]:
         return params
     if "Egress" in op.name:
         raise _cannot(f"{op.name} does not support the flat form; use IpPermissions")
-    if len(permissions) != 1:
-        raise _cannot(f"{len(permissions)} rules are given; the flat form holds one")
+    if not isinstance(permissions, (list, tuple)) or len(permissions) != 1:
+        count = len(permissions) if isinstance(permissions, (list, tuple)) else "no list of"
+        raise _cannot(f"{count} rules are given; the flat form holds one")
+    if not isinstance(permissions[0], Mapping):
+        raise _cannot("the rule is not a structure")
     permission = dict(permissions[0])
     for key in ("IpProtocol", "FromPort", "ToPort"):
         if key in permission:
@@ -102,6 +105,11 @@ def flatten(operation_name: str, params: Mapping[str, Any]) -> dict[str, Any]:
             raise _cannot(f"{key} has no flat form")
     ranges = permission.pop("IpRanges", [])
     pairs = permission.pop("UserIdGroupPairs", [])
+    for sources in (ranges, pairs):
+        if not isinstance(sources, (list, tuple)) or not all(
+            isinstance(source, Mapping) for source in sources
+        ):
+            raise _cannot("a source is not a list of structures")
     if len(ranges) + len(pairs) > 1:
         raise _cannot("the rule has more than one source; the flat form holds one")
     for cidr in ranges:
@@ -110,15 +118,22 @@ def flatten(operation_name: str, params: Mapping[str, Any]) -> dict[str, Any]:
         params["CidrIp"] = cidr["CidrIp"]
     for pair in pairs:
         if not set(pair) <= {"GroupName", "UserId"}:
-            extra = ", ".join(sorted(set(pair) - {"GroupName", "UserId"}))
+            extra = _names(sorted((key for key in pair if key not in ("GroupName", "UserId")),
+                                  key=lambda key: key if isinstance(key, str) else ""))
             raise _cannot(f"a source group with {extra} has no flat form")
         if "UserId" in pair:
             params["SourceSecurityGroupOwnerId"] = pair["UserId"]
         if "GroupName" in pair:
             params["SourceSecurityGroupName"] = pair["GroupName"]
     if permission:
-        raise _cannot(f"{', '.join(permission)} has no flat form")
+        raise _cannot(f"{_names(permission)} has no flat form")
     return params
+
+
+def _names(keys: Any) -> str:
+    """Member names for a message, in order; a key that is not text shown by its type."""
+    return ", ".join(key if isinstance(key, str) else f"a {type(key).__name__} key"
+                     for key in keys)
 
 
 def _cannot(why: str) -> RequestError:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from typing import Any
-from urllib.parse import unquote_to_bytes
 
 from .. import _limits as limits
 from .._errors import RequestError
@@ -361,17 +360,21 @@ def _pairs(data: QueryInput) -> Iterable[tuple[str, str]]:
 
 #: Pieces split off at a time (an oversized string is refused after ``MAX_PARAMS`` pairs).
 _SPLIT = 4 * limits.MAX_PARAMS
-#: Components are unescaped this many bytes at a time, so that the lists
-#: ``unquote_to_bytes`` builds (one entry per ``%``) stay small.
+#: Components are unescaped this many bytes at a time, so that the lists built (one entry
+#: per ``%``) stay small.
 _CHUNK = 1 << 14
+#: ``XX`` (hex digits, either case) -> the byte ``%XX`` stands for.
+_HEX = {
+    f"{high}{low}".encode(): bytes([int(high + low, 16)])
+    for high in "0123456789abcdefABCDEF" for low in "0123456789abcdefABCDEF"
+}
 
 
 def _unquote(raw: bytes) -> bytes:
-    """``unquote_to_bytes(raw)``, a chunk at a time: a chunk never ends within the two
-    bytes after a ``%`` (it ends at that ``%`` instead), so no escape is cut."""
-    if len(raw) <= _CHUNK:
-        return unquote_to_bytes(raw)
-    out = []
+    """What ``urllib.parse.unquote_to_bytes(raw)`` gives (a ``%`` not followed by two hex
+    digits stays as it is), a chunk at a time: a chunk never ends within the two bytes
+    after a ``%`` (it ends at that ``%`` instead), so no escape is cut."""
+    chunks: list[bytes] = []
     start, size = 0, len(raw)
     while start < size:
         end = start + _CHUNK
@@ -379,9 +382,20 @@ def _unquote(raw: bytes) -> bytes:
             cut = raw.rfind(b"%", end - 2, end)
             if cut >= 0:
                 end = cut
-        out.append(unquote_to_bytes(raw[start:end]))
+        first, *rest = raw[start:end].split(b"%")
+        out = [first]
+        append = out.append
+        for item in rest:
+            byte = _HEX.get(item[:2])
+            if byte is None:
+                append(b"%")
+                append(item)
+            else:
+                append(byte)
+                append(item[2:])
+        chunks.append(b"".join(out))
         start = end
-    return b"".join(out)
+    return b"".join(chunks)
 
 
 def split_pairs(data: bytes) -> Pairs:

@@ -27,10 +27,10 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from .. import _limits as limits
-from .._errors import UsageError
+from .._errors import EC2Error, UsageError
 from .._model import ListShape, Structure
 
-__all__ = ["ShorthandError", "coerce", "encode", "parse"]
+__all__ = ["IntegerOutOfRange", "ShorthandError", "coerce", "encode", "integer", "parse"]
 
 # Character classes of unquoted values (aws-cli's _START_WORD, _FIRST_FOLLOW_CHARS,
 # _SECOND_FOLLOW_CHARS). A value may start with anything printable except
@@ -42,8 +42,8 @@ _SECOND_FOLLOW = r"\s!#-&(-+\--<>-\uffff"
 _FIRST_VALUE = re.compile(rf"(?:\\,|[{_START}])(?:\\,|[{_FIRST_FOLLOW}])*")
 _SECOND_VALUE = re.compile(rf"(?:\\,|[{_START}])(?:\\,|[{_SECOND_FOLLOW}])*")
 _QUOTED = {"'": re.compile(r"'(?:\\'|[^'])*'"), '"': re.compile(r'"(?:\\"|[^"])*"')}
-_KEY_CHARS = frozenset(string.ascii_letters + string.digits + "-_.#/:")
-_BLANKS = frozenset(string.whitespace)
+_KEY = re.compile(r"[A-Za-z0-9\-_.#/:]*")
+_BLANKS = re.compile(f"[{re.escape(string.whitespace)}]*")
 
 
 class ShorthandError(UsageError):
@@ -64,13 +64,25 @@ def _pointer(text: str, position: int) -> str:
     return f"{line}\n{' ' * (position - start)}^"
 
 
-class _Backtrack(ShorthandError):
-    """A syntax error inside a csv list, recoverable by backing up to a comma."""
+class _Backtrack(Exception):  # not an error until it leaves parse()
+    """A syntax error, recoverable inside a csv list by backing up to a comma.
+
+    It carries only the position and the problem: a csv list may raise one per item,
+    so formatting the :class:`ShorthandError` (which quotes the line) waits until it
+    leaves :func:`parse`, keeping the parser linear in the length of the text.
+    """
+
+    def __init__(self, position: int, problem: str) -> None:
+        self.position = position
+        self.problem = problem
 
 
 def parse(text: str, *, read_file: Callable[[str], Any] | None = None) -> dict[str, Any]:
     """Parse one shorthand value into nested dicts, lists and strings."""
-    return _Parser(text, read_file).parameter()
+    try:
+        return _Parser(text, read_file).parameter()
+    except _Backtrack as exc:
+        raise ShorthandError(text, exc.position, exc.problem) from None
 
 
 class _Parser:
@@ -82,6 +94,7 @@ class _Parser:
         self.read_file = read_file
         self.from_file = False
         self.depth = 0
+        self.values = 0
 
     # -- helpers
     def _current(self) -> str | None:
@@ -91,17 +104,16 @@ class _Parser:
         return self.pos >= len(self.text)
 
     def _blanks(self) -> None:
-        while self.pos < len(self.text) and self.text[self.pos] in _BLANKS:
-            self.pos += 1
+        self.pos = _BLANKS.match(self.text, self.pos).end()  # type: ignore[union-attr]
 
     def _expect(self, char: str, *, blanks: bool = False) -> None:
         if blanks:
             self._blanks()
         if self._eof():
-            raise _Backtrack(self.text, self.pos, f"expected '{char}' but the value ended")
+            raise _Backtrack(self.pos, f"expected '{char}' but the value ended")
         if self.text[self.pos] != char:
             found = self.text[self.pos]
-            raise _Backtrack(self.text, self.pos, f"expected '{char}' but found '{found}'")
+            raise _Backtrack(self.pos, f"expected '{char}' but found '{found}'")
         self.pos += 1
         if blanks:
             self._blanks()
@@ -114,10 +126,19 @@ class _Parser:
                 self.text, self.pos - 1, f"nesting deeper than {limits.MAX_SHORTHAND_DEPTH} levels"
             )
 
+    def _count(self) -> None:
+        """One more key or item; refuse more than one request can carry (``MAX_PARAMS``)."""
+        self.values += 1
+        if self.values > limits.MAX_PARAMS:
+            raise ShorthandError(
+                self.text, self.pos,
+                f"more than {limits.MAX_PARAMS} keys and values, more than one request carries",
+            )
+
     def _regex(self, pattern: re.Pattern[str], what: str) -> str:
         match = pattern.match(self.text, self.pos)
         if match is None:
-            raise _Backtrack(self.text, self.pos, f"expected {what}")
+            raise _Backtrack(self.pos, f"expected {what}")
         self.pos = match.end()
         return match.group()
 
@@ -147,12 +168,12 @@ class _Parser:
         return result
 
     def _key(self) -> str:
-        start = self.pos
-        while not self._eof() and self.text[self.pos] in _KEY_CHARS:
-            self.pos += 1
-        return self.text[start : self.pos]
+        key = _KEY.match(self.text, self.pos).group()  # type: ignore[union-attr]
+        self.pos += len(key)
+        return key
 
     def _key_and_equals(self) -> str:
+        self._count()
         key = self._key()
         self.from_file = False
         self._blanks()
@@ -189,9 +210,11 @@ class _Parser:
                 item = self._second_value()
                 self._blanks()
                 if self._eof():
+                    self._count()
                     items.append(item)
                     break
                 self._expect(",", blanks=True)
+                self._count()
                 items.append(item)
             except _Backtrack:
                 if self._eof():
@@ -232,6 +255,7 @@ class _Parser:
         return result
 
     def _item(self) -> Any:
+        self._count()
         current = self._current()
         if current == "[":
             return self._list()
@@ -268,6 +292,33 @@ class _Parser:
 # --------------------------------------------------------------------------- model
 
 
+class IntegerOutOfRange(EC2Error):
+    """An integer literal too long for ``int()`` (Python's digit limit): out of every EC2
+    integer's range, so refused by value. Not a ValueError, so that argparse's and
+    json's handlers of bad literals let it through to the caller, which names the option.
+    """
+
+
+#: What ``int()`` reads as an integer (Unicode digits, ``_`` between digits, blanks around).
+_INT_LITERAL = re.compile(r"\s*[+-]?\d+(?:_\d+)*\s*")
+
+
+def integer(text: str) -> int:
+    """``int(text)``, as aws-cli reads an integer; a literal too long for ``int()`` raises
+    :class:`IntegerOutOfRange` (EC2's ``InvalidParameterValue``) instead of ValueError."""
+    try:
+        return int(text)
+    except ValueError:
+        if isinstance(text, str) and _INT_LITERAL.fullmatch(text):
+            digits = sum(c.isdigit() for c in text)
+            raise IntegerOutOfRange(
+                "InvalidParameterValue",
+                f"Value ({text.strip()[:20]}..., an integer of {digits} digits) is invalid. "
+                "Expected: 'Integer' (EC2's integers are 32-bit).",
+            ) from None
+        raise
+
+
 def coerce(value: Any, shape: Any, path: str = "") -> Any:
     """Apply the model to a parsed value as aws-cli does; ``UsageError`` where it cannot."""
     if isinstance(shape, Structure):
@@ -288,7 +339,9 @@ def coerce(value: Any, shape: Any, path: str = "") -> Any:
         return value
     if shape.kind == "integer":
         try:
-            return int(value)
+            return integer(value)
+        except IntegerOutOfRange as exc:
+            raise UsageError(f"{path or 'the value'}: {exc.message}", code=exc.code) from None
         except (TypeError, ValueError):
             raise UsageError(
                 f"{path or 'the value'} must be an integer, not {_show(value)}"

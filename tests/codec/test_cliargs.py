@@ -11,7 +11,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ec2query._codec.cliargs import (
-    REQUIRED,
     CliRequest,
     cli_skeleton,
     from_cli_args,
@@ -39,7 +38,7 @@ def _value(shape: Any, owner: str, name: str) -> st.SearchStrategy[Any]:
     if isinstance(shape, ListShape):
         return st.lists(_value(shape.member, owner, name), max_size=3)
     if shape.kind == "integer":
-        low = 5 if name == "MaxResults" else -3
+        low = shape.bounds[0] if shape.bounds else -3
         return st.integers(min_value=low, max_value=70000)
     if shape.kind == "boolean":
         return st.booleans()
@@ -47,7 +46,7 @@ def _value(shape: Any, owner: str, name: str) -> st.SearchStrategy[Any]:
 
 
 def _structure(shape: Structure) -> st.SearchStrategy[dict[str, Any]]:
-    needed = REQUIRED.get(shape.name, ())
+    needed = shape.required
     return st.fixed_dictionaries(
         {m.name: _value(m.shape, shape.name, m.name) for m in shape.members if m.name in needed},
         optional={
@@ -322,3 +321,24 @@ def test_scalar_shapes_cover_the_model() -> None:
             if isinstance(member.shape, Scalar):
                 kinds.add(member.shape.kind)
     assert kinds == {"string", "integer", "boolean"}
+
+
+@pytest.mark.parametrize("digits", [5_000, 100_000])
+@pytest.mark.parametrize(
+    ("op", "argv"),
+    [
+        ("describe-security-groups", ["--max-results", "{n}"]),
+        ("describe-security-groups", ["--page-size", "{n}"]),
+        ("describe-security-groups", ["--cli-input-json", '{{"MaxResults": {n}}}']),
+        (RIGI, ["--group-id", "sg-1", "--ip-permissions", '[{{"FromPort": {n}}}]']),
+        (RIGI, ["--group-id", "sg-1", "--ip-permissions", "FromPort={n}"]),
+        ("authorize-security-group-ingress", ["--group-id", "sg-1", "--protocol", "tcp",
+                                              "--port", "{n}"]),
+    ],
+)
+def test_integers_of_any_length_are_refused_by_value(digits, op, argv) -> None:
+    n = "9" * digits
+    with pytest.raises(EC2Error) as info:
+        from_cli_args(op, [arg.format(n=n) for arg in argv])
+    assert info.value.code == "InvalidParameterValue"
+    assert len(info.value.message) < 300

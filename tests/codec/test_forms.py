@@ -203,3 +203,16 @@ def test_describe_output_given_as_ip_permissions_is_revocable_after_normalize():
         "IpPermissions": [{"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22,
                            "UserIdGroupPairs": [{"GroupId": "sg-2", "UserId": "111122223333"}]}],
     }
+
+
+@pytest.mark.parametrize("digits", [5_000, 100_000])
+def test_long_integers_give_a_result_or_an_ec2_error(digits) -> None:
+    from ec2query._errors import EC2Error
+
+    n = 10**digits
+    assert ec2query.normalize("RevokeSecurityGroupIngress", {"FromPort": n})["IpPermissions"] == [
+        {"FromPort": n}]
+    assert ec2query.flatten("RevokeSecurityGroupIngress", {"IpPermissions": [{"FromPort": n}]}) == {
+        "FromPort": n}
+    with pytest.raises(EC2Error):
+        ec2query.flatten("RevokeSecurityGroupIngress", {"IpPermissions": [{n: 1}]})

@@ -94,3 +94,35 @@ def test_encode_round_trips(rule: dict) -> None:
     text = shorthand.encode(rule, PERMISSION)
     if text is not None:
         assert shorthand.coerce(shorthand.parse(text), PERMISSION) == rule
+
+
+def test_parsing_formats_no_error_per_backtrack(monkeypatch) -> None:
+    """Counting work: each key backtracks once in its csv list; formatting an error per
+    backtrack (quoting the whole line) made 16,000 keys take seconds, quadratically."""
+    made = []
+    original = shorthand.ShorthandError.__init__
+
+    def counting(self, text, position, problem):
+        made.append(position)
+        original(self, text, position, problem)
+
+    monkeypatch.setattr(shorthand.ShorthandError, "__init__", counting)
+    text = ",".join(f"k{i:0200}=v" for i in range(4900))  # ~1 MB: 4,900 keys of 200 chars
+    assert len(shorthand.parse(text)) == 4900
+    assert made == []
+
+
+def test_more_keys_than_a_request_carries_are_refused_quickly() -> None:
+    import time
+
+    started = time.perf_counter()
+    with pytest.raises(shorthand.ShorthandError, match="more than 5000"):
+        shorthand.parse(",".join(f"k{i}=v" for i in range(110_000)))  # 1 MB
+    assert time.perf_counter() - started < 5
+
+
+@pytest.mark.parametrize("digits", [5_000, 100_000])
+def test_a_long_integer_is_out_of_range_not_a_value_error(digits) -> None:
+    with pytest.raises(UsageError) as info:
+        shorthand.coerce(shorthand.parse(f"FromPort={'9' * digits}"), PERMISSION)
+    assert info.value.code == "InvalidParameterValue"
