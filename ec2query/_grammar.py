@@ -13,6 +13,10 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from typing import Any
+
+from ._errors import RequestError
+from ._model import TAGGABLE
 
 __all__ = [
     "DESCRIPTION",
@@ -23,7 +27,7 @@ __all__ = [
     "ICMP_MAX",
     "IPV4_CIDR",
     "IPV6_CIDR_SHAPE",
-    "MAX_RESULTS",
+    "PORTED",
     "PORT_MAX",
     "PREFIX_LIST_ID",
     "PROTOCOL_NAMES",
@@ -34,7 +38,9 @@ __all__ = [
     "canonical_cidr",
     "canonical_ipv4",
     "canonical_ipv6",
+    "canonical_ports",
     "canonical_protocol",
+    "shown",
 ]
 
 # --------------------------------------------------------------------------- CIDR
@@ -81,16 +87,16 @@ def canonical_ipv6(text: str) -> str | None:
         return None
 
 
-def canonical_cidr(text: str) -> str:
-    """The form EC2 stores and compares a CIDR in (host bits cleared); ``ValueError`` if "
-    "malformed."""
+def canonical_cidr(text: Any) -> str:
+    """The form EC2 stores and compares a CIDR in (host bits cleared); EC2's
+    ``InvalidParameterValue`` (a :class:`RequestError`, so also a ``ValueError``) if malformed."""
     if isinstance(text, str):
         canonical = canonical_ipv4(text) if "." in text and ":" not in text else None
         if canonical is None:
             canonical = canonical_ipv6(text)
         if canonical is not None:
             return canonical
-    raise ValueError(f"CIDR block {text} is malformed")
+    raise RequestError("InvalidParameterValue", f"CIDR block {shown(text)} is malformed")
 
 
 # --------------------------------------------------------------------------- protocols and ports
@@ -106,11 +112,24 @@ PROTOCOL_NUMBER = re.compile(r"-1|[0-9]{1,3}")
 # Numbers EC2 treats as the named protocols (DescribeSecurityGroups answers
 # ``tcp`` for a rule authorized as ``6``; reference row 31).
 PROTOCOL_NUMBER_NAMES = {1: "icmp", 6: "tcp", 17: "udp", 58: "icmpv6"}
+#: Canonical protocols whose rules carry a port (or ICMP type and code) range: "specifying
+#: -1 or a protocol number other than tcp, udp, icmp, or icmpv6 allows traffic on all
+#: ports, regardless of any port range you specify" (botocore ``IpPermission.IpProtocol``).
+PORTED = frozenset({"tcp", "udp", "icmp", "icmpv6"})
+_AS_STORED = PORTED | {"-1"}
 
 
-def canonical_protocol(value: str) -> str | None:
-    """``TCP``/``6`` -> ``tcp``, ``-1`` -> ``-1``, ``50`` -> ``50``; ``None`` if EC2 knows no "
-    "such protocol."""
+def canonical_protocol(value: Any) -> str | None:
+    """``TCP``/``6``/``006`` -> ``tcp``, ``-1`` -> ``-1``, ``050`` -> ``50``; ``None`` if EC2
+    knows no such protocol (``" tcp "``, ``"0006"``, ``"256"``, or a value that is not text).
+
+    The one canonicalizer: the validator judges a protocol with it and the
+    backend stores what it returns, so that the two agree on every spelling.
+    """
+    if type(value) is not str:
+        return None
+    if value in _AS_STORED:  # the usual spelling costs no lower() and no int()
+        return value
     lowered = value.lower()
     if lowered in PROTOCOL_NAMES:
         return lowered
@@ -128,6 +147,15 @@ def canonical_protocol(value: str) -> str | None:
 # ICMP types), then the end port must be -1 (all ICMP codes)").
 PORT_MAX = 65535
 ICMP_MAX = 255
+
+
+def canonical_ports(protocol: str | None, from_port: Any, to_port: Any) -> tuple[Any, Any]:
+    """The ports EC2 stores and compares a rule by: as given for a protocol of
+    :data:`PORTED` (an absent one is -1, as for ICMPv6 without type and code), -1/-1
+    for any other protocol (the ports are ignored)."""
+    if protocol not in PORTED:
+        return -1, -1
+    return (-1 if from_port is None else from_port), (-1 if to_port is None else to_port)
 
 # --------------------------------------------------------------------------- ids
 
@@ -153,8 +181,7 @@ GROUP_NAME_VPC = re.compile(rf"{_TEXT_CHARS}{{1,255}}")
 
 # --------------------------------------------------------------------------- DescribeSecurityGroups
 
-# "This value can be between 5 and 1000." (botocore DescribeSecurityGroups MaxResults)
-MAX_RESULTS = (5, 1000)
+# ``MaxResults``' bounds are the model's (``Scalar.bounds``, botocore's min and max).
 # Filter names listed by botocore's DescribeSecurityGroups ``Filters`` doc;
 # ``tag:<key>`` is matched separately.
 FILTER_NAMES = frozenset(
@@ -188,11 +215,38 @@ FILTER_NAMES = frozenset(
 #: "The maximum length for a filter value is 255 characters" (research 9b).
 FILTER_VALUE_MAX = 255
 
-# The resource type each operation tags on creation: ``security-group-rule``
-# for the Authorize operations ("The tags applied to the security group
-# rule", reference section 4 shorthand), ``security-group`` for CreateSecurityGroup.
-TAGGABLE = {
-    "AuthorizeSecurityGroupIngress": "security-group-rule",
-    "AuthorizeSecurityGroupEgress": "security-group-rule",
-    "CreateSecurityGroup": "security-group",
-}
+# The resource type each operation tags on creation is the model's ``TAGGABLE``
+# (``security-group-rule`` for the Authorize operations, ``security-group`` for
+# CreateSecurityGroup), re-exported here for the validator's rules.
+
+# --------------------------------------------------------------------------- values in messages
+
+#: The most characters of a value a message shows.
+SHOWN_MAX = 64
+
+
+def shown(value: Any) -> str:
+    """``value`` as a message shows it: text as it is; an integer of any length by its value,
+    truncated to :data:`SHOWN_MAX` digits plus ``...`` (never Python's int-to-str limit)."""
+    if type(value) is int:
+        magnitude = -value if value < 0 else value
+        if magnitude < _SHOWN_LIMIT:
+            return str(value)
+        # The leading digits only: one division, whatever the length (a 100,000-digit int
+        # costs milliseconds; str() of it would raise, and be quadratic without the limit).
+        drop = max(int(magnitude.bit_length() * _LOG10_2) - SHOWN_MAX, 0)
+        head = magnitude // 10**drop
+        while head >= _SHOWN_LIMIT:
+            head //= 10
+        return f"{'-' if value < 0 else ''}{head}..."
+    if isinstance(value, str):
+        return value
+    try:
+        text = str(value)
+    except Exception:  # a value whose str() fails (a list of huge ints) is shown by its type
+        text = type(value).__name__
+    return text
+
+
+_SHOWN_LIMIT = 10**SHOWN_MAX
+_LOG10_2 = 0.30102999566398120

@@ -32,18 +32,20 @@ from ._grammar import (
     GROUP_ID,
     GROUP_NAME_VPC,
     ICMP_MAX,
-    MAX_RESULTS,
     PORT_MAX,
     RULE_ID,
+    SHOWN_MAX,
     TAGGABLE,
+    canonical_ports,
+    shown,
 )
 from ._model import (
     CURRENT_VERSION,
     FLAT_RULE_MEMBERS,
     LEGACY_VERSION,
+    VERSIONS,
     Kind,
-    ListShape,
-    Scalar,
+    all_operations,
     operation,
 )
 
@@ -118,6 +120,10 @@ DESCRIBE = frozenset({"DescribeSecurityGroups"})
 DELETE = frozenset({"DeleteSecurityGroup"})
 TAGGING = frozenset(TAGGABLE)
 ALL_OPS = RULE_OPS | CREATE | DESCRIBE | DELETE
+#: The operations whose input has members the model marks required.
+REQUIRED_OPS = frozenset(
+    op.name for op in all_operations() if any(op.input(v).required for v in VERSIONS)
+)
 
 # Kinds a permission or source row may be limited to (validate.py derives them).
 TCP_UDP = frozenset({"tcpudp"})
@@ -149,51 +155,25 @@ OK: None = None
 NO_FIELDS: Fields = {}
 
 # ------------------------------------------------------------------ the request's shape (model)
-
-
-def _shape(ctx: Context) -> tuple[list[Fields], list[Fields]]:
-    """Unknown members and wrongly typed values, found once per request by walking the model."""
-    if ctx.shape is None:
-        unknown: list[Fields] = []
-        wrong: list[Fields] = []
-        spec = _request_spec(ctx.op)
-        if not _conforms(ctx.params, spec):  # names are built only for a request with faults
-            _walk(ctx.params, spec, "", "", unknown, wrong)
-        ctx.shape = (unknown, wrong)
-    return ctx.shape
-
-
-def _conforms(value: Any, spec: Any) -> bool:
-    """Whether ``_walk`` would find nothing: plain dicts and lists of the spec's members and
-    types (another Mapping or a tuple answers False and is left to ``_walk``)."""
-    kind = type(spec)
-    if kind is type:
-        return type(value) is spec
-    if kind is dict:
-        if type(value) is not dict:
-            return False
-        get = spec.get
-        for key, item in value.items():
-            entry = get(key)
-            if entry is None or (type(item) is not entry[1] and not _conforms(item, entry[1])):
-                return False
-        return True
-    if type(value) is not list:
-        return False
-    element = spec[0]
-    for item in value:  # noqa: SIM110 - a loop: all() over a generator costs twice as much
-        if type(item) is not element and not _conforms(item, element):
-            return False
-    return True
+#
+# One walk over the request and the model's input structure, compiled once into nested
+# dicts. It allocates nothing for a request whose members and types are right: a fault is
+# returned with only its own member's name, and each caller on the way back up puts its own
+# Query name in front, so that a path is formatted only for a request that has a fault.
 
 
 class _ListOf(tuple):  # type: ignore[type-arg]
-    """A list in a compiled spec: ``_ListOf((element_spec,))``."""
+    """A list in a compiled spec: ``_ListOf((element_spec, element_kind))``."""
+
+
+#: The one type table: the Python type of each scalar kind (a bool is not an Integer).
+_PYTHON_TYPES = {Kind.STRING: str, Kind.INTEGER: int, Kind.BOOLEAN: bool}
 
 
 @cache
 def _request_spec(op_name: str) -> dict[str, Any]:
-    """The model's input structure compiled to nested dicts (both API versions' members)."""
+    """The model's input structure compiled to nested dicts (both API versions' members):
+    member -> (Query name, spec, Kind); a scalar's spec is its Python type."""
     op = operation(op_name)
     spec = _spec(op.input(LEGACY_VERSION))
     spec.update(_spec(op.input(CURRENT_VERSION)))
@@ -201,54 +181,77 @@ def _request_spec(op_name: str) -> dict[str, Any]:
 
 
 def _spec(shape: Any) -> Any:
-    if type(shape) is Scalar:
-        return _SCALAR_TYPES[shape.kind]
-    if type(shape) is ListShape:
-        return _ListOf((_spec(shape.member),))
-    return {member.name: (member.query, _spec(member.shape)) for member in shape.members}
+    if shape.kind is Kind.LIST:
+        return _ListOf((_spec(shape.member), shape.member.kind))
+    if shape.kind is Kind.STRUCTURE:
+        return {m.name: (m.query, _spec(m.shape), m.shape.kind) for m in shape.members}
+    return _PYTHON_TYPES[shape.kind]
 
 
-_SCALAR_TYPES = {Kind.STRING: str, Kind.INTEGER: int, Kind.BOOLEAN: bool}
-_TYPE_NAMES = {str: "String", int: "Integer", bool: "Boolean"}
+class _Fault:
+    """One shape fault: an unknown member (``name`` is its key), or a value of the wrong kind
+    (``path`` the Query names to it, innermost first, joined when the message is made)."""
+
+    __slots__ = ("expected", "name", "path", "value")
+
+    def __init__(self, name: str | None, value: str = "", expected: str = "") -> None:
+        self.name = name
+        self.path: list[str] = []
+        self.value = value
+        self.expected = expected
 
 
-def _walk(
-    value: Any, spec: Any, prefix: str, query: str, unknown: list[Fields], wrong: list[Fields]
-) -> None:
-    kind = type(spec)
-    if kind is type:
-        if type(value) is not spec:
-            shown = value if spec is not str and type(value) in (int, str) else type(value).__name__
-            wrong.append(
-                {"name": prefix + query, "value": str(shown)[:64], "expected": _TYPE_NAMES[spec]}
-            )
-    elif kind is dict:
+def _faults(value: Any, spec: Any, kind: Kind) -> list[_Fault] | None:
+    """The faults of ``value`` against ``spec`` (of ``kind``), in request order; None if none."""
+    if type(spec) is type:
+        if type(value) is spec:
+            return None
+        shown_value = value if spec is not str and type(value) in (int, str) else type(value)
+        text = shown(shown_value) if type(shown_value) is not type else shown_value.__name__
+        return [_Fault(None, text[:SHOWN_MAX], kind.value.title())]
+    found: list[_Fault] | None = None
+    if type(spec) is dict:
         if type(value) is not dict and not isinstance(value, Mapping):
-            wrong.append(
-                {
-                    "name": prefix + query or "params",
-                    "value": type(value).__name__,
-                    "expected": "Structure",
-                }
-            )
-            return
-        inner = prefix + query + "." if query else ""
+            return [_Fault(None, type(value).__name__, "Structure")]
+        get = spec.get
         for key, item in value.items():
-            entry = spec.get(key)
+            entry = get(key)
             if entry is None:
-                unknown.append({"name": key})
-            elif type(item) is not entry[1]:  # scalars of the right type stop here, without a call
-                _walk(item, entry[1], inner, entry[0], unknown, wrong)
-    else:
-        if type(value) is not list and not isinstance(value, (list, tuple)):
-            wrong.append(
-                {"name": prefix + query, "value": type(value).__name__, "expected": "List"}
-            )
-            return
-        element = spec[0]
-        name = prefix + query
-        for index, item in enumerate(value, 1):
-            _walk(item, element, name + ".", str(index), unknown, wrong)
+                found = found or []
+                found.append(_Fault(key))
+            elif type(item) is not entry[1]:  # a scalar of the right type stops here, uncalled
+                inner = _faults(item, entry[1], entry[2])
+                if inner:
+                    for fault in inner:
+                        fault.path.append(entry[0])
+                    found = inner if found is None else found + inner
+        return found
+    if type(value) is not list and not isinstance(value, (list, tuple)):
+        return [_Fault(None, type(value).__name__, "List")]
+    element, element_kind = spec
+    for index, item in enumerate(value, 1):
+        if type(item) is not element:
+            inner = _faults(item, element, element_kind)
+            if inner:
+                for fault in inner:
+                    fault.path.append(str(index))
+                found = inner if found is None else found + inner
+    return found
+
+
+def _shape(ctx: Context) -> tuple[list[Fields], list[Fields]]:
+    """Unknown members and wrongly typed values, found once per request by one walk."""
+    if ctx.shape is None:
+        unknown: list[Fields] = []
+        wrong: list[Fields] = []
+        for fault in _faults(ctx.params, _request_spec(ctx.op), Kind.STRUCTURE) or ():
+            if fault.name is not None:
+                unknown.append({"name": fault.name})
+            else:
+                name = ".".join(reversed(fault.path)) or "params"
+                wrong.append({"name": name, "value": fault.value, "expected": fault.expected})
+        ctx.shape = (unknown, wrong)
+    return ctx.shape
 
 
 def _unknown_members(params: Any, ctx: Context) -> Verdict:
@@ -274,10 +277,6 @@ def _no_target_group(params: Mapping[str, Any], ctx: Context) -> Verdict:
     return None if "GroupId" in params or "GroupName" in params else NO_FIELDS
 
 
-def _no_group_id(params: Mapping[str, Any], ctx: Context) -> Verdict:
-    return None if "GroupId" in params else NO_FIELDS
-
-
 def _name_without_default_vpc(params: Mapping[str, Any], ctx: Context) -> Verdict:
     return NO_FIELDS if "GroupName" in params and "GroupId" not in params else None
 
@@ -286,11 +285,17 @@ def _always(item: Any, ctx: Context) -> Verdict:
     return NO_FIELDS
 
 
-def _missing(member: str) -> Callable[[Mapping[str, Any], Context], Verdict]:
-    def test(params: Mapping[str, Any], ctx: Context) -> Verdict:
-        return None if member in params else NO_FIELDS
+@cache
+def _required(op_name: str) -> tuple[tuple[str, str], ...]:
+    """The members the model marks required in an operation's input (``Member.required``), in
+    the order EC2 reports them, with the name EC2's message gives each (its XML name:
+    ``groupId`` of the egress operations, ``GroupDescription`` of CreateSecurityGroup)."""
+    shape = operation(op_name).input(CURRENT_VERSION)
+    return tuple((name, shape.by_name[name].xml) for name in shape.required)
 
-    return test
+
+def _required_members(params: Mapping[str, Any], ctx: Context) -> Verdict:
+    return [{"name": xml} for name, xml in _required(ctx.op) if name not in params] or None
 
 
 def _name_is_group_id(params: Mapping[str, Any], ctx: Context) -> Verdict:
@@ -318,6 +323,12 @@ def _group_description_chars(params: Mapping[str, Any], ctx: Context) -> Verdict
     if text is None or not text.isascii():
         return None
     return None if DESCRIPTION.fullmatch(text) else {"value": text}
+
+
+#: ``MaxResults``' inclusive range, from the model (``Scalar.bounds``: botocore's min and max).
+MAX_RESULTS: tuple[int, int] = (
+    operation("DescribeSecurityGroups").input().by_name["MaxResults"].shape.bounds  # type: ignore[union-attr,assignment]
+)
 
 
 def _max_results_low(params: Mapping[str, Any], ctx: Context) -> Verdict:
@@ -467,16 +478,10 @@ def _pair_group_id_malformed(s: Source, ctx: Context) -> Verdict:
     return None if GROUP_ID.fullmatch(value) else {"value": value}
 
 
-def _cidr_malformed(s: Source, ctx: Context) -> Verdict:
-    if s.value is None or s.canonical is not None:
-        return None
-    return {"value": s.value}
-
-
-def _prefix_list_malformed(s: Source, ctx: Context) -> Verdict:
-    if s.value is None or s.canonical is not None:
-        return None
-    return {"value": s.value}
+def _source_malformed(s: Source, ctx: Context) -> Verdict:
+    # An IpRange without CidrIp (a prefix list entry without PrefixListId) has no value:
+    # it is malformed as "None", the text the embedded backend has always answered.
+    return None if s.canonical is not None else {"value": s.value}
 
 
 def _rule_description(s: Source, ctx: Context) -> Verdict:
@@ -487,16 +492,14 @@ def _rule_description(s: Source, ctx: Context) -> Verdict:
 # --------------------------------------------------------------------------- whole-request tests
 
 
-_PORTED = frozenset({"tcpudp", "icmp", "icmpv6"})
-
-
 def _duplicate_permission(params: Any, ctx: Context) -> Verdict:
     seen: set[tuple[Any, ...]] = set()
     found: list[Fields] = []
     for p in ctx.permissions:
         if p.canonical is None and not p.full_access:
             continue
-        ports = (p.data.get("FromPort"), p.data.get("ToPort")) if p.kind in _PORTED else None
+        # The backend's key: an ICMPv6 rule without type and code is its -1/-1 rule.
+        ports = canonical_ports(p.canonical, p.data.get("FromPort"), p.data.get("ToPort"))
         for s in p.sources:
             if s.canonical is None:
                 continue
@@ -505,6 +508,10 @@ def _duplicate_permission(params: Any, ctx: Context) -> Verdict:
                 found.append(NO_FIELDS)
             seen.add(key)
     return found or None
+
+
+def _permission_without_source(params: Any, ctx: Context) -> Verdict:
+    return [NO_FIELDS for p in ctx.permissions if not p.flat and not p.sources] or None
 
 
 # --------------------------------------------------------------------------- item tests
@@ -568,10 +575,12 @@ RULES: tuple[Rule, ...] = (
          "MissingParameter",
          "The request must contain the parameter groupName or groupId",
          "REAL research 5a (aws-cli#1503)"),
-    Rule("egress-group-id-required", "request", EGRESS, "any", _no_group_id,
+    Rule("required-members", "request", REQUIRED_OPS, "any", _required_members,
          "MissingParameter",
-         "The request must contain the parameter groupId",
-         "REAL template research 5d; botocore marks GroupId required"),
+         "The request must contain the parameter {name}",
+         "DOC: the members botocore marks required (the model's Member.required), named as EC2 "
+         "names them: REAL template research 5d (egress groupId), research 10f "
+         "(GroupDescription; moto identical), GroupName inferred"),
     Rule("group-name-only-in-default-vpc", "request", INGRESS | DELETE, "vpc",
          _name_without_default_vpc,
          "VPCIdNotSpecified",
@@ -584,14 +593,6 @@ RULES: tuple[Rule, ...] = (
          "Only Amazon VPC security groups may be used with this operation.",
          "REAL terraform#17832, streisand#676"),
     # ---- request: CreateSecurityGroup
-    Rule("create-group-name-required", "request", CREATE, "any", _missing("GroupName"),
-         "MissingParameter",
-         "The request must contain the parameter GroupName",
-         "inferred from research 10f (GroupDescription); botocore marks GroupName required"),
-    Rule("create-description-required", "request", CREATE, "any", _missing("Description"),
-         "MissingParameter",
-         "The request must contain the parameter GroupDescription",
-         "REAL-ish research 10f; moto identical"),
     Rule("create-group-name-not-sg-", "request", CREATE, "any", _name_is_group_id,
          "InvalidParameterValue",
          "Value ({value}) for parameter GroupName is invalid. Group names may not be in the "
@@ -620,12 +621,13 @@ RULES: tuple[Rule, ...] = (
     # ---- request: DescribeSecurityGroups
     Rule("describe-max-results-min", "request", DESCRIBE, "any", _max_results_low,
          "InvalidParameterValue",
-         "Value ( {value} ) for parameter maxResults is invalid. Expecting a value greater than 5.",
+         "Value ( {value} ) for parameter maxResults is invalid. Expecting a value greater than "
+         f"{MAX_RESULTS[0]}.",
          "REAL research 9c (aws-sdk-ruby#2575, DescribeInstances); DOC: between 5 and 1000"),
     Rule("describe-max-results-max", "request", DESCRIBE, "any", _max_results_high,
          "InvalidParameterValue",
          "Value ( {value} ) for parameter maxResults is invalid. Expecting a value smaller than "
-         "1000.",
+         f"{MAX_RESULTS[1]}.",
          "EMU research 9c; DOC: between 5 and 1000"),
     Rule("describe-max-results-not-with-ids", "request", DESCRIBE, "any", _max_results_with_ids,
          "InvalidParameterCombination",
@@ -727,12 +729,12 @@ RULES: tuple[Rule, ...] = (
          "The security-group ID '{value}' is malformed",
          "REAL E31, as for the target group",
          kinds=PAIR),
-    Rule("cidr-syntax", "source", RULE_OPS, "any", _cidr_malformed,
+    Rule("cidr-syntax", "source", RULE_OPS, "any", _source_malformed,
          "InvalidParameterValue",
          "CIDR block {value} is malformed",
          "REAL E17, E18 (CidrIp, value echoed verbatim); inferred for CidrIpv6 (research 7d)",
          kinds=CIDR),
-    Rule("prefix-list-id-format", "source", RULE_OPS, "any", _prefix_list_malformed,
+    Rule("prefix-list-id-format", "source", RULE_OPS, "any", _source_malformed,
          "InvalidPrefixListId.Malformed",
          "The prefix-list ID '{value}' is malformed",
          "DOC D1 (code, form pl-xxxxxxxx); text inferred from E31",
@@ -746,7 +748,13 @@ RULES: tuple[Rule, ...] = (
     Rule("same-permission-twice", "request-after", RULE_OPS, "any", _duplicate_permission,
          "InvalidParameterValue",
          "The same permission must not appear multiple times",
-         "REAL E19; duplicates judged on canonical CIDRs (DOC 5.4) and protocols (6 = tcp)"),
+         "REAL E19; duplicates judged on canonical CIDRs (DOC 5.4), protocols (6 = tcp) and "
+         "ports (ICMPv6 without type and code = -1/-1)"),
+    Rule("permission-needs-source", "request-after", RULE_OPS, "any", _permission_without_source,
+         "MissingParameter",
+         "Missing source specification: include source security group or CIDR information",
+         "REAL research 5c (boto3#1078), as for the flat form; judged last, once every other "
+         "rule passed, as the embedded backend did"),
     # ---- DescribeSecurityGroups items
     Rule("describe-group-id-format", "group-id", DESCRIBE, "any", _describe_id_malformed,
          "InvalidGroupId.Malformed",

@@ -24,6 +24,7 @@ from ._grammar import (
     canonical_ipv4,
     canonical_ipv6,
     canonical_protocol,
+    shown,
 )
 from ._model import FLAT_RULE_MEMBERS, operation
 from ._rules import (
@@ -37,7 +38,7 @@ from ._rules import (
     Source,
 )
 
-__all__ = ["RULES", "canonical_cidr", "problems", "rules_markdown", "validate"]
+__all__ = ["RULES", "canonical_cidr", "problems", "refusal", "rules_markdown", "validate"]
 
 _ERAS = {
     None: ("any", "not-classic"),
@@ -141,7 +142,25 @@ def _apply(
 
 def _add(out: list[RequestError], rule: Rule, verdict: Any) -> None:
     for fields in verdict if type(verdict) is list else (verdict,):
-        out.append(RequestError(rule.code, rule.message.format(**fields)))
+        out.append(_error(rule, fields))
+
+
+def _error(rule: Rule, fields: Mapping[str, Any]) -> RequestError:
+    # An integer is shown by its value, truncated: a port of 100,000 digits is out of range,
+    # and str() of it would raise Python's int-to-str limit (ValueError) instead.
+    if any(type(value) is int for value in fields.values()):
+        fields = {k: shown(v) if type(v) is int else v for k, v in fields.items()}
+    return RequestError(rule.code, rule.message.format(**fields))
+
+
+_BY_NAME = {rule.name: rule for rule in RULES}
+
+
+def refusal(rule_name: str, **fields: Any) -> RequestError:
+    """The error rule ``rule_name`` answers, for a caller that judged the condition itself
+    because it needs state the validator has not (the backend knows its groups are VPC
+    groups): one text per refusal, the table's."""
+    return _error(_BY_NAME[rule_name], fields)
 
 
 def _collect(ctx: Context) -> None:

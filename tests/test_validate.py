@@ -347,7 +347,7 @@ INVALID: list[Any] = [
         "The request must contain the parameter groupName or groupId",
     ),
     (
-        "egress-group-id-required",
+        "required-members",
         REVOKE_OUT,
         req(rule(), GroupId=None),
         None,
@@ -380,7 +380,7 @@ INVALID: list[Any] = [
     ),
     # CreateSecurityGroup
     (
-        "create-group-name-required",
+        "required-members",
         CREATE,
         {"Description": "d"},
         None,
@@ -388,12 +388,28 @@ INVALID: list[Any] = [
         "The request must contain the parameter GroupName",
     ),
     (
-        "create-description-required",
+        "required-members",
         CREATE,
         {"GroupName": "g"},
         None,
         "MissingParameter",
         "The request must contain the parameter GroupDescription",
+    ),
+    (
+        "required-members",
+        CREATE,
+        {},
+        None,
+        "MissingParameter",
+        "The request must contain the parameter GroupName",
+    ),  # both missing: GroupName first (the model's REQUIRED order)
+    (
+        "required-members",
+        AUTH_OUT,
+        req(rule(), GroupId=None),
+        None,
+        "MissingParameter",
+        "The request must contain the parameter groupId",
     ),
     (
         "create-group-name-not-sg-",
@@ -882,6 +898,30 @@ INVALID: list[Any] = [
         "The prefix-list ID 'pl-xyz' is malformed",
     ),
     (
+        "prefix-list-id-format",
+        AUTH_IN,
+        req(rule(PrefixListIds=[{"Description": "no id"}])),
+        None,
+        "InvalidPrefixListId.Malformed",
+        "The prefix-list ID 'None' is malformed",
+    ),  # no id at all (the backend stored a rule for peer "None")
+    (
+        "cidr-syntax",
+        AUTH_IN,
+        req(rule(IpRanges=[{"Description": "no cidr"}])),
+        None,
+        "InvalidParameterValue",
+        "CIDR block None is malformed",
+    ),  # the embedded backend's answer, now the validator's
+    (
+        "cidr-syntax",
+        REVOKE_OUT,
+        req(rule(Ipv6Ranges=[{"Description": "no cidr"}])),
+        None,
+        "InvalidParameterValue",
+        "CIDR block None is malformed",
+    ),
+    (
         "rule-description",
         AUTH_IN,
         req(rule(IpRanges=[{"CidrIp": "10.0.0.0/8", "Description": "bob's laptop"}])),
@@ -952,6 +992,30 @@ INVALID: list[Any] = [
         None,
         "InvalidParameterValue",
         DUPLICATE,
+    ),
+    (
+        "same-permission-twice",
+        AUTH_IN,
+        req(rule("icmpv6", None), rule("icmpv6", (-1, -1))),
+        None,
+        "InvalidParameterValue",
+        DUPLICATE,
+    ),  # ICMPv6 without type and code is the -1/-1 rule (the backend's canonical ports)
+    (
+        "permission-needs-source",
+        AUTH_IN,
+        req({"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22}),
+        None,
+        "MissingParameter",
+        "Missing source specification: include source security group or CIDR information",
+    ),  # research 5c
+    (
+        "permission-needs-source",
+        REVOKE_OUT,
+        req(rule(), {"IpProtocol": "-1"}),
+        None,
+        "MissingParameter",
+        "Missing source specification: include source security group or CIDR information",
     ),
     # tags
     (
@@ -1148,3 +1212,43 @@ def test_docs_table_is_the_code_table() -> None:
     begin = docs.index("-->\n", docs.index("<!-- rules:begin")) + len("-->\n")
     end = docs.index("<!-- rules:end -->")
     assert docs[begin:end] == rules_markdown()
+
+
+# --------------------------------------------------------------------------- integers of any length
+
+HUGE = [10**5000 + 7, 10**100_000 + 7]
+
+
+@pytest.mark.parametrize("value", HUGE, ids=["5000-digits", "100000-digits"])
+def test_an_integer_of_any_length_is_judged_by_value(value: int) -> None:
+    """EC2's range errors, the value shown truncated (str() of it would raise ValueError)."""
+    digits = "1" + "0" * 63 + "..."
+    cases = [
+        (AUTH_IN, req(rule("tcp", (22, value))), "InvalidPermission.Malformed",
+         f"TCP/UDP port ({digits}) out of range"),
+        (AUTH_IN, req(rule("tcp", (-value, 22))), "InvalidPermission.Malformed",
+         f"TCP/UDP port (-{digits}) out of range"),
+        (AUTH_IN, {"GroupId": SG, "IpProtocol": "udp", "FromPort": value, "ToPort": 1,
+                   "CidrIp": "10.0.0.0/8"}, "InvalidParameterValue",
+         f"TCP/UDP (from) port ({digits}) out of range"),
+        (AUTH_IN, req(rule("icmp", (value, 0))), "InvalidParameterValue",
+         f"ICMP type ({digits}) out of range"),
+        (DESCRIBE, {"MaxResults": value}, "InvalidParameterValue",
+         f"Value ( {digits} ) for parameter maxResults is invalid. Expecting a value smaller "
+         "than 1000."),
+        (DELETE, {"GroupId": SG, "DryRun": value}, "InvalidParameterValue",
+         f"Value ({digits[:64]}) for parameter DryRun is invalid. Expected: 'Boolean'."),
+    ]  # fmt: skip
+    for op, params, code, message in cases:
+        with pytest.raises(RequestError) as raised:
+            validate(op, params)
+        assert (raised.value.code, raised.value.message) == (code, message)
+
+
+@pytest.mark.parametrize(
+    "bad", [None, 10**5000, ["10.0.0.0/8"], b"10.0.0.0/8"], ids=["None", "huge", "list", "bytes"]
+)
+def test_canonical_cidr_refuses_what_is_not_text_with_ec2s_error(bad: Any) -> None:
+    with pytest.raises(RequestError, match="is malformed") as raised:
+        canonical_cidr(bad)
+    assert raised.value.code == "InvalidParameterValue"

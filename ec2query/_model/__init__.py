@@ -24,6 +24,7 @@ from .operations import (
     OPERATIONS,
     REQUIRED,
     SINCE,
+    TAGGABLE,
     UNTIL,
     VERSIONS,
     XML_ORDER,
@@ -34,6 +35,7 @@ __all__ = [
     "CURRENT_VERSION",
     "FLAT_RULE_MEMBERS",
     "LEGACY_VERSION",
+    "TAGGABLE",
     "VERSIONS",
     "Kind",
     "ListShape",
@@ -105,8 +107,11 @@ class Structure:
 
     @property
     def required(self) -> tuple[str, ...]:
-        """The names of the members that a value of this structure must have."""
-        return tuple(member.name for member in self.members if member.required)
+        """The names of the members that a value of this structure must have, in the order
+        EC2 reports them missing (``operations.REQUIRED``), then in model order."""
+        names = [member.name for member in self.members if member.required]
+        order = REQUIRED.get(self.name, ())
+        return tuple(sorted(names, key=lambda n: order.index(n) if n in order else len(order)))
 
     @property
     def xml_members(self) -> tuple[Member, ...]:

@@ -102,11 +102,12 @@ UNTIL: dict[str, tuple[tuple[str, tuple[str, str, str, str]], ...]] = {
     ),
 }
 
-#: Structure -> the members botocore's model marks required (``required`` in its shapes).
+#: Structure -> the members botocore's model marks required (``required`` in its shapes), in
+#: the order EC2 reports them missing (``CreateSecurityGroup`` without both: ``GroupName``).
 REQUIRED: dict[str, tuple[str, ...]] = {
     "RevokeSecurityGroupEgressRequest": ("GroupId",),
     "AuthorizeSecurityGroupEgressRequest": ("GroupId",),
-    "CreateSecurityGroupRequest": ("Description", "GroupName"),
+    "CreateSecurityGroupRequest": ("GroupName", "Description"),
 }
 
 #: (structure, member) -> the inclusive range an integer must be in (botocore's min/max).
@@ -118,6 +119,15 @@ BOUNDS: dict[tuple[str, str], tuple[int, int]] = {
 #: follows): (input token, output token, limit key, result key).
 PAGINATORS: dict[str, tuple[str, str, str, str]] = {
     "DescribeSecurityGroups": ("NextToken", "NextToken", "MaxResults", "SecurityGroups"),
+}
+
+#: Operation -> the resource type its ``TagSpecifications`` tag on creation: the rule for the
+#: Authorize operations ("The tags applied to the security group rule"), the group for
+#: CreateSecurityGroup. The validator refuses another type; the CLI skeleton shows this one.
+TAGGABLE: dict[str, str] = {
+    "AuthorizeSecurityGroupIngress": "security-group-rule",
+    "AuthorizeSecurityGroupEgress": "security-group-rule",
+    "CreateSecurityGroup": "security-group",
 }
 
 #: The flat (legacy) members of the rule operations that ``normalize`` folds into one rule.

@@ -4,7 +4,12 @@
 would, as the dict botocore would parse from EC2's response (no
 ``ResponseMetadata``), or raises :class:`~ec2query._errors.EC2Error` with
 EC2's code and message for a state-dependent refusal (not found, duplicate,
-limit, in use). Syntax is the validator's job and DryRun the gateway's.
+limit, in use). It takes requests the validator passed (the gateway calls
+``validate`` first): syntax is the validator's job and DryRun the gateway's.
+The backend asserts what the validator guarantees; a request it did not
+pass (a caller that skipped it) gets the validator's own error, as a
+:class:`NotValidated`. Storage trouble is EC2's ``InternalError`` or
+``Unavailable`` (:class:`StorageError`), never an ``sqlite3`` exception.
 
 Each call is one SQLite transaction (``BEGIN IMMEDIATE`` for writes, a
 snapshot read for describe), so several threads and processes can share one
@@ -26,16 +31,22 @@ from typing import Any
 
 from .._codec.forms import normalize
 from .._errors import EC2Error, RequestError
-from .._model import FLAT_RULE_MEMBERS
-from .._model import operation as lookup_operation
-from ._canon import (
-    ID_RANDOM,
-    Rule,
-    Want,
-    arn,
-    canonical_cidr,
+from .._grammar import (
+    PORT_MAX,
+    PREFIX_LIST_ID,
+    canonical_ipv4,
+    canonical_ipv6,
     canonical_ports,
     canonical_protocol,
+)
+from .._model import FLAT_RULE_MEMBERS, TAGGABLE
+from .._model import operation as lookup_operation
+from .._validate import refusal, validate
+from ._canon import (
+    Rule,
+    Unvalidated,
+    Want,
+    arn,
     duplicate_message,
     group_permissions,
     new_id,
@@ -45,7 +56,7 @@ from ._canon import (
 )
 from ._describe import decode_token, encode_token, matches
 
-__all__ = ["DEFAULT_VPC_ID", "Backend"]
+__all__ = ["DEFAULT_VPC_ID", "Backend", "NotValidated", "StorageError"]
 
 #: The default VPC's id unless the caller names another.
 DEFAULT_VPC_ID = "vpc-0a1b2c3d4e5f60718"
@@ -63,6 +74,10 @@ _DEFAULT_DESCRIPTION = "default VPC security group"
 _NO_DEFAULT_VPC = "No default VPC for this user"
 _READ_ONLY = frozenset({"DescribeSecurityGroups"})
 _FLAT = frozenset(FLAT_RULE_MEMBERS)
+_RULE_OPS = frozenset(
+    {"AuthorizeSecurityGroupIngress", "AuthorizeSecurityGroupEgress",
+     "RevokeSecurityGroupIngress", "RevokeSecurityGroupEgress"}
+)  # fmt: skip
 # Columns in the order of _canon.Rule's fields (a test pins the two together).
 _RULE_COLUMNS = "rule_id, group_id, egress, protocol, from_port, to_port, kind, peer, description"
 _SELECT_RULE = f"SELECT {_RULE_COLUMNS} FROM rule"  # noqa: S608 - constants only
@@ -80,11 +95,43 @@ _DELETE_RULE = (
 )
 _RULE_BY_ID = _SELECT_RULE + " WHERE rule_id = ? AND group_id = ? AND egress = ?"
 _NOT_FOUND_RULE = "The specified rule does not exist in this security group."
-_NO_SOURCE = "Missing source specification: include source security group or CIDR information"
+#: What an unvalidated request can make the backend's own code raise where it asserts.
+_ASSERTED = (Unvalidated, LookupError, TypeError, AttributeError, ValueError, ArithmeticError)
+#: sqlite3's refusals of a value it cannot bind: the input's fault (when the validator agrees).
+_UNBINDABLE = (sqlite3.InterfaceError, sqlite3.ProgrammingError)
+
+
+class NotValidated(RequestError):
+    """A request the backend was handed without the validator's consent, refused with the
+    validator's own code and message (the gateway validates first, so it never sees one)."""
+
+
+class StorageError(EC2Error, RuntimeError):
+    """The database failed or cannot be used (closed, unreadable, of an unknown schema): EC2's
+    ``InternalError`` (500) or, when it is busy, ``Unavailable`` (503)."""
 
 
 def _not_found(message: str) -> RequestError:
     return RequestError("InvalidGroup.NotFound", message)
+
+
+def _check(condition: object, what: str) -> None:
+    """Assert what the validator guarantees (not ``assert``: it must hold under ``-O`` too)."""
+    if not condition:
+        raise Unvalidated(what)
+
+
+def _not_validated(operation: str, params: Any, cause: BaseException) -> EC2Error:
+    """The validator's verdict on a request the backend could not take (computed only then)."""
+    try:
+        validate(operation, params)
+    except EC2Error as error:
+        return NotValidated(error.code, error.message)
+    # The validator passes what the backend cannot take: the backend's defect, not the caller's.
+    return EC2Error("InternalError", _INTERNAL)
+
+
+_INTERNAL = "An internal error has occurred. Please try again later."
 
 
 class Backend:
@@ -108,9 +155,9 @@ class Backend:
         self.region = region
         self.default_vpc_id = default_vpc_id
         self.rule_limit = rule_limit
-        # Ids are names, not secrets: a Mersenne Twister of their own (reseeded in a forked
-        # worker) is enough, and an id drawn twice is drawn again (_insert_group, _insert_rule).
-        self._rng = rng if rng is not None else ID_RANDOM
+        # Ids come from os.urandom (nothing to reseed in a forked worker) unless the caller
+        # gives a generator; an id drawn twice is drawn again (_insert_group, _insert_rule).
+        self._rng = rng
         self._memory = path == ":memory:" or path.startswith("file::memory:")
         self._local = threading.local()
         self._lock = threading.Lock()  # guards the one :memory: connection and _connections
@@ -126,8 +173,7 @@ class Backend:
             "RevokeSecurityGroupIngress": lambda c, p: self._revoke(c, p, egress=False),
             "RevokeSecurityGroupEgress": lambda c, p: self._revoke(c, p, egress=True),
         }
-        conn = self._connection()
-        self._transaction(conn, self._setup, {}, write=True)
+        self._transaction(self._connection(), self._setup, {}, write=True)
 
     # ------------------------------------------------------------------ plumbing
 
@@ -148,8 +194,12 @@ class Backend:
         """This thread's new request connection: WAL, ``synchronous=NORMAL``, registered."""
         conn = self._open()
         if not self._memory:
-            conn.execute("PRAGMA journal_mode = WAL")
-            conn.execute("PRAGMA synchronous = NORMAL")
+            try:
+                conn.execute("PRAGMA journal_mode = WAL")
+                conn.execute("PRAGMA synchronous = NORMAL")
+            except BaseException:  # not a database, read-only, ...: not left open
+                conn.close()
+                raise
         with self._lock:
             self._connections.append(conn)
         return conn
@@ -157,11 +207,15 @@ class Backend:
     def _connection(self) -> sqlite3.Connection:
         """This thread's connection (one shared connection for ``:memory:``)."""
         if self._closed:
-            raise RuntimeError("the backend is closed")
+            raise StorageError("Unavailable", "The backend is closed.")
         conn = getattr(self._local, "conn", None)
         if conn is None:
             shared = self._memory and self._connections
-            conn = self._local.conn = self._connections[0] if shared else self._connect()
+            try:
+                conn = self._connections[0] if shared else self._connect()
+            except sqlite3.Error as exc:  # unopenable file, no WAL on it, ...
+                raise _unavailable(exc) from exc
+            self._local.conn = conn
         return conn
 
     def _forked(self) -> None:
@@ -210,11 +264,21 @@ class Backend:
             raise RequestError(
                 "InvalidAction", f"The action {operation} is not valid for this web service."
             )
-        if name in ("CreateSecurityGroup", "DescribeSecurityGroups", "DeleteSecurityGroup"):
-            params = dict(params)
-        elif not _FLAT.isdisjoint(params):  # nested already: read as it is
-            params = normalize(name, params)
-        return self._transaction(self._connection(), body, params, write=name not in _READ_ONLY)
+        given = params
+        try:
+            if name in _RULE_OPS and not _FLAT.isdisjoint(params):  # nested: read as it is
+                params = normalize(name, params)
+            return self._transaction(
+                self._connection(), body, params, write=name not in _READ_ONLY
+            )
+        except StorageError as exc:
+            if isinstance(exc.__cause__, _UNBINDABLE):  # a value no validated request has
+                raise _not_validated(name, given, exc) from exc
+            raise
+        except EC2Error:
+            raise
+        except _ASSERTED as exc:  # a request the validator would refuse: its error, not ours
+            raise _not_validated(name, given, exc) from exc
 
     def close(self) -> None:
         """Close every connection this backend opened; further calls raise ``RuntimeError``."""
@@ -235,9 +299,10 @@ class Backend:
     def _setup(self, conn: sqlite3.Connection, _params: dict[str, Any]) -> dict[str, Any]:
         version = _schema_version(conn)  # None for a new database
         if version not in (None, "1", SCHEMA_VERSION):
-            raise RuntimeError(
+            raise StorageError(
+                "InternalError",
                 f"the database has schema {version!r}, which this release (schema "
-                f"{SCHEMA_VERSION}) cannot read"
+                f"{SCHEMA_VERSION}) cannot read",
             )
         # Not executescript(): it would COMMIT our transaction; run the statements one by one.
         for statement in _statements(_SCHEMA):
@@ -325,39 +390,28 @@ class Backend:
     def _target(
         self, conn: sqlite3.Connection, params: dict[str, Any], *, egress: bool = False
     ) -> tuple[str, str, str]:
-        """The group a request names: by GroupId, else by GroupName in the default VPC."""
-        if params.get("GroupId"):
-            return self._group_by_id(conn, params["GroupId"])
-        if params.get("GroupName") is not None:
-            if egress:
-                raise RequestError("UnknownParameter", "The parameter GroupName is not recognized")
-            return self._group_by_name(conn, params["GroupName"])
-        if egress:
-            raise RequestError("MissingParameter", "The request must contain the parameter groupId")
-        raise RequestError(
-            "MissingParameter", "The request must contain the parameter groupName or groupId"
-        )
+        """The group a request names: by GroupId, else by GroupName in the default VPC (the
+        validator has seen to it that there is one, and that an egress request has an id)."""
+        group_id = params.get("GroupId")
+        if group_id is not None:
+            return self._group_by_id(conn, group_id)
+        _check(not egress, "egress GroupId")
+        return self._group_by_name(conn, params["GroupName"])
 
-    def _tags(self, params: dict[str, Any], resource_type: str) -> dict[str, str]:
+    def _tags(self, operation: str, params: dict[str, Any]) -> dict[str, str]:
+        """The tags of the request's TagSpecifications (each of the operation's resource type)."""
         tags: dict[str, str] = {}
         for spec in params.get("TagSpecifications") or ():
-            if spec.get("ResourceType", resource_type) != resource_type:
-                continue
+            _check(spec["ResourceType"] == TAGGABLE[operation], "tag resource type")
             for tag in spec.get("Tags") or ():
-                tags[str(tag.get("Key", ""))] = str(tag.get("Value", ""))
+                tags[tag.get("Key", "")] = tag.get("Value", "")
         return tags
 
     def _create(self, conn: sqlite3.Connection, params: dict[str, Any]) -> dict[str, Any]:
-        name, text = params.get("GroupName"), params.get("Description")
-        if name is None:
-            raise RequestError(
-                "MissingParameter", "The request must contain the parameter GroupName"
-            )
-        if text is None:
-            raise RequestError(
-                "MissingParameter", "The request must contain the parameter GroupDescription"
-            )
+        name, text = params["GroupName"], params["Description"]
         vpc_id = params.get("VpcId")
+        _check(type(name) is str and type(text) is str and type(vpc_id) in (str, type(None)),
+               "CreateSecurityGroup's text")  # fmt: skip
         if vpc_id:
             self._ensure_vpc(conn, vpc_id, default=vpc_id == self.default_vpc_id)
         else:
@@ -369,7 +423,7 @@ class Backend:
             )
         group_id = self._insert_group(conn, vpc_id, name, text)
         self._insert_rule(conn, group_id, True, Want("-1", -1, -1, "cidr4", "0.0.0.0/0", None, 0))
-        tags = self._tags(params, "security-group")
+        tags = self._tags("CreateSecurityGroup", params)
         conn.executemany(
             "INSERT OR REPLACE INTO sg_tag (group_id, key, value) VALUES (?, ?, ?)",
             [(group_id, k, v) for k, v in tags.items()],
@@ -383,14 +437,7 @@ class Backend:
         return result
 
     def _delete(self, conn: sqlite3.Connection, params: dict[str, Any]) -> dict[str, Any]:
-        if params.get("GroupId"):
-            group_id, _, name = self._group_by_id(conn, params["GroupId"])
-        elif params.get("GroupName") is not None:
-            group_id, _, name = self._group_by_name(conn, params["GroupName"])
-        else:
-            raise RequestError(
-                "MissingParameter", "The request must contain the parameter groupName or groupId"
-            )
+        group_id, _, name = self._target(conn, params)
         if name == _DEFAULT_NAME:
             raise RequestError(
                 "CannotDelete",
@@ -447,7 +494,7 @@ class Backend:
                 group["Tags"] = tags[group_id]
             if filters and not matches(group, filters, names):
                 continue
-            if limit is not None and len(groups) >= int(limit):
+            if limit is not None and len(groups) >= limit:
                 next_token = encode_token(last_seq)
                 break
             groups.append(group)
@@ -476,50 +523,51 @@ class Backend:
     # ------------------------------------------------------------------ rules
 
     def _wants(self, conn: sqlite3.Connection, params: dict[str, Any], vpc_id: str) -> list[Want]:
-        """Every rule the request's IpPermissions name, canonical, in request order."""
+        """Every rule the request's IpPermissions name, canonical, in request order.
+
+        The values are the validator's, so the grammar's canonical forms are asserted, not
+        judged. Two refusals need the backend's state: a rule without a protocol (the
+        legacy source-group form, which EC2-Classic read as full access) cannot be had by
+        a VPC group, and every group here is one; and a source group named twice, once by
+        id and once by name, is one rule twice only once both are found.
+        """
         wants: list[Want] = []
         seen: set[tuple[str, int, int, str, str]] = set()
         for index, permission in enumerate(params.get("IpPermissions") or ()):
-            protocol = canonical_protocol(permission.get("IpProtocol"))
+            given = permission.get("IpProtocol")
+            if given is None:
+                raise refusal("protocol-required")
+            protocol = canonical_protocol(given)
+            _check(protocol is not None, "IpProtocol")
             from_port, to_port = canonical_ports(
                 protocol, permission.get("FromPort"), permission.get("ToPort")
             )
+            _check(_port_range(from_port) and _port_range(to_port), "ports")
             # In this order: IPv4 ranges, IPv6 ranges, prefix lists, groups (each only if given).
             sources: list[tuple[str, str, Any]] = []
-            items = permission.get("IpRanges")
-            if items:
-                sources += [("cidr4", canonical_cidr(i.get("CidrIp"), 4), i.get("Description"))
-                            for i in items]
-            items = permission.get("Ipv6Ranges")
-            if items:
-                sources += [("cidr6", canonical_cidr(i.get("CidrIpv6"), 6), i.get("Description"))
-                            for i in items]
-            items = permission.get("PrefixListIds")
-            if items:
-                sources += [("pl", str(i.get("PrefixListId")), i.get("Description"))
-                            for i in items]
-            items = permission.get("UserIdGroupPairs")
-            if items:
-                sources += [("group", self._source_group(conn, i, vpc_id), i.get("Description"))
-                            for i in items]
-            if not sources:
-                raise RequestError("MissingParameter", _NO_SOURCE)
-            for kind, peer, description in sources:
+            for item in permission.get("IpRanges") or ():
+                sources.append(("cidr4", _cidr(canonical_ipv4, item["CidrIp"]), item))
+            for item in permission.get("Ipv6Ranges") or ():
+                sources.append(("cidr6", _cidr(canonical_ipv6, item["CidrIpv6"]), item))
+            for item in permission.get("PrefixListIds") or ():
+                _check(PREFIX_LIST_ID.fullmatch(item["PrefixListId"]), "PrefixListId")
+                sources.append(("pl", item["PrefixListId"], item))
+            for item in permission.get("UserIdGroupPairs") or ():
+                sources.append(("group", self._source_group(conn, item, vpc_id), item))
+            _check(sources, "source")
+            for kind, peer, item in sources:
                 key = (protocol, from_port, to_port, kind, peer)
                 if key in seen:
-                    raise RequestError(
-                        "InvalidParameterValue",
-                        "The same permission must not appear multiple times",
-                    )
+                    raise refusal("same-permission-twice")
                 seen.add(key)
-                wants.append(Want(*key, description or None, index))
+                wants.append(Want(*key, item.get("Description") or None, index))
         return wants
 
     def _source_group(self, conn: sqlite3.Connection, pair: dict[str, Any], vpc_id: str) -> str:
         """The group id a UserIdGroupPair references; it must exist and share the target's VPC."""
-        if pair.get("GroupId"):
+        if pair.get("GroupId") is not None:
             group_id, source_vpc, _ = self._group_by_id(conn, pair["GroupId"])
-        elif pair.get("GroupName") is not None:
+        else:
             name, default = pair["GroupName"], self.default_vpc_id or "none"
             row = conn.execute(
                 "SELECT group_id, vpc_id FROM sg WHERE vpc_id = ? AND name = ?", (default, name)
@@ -529,8 +577,6 @@ class Backend:
                     f"The security group '{name}' does not exist in default VPC '{default}'"
                 )
             group_id, source_vpc = row
-        else:
-            raise RequestError("MissingParameter", "Source group ID missing.")
         if source_vpc != vpc_id and not pair.get("VpcPeeringConnectionId"):
             raise _not_found("You have specified two resources that belong to different networks.")
         return group_id
@@ -551,7 +597,9 @@ class Backend:
         # so a duplicate is reported before a quota breach (EC2's order is not documented).
         rules = [self._insert_rule(conn, group_id, egress, want) for want in wants]
         self._check_limit(conn, group_id, egress, wants)
-        tags = self._tags(params, "security-group-rule")
+        tags = self._tags(
+            "AuthorizeSecurityGroupEgress" if egress else "AuthorizeSecurityGroupIngress", params
+        )
         if tags:
             conn.executemany(
                 "INSERT OR REPLACE INTO rule_tag (rule_id, key, value) VALUES (?, ?, ?)",
@@ -666,6 +714,18 @@ def _migrate(conn: sqlite3.Connection) -> None:
     conn.execute("UPDATE meta SET value = ? WHERE key = 'schema'", (SCHEMA_VERSION,))
 
 
+def _port_range(value: Any) -> bool:
+    """A port, ICMP type or code as the validator passes it: an int from -1 to 65535."""
+    return type(value) is int and -1 <= value <= PORT_MAX
+
+
+def _cidr(canonical: Callable[[str], str | None], text: str) -> str:
+    """The canonical form of a CIDR the validator passed (it judged it by the same grammar)."""
+    value = canonical(text)
+    _check(value is not None, "CIDR")
+    return value  # type: ignore[return-value]
+
+
 def _exists(conn: sqlite3.Connection, sql: str, args: tuple[Any, ...]) -> bool:
     return conn.execute(sql, args).fetchone() is not None
 
@@ -683,8 +743,8 @@ def _statements(script: str) -> list[str]:
     return statements
 
 
-def _unavailable(exc: sqlite3.Error) -> EC2Error:
+def _unavailable(exc: sqlite3.Error) -> StorageError:
     """A storage failure as EC2 reports its own trouble: 503 when busy, 500 otherwise."""
     if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
-        return EC2Error("Unavailable", "The server is overloaded and can't handle the request.")
-    return EC2Error("InternalError", "An internal error has occurred. Please try again later.")
+        return StorageError("Unavailable", "The server is overloaded and can't handle the request.")
+    return StorageError("InternalError", _INTERNAL)

@@ -4,21 +4,22 @@ Filters follow EC2's documented semantics (botocore ``DescribeSecurityGroups``
 doc): values of one filter are OR-ed, filters are AND-ed, ``*`` and ``?`` are
 wildcards (``\\*`` a literal star), and each ``ip-permission.*`` filter is
 matched on its own: two of them may be satisfied by different rules of the
-group. An unknown filter name is EC2's ``The filter '{name}' is invalid``
-(research row 9a).
+group. Filter names are the validator's to judge (``describe-filter-name``,
+EC2's ``The filter '{name}' is invalid``, research row 9a): here an unknown
+one is an assertion that fails.
 """
 
 from __future__ import annotations
 
 import base64
-import contextlib
 import re
 from collections.abc import Callable, Iterator, Mapping
 from functools import lru_cache
 from typing import Any
 
 from .._errors import RequestError
-from ._canon import canonical_protocol
+from .._grammar import canonical_protocol
+from ._canon import Unvalidated
 
 __all__ = ["decode_token", "encode_token", "matches"]
 
@@ -116,8 +117,7 @@ def _wanted(name: str, values: list[Any]) -> list[re.Pattern[str]]:
     for value in values:
         text = str(value)
         if name.endswith("ip-permission.protocol") and not any(c in text for c in "*?\\"):
-            with contextlib.suppress(RequestError):  # an unknown protocol matches nothing
-                text = canonical_protocol(text)
+            text = canonical_protocol(text) or text  # an unknown protocol matches nothing
         patterns.append(_pattern(text))
     return patterns
 
@@ -127,12 +127,10 @@ def matches(
 ) -> bool:
     """Whether ``group`` passes every filter; ``names`` maps group ids to names (for group-name)."""
     for spec in filters:
-        name = spec.get("Name")
-        if not isinstance(name, str):
-            raise RequestError("InvalidParameterValue", f"The filter '{name}' is invalid")
+        name = spec["Name"]
         values_of = _tag_values(name[4:]) if name.startswith("tag:") else FILTERS.get(name)
         if values_of is None:
-            raise RequestError("InvalidParameterValue", f"The filter '{name}' is invalid")
+            raise Unvalidated(f"filter {name!r}")
         patterns = _wanted(name, list(spec.get("Values") or ()))
         if not any(p.fullmatch(v) for v in values_of(group, names) for p in patterns):
             return False

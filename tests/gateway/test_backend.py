@@ -14,11 +14,15 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
 
-from ec2query._errors import EC2Error
+from ec2query._errors import EC2Error, RequestError
 from ec2query._model import ListShape, Scalar, Structure, structure
-from ec2query.gateway._backend import _SELECT_RULE, DEFAULT_VPC_ID, Backend
+from ec2query._validate import validate
+from ec2query.gateway._backend import _SELECT_RULE, DEFAULT_VPC_ID, Backend, NotValidated
 from ec2query.gateway._canon import Rule
+
+from ..test_rules_shape import requests as corrupted_requests
 
 OTHER_VPC = "vpc-0ffffffffffffffff"
 ACCOUNT = "123456789012"
@@ -602,12 +606,6 @@ ERRORS: list[tuple[str, str, Params, str, Callable[[World], str]]] = [
     ("name of a group in another VPC", "AuthorizeSecurityGroupIngress",
      lambda w: {"GroupName": "app", "IpPermissions": [tcp(1, "1.1.1.1/32")]},
      "InvalidGroup.NotFound", lambda w: f"The security group 'app' does not exist in default VPC '{DEFAULT_VPC_ID}'"),  # ref row 30
-    ("no group at all", "AuthorizeSecurityGroupIngress",
-     lambda w: {"IpPermissions": [tcp(1, "1.1.1.1/32")]},
-     "MissingParameter", lambda w: "The request must contain the parameter groupName or groupId"),  # research 5a
-    ("egress by name", "AuthorizeSecurityGroupEgress",
-     lambda w: {"GroupName": "web", "IpPermissions": [tcp(1, "1.1.1.1/32")]},
-     "UnknownParameter", lambda w: "The parameter GroupName is not recognized"),  # research 8a
     ("duplicate tcp", "AuthorizeSecurityGroupIngress",
      lambda w: {"GroupId": w.web, "IpPermissions": [tcp(22, "203.0.113.0/24")]},
      "InvalidPermission.Duplicate",
@@ -632,9 +630,6 @@ ERRORS: list[tuple[str, str, Params, str, Callable[[World], str]]] = [
                                                       "IpRanges": [{"CidrIp": "10.0.0.0/24"}]}]},
      "InvalidPermission.Duplicate",
      lambda w: 'the specified rule "peer: 10.0.0.0/24, ICMP, type: ALL, code: ALL, ALLOW" already exists'),  # research extra
-    ("same permission twice", "AuthorizeSecurityGroupIngress",
-     lambda w: {"GroupId": w.web, "IpPermissions": [tcp(9, "9.9.9.9/32"), tcp(9, "9.9.9.9/32")]},
-     "InvalidParameterValue", lambda w: "The same permission must not appear multiple times"),  # ref E19
     ("rule limit", "AuthorizeSecurityGroupIngress",
      lambda w: {"GroupId": w.web, "IpPermissions": [tcp(9, *(f"9.9.9.{i}/32" for i in range(3)))]},
      "RulesPerSecurityGroupLimitExceeded",
@@ -649,28 +644,14 @@ ERRORS: list[tuple[str, str, Params, str, Callable[[World], str]]] = [
     ("source group in another VPC", "AuthorizeSecurityGroupIngress",
      lambda w: {"GroupId": w.app, "IpPermissions": [{"IpProtocol": "-1", "UserIdGroupPairs": [{"GroupName": "web"}]}]},
      "InvalidGroup.NotFound", lambda w: "You have specified two resources that belong to different networks."),  # ref E23
-    ("source pair without group", "AuthorizeSecurityGroupIngress",
-     lambda w: {"GroupId": w.web, "IpPermissions": [{"IpProtocol": "-1", "UserIdGroupPairs": [{"UserId": ACCOUNT}]}]},
-     "MissingParameter", lambda w: "Source group ID missing."),  # research 5b
-    ("no source", "AuthorizeSecurityGroupIngress",
-     lambda w: {"GroupId": w.web, "IpPermissions": [{"IpProtocol": "tcp", "FromPort": 1, "ToPort": 1}]},
-     "MissingParameter", lambda w: "Missing source specification: include source security group or CIDR information"),  # research 5c
-    ("no protocol", "AuthorizeSecurityGroupIngress",
-     lambda w: {"GroupId": w.web, "IpPermissions": [{"IpRanges": [{"CidrIp": "1.1.1.1/32"}]}]},
+    ("no protocol, flat source group (a VPC group)", "AuthorizeSecurityGroupIngress",
+     lambda w: {"GroupId": w.web, "SourceSecurityGroupName": "default"},
      "InvalidParameterValue",
-     lambda w: "Invalid value 'null' for protocol. VPC security group rules must specify protocols explicitly."),  # ref E10
-    ("unknown protocol", "AuthorizeSecurityGroupIngress",
-     lambda w: {"GroupId": w.web, "IpPermissions": [{"IpProtocol": "all", "IpRanges": [{"CidrIp": "1.1.1.1/32"}]}]},
-     "InvalidParameterValue", lambda w: "Invalid value 'all' for IP protocol. Unknown protocol."),  # ref E9
-    ("malformed cidr", "AuthorizeSecurityGroupIngress",
-     lambda w: {"GroupId": w.web, "IpPermissions": [tcp(1, "::/0")]},
-     "InvalidParameterValue", lambda w: "CIDR block ::/0 is malformed"),  # ref E17
-    ("netmask, not a prefix length", "AuthorizeSecurityGroupIngress",
-     lambda w: {"GroupId": w.web, "IpPermissions": [tcp(1, "10.0.0.0/255.0.0.0")]},
-     "InvalidParameterValue", lambda w: "CIDR block 10.0.0.0/255.0.0.0 is malformed"),  # the validator's grammar
-    ("cidr that is not text", "AuthorizeSecurityGroupIngress",
-     lambda w: {"GroupId": w.web, "IpPermissions": [{"IpProtocol": "-1", "IpRanges": [{"CidrIp": ["10.0.0.0/8"]}]}]},
-     "InvalidParameterValue", lambda w: "CIDR block ['10.0.0.0/8'] is malformed"),
+     lambda w: "Invalid value 'null' for protocol. VPC security group rules must specify protocols explicitly."),  # ref E10; the validator, not knowing the group, passes it
+    ("source group twice, by id and by name", "AuthorizeSecurityGroupIngress",
+     lambda w: {"GroupId": w.web, "IpPermissions": [{"IpProtocol": "-1", "UserIdGroupPairs": [
+         {"GroupId": w.default}, {"GroupName": "default"}]}]},
+     "InvalidParameterValue", lambda w: "The same permission must not appear multiple times"),  # ref E19, once both are found
     ("revoke missing rule, other VPC", "RevokeSecurityGroupIngress",
      lambda w: {"GroupId": w.app, "IpPermissions": [tcp(1, "1.1.1.1/32")]},
      "InvalidPermission.NotFound", lambda w: "The specified rule does not exist in this security group."),  # ref E7
@@ -709,9 +690,6 @@ ERRORS: list[tuple[str, str, Params, str, Callable[[World], str]]] = [
     ("describe unknown name", "DescribeSecurityGroups",
      lambda w: {"GroupNames": ["db"]},
      "InvalidGroup.NotFound", lambda w: f"The security group 'db' does not exist in default VPC '{DEFAULT_VPC_ID}'"),
-    ("describe bad filter", "DescribeSecurityGroups",
-     lambda w: {"Filters": [{"Name": "bogus", "Values": ["x"]}]},
-     "InvalidParameterValue", lambda w: "The filter 'bogus' is invalid"),  # research 9a
     ("describe bad token", "DescribeSecurityGroups",
      lambda w: {"NextToken": "garbage!", "MaxResults": 5},
      "InvalidPaginationToken", lambda w: "The pagination token 'garbage!' is invalid."),  # code: EC2 error list; text ours
@@ -719,12 +697,51 @@ ERRORS: list[tuple[str, str, Params, str, Callable[[World], str]]] = [
      "InvalidAction", lambda w: "The action RunInstances is not valid for this web service."),  # ref E29
 ]  # fmt: skip
 
+#: Syntax: the validator's to judge (the gateway calls it first). A backend handed such a
+#: request without it answers the validator's own error: a NotValidated, or for the two
+#: conditions it must judge anyway (a rule without protocol, the same rule twice: see
+#: Backend._wants) its own refusal with the rule table's text.
+SYNTAX: list[tuple[str, str, Params, str, Callable[[World], str]]] = [
+    ("same permission twice", "AuthorizeSecurityGroupIngress",
+     lambda w: {"GroupId": w.web, "IpPermissions": [tcp(9, "9.9.9.9/32"), tcp(9, "9.9.9.9/32")]},
+     "InvalidParameterValue", lambda w: "The same permission must not appear multiple times"),  # ref E19
+    ("no protocol", "AuthorizeSecurityGroupIngress",
+     lambda w: {"GroupId": w.web, "IpPermissions": [{"IpRanges": [{"CidrIp": "1.1.1.1/32"}]}]},
+     "InvalidParameterValue",
+     lambda w: "Invalid value 'null' for protocol. VPC security group rules must specify protocols explicitly."),  # ref E10
+    ("no group at all", "AuthorizeSecurityGroupIngress",
+     lambda w: {"IpPermissions": [tcp(1, "1.1.1.1/32")]},
+     "MissingParameter", lambda w: "The request must contain the parameter groupName or groupId"),  # research 5a
+    ("egress by name", "AuthorizeSecurityGroupEgress",
+     lambda w: {"GroupName": "web", "IpPermissions": [tcp(1, "1.1.1.1/32")]},
+     "UnknownParameter", lambda w: "The parameter GroupName is not recognized"),  # research 8a
+    ("source pair without group", "AuthorizeSecurityGroupIngress",
+     lambda w: {"GroupId": w.web, "IpPermissions": [{"IpProtocol": "-1", "UserIdGroupPairs": [{"UserId": ACCOUNT}]}]},
+     "MissingParameter", lambda w: "Source group ID missing."),  # research 5b
+    ("no source", "AuthorizeSecurityGroupIngress",
+     lambda w: {"GroupId": w.web, "IpPermissions": [{"IpProtocol": "tcp", "FromPort": 1, "ToPort": 1}]},
+     "MissingParameter", lambda w: "Missing source specification: include source security group or CIDR information"),  # research 5c
+    ("unknown protocol", "AuthorizeSecurityGroupIngress",
+     lambda w: {"GroupId": w.web, "IpPermissions": [{"IpProtocol": "all", "IpRanges": [{"CidrIp": "1.1.1.1/32"}]}]},
+     "InvalidParameterValue", lambda w: "Invalid value 'all' for IP protocol. Unknown protocol."),  # ref E9
+    ("malformed cidr", "AuthorizeSecurityGroupIngress",
+     lambda w: {"GroupId": w.web, "IpPermissions": [tcp(1, "::/0")]},
+     "InvalidParameterValue", lambda w: "CIDR block ::/0 is malformed"),  # ref E17
+    ("netmask, not a prefix length", "AuthorizeSecurityGroupIngress",
+     lambda w: {"GroupId": w.web, "IpPermissions": [tcp(1, "10.0.0.0/255.0.0.0")]},
+     "InvalidParameterValue", lambda w: "CIDR block 10.0.0.0/255.0.0.0 is malformed"),  # the validator's grammar
+    ("cidr that is not text", "AuthorizeSecurityGroupIngress",
+     lambda w: {"GroupId": w.web, "IpPermissions": [{"IpProtocol": "-1", "IpRanges": [{"CidrIp": ["10.0.0.0/8"]}]}]},
+     "InvalidParameterValue",
+     lambda w: "Value (list) for parameter IpPermissions.1.IpRanges.1.CidrIp is invalid. Expected: 'String'."),
+    ("describe bad filter", "DescribeSecurityGroups",
+     lambda w: {"Filters": [{"Name": "bogus", "Values": ["x"]}]},
+     "InvalidParameterValue", lambda w: "The filter 'bogus' is invalid"),  # research 9a
+]  # fmt: skip
 
-@pytest.mark.parametrize(
-    ("operation", "params", "code", "message"),
-    [pytest.param(*row[1:], id=row[0]) for row in ERRORS],
-)
-def test_error(world: World, operation: str, params: Params, code: str, message: Callable) -> None:
+
+def populate(world: World) -> None:
+    """The state every error row starts from."""
     world.call(
         "AuthorizeSecurityGroupIngress",
         {
@@ -749,9 +766,132 @@ def test_error(world: World, operation: str, params: Params, code: str, message:
     )  # fmt: skip  -- 4 of the fixture's 5 rules
     world.call("AuthorizeSecurityGroupIngress", {"GroupId": world.app, "IpPermissions": [
         tcp(22, "203.0.113.0/24"), {"IpProtocol": "-1", "UserIdGroupPairs": [{"GroupId": world.db}]}]})  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("operation", "params", "code", "message"),
+    [pytest.param(*row[1:], id=row[0]) for row in ERRORS],
+)
+def test_error(world: World, operation: str, params: Params, code: str, message: Callable) -> None:
+    """State-dependent refusals are the backend's own; each request passes the validator."""
+    populate(world)
+    if operation != "RunInstances":
+        validate(operation, params(world))  # the gateway's order: validated, then handled
     before = world.call("DescribeSecurityGroups", {})
     with pytest.raises(EC2Error) as caught:
         world.call(operation, params(world))
     assert (caught.value.code, caught.value.message) == (code, message(world))
     assert caught.value.http_status == 400
+    assert not isinstance(caught.value, NotValidated)
     assert world.call("DescribeSecurityGroups", {}) == before  # nothing changed
+
+
+#: The SYNTAX rows the backend refuses itself (it must judge them for its state's sake).
+JUDGED_ANYWAY = {"same permission twice", "no protocol"}
+
+
+@pytest.mark.parametrize(
+    ("name", "operation", "params", "code", "message"),
+    [pytest.param(*row, id=row[0]) for row in SYNTAX],
+)
+def test_a_request_the_validator_refuses_gets_its_error(
+    world: World, name: str, operation: str, params: Params, code: str, message: Callable
+) -> None:
+    """The backend asserts what the validator guarantees; used without it, the validator's
+    error is what a caller gets (a NotValidated, an EC2Error), and nothing changes."""
+    populate(world)
+    with pytest.raises(RequestError) as validated:
+        validate(operation, params(world))
+    assert (validated.value.code, validated.value.message) == (code, message(world))
+    before = world.call("DescribeSecurityGroups", {})
+    with pytest.raises(RequestError) as caught:
+        world.call(operation, params(world))
+    assert (caught.value.code, caught.value.message) == (code, message(world))
+    assert caught.value.http_status == 400
+    assert isinstance(caught.value, NotValidated) is (name not in JUDGED_ANYWAY)
+    assert world.call("DescribeSecurityGroups", {}) == before
+
+
+# ---------------------------------------------------------------------------- any input: an EC2Error
+
+GARBAGE: list[tuple[str, Any]] = [
+    ("DescribeSecurityGroups", ["not", "a", "dict"]),
+    ("AuthorizeSecurityGroupIngress", {"GroupId": "$web", "IpPermissions": "tcp"}),
+    ("AuthorizeSecurityGroupIngress", {"GroupId": "$web", "IpPermissions": [tcp(22, "1.1.1.1/32", FromPort="22")]}),
+    ("AuthorizeSecurityGroupIngress", {"GroupId": "$web", "IpPermissions": [tcp(10**5000, "1.1.1.1/32")]}),
+    ("AuthorizeSecurityGroupIngress", {"GroupId": "$web", "IpPermissions": [{"IpProtocol": 6, "IpRanges": [{"CidrIp": 5}]}]}),
+    ("AuthorizeSecurityGroupIngress", {"GroupId": "$web", "IpPermissions": [{"IpProtocol": " tcp ", "FromPort": 1, "ToPort": 1, "IpRanges": [{"CidrIp": "1.1.1.1/32"}]}]}),
+    ("AuthorizeSecurityGroupIngress", {"GroupId": "$web", "IpPermissions": [{"IpProtocol": "0006", "FromPort": 1, "ToPort": 1, "IpRanges": [{"CidrIp": "1.1.1.1/32"}]}]}),
+    ("AuthorizeSecurityGroupIngress", {"GroupId": "$web", "IpPermissions": [{"IpProtocol": "-1", "PrefixListIds": [{"Description": "no id"}]}]}),
+    ("AuthorizeSecurityGroupIngress", {"GroupId": "$web", "IpPermissions": [tcp(22, "1.1.1.1/32")], "TagSpecifications": [{"ResourceType": "instance"}]}),
+    ("AuthorizeSecurityGroupIngress", {"GroupId": ["$web"], "IpPermissions": [tcp(22, "1.1.1.1/32")]}),
+    ("RevokeSecurityGroupIngress", {"GroupId": "$web", "SecurityGroupRuleIds": [{}]}),
+    ("DescribeSecurityGroups", {"MaxResults": "5"}),
+    ("DescribeSecurityGroups", {"GroupIds": [1]}),
+    ("DescribeSecurityGroups", {"Filters": [{"Name": 5, "Values": ["x"]}]}),
+    ("DescribeSecurityGroups", {"Filters": "group-name"}),
+    ("DescribeSecurityGroups", {"NextToken": 7}),
+    ("CreateSecurityGroup", {"GroupName": None, "Description": "d"}),
+    ("DeleteSecurityGroup", {"GroupId": 10**100_000}),
+]  # fmt: skip
+
+
+def _filled(value: Any, world: World) -> Any:
+    if value == "$web":
+        return world.web
+    if isinstance(value, dict):
+        return {k: _filled(v, world) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_filled(v, world) for v in value]
+    return value
+
+
+@pytest.mark.parametrize(("operation", "params"), GARBAGE, ids=[f"{i}" for i in range(len(GARBAGE))])
+def test_any_request_gets_the_validators_error_and_changes_nothing(
+    world: World, operation: str, params: Any
+) -> None:
+    """The validator refuses each; the backend answers an EC2Error (the validator's own where
+    one of its assertions fails; a value of the wrong type may also just not be found)."""
+    params = _filled(params, world)
+    with pytest.raises(RequestError) as validated:
+        validate(operation, params)
+    before = world.call("DescribeSecurityGroups", {})
+    with pytest.raises(EC2Error) as caught:
+        world.call(operation, params)
+    if isinstance(caught.value, NotValidated):
+        assert (caught.value.code, caught.value.message) == (
+            validated.value.code, validated.value.message)  # fmt: skip
+    else:
+        assert caught.value.code in ("InvalidGroup.NotFound", "InvalidPaginationToken")
+    assert caught.value.http_status == 400
+    assert world.call("DescribeSecurityGroups", {}) == before
+
+
+def test_the_one_canonicalizer_decides_what_a_rule_is() -> None:
+    """Spellings the grammar does not know are not rules: the backend stores only its forms."""
+    from ec2query._grammar import canonical_protocol
+
+    assert [canonical_protocol(p) for p in ("TCP", "6", "006", "-1", "050", "58")] == [
+        "tcp", "tcp", "tcp", "-1", "50", "icmpv6"]  # fmt: skip
+    assert [canonical_protocol(p) for p in (" tcp ", "0006", "256", "all", 6, None)] == [None] * 6
+
+
+@given(corrupted_requests())
+@settings(max_examples=150, deadline=None)
+def test_no_request_raises_anything_but_an_ec2_error(request: tuple[str, Any]) -> None:
+    """Valid, invalid or corrupted: a result or an EC2Error, and a request the validator
+    passed never trips the backend's assertions (no NotValidated, no InternalError)."""
+    name, params = request
+    try:
+        validate(name, params)
+        passed = True
+    except EC2Error:
+        passed = False
+    with Backend(rng=random.Random(3)) as backend:
+        backend.handle("CreateSecurityGroup", {"GroupName": "web", "Description": "w"})
+        try:
+            backend.handle(name, params)
+        except NotValidated:
+            assert not passed, "a validated request tripped the backend's assertions"
+        except EC2Error as error:
+            assert error.code != "InternalError"

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from ec2query._errors import EC2Error
-from ec2query.gateway._backend import Backend
+from ec2query.gateway._backend import Backend, StorageError
 
 REPO = Path(__file__).resolve().parents[2]
 THREADS = 8
@@ -253,8 +253,39 @@ def test_reopening_with_a_default_vpc_keeps_one_default_group(tmp_path: Path) ->
 def test_closed_backend_refuses_calls() -> None:
     backend = Backend()
     backend.close()
-    with pytest.raises(RuntimeError):
+    with pytest.raises(StorageError) as caught:
         backend.handle("DescribeSecurityGroups", {})
+    assert (caught.value.code, caught.value.http_status) == ("Unavailable", 503)
+    assert isinstance(caught.value, RuntimeError)  # what it raised before it was an EC2Error
+
+
+def test_a_file_that_cannot_be_a_database_is_ec2s_internal_error(tmp_path: Path) -> None:
+    garbage = tmp_path / "garbage.db"
+    garbage.write_bytes(b"this is not an SQLite database file, not even its header" * 100)
+    for path in (str(garbage), str(tmp_path / "no" / "such" / "dir" / "sg.db")):
+        with pytest.raises(StorageError) as caught:
+            Backend(path)
+        assert (caught.value.code, caught.value.http_status) == ("InternalError", 500)
+
+
+def test_a_database_broken_under_the_backend_is_ec2s_internal_error(tmp_path: Path) -> None:
+    import sqlite3
+
+    path = str(tmp_path / "sg.db")
+    with Backend(path) as backend:
+        group = backend.handle("CreateSecurityGroup", {"GroupName": "g", "Description": "d"})
+        with sqlite3.connect(path) as conn:
+            conn.execute("DROP TABLE rule")
+        conn.close()
+        for operation, params in [
+            ("DescribeSecurityGroups", {}),
+            ("AuthorizeSecurityGroupIngress", {"GroupId": group["GroupId"], "IpPermissions": [
+                {"IpProtocol": "-1", "IpRanges": [{"CidrIp": "10.0.0.0/8"}]}]}),
+            ("DeleteSecurityGroup", {"GroupId": group["GroupId"]}),
+        ]:  # fmt: skip
+            with pytest.raises(StorageError) as caught:
+                backend.handle(operation, params)
+            assert caught.value.code == "InternalError"
 
 
 class _CountingConnection:
@@ -396,5 +427,5 @@ def test_a_database_of_an_unknown_schema_is_refused_by_name(tmp_path: Path) -> N
     with sqlite3.connect(path) as conn:
         conn.execute("UPDATE meta SET value = '3' WHERE key = 'schema'")
     conn.close()
-    with pytest.raises(RuntimeError, match=r"schema '3', which this release \(schema 2\) cannot"):
+    with pytest.raises(StorageError, match=r"schema '3', which this release \(schema 2\) cannot"):
         Backend(path)
