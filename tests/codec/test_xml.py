@@ -154,6 +154,16 @@ def test_render_error_escapes():
         ({"UnknownIpPermissions": [{"Bogus": 1}]},
          'Unknown parameter in RevokeSecurityGroupIngress.UnknownIpPermissions[0]: "Bogus"'),
         ([], "valid types: dict"),
+        ({"UnknownIpPermissions": [{"FromPort": 10**10_000}]},
+         "parameter RevokeSecurityGroupIngress.UnknownIpPermissions[0].FromPort: "
+         "<an integer of 33220 bits> is not a 32-bit integer"),
+        ({"UnknownIpPermissions": [{"IpProtocol": -(10**10_000)}]},
+         "value: <an integer of 33220 bits>, type: int, valid types: str"),
+        ({"UnknownIpPermissions": [{"IpRanges": [10**10_000]}]},
+         "UnknownIpPermissions[0].IpRanges[0], value: <an integer of 33220 bits>, type: int, "
+         "valid types: dict"),
+        ({"UnknownIpPermissions": [{"UserIdGroupPairs": [[10**10_000]]}]},
+         "value: <list>, type: list"),
     ],
 )
 def test_render_refuses_values_outside_the_model(result, fragment):
