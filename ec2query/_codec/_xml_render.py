@@ -10,7 +10,9 @@ and an empty list is ``<name/>``. The API reference's examples differ only in
 indenting by two spaces. Error documents are EC2's single-line envelope with
 no namespace and ``RequestID``.
 
-One walker, driven by per-structure plans compiled once from the model.
+One walker, driven by per-structure plans compiled once from the model. It carries
+where it is as ``(parent, key)`` pairs and joins them into a member path
+(``Op.Member[0].Name``) only to name a value at fault.
 """
 
 from __future__ import annotations
@@ -50,20 +52,39 @@ _STRING, _INTEGER, _BOOLEAN, _STRUCTURE, _LIST = range(5)
 _KINDS = {Kind.STRING: _STRING, Kind.INTEGER: _INTEGER, Kind.BOOLEAN: _BOOLEAN}
 
 
-class _Locate(Exception):
-    """A fault found by the walk that keeps no paths: walk again, naming where it is."""
+#: Where a value is: the operation's name (or an argument's), then ``(parent, key)`` pairs,
+#: a key being a member name or a list index. Walks pass it down and join it only to name
+#: a fault (see :func:`_where`).
+_Path = Any
 
 
-def _invalid_type(path: str | None, value: object, expected: str) -> UsageError:
-    if path is None:
-        raise _Locate
+def _where(path: _Path, key: str | int | None = None) -> str:
+    """``"Op.Member[2].Name"`` from a path and, optionally, one more key."""
+    keys = [] if key is None else [key]
+    while type(path) is tuple:
+        path, parent_key = path
+        keys.append(parent_key)
+    return path + "".join(f"[{k}]" if type(k) is int else f".{k}" for k in reversed(keys))
+
+
+def _shown(value: object) -> str:
+    """``repr(value)``, or a description when Python will not write it (a huge integer)."""
+    try:
+        return repr(value)
+    except ValueError:  # int -> str is refused beyond sys.get_int_max_str_digits() digits
+        if type(value) is int:
+            return f"<an integer of {value.bit_length()} bits>"
+        return f"<{type(value).__name__}>"
+
+
+def _invalid_type(where: str, value: object, expected: str) -> UsageError:
     return UsageError(
-        f"Invalid type for parameter {path}, value: {value!r}, "
+        f"Invalid type for parameter {where}, value: {_shown(value)}, "
         f"type: {type(value).__name__}, valid types: {expected}"
     )
 
 
-def _text(value: object, path: str | None) -> str:
+def _text(value: object, path: _Path, key: str | int | None = None) -> str:
     if (
         type(value) is str
         and value.isprintable()  # hence no control character, surrogate, U+FFFE or U+FFFF
@@ -73,14 +94,12 @@ def _text(value: object, path: str | None) -> str:
     ):
         return value  # XML carries it as it is: what the checks below would return
     if type(value) is not str:
-        raise _invalid_type(path, value, "str")
+        raise _invalid_type(_where(path, key), value, "str")
     bad = _NOT_XML.search(value)
     if bad is not None:
-        if path is None:
-            raise _Locate
         raise UsageError(
-            f"Invalid value for parameter {path}: character U+{ord(bad.group()):04X} "
-            "cannot be carried in XML"
+            f"Invalid value for parameter {_where(path, key)}: character "
+            f"U+{ord(bad.group()):04X} cannot be carried in XML"
         )
     if _NEEDS_ESCAPE.search(value) is None:
         return value
@@ -124,19 +143,16 @@ _PLANS: PlanCache[_Plan] = PlanCache(_Plan, _fill_plan)
 _PADS = tuple(INDENT * depth for depth in range(32))
 
 
-def _structure(out: list[str], value: Any, plan: _Plan, depth: int, path: str | None) -> None:
-    """Render ``value``'s members; ``path`` is None on the first walk, which keeps no names
-    and raises _Locate at a fault, so that the second walk can name where it is."""
+def _structure(out: list[str], value: Any, plan: _Plan, depth: int, path: _Path) -> None:
+    """Render ``value``'s members; ``path`` says where ``value`` is, to name a fault."""
     if not isinstance(value, Mapping):
-        raise _invalid_type(path, value, "dict")
+        raise _invalid_type(_where(path), value, "dict")
     names = plan.names
     if not names.issuperset(value):  # one C-level pass; the loop only names the stranger
         for key in value:
             if key not in names and not (depth == 1 and key == "ResponseMetadata"):
-                if path is None:
-                    raise _Locate
                 raise UsageError(
-                    f'Unknown parameter in {path}: "{key}", must be one of: '
+                    f'Unknown parameter in {_where(path)}: "{key}", must be one of: '
                     + ", ".join(member[0] for member in plan.members)
                 )
     pad = _PADS[depth]
@@ -149,45 +165,44 @@ def _structure(out: list[str], value: Any, plan: _Plan, depth: int, path: str | 
             ):  # fmt: skip
                 out.append(f"{pad}{start}{item}{end}")
             else:
-                _element(out, item, kind, sub, start, end, pad, depth,
-                         None if path is None else f"{path}.{name}")  # fmt: skip
+                _element(out, item, kind, sub, start, end, pad, depth, path, name)
 
 
 def _element(
     out: list[str], value: Any, kind: int, sub: Any, start: str, end: str, pad: str, depth: int,
-    path: str | None,
+    path: _Path, key: str | int,
 ) -> None:
+    """Render one value at ``key`` of ``path`` (a member name, or an index in a list)."""
     if kind == _STRING:
-        out.append(f"{pad}{start}{_text(value, path)}{end}")
+        out.append(f"{pad}{start}{_text(value, path, key)}{end}")
     elif kind == _INTEGER:
         if type(value) is not int:
-            raise _invalid_type(path, value, "int")
+            raise _invalid_type(_where(path, key), value, "int")
         if not limits.INT_MIN <= value <= limits.INT_MAX:
-            if path is None:
-                raise _Locate
-            raise UsageError(f"Invalid value for parameter {path}: {value} is not a 32-bit integer")
+            raise UsageError(f"Invalid value for parameter {_where(path, key)}: "
+                             f"{_shown(value)} is not a 32-bit integer")
         out.append(f"{pad}{start}{value}{end}")
     elif kind == _BOOLEAN:
         if type(value) is not bool:
-            raise _invalid_type(path, value, "bool")
+            raise _invalid_type(_where(path, key), value, "bool")
         out.append(f"{pad}{start}{'true' if value else 'false'}{end}")
     elif kind == _LIST:
         if not isinstance(value, (list, tuple)):
-            raise _invalid_type(path, value, "list")
+            raise _invalid_type(_where(path, key), value, "list")
         if not value:
             out.append(f"{pad}{start[:-1]}/>")
             return
         item_kind, item_sub, item_start, item_end = sub
         out.append(pad + start)
-        inner = _PADS[depth + 1]
+        inner, here = _PADS[depth + 1], (path, key)
         for index, element in enumerate(value):
             _element(out, element, item_kind, item_sub, item_start, item_end, inner, depth + 1,
-                     None if path is None else f"{path}[{index}]")  # fmt: skip
+                     here, index)  # fmt: skip
         out.append(pad + end)
     else:
         first = len(out)
         out.append(pad + start)
-        _structure(out, value, sub, depth + 1, path)
+        _structure(out, value, sub, depth + 1, (path, key))
         if len(out) == first + 1:
             out[first] = f"{pad}{start[:-1]}/>"
         else:
@@ -206,13 +221,8 @@ def render_response(
         opening, plan, closing, name = _document(operation_name, version)
     except TypeError:  # an unhashable name or version: the uncached call names the fault
         opening, plan, closing, name = _document.__wrapped__(operation_name, version)
-    head = [opening, f"{INDENT}<requestId>{_text(request_id, 'request_id')}</requestId>"]
-    out = list(head)
-    try:
-        _structure(out, result, plan, 1, None)
-    except _Locate:
-        out = list(head)
-        _structure(out, result, plan, 1, name)  # raises the fault, named
+    out = [opening, f"{INDENT}<requestId>{_text(request_id, 'request_id')}</requestId>"]
+    _structure(out, result, plan, 1, name)
     out.append(closing)
     return "\n".join(out).encode("utf-8")
 

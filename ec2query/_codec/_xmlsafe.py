@@ -8,20 +8,25 @@ after libxml2 sees it, everything an EC2 response never contains:
   external DTD: XXE, billion laughs and quadratic blowup are refused
   unparsed). The parser forces UTF-8, as botocore's does, so the byte scan
   sees every DOCTYPE libxml2 would see;
-* element nesting deeper than :data:`MAX_XML_DEPTH` (libxml2's own limit of
-  256 without ``huge_tree`` is the backstop).
+* element nesting deeper than :data:`MAX_XML_DEPTH`, checked on the tree
+  before anything walks it, whatever comes before the root (a declaration,
+  comments, processing instructions, whitespace). libxml2 stops at 256
+  levels without ``huge_tree``; that refusal gets the same message;
+* (libxml2's own bound without ``huge_tree``) a text run of more than
+  10,000,000 characters, which only a document near :data:`MAX_XML_BYTES`
+  can hold.
 
 The parser itself is configured so that even a DOCTYPE that slipped through
 could not expand an entity or touch the network: ``resolve_entities=False``,
 ``no_network=True``, ``load_dtd=False``, ``huge_tree=False``. Comments and
 processing instructions are dropped, as ElementTree (botocore's parser)
-drops them. Any failure is a :class:`~ec2query._errors.ResponseParseError`;
-no lxml exception escapes.
+drops them. lxml parsers are not thread safe: each thread has its own. Any
+failure is a :class:`~ec2query._errors.ResponseParseError`; no lxml
+exception escapes.
 """
 
 from __future__ import annotations
 
-import re
 import threading
 
 from lxml import etree
@@ -31,32 +36,31 @@ from .._errors import ResponseParseError
 __all__ = [
     "MAX_XML_BYTES",
     "MAX_XML_DEPTH",
-    "Decline",
     "XMLInput",
     "as_bytes",
-    "decode_text",
-    "fast_pieces",
-    "is_name",
-    "lxml_pieces",
+    "check_size",
     "read_document",
     "split_tag",
 ]
 
 #: Largest response document accepted, in bytes (EC2's biggest pages are far below this).
 MAX_XML_BYTES = 10 * 1024 * 1024
-#: Deepest element nesting accepted (the model's deepest path is 8 levels).
+#: Deepest element nesting accepted, the root being level 1 (the model's deepest path
+#: is 8 levels).
 MAX_XML_DEPTH = 64
 
 XMLInput = bytes | bytearray | memoryview | str
 
 # The shortest way to nest one more level is ``<a>`` + ``</a>``: 7 bytes. A document
-# shorter than this cannot be too deep, so the small, common case skips the check.
+# shorter than this cannot be too deep, so the small, common case skips the tree check.
 _DEPTH_CHECK_FROM = 7 * MAX_XML_DEPTH
+_BANG = ord("!")  # an int is found with memchr; a bytes needle costs far more
 _TOO_DEEP = etree.XPath("boolean(" + "/*" * (MAX_XML_DEPTH + 1) + ")")
+_TOO_DEEP_MESSAGE = f"The response nests elements deeper than {MAX_XML_DEPTH}"
 
 
 class _Local(threading.local):
-    """One parser per thread: lxml parsers serialize concurrent use."""
+    """One parser per thread: lxml parsers are not thread safe."""
 
     def __init__(self) -> None:
         self.parser = etree.XMLParser(
@@ -100,18 +104,25 @@ def check_size(data: bytes) -> bytes:
 
 def read_document(body: object) -> etree._Element:
     """Parse ``body`` under the bounds above; the root element, or ResponseParseError."""
-    data = check_size(as_bytes(body))
-    if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
+    data = body if type(body) is bytes else as_bytes(body)
+    if len(data) > MAX_XML_BYTES:
+        check_size(data)
+    if _BANG in data and (b"<!DOCTYPE" in data or b"<!ENTITY" in data):
         raise ResponseParseError("The response has a DOCTYPE; EC2 documents never do")
     try:
         root = etree.fromstring(data, _local.parser)
     except (etree.LxmlError, ValueError) as exc:
         reason = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+        if reason.startswith("Excessive depth"):  # libxml2's own bound (256)
+            raise ResponseParseError(_TOO_DEEP_MESSAGE) from None
+        if reason.startswith("Resource limit"):  # a text run of over 10,000,000 characters
+            raise ResponseParseError(f"The response is beyond the XML parser's limit: {reason}"
+                                     ) from None
         raise ResponseParseError(f"The response is not well-formed XML: {reason}") from None
     if root is None:  # lxml returns None for some recovered inputs; never for ours
         raise ResponseParseError("The response has no root element")
     if len(data) >= _DEPTH_CHECK_FROM and _TOO_DEEP(root):
-        raise ResponseParseError(f"The response nests elements deeper than {MAX_XML_DEPTH}")
+        raise ResponseParseError(_TOO_DEEP_MESSAGE)
     return root
 
 
@@ -123,117 +134,3 @@ def split_tag(tag: object) -> tuple[str, str]:
         ns, _, local = tag[1:].partition("}")
         return ns, local
     return "", tag
-
-
-# --------------------------------------------------------------------------- pieces
-#
-# The response walker consumes a document as *pieces*: the text between one
-# ``<`` and the next, i.e. ``"name attrs>text"`` for a start tag, ``"/name>tail"``
-# for an end tag, with the character data up to the next tag. ``fast_pieces``
-# cuts a document written in a strict, plain subset of XML (what EC2, moto and
-# this project write) with ``str.split``; anything outside that subset is
-# declined, either here (None) or by the walker (:class:`Decline`), and the
-# document is read by lxml instead: a DOCTYPE, comment, CDATA section,
-# processing instruction, prefixed name, attribute other than the root's
-# ``xmlns``, undefined or invalid reference, CR, control character, byte order
-# mark or non-UTF-8 byte. ``lxml_pieces`` gives the same pieces for a tree lxml
-# built, so one walker serves both readers.
-
-
-class Decline(Exception):
-    """The fast reader cannot vouch for this document; read it with lxml instead."""
-
-
-_DECLARATIONS = (
-    '<?xml version="1.0" encoding="UTF-8"?>',
-    '<?xml version="1.0" encoding="utf-8"?>',
-    '<?xml version="1.0"?>',
-)
-_NAME = re.compile(r"[A-Za-z_][\w.\-]*", re.ASCII)
-# Bytes that are not XML 1.0 Chars (in UTF-8 they only ever stand for themselves),
-# and CR, which parsers rewrite.
-_CONTROL = bytes([*range(0x09), 0x0B, 0x0C, *range(0x0D, 0x20)])
-_REFERENCE = re.compile(r"&(?:(amp|lt|gt|quot|apos)|#([0-9]{1,7})|#x([0-9a-fA-F]{1,6}));")
-_NAMED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
-_STRAY_AMPERSAND = re.compile(r"&(?!(?:amp|lt|gt|quot|apos);|#[0-9]{1,7};|#x[0-9a-fA-F]{1,6};)")
-_NUMERIC = re.compile(r"&#(?:([0-9]{1,7})|x([0-9a-fA-F]{1,6}));")
-#: XML whitespace (CR is refused before it matters).
-WHITESPACE = " \t\n"
-
-
-def _is_char(code: int) -> bool:
-    return (
-        code in (0x9, 0xA, 0xD)
-        or 0x20 <= code <= 0xD7FF
-        or 0xE000 <= code <= 0xFFFD
-        or 0x10000 <= code <= 0x10FFFF
-    )
-
-
-def _code(match: re.Match[str]) -> int:
-    named, dec, hexa = match.groups()
-    if named:
-        return ord(_NAMED[named])
-    return int(dec) if dec else int(hexa, 16)
-
-
-def _reference(match: re.Match[str]) -> str:
-    return chr(_code(match))
-
-
-def is_name(name: str) -> bool:
-    """Whether ``name`` is an element name the fast reader may accept."""
-    return _NAME.fullmatch(name) is not None
-
-
-def decode_text(text: str) -> str:
-    """Character data with its (already vetted) references replaced."""
-    return _REFERENCE.sub(_reference, text) if "&" in text else text
-
-
-def fast_pieces(data: bytes) -> list[str] | None:
-    """The pieces of ``data`` if it is in the plain subset, else None (use lxml)."""
-    if len(data.translate(None, _CONTROL)) != len(data) or (b"]" in data and b"]]>" in data):
-        return None  # (memchr finds a "]" far faster than a search finds "]]>")
-    if not data.isascii() and (b"\xef\xbf\xbe" in data or b"\xef\xbf\xbf" in data):
-        return None  # U+FFFE, U+FFFF
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
-    start = 0
-    for declaration in _DECLARATIONS:
-        if text.startswith(declaration):
-            start = len(declaration)
-            break
-    first = text.find("<", start)
-    if first < 0 or text[start:first].strip(WHITESPACE):
-        return None
-    if "&" in text:
-        if _STRAY_AMPERSAND.search(text):
-            return None  # an undefined or malformed reference
-        for dec, hexa in _NUMERIC.findall(text) if "&#" in text else ():
-            if not _is_char(int(dec) if dec else int(hexa, 16)):
-                return None  # a reference to a character XML forbids
-    pieces = text[first + 1 :].split("<")
-    return pieces
-
-
-def lxml_pieces(root: etree._Element) -> list[str]:
-    """The same pieces for a tree lxml parsed (no attributes).
-
-    As in a document, a ``&`` in text starts a reference: lxml's decoded text
-    has each ``&`` written back as ``&amp;``, which :func:`decode_text` undoes.
-    """
-    out: list[str] = []
-
-    def walk(element: etree._Element) -> None:
-        local = split_tag(element.tag)[1]
-        text = element.text or ""
-        out.append(f"{local}>{text.replace('&', '&amp;')}")
-        for child in element:
-            walk(child)
-        out.append(f"/{local}>")
-
-    walk(root)
-    return out

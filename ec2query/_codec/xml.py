@@ -1,8 +1,8 @@
 """XML responses and errors: render them as EC2 does, parse them as botocore does.
 
-The facade over ``_xml_render`` (documents out), ``_xml_parse`` (documents
-in, hardened by ``_xmlsafe``) and ``_xml_schema`` (XSD validation). See
-``docs/xml.md``.
+The facade over ``_xml_render`` (documents out, one walk), ``_xml_parse``
+(documents in: one reader, hardened lxml from ``_xmlsafe``, and one walk over
+its tree) and ``_xml_schema`` (XSD validation). See ``docs/xml.md``.
 """
 
 from __future__ import annotations

@@ -154,6 +154,16 @@ def test_render_error_escapes():
         ({"UnknownIpPermissions": [{"Bogus": 1}]},
          'Unknown parameter in RevokeSecurityGroupIngress.UnknownIpPermissions[0]: "Bogus"'),
         ([], "valid types: dict"),
+        ({"UnknownIpPermissions": [{"FromPort": 10**10_000}]},
+         "parameter RevokeSecurityGroupIngress.UnknownIpPermissions[0].FromPort: "
+         "<an integer of 33220 bits> is not a 32-bit integer"),
+        ({"UnknownIpPermissions": [{"IpProtocol": -(10**10_000)}]},
+         "value: <an integer of 33220 bits>, type: int, valid types: str"),
+        ({"UnknownIpPermissions": [{"IpRanges": [10**10_000]}]},
+         "UnknownIpPermissions[0].IpRanges[0], value: <an integer of 33220 bits>, type: int, "
+         "valid types: dict"),
+        ({"UnknownIpPermissions": [{"UserIdGroupPairs": [[10**10_000]]}]},
+         "value: <list>, type: list"),
     ],
 )
 def test_render_refuses_values_outside_the_model(result, fragment):
@@ -338,3 +348,23 @@ def test_render_names_an_unhashable_operation_or_version_as_ec2_does(operation_n
     with pytest.raises(RequestError) as caught:
         render_response(operation_name, {}, request_id="r", version=version)
     assert caught.value.code == code
+
+
+def test_threads_parsing_at_once_each_get_their_own_document():
+    """lxml parsers are not thread safe: each thread reads with its own."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    bodies = {
+        str(i): render_response(
+            "CreateSecurityGroup", {"GroupId": f"sg-{i}", "Tags": [{"Key": "k", "Value": str(i)}]},
+            request_id=str(i),
+        )
+        for i in range(16)
+    }
+
+    def read(key: str) -> bool:
+        parsed = parse_response("CreateSecurityGroup", bodies[key])
+        return parsed["GroupId"] == f"sg-{key}" and parsed["ResponseMetadata"]["RequestId"] == key
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        assert all(pool.map(read, [key for key in bodies for _ in range(50)]))

@@ -17,7 +17,7 @@ from ec2query._codec.xml import (
     render_response,
     validate_document,
 )
-from ec2query._errors import EC2Error, ResponseParseError
+from ec2query._errors import EC2Error, ResponseParseError, ServiceError
 
 OP = "RevokeSecurityGroupIngress"
 NS = "http://ec2.amazonaws.com/doc/2016-11-15/"
@@ -90,9 +90,20 @@ def test_a_50_megabyte_document():
 
 
 def test_a_document_just_under_the_size_bound_is_read():
-    padding = b" " * (MAX_XML_BYTES - len(GOOD) - 100)
-    parsed = parse_response("DescribeSecurityGroups", GOOD + padding)
+    """Ten unknown elements of a megabyte each: skipped, as botocore skips them."""
+    head, _, tail = GOOD.partition(b"<securityGroupInfo>")
+    chunk = b"<pad>" + b"a" * ((MAX_XML_BYTES - len(GOOD) - 500) // 10 - 11) + b"</pad>"
+    body = head + chunk * 10 + b"<securityGroupInfo>" + tail
+    assert MAX_XML_BYTES - 1000 < len(body) <= MAX_XML_BYTES
+    parsed = parse_response("DescribeSecurityGroups", body)
     assert parsed["SecurityGroups"][0]["GroupId"] == "sg-1"
+
+
+def test_a_text_beyond_libxml2s_bound_is_refused():
+    """Without huge_tree, libxml2 takes no text run of more than 10,000,000 characters."""
+    body = ROOT.encode() + b"<requestId>" + b"a" * 10_000_001 + b"</requestId>" + END.encode()
+    assert len(body) <= MAX_XML_BYTES
+    assert "limit" in refused(body).message
 
 
 @pytest.mark.parametrize(
@@ -143,16 +154,96 @@ def test_wrong_root_for_the_validator():
     refused(body)
 
 
-@pytest.mark.parametrize("depth", [MAX_XML_DEPTH + 1, 300, 5000])
-def test_deep_nesting(depth):
-    body = f"{ROOT}{'<x>' * depth}{'</x>' * depth}{END}".encode()
-    refused(body)
+DEEP_MESSAGE = f"The response nests elements deeper than {MAX_XML_DEPTH}"
+
+
+def _nested(levels: int, inner: str = "") -> str:
+    """``levels`` elements below the root (which is level 1), ``inner`` in the deepest."""
+    return f"{ROOT}{'<x>' * levels}{inner}{'</x>' * levels}{END}"
+
+
+# The same 65-level document, written in every way that changes its bytes but not its tree.
+DEEP_SPELLINGS = {
+    "plain": _nested(MAX_XML_DEPTH),
+    "self-closing innermost": _nested(MAX_XML_DEPTH - 1, "<x/>"),
+    "declaration": '<?xml version="1.0" encoding="UTF-8"?>\n' + _nested(MAX_XML_DEPTH),
+    "declaration without encoding": '<?xml version="1.0"?>' + _nested(MAX_XML_DEPTH),
+    "comment first": "<!-- c -->" + _nested(MAX_XML_DEPTH),
+    "processing instruction first": "<?pi x?>" + _nested(MAX_XML_DEPTH),
+    "whitespace first": " \n\t" + _nested(MAX_XML_DEPTH),
+    "whitespace everywhere": _nested(MAX_XML_DEPTH).replace("><", ">\n <"),
+    "in a member": f"{ROOT}<return>{'<x>' * 63}{'</x>' * 63}</return>{END}",
+    "in list items": f"{ROOT}<unknownIpPermissionSet>{'<item><ipRanges>' * 31}<item/>"
+    f"{'</ipRanges></item>' * 31}</unknownIpPermissionSet>{END}",
+    "in an error document": "<Response><Errors><Error><Code>C</Code>"
+    f"{'<x>' * 62}{'</x>' * 62}</Error></Errors></Response>",
+    "in an error document, comment first": "<!--c--><Response><Errors><Error><Code>C</Code>"
+    f"{'<x>' * 62}{'</x>' * 62}</Error></Errors></Response>",
+    "300 levels (libxml2's bound is 256)": _nested(300),
+    "5000 levels": _nested(5000),
+}
+
+
+@pytest.mark.parametrize("body", DEEP_SPELLINGS.values(), ids=DEEP_SPELLINGS)
+def test_deep_nesting_has_one_verdict_however_written(body):
+    assert refused(body.encode()).message == DEEP_MESSAGE
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        _nested(MAX_XML_DEPTH - 1),
+        "<!-- c -->" + _nested(MAX_XML_DEPTH - 1),
+        _nested(MAX_XML_DEPTH - 2, "<x/>"),
+        f"{ROOT}<return>{'<x>' * 62}{'</x>' * 62}</return>{END}",
+        "<Response><Errors><Error><Code>C</Code>"
+        f"{'<x>' * 61}{'</x>' * 61}</Error></Errors></Response>",
+    ],
+    ids=["plain", "comment first", "self-closing innermost", "in a member", "error document"],
+)
+def test_64_levels_are_read(body):
+    try:
+        parse_response(OP, body.encode())
+    except ServiceError as error:
+        assert error.code == "C"
 
 
 def test_nesting_within_the_bound_is_read():
     depth = MAX_XML_DEPTH - 2
     body = f"{ROOT}<return>true</return>{'<x>' * depth}{'</x>' * depth}{END}".encode()
     assert parse_response(OP, body)["Return"] is True
+
+
+# --------------------------------------------------------------------------- long integers
+
+RULE = (
+    '<DescribeSecurityGroupsResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/">'
+    "<securityGroupInfo><item><ipPermissions><item><fromPort>{}</fromPort></item>"
+    "</ipPermissions></item></securityGroupInfo></DescribeSecurityGroupsResponse>"
+)
+
+
+def _from_port(text: str):
+    parsed = parse_response("DescribeSecurityGroups", RULE.format(text).encode())
+    return parsed["SecurityGroups"][0]["IpPermissions"][0]["FromPort"]
+
+
+@pytest.mark.parametrize("digits", [4301, 10_000, 1_000_000])
+def test_an_integer_python_will_not_convert_is_named(digits):
+    with pytest.raises(ResponseParseError) as info:
+        _from_port("9" * digits)
+    assert info.value.message == (
+        f"The element fromPort is an integer of {digits} digits, too large to read"
+    )
+
+
+def test_integers_are_judged_by_value_whatever_their_length():
+    assert _from_port("0" * 10_000 + "80") == 80
+    assert _from_port(" -" + "0_0" * 3000 + "1 ") == -1
+    assert _from_port("\u0660" * 5000 + "\u0667") == 7  # int() reads any script's digits
+    assert _from_port("9" * 4300) == int("9" * 4300)  # botocore's int(text), below the limit
+    with pytest.raises(ResponseParseError, match="fromPort is not an integer"):
+        _from_port("1" * 5000 + "x")
 
 
 def test_the_parser_itself_never_expands_entities():
@@ -174,7 +265,7 @@ def test_any_bytes_give_a_dict_or_an_ec2_error(body):
     assert isinstance(parsed, dict)
 
 
-# Fragments that move a document in or out of the fast reader's subset.
+# Fragments that XML allows in some places and not in others.
 SNIPPETS = [
     "<",
     ">",
