@@ -41,6 +41,19 @@ SIGNATURES = ("v4", "v4-query", "v2")
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+\Z")
 _BAD_VALUE = re.compile(r"[\r\n\0]")
 _BAD_URL = re.compile(r"[\x00-\x20\x7f]")
+_COMMON_METHODS = frozenset({"GET", "POST", "PUT", "HEAD", "DELETE", "OPTIONS", "PATCH"})
+
+
+def _plain_names(headers: dict[str, str]) -> bool:
+    """Whether every name is letters, digits and ``-`` (so a token), checked at once;
+    other names go through ``_TOKEN`` one by one."""
+    joined = "".join(headers)
+    return "" not in headers and joined.isascii() and joined.replace("-", "").isalnum()
+
+
+def _clean(value: str) -> bool:
+    """No CR, LF or NUL (what ``_BAD_VALUE`` finds), by three substring scans."""
+    return "\r" not in value and "\n" not in value and "\0" not in value
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,18 +66,22 @@ class RawRequest:
     body: bytes = b""
 
     def __post_init__(self) -> None:
-        if not _TOKEN.match(self.method):
-            raise UsageError(f"Invalid HTTP method {self.method!r}")
-        if _BAD_URL.search(self.url) or "://" not in self.url:
+        method, url = self.method, self.url
+        if method not in _COMMON_METHODS and not _TOKEN.match(method):
+            raise UsageError(f"Invalid HTTP method {method!r}")
+        if ("://" not in url or " " in url or not url.isprintable()) and (
+                _BAD_URL.search(url) or "://" not in url):
             raise UsageError("The URL must be absolute and contain no spaces or control characters")
         headers = dict(self.headers)
-        for name, value in headers.items():
-            if not _TOKEN.match(name):
-                raise UsageError(f"Invalid header name {name!r}")
-            if _BAD_VALUE.search(value):
-                raise UsageError(f"The value of header {name} contains CR, LF or NUL")
+        if headers and not (_plain_names(headers) and _clean("".join(headers.values()))):
+            for name, value in headers.items():  # the first culprit, named
+                if not _TOKEN.match(name):
+                    raise UsageError(f"Invalid header name {name!r}")
+                if _BAD_VALUE.search(value):
+                    raise UsageError(f"The value of header {name} contains CR, LF or NUL")
         object.__setattr__(self, "headers", headers)
-        object.__setattr__(self, "body", bytes(self.body))
+        if type(self.body) is not bytes:
+            object.__setattr__(self, "body", bytes(self.body))
 
     @property
     def target(self) -> str:
@@ -134,6 +151,8 @@ def parse_timestamp(value: datetime | str | None) -> datetime:
     """An aware UTC datetime from a datetime, an ISO 8601 string, or None (now)."""
     if value is None:
         return datetime.now(timezone.utc)
+    if type(value) is datetime and value.tzinfo is timezone.utc:
+        return value
     if isinstance(value, str):
         text = value.strip()
         if text.endswith(("Z", "z")):

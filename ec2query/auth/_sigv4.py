@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
@@ -41,6 +41,7 @@ __all__ = [
     "EMPTY_SHA256",
     "MAX_EXPIRES",
     "UNSIGNED_HEADERS",
+    "DerivedKey",
     "KeyCache",
     "Signer",
     "amz_date",
@@ -88,8 +89,8 @@ _hmac_digest = hmac.digest
 def amz_date(timestamp: datetime) -> str:
     """``YYYYMMDDTHHMMSSZ`` in UTC (a naive datetime is taken as UTC)."""
     t = timestamp if timestamp.tzinfo is timezone.utc else utc(timestamp)
-    return (f"{t.year:04d}{t.month:02d}{t.day:02d}T"
-            f"{t.hour:02d}{t.minute:02d}{t.second:02d}Z")
+    return "%04d%02d%02dT%02d%02d%02dZ" % (  # noqa: UP031 - twice as fast as an f-string
+        t.year, t.month, t.day, t.hour, t.minute, t.second)
 
 
 def credential_scope(datestamp: str, region: str, service: str) -> str:
@@ -145,21 +146,37 @@ def canonical_headers(
     a named header missing from ``headers`` is signed with an empty value.
     Only the chosen headers' values are trimmed and folded.
     """
+    kind = type(headers)
+    items = headers if kind is list else (
+        headers.items() if kind is dict or isinstance(headers, Mapping) else headers)
     grouped: dict[str, list[str]] = {}
-    for name, value in header_items(headers):
+    for name, value in items:
         key = name.strip().lower()
         values = grouped.get(key)
         if values is None:
             grouped[key] = [value]
         else:
             values.append(value)
+    return _block(grouped, signed_headers)
+
+
+def _block(grouped: dict[str, list[str]], signed_headers: Iterable[str] | None
+           ) -> tuple[str, str]:
+    """:func:`canonical_headers` of headers already grouped by stripped lower-case name."""
     if signed_headers is None:
         names = sorted([n for n in grouped if n not in UNSIGNED_HEADERS])
     else:
         names = sorted({n.strip().lower() for n in signed_headers})
-    block = "".join([f"{n}:{','.join([' '.join(v.split()) for v in grouped.get(n, ())])}\n"
-                     for n in names])
-    return block, ";".join(names)
+    lines = []
+    for name in names:
+        values = grouped.get(name)
+        if values is None:
+            lines.append(f"{name}:\n")
+        elif len(values) == 1:
+            lines.append(f"{name}:{' '.join(values[0].split())}\n")
+        else:
+            lines.append(f"{name}:{','.join([' '.join(v.split()) for v in values])}\n")
+    return "".join(lines), ";".join(names)
 
 
 def canonical_request(
@@ -191,6 +208,35 @@ def signing_key(secret_key: str, datestamp: str, region: str, service: str) -> b
     return _hmac_digest(key, b"aws4_request", "sha256")
 
 
+class DerivedKey:
+    """A derived signing key and HMAC-SHA256 under it, with the key's two padded blocks
+    hashed once (RFC 2104), so each signature costs two hash-state copies instead of a
+    full HMAC set-up. Its repr shows nothing secret."""
+
+    __slots__ = ("_inner", "_outer", "key")
+
+    def __init__(self, key: bytes) -> None:
+        self.key = key
+        block = key.ljust(64, b"\0")  # a SHA-256 key (32 bytes) is shorter than a block
+        self._inner = _sha256(block.translate(_IPAD))
+        self._outer = _sha256(block.translate(_OPAD))
+
+    def __repr__(self) -> str:
+        return "DerivedKey(...)"
+
+    def hexdigest(self, message: bytes) -> str:
+        """``hmac.digest(self.key, message, "sha256").hex()``."""
+        inner = self._inner.copy()
+        inner.update(message)
+        outer = self._outer.copy()
+        outer.update(inner.digest())
+        return outer.hexdigest()
+
+
+_IPAD = bytes(b ^ 0x36 for b in range(256))
+_OPAD = bytes(b ^ 0x5C for b in range(256))
+
+
 class KeyCache:
     """Derived signing keys, at most ``size`` of them, the oldest dropped first.
 
@@ -204,7 +250,7 @@ class KeyCache:
         if size < 1:
             raise UsageError("A KeyCache holds at least one key")
         self.size = size
-        self._keys: dict[tuple[str, str, str, str], bytes] = {}
+        self._keys: dict[tuple[str, str, str, str], DerivedKey] = {}
 
     def __repr__(self) -> str:
         return f"KeyCache(size={self.size}, held={len(self._keys)})"
@@ -212,13 +258,13 @@ class KeyCache:
     def __len__(self) -> int:
         return len(self._keys)
 
-    def get(self, secret_key: str, datestamp: str, region: str, service: str) -> bytes:
+    def get(self, secret_key: str, datestamp: str, region: str, service: str) -> DerivedKey:
         """:func:`signing_key`, derived once per distinct argument while it stays cached."""
         entry = (secret_key, datestamp, region, service)
         keys = self._keys
         key = keys.get(entry)
         if key is None:
-            key = signing_key(secret_key, datestamp, region, service)
+            key = DerivedKey(signing_key(secret_key, datestamp, region, service))
             while len(keys) >= self.size:
                 try:
                     del keys[next(iter(keys))]
@@ -229,6 +275,29 @@ class KeyCache:
 
     def clear(self) -> None:
         self._keys.clear()
+
+
+def _grouped_request_headers(headers: HeadersLike | None, scheme: str,
+                             netloc: str) -> dict[str, list[str]]:
+    """``headers`` grouped as :func:`canonical_headers` groups them, without stale auth
+    headers (:data:`_OWN_HEADERS`), with ``host`` from the URL if there is none."""
+    grouped: dict[str, list[str]] = {}
+    host = False
+    for name, value in headers.items() if type(headers) is dict else header_items(headers):
+        lower = name.lower()
+        if lower in _OWN_HEADERS:
+            continue
+        if lower == "host":
+            host = True
+        key = name.strip().lower()
+        values = grouped.get(key)
+        if values is None:
+            grouped[key] = [value]
+        else:
+            values.append(value)
+    if not host:
+        grouped.setdefault("host", []).append(host_for_signing(scheme, netloc))
+    return grouped
 
 
 def _body_bytes(body: bytes | str | None) -> bytes:
@@ -279,7 +348,7 @@ class Signer:
     def signature(self, credentials: Credentials, timestamp: str, string_to_sign: str) -> str:
         """Hex HMAC-SHA256 of ``string_to_sign`` under the key of ``timestamp``'s day."""
         key = self._keys.get(credentials.secret_key, timestamp[:8], self.region, self.service)
-        return _hmac_digest(key, string_to_sign.encode("utf-8"), "sha256").hex()
+        return key.hexdigest(string_to_sign.encode("utf-8"))
 
     def sign_headers(
         self,
@@ -304,30 +373,31 @@ class Signer:
         a datetime or an ``X-Amz-Date`` value.
         """
         credentials = self.credentials.get_credentials()
-        parts = urlsplit(url)
-        items = [(n, v) for n, v in header_items(headers) if n.lower() not in _OWN_HEADERS]
-        if not any(n.lower() == "host" for n, _ in items):
-            items.append(("host", host_for_signing(parts.scheme, parts.netloc)))
-        date = timestamp if isinstance(timestamp, str) else amz_date(timestamp)
+        scheme, netloc, path, query, _ = urlsplit(url)
+        grouped = _grouped_request_headers(headers, scheme, netloc)
+        date = timestamp if type(timestamp) is str else amz_date(timestamp)  # type: ignore[arg-type]
         added = {"X-Amz-Date": date}
-        if credentials.token:
-            added["X-Amz-Security-Token"] = credentials.token
-        payload = _sha256(_body_bytes(body)).hexdigest()
+        grouped.setdefault("x-amz-date", []).append(date)
+        token = credentials.token
+        if token:
+            added["X-Amz-Security-Token"] = token
+            grouped.setdefault("x-amz-security-token", []).append(token)
+        payload = _sha256(body if type(body) is bytes else _body_bytes(body)).hexdigest()
         if content_sha256:
             added["X-Amz-Content-Sha256"] = payload
-        items.extend(added.items())
+            grouped.setdefault("x-amz-content-sha256", []).append(payload)
         if signed_headers is not None:
             signed_headers = {*(n.lower() for n in signed_headers), "host",
                               *map(str.lower, added)}
-        block, signed = canonical_headers(items, signed_headers)
-        creq = (f"{method.upper()}\n{canonical_uri(parts.path)}\n{canonical_query(parts.query)}"
-                f"\n{block}\n{signed}\n{payload}")
-        sts = string_to_sign(canonical_request=creq, timestamp=date, region=self.region,
-                             service=self.service)
-        sig = self.signature(credentials, date, sts)
+        block, signed = _block(grouped, signed_headers)
+        scope = f"{date[:8]}/{self.region}/{self.service}/aws4_request"
+        creq = (f"{method.upper()}\n{path if path == '/' else canonical_uri(path)}\n"
+                f"{canonical_query(query) if query else ''}\n{block}\n{signed}\n{payload}")
+        sts = f"{ALGORITHM}\n{date}\n{scope}\n{_sha256(creq.encode()).hexdigest()}"
+        key = self._keys.get(credentials.secret_key, date[:8], self.region, self.service)
         added["Authorization"] = (
-            f"{ALGORITHM} Credential={credentials.access_key}/{date[:8]}/{self.region}/"
-            f"{self.service}/aws4_request, SignedHeaders={signed}, Signature={sig}")
+            f"{ALGORITHM} Credential={credentials.access_key}/{scope}, "
+            f"SignedHeaders={signed}, Signature={key.hexdigest(sts.encode())}")
         return added
 
     def presign_url(
@@ -352,14 +422,12 @@ class Signer:
         expires = _check_expires(expires)
         credentials = self.credentials.get_credentials()
         parts = urlsplit(url)
-        items = [(n, v) for n, v in header_items(headers) if n.lower() not in _OWN_HEADERS]
-        if not any(n.lower() == "host" for n, _ in items):
-            items.append(("host", host_for_signing(parts.scheme, parts.netloc)))
+        grouped = _grouped_request_headers(headers, parts.scheme, parts.netloc)
         date = timestamp if isinstance(timestamp, str) else amz_date(timestamp)
         scope = credential_scope(date[:8], self.region, self.service)
         pairs = split_pairs(parts.query.encode("utf-8")) if parts.query else []
         pairs.extend(params)
-        block, signed = canonical_headers(items)
+        block, signed = _block(grouped, None)
         pairs += [
             ("X-Amz-Algorithm", ALGORITHM),
             ("X-Amz-Credential", f"{credentials.access_key}/{scope}"),

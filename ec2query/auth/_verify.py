@@ -413,7 +413,7 @@ class Verifier:
         sts = sigv4.string_to_sign(canonical_request=creq, timestamp=timestamp,
                                    region=scope_region, service=scope_service)
         key = self._keys.get(secret, timestamp[:8], scope_region, scope_service)
-        expected = hmac.digest(key, sts.encode("utf-8"), "sha256").hex()
+        expected = key.hexdigest(sts.encode("utf-8"))
         if not _same(given, expected):
             raise _fail("SignatureDoesNotMatch")
 
