@@ -45,11 +45,13 @@ __all__ = [
     "KeyCache",
     "Signer",
     "amz_date",
+    "assemble",
     "canonical_headers",
     "canonical_query",
     "canonical_request",
     "canonical_uri",
     "credential_scope",
+    "header_block",
     "presign_url",
     "sign_headers",
     "signing_key",
@@ -157,10 +159,10 @@ def canonical_headers(
             grouped[key] = [value]
         else:
             values.append(value)
-    return _block(grouped, signed_headers)
+    return header_block(grouped, signed_headers)
 
 
-def _block(grouped: dict[str, list[str]], signed_headers: Iterable[str] | None
+def header_block(grouped: dict[str, list[str]], signed_headers: Iterable[str] | None
            ) -> tuple[str, str]:
     """:func:`canonical_headers` of headers already grouped by stripped lower-case name."""
     if signed_headers is None:
@@ -190,8 +192,15 @@ def canonical_request(
 ) -> str:
     """The SigV4 canonical request; ``method`` is used exactly as given (case matters)."""
     block, signed = canonical_headers(headers, signed_headers)
-    return (f"{method}\n{canonical_uri(path)}\n{canonical_query(query)}\n"
-            f"{block}\n{signed}\n{payload_hash}")
+    return assemble(method, path, query, block, signed, payload_hash)
+
+
+def assemble(method: str, path: str, query: str | Iterable[tuple[str, str]], block: str,
+             signed: str, payload_hash: str) -> str:
+    """:func:`canonical_request` from its header block and signed list (the signer and
+    the verifier group headers their own way, then build the request here)."""
+    return (f"{method}\n{path if path == '/' else canonical_uri(path)}\n"
+            f"{canonical_query(query) if query else ''}\n{block}\n{signed}\n{payload_hash}")
 
 
 def string_to_sign(*, canonical_request: str, timestamp: str, region: str, service: str) -> str:
@@ -389,10 +398,9 @@ class Signer:
         if signed_headers is not None:
             signed_headers = {*(n.lower() for n in signed_headers), "host",
                               *map(str.lower, added)}
-        block, signed = _block(grouped, signed_headers)
+        lines, signed = header_block(grouped, signed_headers)
         scope = f"{date[:8]}/{self.region}/{self.service}/aws4_request"
-        creq = (f"{method.upper()}\n{path if path == '/' else canonical_uri(path)}\n"
-                f"{canonical_query(query) if query else ''}\n{block}\n{signed}\n{payload}")
+        creq = assemble(method.upper(), path, query, lines, signed, payload)
         sts = f"{ALGORITHM}\n{date}\n{scope}\n{_sha256(creq.encode()).hexdigest()}"
         key = self._keys.get(credentials.secret_key, date[:8], self.region, self.service)
         added["Authorization"] = (
@@ -427,7 +435,7 @@ class Signer:
         scope = credential_scope(date[:8], self.region, self.service)
         pairs = split_pairs(parts.query.encode("utf-8")) if parts.query else []
         pairs.extend(params)
-        block, signed = _block(grouped, None)
+        lines, signed = header_block(grouped, None)
         pairs += [
             ("X-Amz-Algorithm", ALGORITHM),
             ("X-Amz-Credential", f"{credentials.access_key}/{scope}"),
@@ -438,8 +446,7 @@ class Signer:
         if credentials.token:
             pairs.append(("X-Amz-Security-Token", credentials.token))
         payload = _sha256(_body_bytes(body)).hexdigest()
-        creq = (f"{method.upper()}\n{canonical_uri(parts.path)}\n{canonical_query(pairs)}\n"
-                f"{block}\n{signed}\n{payload}")
+        creq = assemble(method.upper(), parts.path, pairs, lines, signed, payload)
         sts = string_to_sign(canonical_request=creq, timestamp=date, region=self.region,
                              service=self.service)
         sig = self.signature(credentials, date, sts)

@@ -405,9 +405,8 @@ class Verifier:
                             timestamp: str, scope_region: str, scope_service: str,
                             secret: str, given: str) -> None:
         """SignatureDoesNotMatch unless ``given`` is the signature of the canonical request."""
-        creq = sigv4.canonical_request(method=req.method, path=req.path, query=query,
-                                       headers=req.header_pairs(), signed_headers=names,
-                                       payload_hash=payload)
+        lines, signed = sigv4.header_block(req.headers, names)  # already grouped as it groups them
+        creq = sigv4.assemble(req.method, req.path, query, lines, signed, payload)
         if not listed_in_order:
             raise _fail("SignatureDoesNotMatch")
         sts = sigv4.string_to_sign(canonical_request=creq, timestamp=timestamp,
