@@ -1,4 +1,9 @@
-"""sign: build_signed_request against botocore's serializer + AWSRequest + signer + prepare."""
+"""sign: build_signed_request against botocore's serializer + AWSRequest + signer + prepare.
+
+Ours signs as a ``Client`` does: with the one ``Signer`` it holds (credentials,
+region, the day's derived key) and its endpoint read once; botocore likewise
+keeps its signer and credentials for a client's life.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +16,8 @@ from typing import Any
 from unittest import mock
 from urllib.parse import parse_qsl, urlsplit
 
-from ec2query._request import FORM_CONTENT_TYPE, build_signed_request
-from ec2query.auth import Credentials
+from ec2query._request import FORM_CONTENT_TYPE, Endpoint, build_signed_request
+from ec2query.auth import Credentials, Signer
 from ec2query.auth._sigv4 import signing_key
 
 from . import inputs
@@ -22,6 +27,8 @@ from ._peers import boto_operation, boto_serializer
 __all__ = ["pairs"]
 
 CREDENTIALS = Credentials(inputs.ACCESS_KEY, inputs.SECRET_KEY)
+SIGNER = Signer(CREDENTIALS, inputs.REGION)
+ENDPOINT = Endpoint.parse(inputs.ENDPOINT)
 OPERATION = "RevokeSecurityGroupIngress"
 
 
@@ -39,8 +46,8 @@ def pairs(group: str) -> list[Pair | Skipped]:
 
 def _ours(op: str, params: dict[str, Any], signature: str) -> Callable[..., Any]:
     def ours(timestamp: Any = None) -> Any:
-        return build_signed_request(op, params, endpoint=inputs.ENDPOINT, credentials=CREDENTIALS,
-                                    region=inputs.REGION, signature=signature, timestamp=timestamp)
+        return build_signed_request(op, params, endpoint=ENDPOINT, signer=SIGNER,
+                                    signature=signature, timestamp=timestamp)
 
     return ours
 

@@ -15,10 +15,11 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-from ._errors import EC2Error, ResponseParseError, ServiceError, TransportError
+from ._errors import EC2Error, ResponseParseError, ServiceError, TransportError, UsageError
 from ._model import CURRENT_VERSION, all_operations, check_version, operation
-from ._request import SIGNATURES, RawRequest, build_signed_request
+from ._request import SIGNATURES, Endpoint, RawRequest, build_signed_request
 from .auth._credentials import Credentials, CredentialsProvider, resolve_credentials, resolve_region
+from .auth._sigv4 import Signer
 
 if TYPE_CHECKING:  # requests is imported on first send: building a request needs none of it
     import requests
@@ -78,7 +79,8 @@ class Client:
         observer: Callable[[RawRequest, requests.Response | None], None] | None = None,
     ) -> None:
         if signature not in SIGNATURES:
-            raise ValueError(f"signature must be one of {', '.join(SIGNATURES)}")
+            raise UsageError(f"signature must be one of {', '.join(SIGNATURES)}",
+                             code="InvalidParameterValue")
         self._env = os.environ if env is None else env
         self.region = resolve_region(region, profile=profile, env=self._env) or DEFAULT_REGION
         self.endpoint = resolve_endpoint(endpoint, self.region, self._env)
@@ -92,6 +94,8 @@ class Client:
         self.validate = validate
         self._session = session
         self._credentials = credentials
+        self._signer: Signer | None = None
+        self._endpoint: tuple[str, Endpoint] | None = None
         self._sleep = sleep
         self._clock = clock or (lambda: datetime.now(timezone.utc))
         #: Called with each request sent and its response (None when none came).
@@ -119,14 +123,31 @@ class Client:
             self._credentials = resolve_credentials(self.profile, env=self._env)
         return self._credentials
 
+    @property
+    def signer(self) -> Signer:
+        """The client's one SigV4 :class:`~ec2query.auth.Signer` (its credentials and
+        region, and its cache of derived keys), made on first use."""
+        signer, credentials = self._signer, self.credentials
+        if signer is None or signer.credentials is not credentials or signer.region != self.region:
+            signer = self._signer = Signer(credentials, self.region)
+        return signer
+
     def build_request(self, operation_name: str, params: Mapping[str, Any]) -> RawRequest:
         """The signed request ``call`` would send now, without sending it."""
+        endpoint: str | Endpoint = self.endpoint
+        if self._endpoint is not None and self._endpoint[0] == endpoint:
+            endpoint = self._endpoint[1]
+        else:
+            try:
+                self._endpoint = (endpoint, Endpoint.parse(endpoint))
+                endpoint = self._endpoint[1]
+            except UsageError:  # refused by build_signed_request, after the params' checks
+                pass
         return build_signed_request(
             operation_name,
             params,
-            endpoint=self.endpoint,
-            credentials=self.credentials,
-            region=self.region,
+            endpoint=endpoint,
+            signer=self.signer,
             signature=self.signature,
             version=self.version,
             timestamp=self._clock(),

@@ -11,6 +11,8 @@ gateway can turn any of them into EC2's XML error document mechanically::
     ├── AuthError(EC2Error)              signature and credential failures:
     │                                        AuthFailure, SignatureDoesNotMatch, ...
     ├── ServiceError(EC2Error)           an error document that EC2 (or a peer) answered
+    │   ├── DryRunOperation(ServiceError)    the request would have succeeded (412)
+    │   └── InternalError(ServiceError)      the service failed, not the request (500)
     ├── TransportError(EC2Error)         no answer: connection refused, timed out, reset
     ├── ResponseParseError(EC2Error, ValueError)
     │                                    a response that is not a well-formed EC2 document
@@ -23,7 +25,9 @@ from __future__ import annotations
 __all__ = [
     "HTTP_STATUS",
     "AuthError",
+    "DryRunOperation",
     "EC2Error",
+    "InternalError",
     "RequestError",
     "ResponseParseError",
     "ServiceError",
@@ -95,6 +99,24 @@ class AuthError(EC2Error):
 
 class ServiceError(EC2Error):
     """An error document received from EC2 or a compatible endpoint."""
+
+
+class DryRunOperation(ServiceError):
+    """``DryRunOperation`` (412): the request was valid and ``DryRun`` was set."""
+
+    def __init__(self, code: str = "DryRunOperation",
+                 message: str = "Request would have succeeded, but DryRun flag is set.", *,
+                 http_status: int | None = 412, request_id: str | None = None) -> None:
+        super().__init__(code, message, http_status=http_status, request_id=request_id)
+
+
+class InternalError(ServiceError):
+    """``InternalError`` (500): the service could not answer a request it accepted."""
+
+    def __init__(self, code: str = "InternalError",
+                 message: str = "An internal error has occurred", *,
+                 http_status: int | None = 500, request_id: str | None = None) -> None:
+        super().__init__(code, message, http_status=http_status, request_id=request_id)
 
 
 class TransportError(EC2Error):

@@ -13,21 +13,21 @@ import shlex
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from functools import lru_cache
 from typing import Any
-from urllib.parse import SplitResult, urlsplit
+from urllib.parse import urlsplit
 
 from ._codec.query import encode_query, to_query
 from ._errors import RequestError, UsageError
 from ._percent import encode_form
 from .auth import _sigv2 as sigv2
-from .auth import _sigv4 as sigv4
 from .auth._credentials import Credentials, CredentialsProvider
+from .auth._sigv4 import Signer
 from .auth._util import host_for_signing
 
 __all__ = [
     "FORM_CONTENT_TYPE",
     "SIGNATURES",
+    "Endpoint",
     "RawRequest",
     "build_signed_request",
     "parse_timestamp",
@@ -41,6 +41,19 @@ SIGNATURES = ("v4", "v4-query", "v2")
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+\Z")
 _BAD_VALUE = re.compile(r"[\r\n\0]")
 _BAD_URL = re.compile(r"[\x00-\x20\x7f]")
+_COMMON_METHODS = frozenset({"GET", "POST", "PUT", "HEAD", "DELETE", "OPTIONS", "PATCH"})
+
+
+def _plain_names(headers: dict[str, str]) -> bool:
+    """Whether every name is letters, digits and ``-`` (so a token), checked at once;
+    other names go through ``_TOKEN`` one by one."""
+    joined = "".join(headers)
+    return "" not in headers and joined.isascii() and joined.replace("-", "").isalnum()
+
+
+def _clean(value: str) -> bool:
+    """No CR, LF or NUL (what ``_BAD_VALUE`` finds), by three substring scans."""
+    return "\r" not in value and "\n" not in value and "\0" not in value
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,30 +66,22 @@ class RawRequest:
     body: bytes = b""
 
     def __post_init__(self) -> None:
-        if not _TOKEN.match(self.method):
-            raise UsageError(f"Invalid HTTP method {self.method!r}")
-        if _BAD_URL.search(self.url) or "://" not in self.url:
+        method, url = self.method, self.url
+        if method not in _COMMON_METHODS and not _TOKEN.match(method):
+            raise UsageError(f"Invalid HTTP method {method!r}")
+        if ("://" not in url or " " in url or not url.isprintable()) and (
+                _BAD_URL.search(url) or "://" not in url):
             raise UsageError("The URL must be absolute and contain no spaces or control characters")
         headers = dict(self.headers)
-        for name, value in headers.items():
-            if not _TOKEN.match(name):
-                raise UsageError(f"Invalid header name {name!r}")
-            if _BAD_VALUE.search(value):
-                raise UsageError(f"The value of header {name} contains CR, LF or NUL")
+        if headers and not (_plain_names(headers) and _clean("".join(headers.values()))):
+            for name, value in headers.items():  # the first culprit, named
+                if not _TOKEN.match(name):
+                    raise UsageError(f"Invalid header name {name!r}")
+                if _BAD_VALUE.search(value):
+                    raise UsageError(f"The value of header {name} contains CR, LF or NUL")
         object.__setattr__(self, "headers", headers)
-        object.__setattr__(self, "body", bytes(self.body))
-
-    @classmethod
-    def _trusted(cls, method: str, url: str, headers: dict[str, str], body: bytes) -> RawRequest:
-        """A request built by this module from parts already known to pass the checks
-        of ``__post_init__`` (a fresh ``headers`` dict it owns, ``bytes`` body)."""
-        self = object.__new__(cls)
-        setattr_ = object.__setattr__
-        setattr_(self, "method", method)
-        setattr_(self, "url", url)
-        setattr_(self, "headers", headers)
-        setattr_(self, "body", body)
-        return self
+        if type(self.body) is not bytes:
+            object.__setattr__(self, "body", bytes(self.body))
 
     @property
     def target(self) -> str:
@@ -118,79 +123,36 @@ class RawRequest:
         return " ".join(shlex.quote(w) for w in words)
 
 
-@lru_cache(maxsize=32)
-def _endpoint(endpoint: str) -> tuple[SplitResult, str, str]:
-    """(parts, base URL with path, Host value) for an endpoint URL or bare host name."""
-    url = endpoint if "://" in endpoint else f"https://{endpoint}"
-    try:
-        parts = urlsplit(url)
-        url.encode("utf-8")
-    except ValueError:  # an unclosed "[" in the host; a lone surrogate
-        parts = None
-    if (parts is None or parts.scheme not in ("http", "https") or not parts.netloc
-            or parts.query or parts.fragment):
-        raise UsageError(f"Invalid endpoint {endpoint!r}: expected https://host[:port][/path]")
-    base = f"{parts.scheme}://{parts.netloc}{parts.path or '/'}"
-    return parts, base, host_for_signing(parts.scheme, parts.netloc)
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    """An endpoint read once: the base URL (with its path) and the ``Host`` value."""
 
+    url: str
+    host: str
 
-@lru_cache(maxsize=64)
-def _v4_plan(endpoint: str, region: str, creds: Credentials
-             ) -> tuple[str, str, sigv4.FormPostSigner, bool]:
-    """``(base URL, Host, signer, trusted)`` for v4 POSTs to ``endpoint``.
-
-    ``trusted``: the request passes ``RawRequest``'s checks as it stands (its
-    other header values are fixed text, a date, a length and hex digits).
-    """
-    _, base, host = _endpoint(endpoint)
-    signer = sigv4.FormPostSigner(url=base, host=host, content_type=FORM_CONTENT_TYPE,
-                                  credentials=creds, region=region)
-    values = (host, creds.access_key, region, creds.token or "")
-    trusted = not (_BAD_URL.search(base) or "://" not in base
-                   or any(_BAD_VALUE.search(v) for v in values))
-    return base, host, signer, trusted
-
-
-_LAST_V4_PLAN: tuple[Any, ...] = (None, None, None, None)
-
-
-def _set_last_v4_plan(entry: tuple[Any, ...]) -> None:
-    global _LAST_V4_PLAN
-    _LAST_V4_PLAN = entry
-
-
-def _sign_v4_body(body: bytes, endpoint: str, creds: Credentials, region: str,
-                  date: str) -> RawRequest:
-    """The v4 POST of a form ``body``: what ``sign_headers`` gives, from a cached signer."""
-    last = _LAST_V4_PLAN  # the same endpoint, region and credentials object as last time
-    if last[0] is creds and last[1] == endpoint and last[2] == region:
-        base, host, signer, trusted = last[3]
-    else:
+    @classmethod
+    def parse(cls, endpoint: str) -> Endpoint:
+        """An endpoint URL or bare host name; ``UsageError`` if it is not ``http(s)://host``."""
+        url = endpoint if "://" in endpoint else f"https://{endpoint}"
         try:
-            plan = _v4_plan(endpoint, region, creds)
-        except TypeError:  # unhashable credentials (a duck-typed provider's): no cache
-            plan = _v4_plan.__wrapped__(endpoint, region, creds)
-        _set_last_v4_plan((creds, endpoint, region, plan))
-        base, host, signer, trusted = plan
-    token = signer.token
-    if token:
-        headers = {"Host": host, "Content-Type": FORM_CONTENT_TYPE, "X-Amz-Date": date,
-                   "X-Amz-Security-Token": token,
-                   "Authorization": signer.authorization(body, date),
-                   "Content-Length": str(len(body))}
-    else:
-        headers = {"Host": host, "Content-Type": FORM_CONTENT_TYPE, "X-Amz-Date": date,
-                   "Authorization": signer.authorization(body, date),
-                   "Content-Length": str(len(body))}
-    if trusted:
-        return RawRequest._trusted("POST", base, headers, body)
-    return RawRequest("POST", base, headers, body)
+            parts = urlsplit(url)
+            url.encode("utf-8")
+        except ValueError:  # an unclosed "[" in the host; a lone surrogate
+            parts = None
+        if (parts is None or parts.scheme not in ("http", "https") or not parts.netloc
+                or parts.query or parts.fragment):
+            raise UsageError(
+                f"Invalid endpoint {endpoint!r}: expected https://host[:port][/path]")
+        return cls(f"{parts.scheme}://{parts.netloc}{parts.path or '/'}",
+                   host_for_signing(parts.scheme, parts.netloc))
 
 
 def parse_timestamp(value: datetime | str | None) -> datetime:
     """An aware UTC datetime from a datetime, an ISO 8601 string, or None (now)."""
     if value is None:
         return datetime.now(timezone.utc)
+    if type(value) is datetime and value.tzinfo is timezone.utc:
+        return value
     if isinstance(value, str):
         text = value.strip()
         if text.endswith(("Z", "z")):
@@ -204,48 +166,95 @@ def parse_timestamp(value: datetime | str | None) -> datetime:
     return value.astimezone(timezone.utc)
 
 
-def sign_query_pairs(
-    pairs: Iterable[tuple[str, str]],
-    *,
-    endpoint: str,
-    credentials: Credentials | CredentialsProvider,
-    region: str = "us-east-1",
-    signature: str = "v4",
-    timestamp: datetime | str | None = None,
-    expires: int = 3600,
-) -> RawRequest:
-    """Sign already-serialized Query pairs (``Action`` and ``Version`` included)."""
-    creds = credentials.get_credentials()
-    when = parse_timestamp(timestamp)
-    _, base, host = _endpoint(endpoint)
+def _signer(signer: Signer | None, credentials: Credentials | CredentialsProvider | None,
+            region: str) -> Signer:
+    if signer is not None:
+        return signer
+    if credentials is None:
+        raise UsageError("Give credentials (or a signer) to sign a request")
+    return Signer(credentials, region)
+
+
+def _sign(pairs: Iterable[tuple[str, str]] | None, body: bytes | None, endpoint: Endpoint,
+          signer: Signer, signature: str, when: datetime, expires: int) -> RawRequest:
+    """The one place a request is signed: ``body`` (v4) or ``pairs`` (v4-query, v2)."""
+    try:
+        return _sign_text(pairs, body, endpoint, signer, signature, when, expires)
+    except UnicodeEncodeError as exc:  # a lone surrogate: the text cannot go on the wire
+        raise _not_unicode(exc) from None
+
+
+def _not_unicode(exc: UnicodeEncodeError) -> RequestError:
+    return RequestError("InvalidParameterValue",
+                        f"A parameter value is not valid Unicode text: {exc.reason}")
+
+
+def _sign_text(pairs: Iterable[tuple[str, str]] | None, body: bytes | None,
+               endpoint: Endpoint, signer: Signer, signature: str, when: datetime,
+               expires: int) -> RawRequest:
+    base, host = endpoint.url, endpoint.host
     if signature == "v4":
-        body = encode_form(pairs).encode("ascii")
-        return _sign_v4_body(body, endpoint, creds, region, sigv4.amz_date(when))
+        if body is None:
+            body = _ascii(encode_form(pairs or ()))
+        headers = {"Host": host, "Content-Type": FORM_CONTENT_TYPE}
+        headers.update(signer.sign_headers(method="POST", url=base, headers=headers, body=body,
+                                           timestamp=when))
+        headers["Content-Length"] = str(len(body))
+        return RawRequest("POST", base, headers, body)
     if signature == "v4-query":
-        url = sigv4.presign_url(url=base, params=pairs, headers={"Host": host}, credentials=creds,
-                                region=region, timestamp=when, expires=expires)
+        url = signer.presign_url(url=base, params=pairs or (), headers={"Host": host},
+                                 timestamp=when, expires=expires)
         return RawRequest("GET", url, {"Host": host})
     if signature == "v2":
-        signed = sigv2.sign_params(method="POST", url=base, params=pairs, credentials=creds,
+        signed = sigv2.sign_params(method="POST", url=base, params=pairs or (),
+                                   credentials=signer.credentials.get_credentials(),
                                    timestamp=when)
-        body = encode_form(signed).encode("ascii")
+        body = _ascii(encode_form(signed))
         headers = {"Host": host, "Content-Type": FORM_CONTENT_TYPE,
                    "Content-Length": str(len(body))}
         return RawRequest("POST", base, headers, body)
     raise UsageError(f"Invalid signature {signature!r}: expected one of {', '.join(SIGNATURES)}")
 
 
+def _ascii(text: str) -> bytes:
+    return text.encode("ascii")  # a form body is ASCII; a lone surrogate raises
+
+
+def sign_query_pairs(
+    pairs: Iterable[tuple[str, str]],
+    *,
+    endpoint: str,
+    credentials: Credentials | CredentialsProvider | None = None,
+    region: str = "us-east-1",
+    signature: str = "v4",
+    timestamp: datetime | str | None = None,
+    expires: int = 3600,
+    signer: Signer | None = None,
+) -> RawRequest:
+    """Sign already-serialized Query pairs (``Action`` and ``Version`` included).
+
+    ``signer``: a :class:`~ec2query.auth.Signer` to sign with (its credentials and
+    region), as a client holds one; otherwise one is made from ``credentials``
+    and ``region`` for this call.
+    """
+    sign_with = _signer(signer, credentials, region)
+    when = parse_timestamp(timestamp)
+    return _sign(list(pairs), None, Endpoint.parse(endpoint), sign_with, signature, when,
+                 expires)
+
+
 def build_signed_request(
     operation: str,
     params: Mapping[str, Any],
     *,
-    endpoint: str,
-    credentials: Credentials | CredentialsProvider,
+    endpoint: str | Endpoint,
+    credentials: Credentials | CredentialsProvider | None = None,
     region: str = "us-east-1",
     signature: str = "v4",
     version: str = "2016-11-15",
     timestamp: datetime | str | None = None,
     expires: int = 3600,
+    signer: Signer | None = None,
 ) -> RawRequest:
     """Serialize ``params`` for ``operation`` and sign them into a ready-to-send request.
 
@@ -253,24 +262,18 @@ def build_signed_request(
     sends it), ``"v4-query"`` (GET, everything in a presigned URL valid for
     ``expires`` seconds) or ``"v2"`` (POST, SigV2 HmacSHA256 in the body).
     ``timestamp`` (datetime or ISO 8601) makes the output reproducible.
+    ``signer`` as in :func:`sign_query_pairs`.
     """
+    body: bytes | None = None
+    pairs: list[tuple[str, str]] | None = None
     if signature == "v4":
-        # The body text straight from the encoder, then its bytes signed. Anything the
-        # text path refuses goes through the general path below, which raises as before.
-        try:
-            text: str | None = encode_query(operation, params, version=version)
-        except Exception:
-            text = None
-        if text is not None:
-            creds = credentials.get_credentials()
-            date = sigv4.amz_date_now() if timestamp is None else sigv4.amz_date(
-                parse_timestamp(timestamp))
-            return _sign_v4_body(text.encode("ascii"), endpoint, creds, region, date)
-    try:
-        return sign_query_pairs(to_query(operation, params, version=version), endpoint=endpoint,
-                                credentials=credentials, region=region, signature=signature,
-                                timestamp=timestamp, expires=expires)
-    except UnicodeEncodeError as exc:  # a lone surrogate: the text cannot go on the wire
-        raise RequestError(
-            "InvalidParameterValue", f"A parameter value is not valid Unicode text: {exc.reason}"
-        ) from None
+        try:  # the body straight from the encoder, as botocore's serializer writes it
+            body = encode_query(operation, params, version=version).encode("ascii")
+        except Exception:  # refused: to_query below raises the codec's own error
+            body = None
+    if body is None:
+        pairs = to_query(operation, params, version=version)
+    sign_with = _signer(signer, credentials, region)
+    when = parse_timestamp(timestamp)
+    plan = endpoint if isinstance(endpoint, Endpoint) else Endpoint.parse(endpoint)
+    return _sign(pairs, body, plan, sign_with, signature, when, expires)

@@ -16,21 +16,26 @@ import sys
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
-from .._codec.query import to_query
-from .._errors import UsageError
+from .._codec.query import split_pairs, to_query
+from .._errors import RequestError, UsageError
 from .._model import CURRENT_VERSION, operation
 from .._request import SIGNATURES, RawRequest, sign_query_pairs
-from ..auth import sigv2, sigv4
+from ..auth import _sigv2 as sigv2
+from ..auth import _sigv4 as sigv4
 from ..auth._credentials import Credentials, resolve_credentials, resolve_region
-from ..auth._util import parse_form
 
 Pairs = list[tuple[str, str]]
 
 
+def _pairs(text: str) -> Pairs:
+    """The pairs of a query string, by the one form parser."""
+    return split_pairs(text.encode("utf-8")) if text else []
+
+
 def _read_query(text: str, args: argparse.Namespace) -> Pairs:
     try:
-        pairs = parse_form(text.strip().lstrip("?"))
-    except UnicodeDecodeError:
+        pairs = _pairs(text.strip().lstrip("?"))
+    except (RequestError, UnicodeEncodeError):
         raise UsageError("The Query string is not UTF-8 once percent-decoded") from None
     if not any(k == "Action" for k, _ in pairs):
         raise UsageError("The Query string has no Action parameter")
@@ -116,7 +121,7 @@ def explain(request: RawRequest, signature: str, region: str) -> str:
     recomputed from the request itself with the same functions that signed it."""
     parts = urlsplit(request.url)
     if signature == "v2":
-        params = parse_form(request.body.decode("ascii"))
+        params = _pairs(request.body.decode("ascii"))
         sts = sigv2.string_to_sign(method=request.method, host=request.headers["Host"],
                                    path=parts.path, params=params)
         return (f"--- canonical query string\n{sigv2.canonical_query(params)}\n"
@@ -127,7 +132,7 @@ def explain(request: RawRequest, signature: str, region: str) -> str:
         query: str | Pairs = parts.query
         timestamp = request.headers["X-Amz-Date"]
     else:
-        pairs = parse_form(parts.query)
+        pairs = _pairs(parts.query)
         signed = dict(pairs)["X-Amz-SignedHeaders"].split(";")
         query = [(k, v) for k, v in pairs if k != "X-Amz-Signature"]
         timestamp = dict(pairs)["X-Amz-Date"]

@@ -6,10 +6,13 @@ Usage::
 
 Each adapter asks its credentials provider for current credentials at every
 signing (so refreshed session tokens are picked up), reads the clock, calls
-the pure functions, and writes the result into the prepared request. What is
+the one signer of its algorithm (``SigV4Auth`` holds a ``Signer``), and writes
+the result into the prepared request. Refusals are ``UsageError`` (a
+``ValueError``) or the form parser's ``RequestError``. What is
 signed is exactly what is sent: a text body is encoded to UTF-8 bytes first,
-the query is rewritten with the shared percent-encoder, and for SigV2 the form
-body is rebuilt with it (never ``parse_qs`` then re-quoted by other rules).
+the query is read by the one form parser and rewritten with the shared
+percent-encoder, and for SigV2 the form body is rebuilt with it (never
+``parse_qs`` then re-quoted by other rules).
 """
 
 from __future__ import annotations
@@ -21,11 +24,12 @@ from urllib.parse import urlsplit, urlunsplit
 from requests.auth import AuthBase
 from requests.models import PreparedRequest
 
+from .._codec.query import split_pairs
+from .._errors import UsageError
 from .._percent import encode_pairs
 from . import _sigv2 as sigv2
-from . import _sigv4 as sigv4
 from ._credentials import Credentials, CredentialsProvider
-from ._util import parse_form
+from ._sigv4 import Signer
 
 __all__ = ["FORM_CONTENT_TYPE", "SigV2Auth", "SigV4Auth"]
 
@@ -45,7 +49,7 @@ def _body_bytes(request: PreparedRequest) -> bytes:
     if isinstance(body, str):
         body = body.encode("utf-8")
     if not isinstance(body, (bytes, bytearray)):
-        raise TypeError("ec2query auth adapters sign bytes or text bodies, not streams")
+        raise UsageError("ec2query auth adapters sign bytes or text bodies, not streams")
     body = bytes(body)
     _set_body(request, body)
     return body
@@ -61,18 +65,19 @@ def _with_query(url: str, query: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, parts.path or "/", query, ""))
 
 
-def _text(body: bytes) -> str:
-    try:
-        return body.decode("utf-8")
-    except UnicodeDecodeError:
-        raise ValueError("a form body must be UTF-8") from None
+def _pairs(data: str | bytes) -> list[tuple[str, str]]:
+    """The pairs of a query string or form body, by the one form parser."""
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    return split_pairs(data) if data else []
 
 
 class SigV4Auth(AuthBase):
     """Sign each request with SigV4 in the ``Authorization`` header.
 
     Signs ``host``, ``content-type`` and every ``x-amz-*`` header. A POST with a
-    body and no Content-Type gets EC2's form Content-Type.
+    body and no Content-Type gets EC2's form Content-Type. The adapter holds one
+    :class:`~ec2query.auth.Signer` (and so its cache of derived keys).
     """
 
     def __init__(
@@ -84,17 +89,26 @@ class SigV4Auth(AuthBase):
         clock: Callable[[], datetime] = _utcnow,
         content_sha256: bool = False,
     ) -> None:
-        self.credentials = credentials
-        self.region = region
-        self.service = service
+        self.signer = Signer(credentials, region, service)
         self.clock = clock
         self.content_sha256 = content_sha256
+
+    @property
+    def credentials(self) -> Credentials | CredentialsProvider:
+        return self.signer.credentials
+
+    @property
+    def region(self) -> str:
+        return self.signer.region
+
+    @property
+    def service(self) -> str:
+        return self.signer.service
 
     def __repr__(self) -> str:
         return f"SigV4Auth(region={self.region!r}, service={self.service!r})"
 
     def __call__(self, request: PreparedRequest) -> PreparedRequest:
-        credentials = self.credentials.get_credentials()
         body = _body_bytes(request)
         method = (request.method or "GET").upper()
         if body and method == "POST" and "Content-Type" not in request.headers:
@@ -102,13 +116,12 @@ class SigV4Auth(AuthBase):
         url = request.url or ""
         query = urlsplit(url).query
         if query:
-            url = _with_query(url, encode_pairs(parse_form(query)))
+            url = _with_query(url, encode_pairs(_pairs(query)))
             request.url = url
         names = [n for n in request.headers
                  if n.lower() in ("host", "content-type") or n.lower().startswith("x-amz-")]
-        added = sigv4.sign_headers(
+        added = self.signer.sign_headers(
             method=method, url=url, headers=list(request.headers.items()), body=body,
-            credentials=credentials, region=self.region, service=self.service,
             timestamp=self.clock(), signed_headers=names, content_sha256=self.content_sha256,
         )
         for name in ("Authorization", "X-Amz-Date", "X-Amz-Security-Token",
@@ -133,7 +146,8 @@ class SigV2Auth(AuthBase):
         clock: Callable[[], datetime] = _utcnow,
     ) -> None:
         if method not in sigv2.SIGNATURE_METHODS:
-            raise ValueError(f"unsupported SignatureMethod {method!r}")
+            raise UsageError(f"Unsupported SignatureMethod {method!r:.64}: expected HmacSHA256 "
+                             "or HmacSHA1", code="InvalidParameterValue")
         self.credentials = credentials
         self.method = method
         self.clock = clock
@@ -146,14 +160,14 @@ class SigV2Auth(AuthBase):
         http_method = (request.method or "GET").upper()
         url = request.url or ""
         body = _body_bytes(request)
-        params = parse_form(urlsplit(url).query)
+        params = _pairs(urlsplit(url).query)
         if http_method == "POST":
             ctype = request.headers.get("Content-Type")
             if ctype is None:
                 request.headers["Content-Type"] = FORM_CONTENT_TYPE
             elif not ctype.lower().startswith("application/x-www-form-urlencoded"):
-                raise ValueError("SigV2 POST needs a form-encoded body")
-            params += parse_form(_text(body))
+                raise UsageError("SigV2 POST needs a form-encoded body")
+            params += _pairs(body)
             url = _with_query(url, "")
         signed = sigv2.sign_params(
             method=http_method, url=url, params=params, credentials=credentials,

@@ -1,6 +1,7 @@
 """Credentials, credential providers, and the resolution chain a user expects.
 
-``Credentials`` is an immutable value whose ``repr`` shows the access key id
+``Credentials`` is an immutable value (an empty secret key is refused with
+``UsageError``, code ``PartialCredentials``) whose ``repr`` shows the access key id
 only: the secret key and the session token never appear in a repr, a log line
 or an error message raised here. Anything with ``get_credentials()`` is a
 provider; a ``Credentials`` value is its own (static) provider, and
@@ -56,6 +57,11 @@ class Credentials:
                 # The value itself is never shown: it may be a secret. (Characters a
                 # header cannot carry are refused where the request is built.)
                 raise UsageError(f"Credentials.{name} must be text (valid Unicode)") from None
+        if not self.secret_key:
+            # aws-cli's PartialCredentialsError, for a key given without its secret
+            # (code and wording inferred from botocore, not captured from EC2).
+            raise UsageError("Partial credentials found in explicit, missing: secret_key",
+                             code="PartialCredentials")
 
     def __repr__(self) -> str:
         token = "None" if self.token is None else "'***'"

@@ -3,7 +3,8 @@
 The string to sign is ``METHOD\\nhost\\npath\\ncanonical-query``, where the
 canonical query is every parameter but ``Signature``, sorted by name (byte
 order of the UTF-8 text, then by value for repeated names) and encoded with the
-shared percent-encoder. Pure functions; the time is a parameter.
+shared percent-encoder. Pure functions; the time is a parameter. Bad arguments
+raise :class:`~ec2query._errors.UsageError` (also a ``ValueError``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from urllib.parse import urlsplit
 
+from .._errors import UsageError
 from .._percent import percent_encode
 from ._credentials import Credentials
 from ._util import host_for_signing, utc
@@ -36,6 +38,11 @@ AUTH_PARAMS = frozenset(
     {"AWSAccessKeyId", "SignatureVersion", "SignatureMethod", "Timestamp", "Expires",
      "SecurityToken", "Signature"}
 )
+
+
+def _unsupported(method: str) -> UsageError:
+    return UsageError(f"Unsupported SignatureMethod {method!r:.64}: expected HmacSHA256 or "
+                      "HmacSHA1", code="InvalidParameterValue")
 
 
 def format_time(moment: datetime) -> str:
@@ -61,7 +68,7 @@ def signature(*, secret_key: str, string_to_sign: str, method: str = "HmacSHA256
     try:
         digest = SIGNATURE_METHODS[method]
     except KeyError:
-        raise ValueError(f"unsupported SignatureMethod {method!r}") from None
+        raise _unsupported(method) from None
     mac = hmac.digest(secret_key.encode("utf-8"), string_to_sign.encode("utf-8"), digest)
     return base64.b64encode(mac).decode("ascii")
 
@@ -85,9 +92,9 @@ def sign_params(
     ``encode_pairs``, in a form body (POST).
     """
     if (timestamp is None) == (expires is None):
-        raise ValueError("give exactly one of timestamp and expires")
+        raise UsageError("Give exactly one of timestamp and expires")
     if signature_method not in SIGNATURE_METHODS:
-        raise ValueError(f"unsupported SignatureMethod {signature_method!r}")
+        raise _unsupported(signature_method)
     parts = urlsplit(url)
     signed = [(k, v) for k, v in params if k not in AUTH_PARAMS]
     signed.append(("AWSAccessKeyId", credentials.access_key))

@@ -1,22 +1,20 @@
 """Small helpers shared by the signers, the verifiers and the adapters.
 
-Query strings and form bodies are read with form semantics (``+`` is a space,
-``%XX`` is a UTF-8 byte), the way EC2 reads them and the way botocore and
-requests write them; everything written back goes through the one encoder in
-:mod:`ec2query._percent`.
+Query strings and form bodies are read by one parser,
+:func:`ec2query._codec.query.split_pairs` (``+`` is a space, ``%XX`` is a UTF-8
+byte), the way EC2 reads them and the way botocore and requests write them;
+everything written back goes through the one encoder in :mod:`ec2query._percent`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
-from urllib.parse import unquote
 
 __all__ = [
     "HeadersLike",
     "header_items",
     "host_for_signing",
-    "parse_form",
     "utc",
 ]
 
@@ -30,31 +28,6 @@ def header_items(headers: HeadersLike | None) -> list[tuple[str, str]]:
     if isinstance(headers, Mapping):
         return list(headers.items())
     return list(headers)
-
-
-def parse_form(data: str) -> list[tuple[str, str]]:
-    """Decode ``k=v&k=v`` (form encoding, strict UTF-8) into pairs, in order.
-
-    Empty segments (``a=1&&b=2``) are skipped; a segment without ``=`` is a key
-    with an empty value. Raises ``UnicodeDecodeError`` for bytes that are not UTF-8.
-    """
-    pairs: list[tuple[str, str]] = []
-    if not data:
-        return pairs
-    for piece in data.split("&"):
-        if not piece:
-            continue
-        key, _, value = piece.partition("=")
-        if "+" in key:
-            key = key.replace("+", " ")
-        if "+" in value:
-            value = value.replace("+", " ")
-        if "%" in key:
-            key = unquote(key, errors="strict")
-        if "%" in value:
-            value = unquote(value, errors="strict")
-        pairs.append((key, value))
-    return pairs
 
 
 def host_for_signing(scheme: str, netloc: str) -> str:

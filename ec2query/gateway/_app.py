@@ -8,6 +8,7 @@ only in the backend, so the app scales out with the WSGI server's workers.
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timezone
@@ -15,15 +16,14 @@ from typing import Any
 
 from .. import _limits as limits
 from .._codec.forms import project
-from .._codec.query import from_text_pairs, split_pairs
+from .._codec.query import from_text_pairs
 from .._codec.xml import render_error, render_response
-from .._errors import EC2Error, RequestError
+from .._errors import DryRunOperation, EC2Error, InternalError, RequestError, UsageError
 from .._model import CURRENT_VERSION
 from .._model import operation as operation_model
 from .._validate import validate
 from ..auth._credentials import Credentials, resolve_credentials
-from ..auth._verify import SIGV2, SIGV4_QUERY, verify_request
-from ._canon import fork_safe_random
+from ..auth._verify import SIGV2, SIGV4_QUERY, Received, Verifier, is_form_type
 
 __all__ = ["Gateway", "make_app"]
 
@@ -57,7 +57,6 @@ AUTH_PARAMS = {
         }
     ),
 }
-_FORM = "application/x-www-form-urlencoded"
 _XML_TYPE = "text/xml;charset=UTF-8"
 
 
@@ -76,27 +75,45 @@ def _store(credentials: Any) -> Lookup:
     elif isinstance(credentials, (list, tuple)):
         credentials = {c.access_key: c for c in credentials}
     table = dict(credentials)
+    for access_key, secret in table.items():
+        if isinstance(secret, str) and not secret:
+            # As Credentials(access_key, "") is refused (code inferred from aws-cli).
+            raise UsageError(f"Partial credentials given for {access_key!r:.64}, missing: "
+                             "secret_key", code="PartialCredentials")
     return table.get
 
 
+def _utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
 class Gateway:
-    """A WSGI application speaking EC2's Query protocol (see :func:`make_app`)."""
+    """A WSGI application speaking EC2's Query protocol (see :func:`make_app`).
+
+    It owns its :class:`~ec2query.auth.Verifier` (who may call, for which
+    region, on which clock) and its backend or forwarder; each request is read
+    from the environ once, into the one :class:`~ec2query.auth._verify.Received`
+    value that the verifier and the decoder both read.
+    """
 
     def __init__(
         self,
         *,
         backend: Any = None,
-        lookup: Lookup,
+        lookup: Lookup | None = None,
         forwarder: Any = None,
         region: str | None = None,
         clock: Callable[[], datetime] | None = None,
         max_body: int = limits.MAX_QUERY_BYTES,
+        verifier: Verifier | None = None,
     ) -> None:
+        if verifier is None:
+            if lookup is None:
+                raise UsageError("Gateway needs a lookup or a verifier")
+            verifier = Verifier(lookup, region=region, clock=clock or _utcnow)
+        self.verifier = verifier
         self.backend = backend
-        self.lookup = lookup
         self.forwarder = forwarder
-        self.region = region
-        self.clock = clock or (lambda: datetime.now(timezone.utc))
         self.max_body = max_body
 
     def __call__(
@@ -113,7 +130,7 @@ class Gateway:
             body = render_error(error, request_id=request_id)
         except Exception:
             log.exception("internal error handling request %s", request_id)
-            error = EC2Error("InternalError", "An internal error has occurred")
+            error = InternalError()
             status, content_type, code = 500, _XML_TYPE, error.code
             body = render_error(error, request_id=request_id)
         start_response(
@@ -143,23 +160,17 @@ class Gateway:
         if method not in ("GET", "POST"):
             raise _invalid_http(f"Unsupported HTTP method {method}")
         body = self._read_body(environ, method)
-        query = environ.get("QUERY_STRING", "")
-        headers = _headers(environ)
-        verified = verify_request(
-            method=method,
-            url=_url(environ, query),
-            headers=headers,
-            body=body,
-            lookup=self.lookup,
-            now=self.clock(),
-            region=self.region,
-        )
-        try:
-            pairs = split_pairs(query.encode("latin-1")) if query != "" else []
-        except UnicodeEncodeError:
-            raise _invalid_http("The query string is not ASCII") from None
+        request = received(environ, method, body)
+        verified = self.verifier.verify(request)
+        if request.query is None:
+            raise request.query_error or _invalid_http("The query string cannot be read")
+        pairs = list(request.query)
         if method == "POST":
-            pairs.extend(split_pairs(body))
+            if not request.is_form:  # the verifier did not read the body as parameters
+                raise _invalid_http("Unsupported Content-Type")
+            if request.form is None:
+                raise request.form_error or _invalid_http("The body cannot be read")
+            pairs.extend(request.form)
         if len(pairs) > limits.MAX_PARAMS:
             raise RequestError(
                 "InvalidParameterValue", f"The request has more than {limits.MAX_PARAMS} parameters"
@@ -177,14 +188,12 @@ class Gateway:
         operation, params = from_text_pairs(pairs)  # split_pairs decoded them: text
         validate(operation, params)
         if params.pop("DryRun", False):
-            raise EC2Error(
-                "DryRunOperation", "Request would have succeeded, but DryRun flag is set."
-            )
+            raise DryRunOperation()
         if self.forwarder is not None:
             status, content_type, answer = self.forwarder(operation, params, version)
             return operation, status, content_type, answer
         if self.backend is None:
-            raise EC2Error("InternalError", "The gateway has neither a backend nor an upstream")
+            raise InternalError(message="The gateway has neither a backend nor an upstream")
         result = self.backend.handle(operation, params)
         return (
             operation,
@@ -200,7 +209,7 @@ class Gateway:
         if method != "POST":
             return b""
         content_type = environ.get("CONTENT_TYPE", "")
-        if content_type and content_type.split(";", 1)[0].strip().lower() != _FORM:
+        if not is_form_type(content_type):
             raise _invalid_http(f"Unsupported Content-Type {content_type[:64]}")
         raw_length = environ.get("CONTENT_LENGTH") or "0"
         if not (raw_length.isascii() and raw_length.isdigit()):  # not "²" or "٣"
@@ -266,17 +275,12 @@ def _for_version(operation: str, result: dict[str, Any], version: str) -> dict[s
 
 
 def _request_id() -> str:
-    """A version-4 UUID string, as EC2's request ids are, without the UUID object.
-
-    Request ids name a request in logs; they are not secrets, so they come from a
-    generator of their own (reseeded in a forked worker; see ``fork_safe_random``)
-    rather than a system call each.
-    """
-    text = f"{_request_ids.getrandbits(128) & _UUID_CLEAR | _UUID_SET:032x}"
+    """A version-4 UUID string, as EC2's request ids are, from ``os.urandom`` (no
+    generator state to reseed in a forked worker), without the UUID object."""
+    text = f"{int.from_bytes(os.urandom(16), 'big') & _UUID_CLEAR | _UUID_SET:032x}"
     return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
 
-_request_ids = fork_safe_random()
 # The version (4) and variant (RFC 4122) bits of a UUID, as in uuid.UUID(version=4).
 _UUID_CLEAR = ~((0xF000 << 64) | (0xC000 << 48))
 _UUID_SET = (0x4000 << 64) | (0x8000 << 48)
@@ -286,41 +290,63 @@ def _invalid_http(reason: str) -> RequestError:
     return RequestError("InvalidHttpRequest", f"The HTTP request is invalid. Reason: {reason}")
 
 
-_HEADER_NAMES: dict[str, str] = {}  # "HTTP_X_AMZ_DATE" -> "x-amz-date", bounded
-
-
-def _headers(environ: Mapping[str, Any]) -> list[tuple[str, str]]:
-    headers = []
-    names = _HEADER_NAMES
-    for key, value in environ.items():
-        name = names.get(key)
-        if name is None:
-            if not key.startswith("HTTP_"):
-                continue
-            name = key[5:].replace("_", "-").lower()
-            if len(names) < 256:  # clients choose header names: keep the cache small
-                names[key] = name
-        headers.append((name, value))
-    for key, name in _CGI_HEADERS:
-        value = environ.get(key)
-        if value:
-            headers.append((name, value))
-    return headers
-
-
+#: WSGI names of the headers every request carries, as the verifier names them (a
+#: constant table; other names are computed).
+_HEADER_NAMES = {f"HTTP_{n.upper().replace('-', '_')}": n for n in (
+    "host", "authorization", "x-amz-date", "x-amz-security-token", "x-amz-content-sha256",
+    "user-agent", "accept", "accept-encoding", "connection", "date", "expect",
+    "amz-sdk-invocation-id", "amz-sdk-request", "x-amz-user-agent")}
 #: The two headers WSGI passes without the HTTP_ prefix.
 _CGI_HEADERS = (("CONTENT_TYPE", "content-type"), ("CONTENT_LENGTH", "content-length"))
 
 
-def _url(environ: Mapping[str, Any], query: str) -> str:
-    scheme = environ.get("wsgi.url_scheme", "http")
-    host = environ.get("HTTP_HOST") or environ.get("SERVER_NAME", "localhost")
-    path = environ.get("RAW_URI") or environ.get("REQUEST_URI")
-    if path is None:
+def _headers(environ: Mapping[str, Any]) -> dict[str, list[str]]:
+    """The request's headers, as the verifier groups them: name -> values."""
+    headers: dict[str, list[str]] = {}
+    known = _HEADER_NAMES
+    for key, value in environ.items():
+        name = known.get(key)
+        if name is None:
+            if not key.startswith("HTTP_"):
+                continue
+            name = key[5:].replace("_", "-").strip().lower()
+        values = headers.get(name)
+        if values is None:
+            headers[name] = [value]
+        else:
+            values.append(value)
+    for key, name in _CGI_HEADERS:
+        value = environ.get(key)
+        if value:
+            headers.setdefault(name, []).append(value)
+    return headers
+
+
+def received(environ: Mapping[str, Any], method: str, body: bytes) -> Received:
+    """The one value the gateway makes of a request: the verifier and the decoder read it.
+
+    The path is the raw request target's (``RAW_URI``/``REQUEST_URI``, else
+    ``SCRIPT_NAME`` + ``PATH_INFO``); the query is ``QUERY_STRING`` alone, decoded
+    once by the one form parser; ``SERVER_NAME`` stands in for a missing ``Host``.
+    """
+    query = environ.get("QUERY_STRING", "")
+    try:
+        raw: bytes | None = query.encode("latin-1")  # PEP 3333: the bytes as received
+        error = None
+    except UnicodeEncodeError:
+        raw, error = None, _invalid_http("The query string is not ASCII")
+    target = environ.get("RAW_URI") or environ.get("REQUEST_URI")
+    if target:
+        path = target.partition("?")[0].partition("#")[0]
+    else:
         path = (environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")) or "/"
-        if query:
-            path += "?" + query
-    return f"{scheme}://{host}{path}"
+    headers = _headers(environ)
+    if "host" not in headers:
+        server = environ.get("SERVER_NAME", "localhost")
+        if server:
+            headers["host"] = [server]
+    return Received(method=method, path=path, query=raw, query_error=error, headers=headers,
+                    body=body, url_scheme=str(environ.get("wsgi.url_scheme", "http")).lower())
 
 
 _REASONS = {

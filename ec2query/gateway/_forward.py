@@ -6,15 +6,20 @@ from typing import Any
 
 import requests
 
-from .._errors import EC2Error
-from .._request import build_signed_request
+from .._errors import ServiceError
+from .._request import Endpoint, build_signed_request
 from ..auth._credentials import resolve_credentials
+from ..auth._sigv4 import Signer
 
 __all__ = ["Forwarder"]
 
 
 class Forwarder:
-    """Send validated params upstream, signed with the gateway's own credentials."""
+    """Send validated params upstream, signed with the gateway's own credentials.
+
+    The forwarder holds one :class:`~ec2query.auth.Signer` for upstream and the
+    upstream endpoint read once.
+    """
 
     def __init__(
         self,
@@ -27,6 +32,8 @@ class Forwarder:
         self.endpoint = endpoint
         self.credentials = credentials if credentials is not None else resolve_credentials()
         self.region = region
+        self.signer = Signer(self.credentials, region)
+        self._endpoint = Endpoint.parse(endpoint)
         self.timeout = timeout
         self.session = requests.Session()
 
@@ -36,9 +43,8 @@ class Forwarder:
         raw = build_signed_request(
             operation,
             params,
-            endpoint=self.endpoint,
-            credentials=self.credentials,
-            region=self.region,
+            endpoint=self._endpoint,
+            signer=self.signer,
             version=version,
         )
         try:
@@ -51,7 +57,7 @@ class Forwarder:
                 allow_redirects=False,
             )
         except requests.RequestException as exc:
-            raise EC2Error(
+            raise ServiceError(
                 "ServiceUnavailable",
                 f"The upstream endpoint could not be reached: {type(exc).__name__}",
                 http_status=503,

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from ec2query.auth import Credentials, sigv2
+from ec2query.auth import Credentials
+from ec2query.auth import _sigv2 as sigv2
 
 VECTORS = Path(__file__).parents[2] / ".." / "shared" / "conformance" / "sigv2-vectors.json"
 

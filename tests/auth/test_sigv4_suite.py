@@ -22,7 +22,8 @@ from pathlib import Path
 
 import pytest
 
-from ec2query.auth import Credentials, sigv4, verify_request
+from ec2query.auth import Credentials, verify_request
+from ec2query.auth import _sigv4 as sigv4
 
 ACCESS_KEY = "AKIDEXAMPLE"
 SECRET_KEY = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"

@@ -1,4 +1,4 @@
-"""The gateway's fast paths give what the general ones give (no timing here)."""
+"""The gateway's request ids: UUID 4 strings from os.urandom, distinct in forked workers."""
 
 from __future__ import annotations
 
