@@ -40,10 +40,12 @@ __all__ = [
     "Policy",
     "Rule",
     "Violation",
+    "check_request",
     "decode_message",
     "encode_message",
     "load_policy",
     "parse_policy",
+    "violation_errors",
 ]
 
 #: The operations a policy judges, and the direction each changes. Revokes are
@@ -124,7 +126,7 @@ class Violation:
 
     def __str__(self) -> str:
         where = f" (source {self.source})" if self.source is not None else ""
-        return f"{self.rule} [{self.type}]: {self.message}{where}"
+        return f"{self.rule} [{self.type}, policy line {self.line}]: {self.message}{where}"
 
 
 class Policy:
@@ -217,9 +219,7 @@ class Policy:
                 )
         return found
 
-    def refusal(
-        self, violations: list[Violation], *, request_id: str | None = None
-    ) -> PolicyError:
+    def refusal(self, violations: list[Violation], *, request_id: str | None = None) -> PolicyError:
         """EC2's ``UnauthorizedOperation`` for these violations, the encoded message inside."""
         error = PolicyError(
             "UnauthorizedOperation",
@@ -228,6 +228,45 @@ class Policy:
         )
         error.violations = tuple(violations)
         return error
+
+
+def check_request(
+    policy: Policy | str | Path,
+    operation: str,
+    params: Mapping[str, Any],
+    *,
+    access_key: str | None = None,
+    account_id: str | None = None,
+    group_rule_count: int | None = None,
+) -> list[Violation]:
+    """Offline: every violation of ``policy`` (a Policy or a file's path) in one request.
+
+    The request is validated first (the policy judges only requests EC2 would
+    accept: an invalid one raises EC2's first ``RequestError``). Without
+    ``group_rule_count``, ``max-rules-per-group`` judges the request alone.
+    """
+    from ._validate import validate
+
+    if not isinstance(policy, Policy):
+        policy = load_policy(policy)
+    validate(operation, dict(params))
+    return policy.violations(
+        operation,
+        params,
+        access_key=access_key,
+        account_id=account_id,
+        group_rule_count=group_rule_count,
+    )
+
+
+def violation_errors(violations: Iterable[Violation]) -> list[PolicyError]:
+    """One ``UnauthorizedOperation`` per violation, its text the violation's (for listing)."""
+    errors = []
+    for violation in violations:
+        error = PolicyError("UnauthorizedOperation", str(violation))
+        error.violations = (violation,)
+        errors.append(error)
+    return errors
 
 
 # --------------------------------------------------------------------------- the encoded message
@@ -298,8 +337,10 @@ def parse_policy(text: str, *, path: str = "<policy>") -> Policy:
     for key in document:
         if key not in _TOP_KEYS:
             raise _file_error(
-                path, _key_line(lines, 0, key), f"unknown setting {key!r} (expected [[rule]], "
-                "world_ipv4_prefix, world_ipv6_prefix)"
+                path,
+                _key_line(lines, 0, key),
+                f"unknown setting {key!r} (expected [[rule]], "
+                "world_ipv4_prefix, world_ipv6_prefix)",
             )
     prefixes = {}
     for key, most in (("world_ipv4_prefix", 32), ("world_ipv6_prefix", 128)):
@@ -341,9 +382,7 @@ def _read_rule(path: str, lines: list[str], start: int, number: int, table: Any)
         raise fail("has no type (one of " + ", ".join(RULE_TYPES) + ")")
     kind = RULE_TYPES.get(kind_name) if isinstance(kind_name, str) else None
     if kind is None:
-        raise fail(
-            f"unknown type {kind_name!r} (one of " + ", ".join(RULE_TYPES) + ")", "type"
-        )
+        raise fail(f"unknown type {kind_name!r} (one of " + ", ".join(RULE_TYPES) + ")", "type")
     where = f"rule {number} ({kind.name})"
     for key in table:
         if key not in _COMMON_KEYS and key not in kind.params:

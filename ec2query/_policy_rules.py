@@ -244,17 +244,17 @@ def _port_text(permission: Permission) -> str:
         return "all traffic"
     if ports is None:
         return permission.protocol
-    return f"{permission.protocol} {ports[0]}-{ports[1]}" if ports[0] != ports[1] else (
-        f"{permission.protocol} {ports[0]}"
+    return (
+        f"{permission.protocol} {ports[0]}-{ports[1]}"
+        if ports[0] != ports[1]
+        else (f"{permission.protocol} {ports[0]}")
     )
 
 
 def check_restricted_ssh(_rule: Mapping[str, Any], change: Change) -> Iterator[Finding]:
     for index, permission, source in _world_sources(change):
         if permission.opens("tcp", SSH_PORT):
-            yield index, source, (
-                f"{_port_text(permission)} opens SSH (TCP 22) to {source.value}"
-            )
+            yield index, source, (f"{_port_text(permission)} opens SSH (TCP 22) to {source.value}")
 
 
 def check_common_ports(rule: Mapping[str, Any], change: Change) -> Iterator[Finding]:
@@ -262,8 +262,10 @@ def check_common_ports(rule: Mapping[str, Any], change: Change) -> Iterator[Find
         hit = [port for port in rule["blocked_ports"] if permission.opens("tcp", port)]
         if hit:
             listed = ", ".join(str(port) for port in sorted(set(hit)))
-            yield index, source, (
-                f"{_port_text(permission)} opens blocked TCP port(s) {listed} to {source.value}"
+            yield (
+                index,
+                source,
+                (f"{_port_text(permission)} opens blocked TCP port(s) {listed} to {source.value}"),
             )
 
 
@@ -290,9 +292,13 @@ def check_authorized_ports(rule: Mapping[str, Any], change: Change) -> Iterator[
                 continue
             port = _uncovered(ports, allowed)
             if port is not None:
-                yield index, source, (
-                    f"{_port_text(permission)} opens {protocol.upper()} port {port}, which is "
-                    f"not authorized, to {source.value}"
+                yield (
+                    index,
+                    source,
+                    (
+                        f"{_port_text(permission)} opens {protocol.upper()} port {port}, which is "
+                        f"not authorized, to {source.value}"
+                    ),
                 )
                 break
 
@@ -316,8 +322,7 @@ def check_allowed_cidrs(rule: Mapping[str, Any], change: Change) -> Iterator[Fin
                 yield index, source, f"{source.value} is not a CIDR"
                 continue
             if not any(
-                network.version == outer.version and network.subnet_of(outer)
-                for outer in allowed
+                network.version == outer.version and network.subnet_of(outer) for outer in allowed
             ):
                 yield index, source, f"{source.value} is outside the allowed CIDRs"
 
@@ -328,9 +333,13 @@ def check_max_rules(rule: Mapping[str, Any], change: Change) -> Iterator[Finding
     limit = rule["limit"]
     if existing + added > limit:
         known = "" if change.group_rule_count is not None else " (the group's rules unknown)"
-        yield None, None, (
-            f"{existing + added} {change.direction} rules after this change{known}; "
-            f"the limit is {limit}"
+        yield (
+            None,
+            None,
+            (
+                f"{existing + added} {change.direction} rules after this change{known}; "
+                f"the limit is {limit}"
+            ),
         )
 
 

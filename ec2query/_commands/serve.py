@@ -52,6 +52,13 @@ def register(subparsers: Any) -> None:
         default="us-east-1",
         help="region to sign upstream requests for (%(default)s)",
     )
+    parser.add_argument(
+        "--policy", metavar="FILE", help="refuse the changes this guardrail policy forbids "
+        "(TOML; docs/policy.md)"
+    )
+    parser.add_argument(
+        "--audit-log", metavar="FILE", help="one JSON line per policy decision (- for stderr)"
+    )
     parser.set_defaults(func=run)
 
 
@@ -125,6 +132,8 @@ def run(args: argparse.Namespace) -> int:
         upstream_credentials=upstream_credentials,
         upstream_region=args.upstream_region,
         region=args.region,
+        policy=args.policy,
+        audit_log=args.audit_log,
     )
     server = create_server(app, host=args.host, port=args.port, threads=args.threads)
     where = f"http://{args.host}:{server.effective_port}"

@@ -91,7 +91,9 @@ class Gateway:
         region: str | None = None,
         clock: Callable[[], datetime] | None = None,
         max_body: int = limits.MAX_QUERY_BYTES,
+        guard: Any = None,
     ) -> None:
+        self.guard = guard  # the policy, if any (_guard.Guard)
         self.backend = backend
         self.lookup = lookup
         self.forwarder = forwarder
@@ -176,6 +178,8 @@ class Gateway:
             raise RequestError("MissingParameter", "The request must contain the parameter Version")
         operation, params = from_text_pairs(pairs)  # split_pairs decoded them: text
         validate(operation, params)
+        if self.guard is not None:
+            self.guard(operation, params, access_key=verified.access_key, request_id=request_id)
         if params.pop("DryRun", False):
             raise EC2Error(
                 "DryRunOperation", "Request would have succeeded, but DryRun flag is set."
@@ -228,6 +232,8 @@ def make_app(
     region: str | None = None,
     clock: Callable[[], datetime] | None = None,
     max_body: int = limits.MAX_QUERY_BYTES,
+    policy: Any = None,
+    audit_log: Any = None,
     **backend_options: Any,
 ) -> Gateway:
     """The gateway as a WSGI application.
@@ -237,7 +243,10 @@ def make_app(
     ``None`` for the caller's standard AWS environment. Without ``upstream``
     the embedded SQLite backend at ``db`` answers (``backend_options`` go to
     it); with it, valid requests are re-signed with ``upstream_credentials``
-    and forwarded, and upstream's answer is returned unchanged.
+    and forwarded, and upstream's answer is returned unchanged. ``policy`` (a
+    policy file's path or a loaded ``Policy``) refuses the changes it forbids;
+    ``audit_log`` (a path, ``"-"``, a stream or a callable) gets one JSON line per
+    decision (docs/policy.md).
     """
     forwarder = None
     if upstream is not None:
@@ -248,6 +257,11 @@ def make_app(
         from ._backend import Backend
 
         backend = Backend(db, **backend_options)
+    guard = None
+    if policy is not None:
+        from ._guard import Guard
+
+        guard = Guard.build(policy, backend=backend, audit_log=audit_log)
     return Gateway(
         backend=backend,
         lookup=_store(credentials),
@@ -255,6 +269,7 @@ def make_app(
         region=region,
         clock=clock,
         max_body=max_body,
+        guard=guard,
     )
 
 
