@@ -332,6 +332,9 @@ def parse_policy(text: str, *, path: str = "<policy>") -> Policy:
         problem = _TOML_POSITION.sub("", message).strip()
         if match:
             problem += f" (column {match.group(2)})"
+        elif "(at end of document)" in problem:
+            line = max(1, len(text.splitlines()))
+            problem = problem.replace("(at end of document)", "(at the end of the file)")
         raise _file_error(path, line, f"not valid TOML: {problem}") from None
     lines = text.splitlines()
     for key in document:
