@@ -38,15 +38,20 @@ def audit_sink(target: Any) -> Sink | None:
     if callable(target) and not hasattr(target, "write"):
         return target  # type: ignore[no-any-return]
     lock = threading.Lock()
-    if hasattr(target, "write"):
-        stream = target
-    elif str(target) == "-":
-        stream = None  # sys.stderr as it is at write time (pytest swaps it)
-    else:
-        stream = Path(target).open("a", encoding="utf-8", buffering=1)  # noqa: SIM115
+    if not hasattr(target, "write") and str(target) != "-":
+        path = Path(target)
+        path.open("a", encoding="utf-8").close()  # refuse an unwritable path at start
+
+        def append(line: str) -> None:
+            # opened per line: no handle for the app to leak, and rotation-safe
+            with lock, path.open("a", encoding="utf-8") as out:
+                out.write(line + "\n")
+
+        return append
+    stream = target if hasattr(target, "write") else None
 
     def write(line: str) -> None:
-        out = stream if stream is not None else sys.stderr
+        out = stream if stream is not None else sys.stderr  # stderr as it is now
         with lock:
             out.write(line + "\n")
             out.flush()
