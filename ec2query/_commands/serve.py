@@ -114,6 +114,11 @@ def run(args: argparse.Namespace) -> int:
     from ..gateway._server import create_server
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    policy = None
+    if args.policy:  # a bad policy file is refused before anything is opened
+        from .._policy import load_policy
+
+        policy = load_policy(args.policy)
     table = accepted_credentials(args.credentials_file)
     if not table:
         logging.getLogger("ec2query.gateway").warning(
@@ -132,7 +137,7 @@ def run(args: argparse.Namespace) -> int:
         upstream_credentials=upstream_credentials,
         upstream_region=args.upstream_region,
         region=args.region,
-        policy=args.policy,
+        policy=policy,
         audit_log=args.audit_log,
     )
     server = create_server(app, host=args.host, port=args.port, threads=args.threads)
