@@ -355,7 +355,9 @@ def parse_policy(text: str, *, path: str = "<policy>") -> Policy:
         prefixes[key] = value
     tables = document.get("rule", [])
     if not isinstance(tables, list):
-        raise _file_error(path, _key_line(lines, 0, "rule"), "rules are written [[rule]]")
+        single = [n for n, line in enumerate(lines, 1) if re.match(r"\s*\[\s*rule\s*\]", line)]
+        line = single[0] if single else _key_line(lines, 0, "rule")
+        raise _file_error(path, line, "rules are written [[rule]] (an array of tables)")
     headers = [n for n, line in enumerate(lines, 1) if _RULE_HEADER.match(line)]
     rules = []
     seen: dict[str, int] = {}

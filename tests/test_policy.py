@@ -629,6 +629,14 @@ def test_a_bad_policy_file_names_the_file_the_line_and_the_problem(text, message
     assert error.value.path == "policy.toml"
 
 
+def test_a_single_rule_table_is_refused_with_its_line():
+    with pytest.raises(PolicyFileError) as error:
+        policy('# guardrails\n[rule]\ntype = "restricted-ssh"\n')
+    assert error.value.message == (
+        "policy.toml, line 2: rules are written [[rule]] (an array of tables)"
+    )
+
+
 def test_toml_syntax_errors_carry_tomllibs_line():
     with pytest.raises(PolicyFileError) as error:
         policy('[[rule]]\ntype = "restricted-ssh"\n\n[[rule]]\ntype = restricted-ssh\n')
