@@ -25,6 +25,7 @@ COMMANDS: tuple[str, ...] = (
     "validate",
     "sign",
     "serve",
+    "decode",
     "demo",
     "fixtures",
 )

@@ -10,6 +10,8 @@ gateway can turn any of them into EC2's XML error document mechanically::
     │                                        InvalidParameterValue, MissingParameter, ...
     ├── AuthError(EC2Error)              signature and credential failures:
     │                                        AuthFailure, SignatureDoesNotMatch, ...
+    ├── PolicyError(EC2Error)            a change the operator's policy refuses:
+    │                                        UnauthorizedOperation (HTTP 403)
     ├── ServiceError(EC2Error)           an error document that EC2 (or a peer) answered
     │   ├── DryRunOperation(ServiceError)    the request would have succeeded (412)
     │   └── InternalError(ServiceError)      the service failed, not the request (500)
@@ -17,7 +19,8 @@ gateway can turn any of them into EC2's XML error document mechanically::
     ├── ResponseParseError(EC2Error, ValueError)
     │                                    a response that is not a well-formed EC2 document
     └── UsageError(EC2Error, ValueError) a command line or form that cannot be read
-                                         (the aws-cli's own client-side refusals)
+        │                                (the aws-cli's own client-side refusals)
+        └── PolicyFileError              a policy file that cannot be loaded
 """
 
 from __future__ import annotations
@@ -28,6 +31,8 @@ __all__ = [
     "DryRunOperation",
     "EC2Error",
     "InternalError",
+    "PolicyError",
+    "PolicyFileError",
     "RequestError",
     "ResponseParseError",
     "ServiceError",
@@ -139,3 +144,18 @@ class UsageError(EC2Error, ValueError):
 
     def __init__(self, message: str, *, code: str = "ParamValidation") -> None:
         super().__init__(code, message, http_status=400)
+
+
+class PolicyError(EC2Error):
+    """A change the operator's guardrail policy refuses (``UnauthorizedOperation``, HTTP 403);
+    ``violations`` lists what broke it (empty after unpickling)."""
+
+    default_status = 403
+    violations: tuple[object, ...] = ()
+
+
+class PolicyFileError(UsageError):
+    """A policy file that cannot be loaded; the message names the file, the line, the problem."""
+
+    path: str | None = None
+    line: int | None = None

@@ -52,6 +52,13 @@ def register(subparsers: Any) -> None:
         default="us-east-1",
         help="region to sign upstream requests for (%(default)s)",
     )
+    parser.add_argument(
+        "--policy", metavar="FILE", help="refuse the changes this guardrail policy forbids "
+        "(TOML; docs/policy.md)"
+    )
+    parser.add_argument(
+        "--audit-log", metavar="FILE", help="one JSON line per policy decision (- for stderr)"
+    )
     parser.set_defaults(func=run)
 
 
@@ -107,6 +114,11 @@ def run(args: argparse.Namespace) -> int:
     from ..gateway._server import create_server
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    policy = None
+    if args.policy:  # a bad policy file is refused before anything is opened
+        from .._policy import load_policy
+
+        policy = load_policy(args.policy)
     table = accepted_credentials(args.credentials_file)
     if not table:
         logging.getLogger("ec2query.gateway").warning(
@@ -125,6 +137,8 @@ def run(args: argparse.Namespace) -> int:
         upstream_credentials=upstream_credentials,
         upstream_region=args.upstream_region,
         region=args.region,
+        policy=policy,
+        audit_log=args.audit_log,
     )
     server = create_server(app, host=args.host, port=args.port, threads=args.threads)
     where = f"http://{args.host}:{server.effective_port}"

@@ -59,6 +59,11 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("--version", choices=VERSIONS, default=None, help="API version of --xml")
     parser.add_argument("--rules", action="store_true", help="print the rule table (Markdown)")
+    parser.add_argument(
+        "--policy", metavar="FILE", help="also list every violation of this guardrail policy"
+    )
+    parser.add_argument("--access-key", help="the caller, for policy rules scoped to accounts")
+    parser.add_argument("--account-id", help="the account, for policy rules scoped to accounts")
     parser.set_defaults(func=run)
 
 
@@ -88,7 +93,19 @@ def _request_problems(args: argparse.Namespace) -> list[EC2Error]:
             and operation(args.operation).name != name
         ):
             raise UsageError(f"--operation {args.operation} does not match Action={name}")
-        return list(problems(name, params, vpc=args.vpc))
+        found = list(problems(name, params, vpc=args.vpc))
+        if not found and args.policy is not None:  # the policy judges valid requests only
+            from .._policy import load_policy, violation_errors
+
+            policy = load_policy(args.policy)
+            found.extend(
+                violation_errors(
+                    policy.violations(
+                        name, params, access_key=args.access_key, account_id=args.account_id
+                    )
+                )
+            )
+        return found
     except UsageError:
         raise
     except EC2Error as error:  # a request the decoder already refuses is refused

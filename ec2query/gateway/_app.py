@@ -106,7 +106,9 @@ class Gateway:
         clock: Callable[[], datetime] | None = None,
         max_body: int = limits.MAX_QUERY_BYTES,
         verifier: Verifier | None = None,
+        guard: Any = None,
     ) -> None:
+        self.guard = guard  # the policy, if any (_guard.Guard)
         if verifier is None:
             if lookup is None:
                 raise UsageError("Gateway needs a lookup or a verifier")
@@ -187,6 +189,8 @@ class Gateway:
             raise RequestError("MissingParameter", "The request must contain the parameter Version")
         operation, params = from_text_pairs(pairs)  # split_pairs decoded them: text
         validate(operation, params)
+        if self.guard is not None:
+            self.guard(operation, params, access_key=verified.access_key, request_id=request_id)
         if params.pop("DryRun", False):
             raise DryRunOperation()
         if self.forwarder is not None:
@@ -237,6 +241,8 @@ def make_app(
     region: str | None = None,
     clock: Callable[[], datetime] | None = None,
     max_body: int = limits.MAX_QUERY_BYTES,
+    policy: Any = None,
+    audit_log: Any = None,
     **backend_options: Any,
 ) -> Gateway:
     """The gateway as a WSGI application.
@@ -246,7 +252,10 @@ def make_app(
     ``None`` for the caller's standard AWS environment. Without ``upstream``
     the embedded SQLite backend at ``db`` answers (``backend_options`` go to
     it); with it, valid requests are re-signed with ``upstream_credentials``
-    and forwarded, and upstream's answer is returned unchanged.
+    and forwarded, and upstream's answer is returned unchanged. ``policy`` (a
+    policy file's path or a loaded ``Policy``) refuses the changes it forbids;
+    ``audit_log`` (a path, ``"-"``, a stream or a callable) gets one JSON line per
+    decision (docs/policy.md).
     """
     forwarder = None
     if upstream is not None:
@@ -257,6 +266,11 @@ def make_app(
         from ._backend import Backend
 
         backend = Backend(db, **backend_options)
+    guard = None
+    if policy is not None:
+        from ._guard import Guard
+
+        guard = Guard.build(policy, backend=backend, audit_log=audit_log)
     return Gateway(
         backend=backend,
         lookup=_store(credentials),
@@ -264,6 +278,7 @@ def make_app(
         region=region,
         clock=clock,
         max_body=max_body,
+        guard=guard,
     )
 
 

@@ -1,0 +1,450 @@
+"""Guardrail policies: security-group changes an operator forbids, judged before they happen.
+
+Sans-I/O but for reading the policy file: :func:`load_policy` reads a TOML
+file into a :class:`Policy`; :meth:`Policy.violations` judges one validated
+request (canonical params, any API version, nested or flat) and lists every
+:class:`Violation`; :meth:`Policy.refusal` turns them into the
+``UnauthorizedOperation`` error EC2 answers, whose encoded message
+:func:`decode_message` reads back. The rule types themselves are one table,
+``_policy_rules.RULE_TYPES``. ``docs/policy.md`` is the user's page.
+
+The policy reads the request the way the backend does: ``normalize`` folds
+legacy flat members into ``IpPermissions``, the grammar's canonicalizers give
+protocols (``6`` is ``tcp``), CIDRs (host bits cleared) and port ranges.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+import sys
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ._codec.forms import normalize
+from ._errors import PolicyError, PolicyFileError, UsageError
+from ._model import operation as operation_model
+from ._policy_rules import RULE_TYPES, Change, Source, permissions_of
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib  # type: ignore[import-not-found]
+
+__all__ = [
+    "JUDGED",
+    "Policy",
+    "Rule",
+    "Violation",
+    "check_request",
+    "decode_message",
+    "encode_message",
+    "load_policy",
+    "parse_policy",
+    "violation_errors",
+]
+
+#: The operations a policy judges, and the direction each changes. Revokes are
+#: never refused: removing access is always allowed.
+JUDGED = {
+    "AuthorizeSecurityGroupIngress": "ingress",
+    "AuthorizeSecurityGroupEgress": "egress",
+}
+
+#: EC2's text for UnauthorizedOperation with an encoded message (as the EC2 API and
+#: STS DecodeAuthorizationMessage documentation and real EC2 answers word it).
+REFUSAL_TEXT = (
+    "You are not authorized to perform this operation. Encoded authorization failure message: "
+)
+#: At most this many violations travel in one encoded message (the audit line has all).
+MESSAGE_VIOLATIONS = 10
+
+_COMMON_KEYS = frozenset({"type", "id", "groups", "accounts", "message"})
+_TOP_KEYS = frozenset({"rule", "world_ipv4_prefix", "world_ipv6_prefix"})
+_RULE_HEADER = re.compile(r"\s*\[\[\s*rule\s*\]\]")
+_TABLE_HEADER = re.compile(r"\s*\[")
+_TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One ``[[rule]]`` of a policy file, its parameters read and defaulted."""
+
+    id: str
+    type: str
+    line: int
+    params: Mapping[str, Any]
+    groups: frozenset[str] = frozenset()
+    accounts: frozenset[str] = frozenset()
+    message: str | None = None
+
+    def applies(
+        self, params: Mapping[str, Any], identity: set[str], aliases: Iterable[str]
+    ) -> bool:
+        """Whether the rule governs this request's group and caller.
+
+        ``identity`` is the caller's access key and account id as far as known; a
+        rule scoped to ``accounts`` applies when nothing is known (offline), so that
+        an offline check errs on the side of reporting.
+        """
+        if self.groups:
+            named = {str(params[k]) for k in ("GroupId", "GroupName") if params.get(k)}
+            if self.groups.isdisjoint(named.union(aliases)):
+                return False
+        return not (self.accounts and identity and self.accounts.isdisjoint(identity))
+
+
+@dataclass(frozen=True)
+class Violation:
+    """A rule a request breaks: which rule, the permission and the source that break it."""
+
+    rule: str  # the rule's id
+    type: str
+    line: int  # the line of its [[rule]] in the policy file
+    message: str
+    operation: str
+    direction: str
+    permission: Mapping[str, Any] | None  # canonical, cut down to ``source``
+    source: str | None  # the canonical CIDR, group or prefix list
+
+    def as_dict(self) -> dict[str, Any]:
+        """The violation as the encoded message, the audit line and ``validate`` show it."""
+        return {
+            "rule": self.rule,
+            "type": self.type,
+            "line": self.line,
+            "message": self.message,
+            "operation": self.operation,
+            "direction": self.direction,
+            "permission": None if self.permission is None else dict(self.permission),
+            "source": self.source,
+        }
+
+    def __str__(self) -> str:
+        where = f" (source {self.source})" if self.source is not None else ""
+        return f"{self.rule} [{self.type}, policy line {self.line}]: {self.message}{where}"
+
+
+class Policy:
+    """A loaded policy: its rules, and how wide a CIDR must be to count as "the world"."""
+
+    def __init__(
+        self,
+        rules: Iterable[Rule],
+        *,
+        path: str = "<policy>",
+        world_ipv4_prefix: int = 0,
+        world_ipv6_prefix: int = 0,
+    ) -> None:
+        self.rules = tuple(rules)
+        self.path = path
+        self.world_ipv4_prefix = world_ipv4_prefix
+        self.world_ipv6_prefix = world_ipv6_prefix
+
+    def __repr__(self) -> str:
+        return f"Policy({self.path!r}, {len(self.rules)} rules)"
+
+    @property
+    def needs_rule_count(self) -> bool:
+        """Whether a rule needs the group's current rule count (``max-rules-per-group``)."""
+        return any(rule.type == "max-rules-per-group" for rule in self.rules)
+
+    @property
+    def needs_group_aliases(self) -> bool:
+        """Whether a rule is scoped to ``groups`` (and so gains from the group's id and name)."""
+        return any(rule.groups for rule in self.rules)
+
+    def judges(self, operation: str) -> bool:
+        """Whether requests of ``operation`` (API or CLI name) are judged at all."""
+        return operation_model(operation).name in JUDGED
+
+    def is_world(self, source: Source) -> bool:
+        """``0.0.0.0/0`` and ``::/0``, or any CIDR at least as wide as the configured prefix."""
+        if source.kind == "cidr4":
+            limit = self.world_ipv4_prefix
+        elif source.kind == "cidr6":
+            limit = self.world_ipv6_prefix
+        else:
+            return False
+        _, _, bits = source.value.rpartition("/")
+        return bits.isdigit() and int(bits) <= limit
+
+    def violations(
+        self,
+        operation: str,
+        params: Mapping[str, Any],
+        *,
+        access_key: str | None = None,
+        account_id: str | None = None,
+        group_rule_count: int | None = None,
+        group_aliases: Iterable[str] = (),
+    ) -> list[Violation]:
+        """Every violation of this policy in one validated request, in rule order.
+
+        ``group_rule_count``: the rules the target group has now in the request's
+        direction (``None``: unknown; ``max-rules-per-group`` then judges the request
+        alone). ``group_aliases``: other names of the target group (its id when the
+        request names it by name, and the reverse), for rules scoped to ``groups``.
+        """
+        name = operation_model(operation).name
+        direction = JUDGED.get(name)
+        if direction is None:
+            return []
+        canonical = normalize(name, params)
+        change = Change(direction, permissions_of(canonical), group_rule_count, self.is_world)
+        identity = {value for value in (access_key, account_id) if value}
+        aliases = tuple(group_aliases)
+        found = []
+        for rule in self.rules:
+            kind = RULE_TYPES[rule.type]
+            if direction not in kind.directions or not rule.applies(params, identity, aliases):
+                continue
+            for index, source, text in kind.check(rule.params, change):
+                permission = None if index is None else change.permissions[index]
+                found.append(
+                    Violation(
+                        rule=rule.id,
+                        type=rule.type,
+                        line=rule.line,
+                        message=rule.message or text,
+                        operation=name,
+                        direction=direction,
+                        permission=None if permission is None else permission.as_params(source),
+                        source=None if source is None else source.value,
+                    )
+                )
+        return found
+
+    def refusal(self, violations: list[Violation], *, request_id: str | None = None) -> PolicyError:
+        """EC2's ``UnauthorizedOperation`` for these violations, the encoded message inside."""
+        error = PolicyError(
+            "UnauthorizedOperation",
+            REFUSAL_TEXT + encode_message(violations, request_id=request_id),
+            request_id=request_id,
+        )
+        error.violations = tuple(violations)
+        return error
+
+
+def check_request(
+    policy: Policy | str | Path,
+    operation: str,
+    params: Mapping[str, Any],
+    *,
+    access_key: str | None = None,
+    account_id: str | None = None,
+    group_rule_count: int | None = None,
+) -> list[Violation]:
+    """Offline: every violation of ``policy`` (a Policy or a file's path) in one request.
+
+    The request is validated first (the policy judges only requests EC2 would
+    accept: an invalid one raises EC2's first ``RequestError``). Without
+    ``group_rule_count``, ``max-rules-per-group`` judges the request alone.
+    """
+    from ._validate import validate
+
+    if not isinstance(policy, Policy):
+        policy = load_policy(policy)
+    validate(operation, dict(params))
+    return policy.violations(
+        operation,
+        params,
+        access_key=access_key,
+        account_id=account_id,
+        group_rule_count=group_rule_count,
+    )
+
+
+def violation_errors(violations: Iterable[Violation]) -> list[PolicyError]:
+    """One ``UnauthorizedOperation`` per violation, its text the violation's (for listing)."""
+    errors = []
+    for violation in violations:
+        error = PolicyError("UnauthorizedOperation", str(violation))
+        error.violations = (violation,)
+        errors.append(error)
+    return errors
+
+
+# --------------------------------------------------------------------------- the encoded message
+
+
+def encode_message(violations: list[Violation], *, request_id: str | None = None) -> str:
+    """Base64url (no padding) of compact JSON: ``{"allowed": false, "violations": [...]}``.
+
+    Not encrypted and not signed: it tells the refused caller what the policy
+    found, as STS's decoded message does, and is no evidence by itself (the
+    audit trail is). Padding is left out so the text is one token in logs.
+    """
+    shown = violations[:MESSAGE_VIOLATIONS]
+    document: dict[str, Any] = {
+        "allowed": False,
+        "requestId": request_id,
+        "violations": [v.as_dict() for v in shown],
+    }
+    if len(violations) > len(shown):
+        document["more"] = len(violations) - len(shown)
+    text = json.dumps(document, separators=(",", ":"), sort_keys=True)
+    return base64.urlsafe_b64encode(text.encode("utf-8")).decode("ascii").rstrip("=")
+
+
+def decode_message(message: str) -> dict[str, Any]:
+    """The document :func:`encode_message` made; accepts EC2's whole error text too."""
+    text = message.strip()
+    if "message: " in text:
+        text = text.rsplit("message: ", 1)[1].strip()
+    try:
+        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+        document = json.loads(raw.decode("utf-8"))
+    except (binascii.Error, ValueError):
+        raise UsageError("Not an encoded authorization failure message of ec2query") from None
+    if not isinstance(document, dict) or "violations" not in document:
+        raise UsageError("Not an encoded authorization failure message of ec2query")
+    return document
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def load_policy(path: str | Path) -> Policy:
+    """Read and check a policy file; :class:`PolicyFileError` names the file, line, problem."""
+    name = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise _file_error(name, None, f"cannot read the file ({exc.strerror})") from None
+    except UnicodeDecodeError:
+        raise _file_error(name, None, "the file is not UTF-8 text") from None
+    return parse_policy(text, path=name)
+
+
+def parse_policy(text: str, *, path: str = "<policy>") -> Policy:
+    """A policy from TOML text (``path`` names it in errors)."""
+    try:
+        document = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        message = str(exc)
+        match = _TOML_POSITION.search(message)
+        line = int(match.group(1)) if match else None
+        problem = _TOML_POSITION.sub("", message).strip()
+        if match:
+            problem += f" (column {match.group(2)})"
+        elif "(at end of document)" in problem:
+            line = max(1, len(text.splitlines()))
+            problem = problem.replace("(at end of document)", "(at the end of the file)")
+        raise _file_error(path, line, f"not valid TOML: {problem}") from None
+    lines = text.splitlines()
+    for key in document:
+        if key not in _TOP_KEYS:
+            raise _file_error(
+                path,
+                _key_line(lines, 0, key),
+                f"unknown setting {key!r} (expected [[rule]], "
+                "world_ipv4_prefix, world_ipv6_prefix)",
+            )
+    prefixes = {}
+    for key, most in (("world_ipv4_prefix", 32), ("world_ipv6_prefix", 128)):
+        value = document.get(key, 0)
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= most:
+            raise _file_error(
+                path, _key_line(lines, 0, key), f"{key} must be a prefix length 0-{most}"
+            )
+        prefixes[key] = value
+    tables = document.get("rule", [])
+    if not isinstance(tables, list):
+        single = [n for n, line in enumerate(lines, 1) if re.match(r"\s*\[\s*rule\s*\]", line)]
+        line = single[0] if single else _key_line(lines, 0, "rule")
+        raise _file_error(path, line, "rules are written [[rule]] (an array of tables)")
+    headers = [n for n, line in enumerate(lines, 1) if _RULE_HEADER.match(line)]
+    rules = []
+    seen: dict[str, int] = {}
+    for index, table in enumerate(tables):
+        start = headers[index] if index < len(headers) else 1
+        rule = _read_rule(path, lines, start, index + 1, table)
+        if rule.id in seen:
+            raise _file_error(
+                path, start, f"rule id {rule.id!r} is used twice (first on line {seen[rule.id]})"
+            )
+        seen[rule.id] = start
+        rules.append(rule)
+    return Policy(rules, path=path, **prefixes)
+
+
+def _read_rule(path: str, lines: list[str], start: int, number: int, table: Any) -> Rule:
+    where = f"rule {number}"
+
+    def fail(problem: str, key: str | None = None) -> PolicyFileError:
+        line = _key_line(lines, start, key) if key else start
+        return _file_error(path, line, f"{where}: {problem}")
+
+    if not isinstance(table, dict):
+        raise fail("expected a table of settings")
+    kind_name = table.get("type")
+    if kind_name is None:
+        raise fail("has no type (one of " + ", ".join(RULE_TYPES) + ")")
+    kind = RULE_TYPES.get(kind_name) if isinstance(kind_name, str) else None
+    if kind is None:
+        raise fail(f"unknown type {kind_name!r} (one of " + ", ".join(RULE_TYPES) + ")", "type")
+    where = f"rule {number} ({kind.name})"
+    for key in table:
+        if key not in _COMMON_KEYS and key not in kind.params:
+            allowed = sorted(_COMMON_KEYS | set(kind.params))
+            raise fail(f"unknown setting {key!r} (allowed: {', '.join(allowed)})", key)
+    for key in sorted(kind.required):
+        if key not in table:
+            raise fail(f"{key} is required")
+    params = dict(kind.defaults)
+    for key, reader in kind.params.items():
+        if key in table:
+            try:
+                params[key] = reader(table[key])
+            except ValueError as exc:
+                raise fail(f"{key} {exc}", key) from None
+    scopes = {}
+    for key in ("groups", "accounts"):
+        value = table.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+            raise fail(f"{key} must be a list of strings", key)
+        if key in table and not value:
+            raise fail(f"{key} is empty: the rule would apply to nothing", key)
+        scopes[key] = frozenset(value)
+    message = table.get("message")
+    if message is not None and (not isinstance(message, str) or not message.strip()):
+        raise fail("message must be a non-empty string", "message")
+    rule_id = table.get("id", f"{kind.name}#{number}")
+    if not isinstance(rule_id, str) or not rule_id:
+        raise fail("id must be a non-empty string", "id")
+    return Rule(
+        id=rule_id,
+        type=kind.name,
+        line=start,
+        params=params,
+        groups=scopes["groups"],
+        accounts=scopes["accounts"],
+        message=message,
+    )
+
+
+def _key_line(lines: list[str], start: int, key: str | None) -> int | None:
+    """The line (1-based) of ``key = ...`` in the table that begins on line ``start``
+    (0: the top of the file), else the table's own line."""
+    if key is None:
+        return start or None
+    pattern = re.compile(rf"\s*(?:{re.escape(key)}|\"{re.escape(key)}\")\s*=")
+    for number in range(start + 1, len(lines) + 1):
+        line = lines[number - 1]
+        if _TABLE_HEADER.match(line):
+            break
+        if pattern.match(line):
+            return number
+    return start or None
+
+
+def _file_error(path: str, line: int | None, problem: str) -> PolicyFileError:
+    where = f"{path}, line {line}" if line else path
+    error = PolicyFileError(f"{where}: {problem}")
+    error.path, error.line = path, line
+    return error

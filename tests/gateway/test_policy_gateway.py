@@ -1,0 +1,349 @@
+"""The policy at the gateway: embedded backend and forwarding mode, DryRun, the audit line.
+
+Requests are signed as a client signs them and go through the WSGI app (the
+embedded backend) or a served gateway in front of a moto_server this test
+starts (forwarding mode); every expectation is a hand-written literal.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+
+import boto3
+import pytest
+from lxml import etree
+
+from ec2query._client import Client
+from ec2query._errors import PolicyFileError, ServiceError
+from ec2query._policy import decode_message, parse_policy
+from ec2query._request import build_signed_request
+from ec2query.auth import Credentials
+from ec2query.gateway import make_app
+from ec2query.gateway._server import running
+from tests.servers import FAKE_ENV, moto_server
+
+CREDS = Credentials("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
+POLICY = parse_policy(
+    """
+[[rule]]
+id = "no-world-ssh"
+type = "restricted-ssh"
+
+[[rule]]
+type = "max-rules-per-group"
+limit = 3
+groups = ["limited"]
+""",
+    path="policy.toml",
+)
+PREFIX = "You are not authorized to perform this operation. Encoded authorization failure message: "
+WORLD_SSH = {
+    "IpProtocol": "tcp",
+    "FromPort": 22,
+    "ToPort": 22,
+    "IpRanges": [{"CidrIp": "0.0.0.0/0"}],
+}
+OFFICE_SSH = {
+    "IpProtocol": "tcp",
+    "FromPort": 22,
+    "ToPort": 22,
+    "IpRanges": [{"CidrIp": "192.0.2.0/24"}],
+}
+
+
+def call(app, operation, params, version="2016-11-15"):
+    raw = build_signed_request(
+        operation, params, endpoint="http://gw.example", credentials=CREDS, version=version
+    )
+    environ = {
+        "REQUEST_METHOD": "POST",
+        "PATH_INFO": "/",
+        "QUERY_STRING": "",
+        "HTTP_HOST": "gw.example",
+        "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(raw.body),
+        "CONTENT_LENGTH": str(len(raw.body)),
+        "CONTENT_TYPE": raw.headers["Content-Type"],
+    }
+    for name, value in raw.headers.items():
+        if name.lower() not in ("content-type", "content-length", "host"):
+            environ["HTTP_" + name.upper().replace("-", "_")] = value
+    status: list[str] = []
+    body = b"".join(app(environ, lambda line, headers: status.append(line)))
+    return int(status[0].split()[0]), body
+
+
+def error_of(body):
+    root = etree.fromstring(body)
+    return root.findtext("Errors/Error/Code"), root.findtext("Errors/Error/Message")
+
+
+def ingress_of(app, group_id):
+    status, body = call(app, "DescribeSecurityGroups", {"GroupIds": [group_id]})
+    assert status == 200
+    root = etree.fromstring(body)
+    ns = {"e": root.nsmap[None]}
+    group = root.find("e:securityGroupInfo/e:item", ns)
+    return [
+        (perm.findtext("e:fromPort", namespaces=ns), cidr.text)
+        for perm in group.findall("e:ipPermissions/e:item", ns)
+        for cidr in perm.findall("e:ipRanges/e:item/e:cidrIp", ns)
+    ]
+
+
+@pytest.fixture
+def audit():
+    return []
+
+
+@pytest.fixture
+def app(audit):
+    app = make_app(credentials=[CREDS], policy=POLICY, audit_log=audit.append)
+    status, body = call(app, "CreateSecurityGroup", {"GroupName": "web", "Description": "d"})
+    assert status == 200
+    app.group_id = etree.fromstring(body).findtext("{*}groupId")
+    return app
+
+
+def test_a_refused_change_is_403_unauthorized_operation_and_is_not_made(app, audit):
+    status, body = call(
+        app,
+        "AuthorizeSecurityGroupIngress",
+        {"GroupId": app.group_id, "IpPermissions": [WORLD_SSH]},
+    )
+    code, message = error_of(body)
+    assert (status, code) == (403, "UnauthorizedOperation")
+    assert message.startswith(PREFIX)
+    document = decode_message(message[len(PREFIX) :])
+    assert document["allowed"] is False
+    assert [(v["rule"], v["source"], v["permission"]) for v in document["violations"]] == [
+        ("no-world-ssh", "0.0.0.0/0", WORLD_SSH)
+    ]
+    assert ingress_of(app, app.group_id) == []
+    [line] = audit
+    record = json.loads(line)
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z", record.pop("time"))
+    assert record.pop("requestId") == document["requestId"]
+    assert record == {
+        "accessKey": "AKIDEXAMPLE",
+        "operation": "AuthorizeSecurityGroupIngress",
+        "group": app.group_id,
+        "dryRun": False,
+        "decision": "refused",
+        "rules": ["no-world-ssh"],
+        "violations": [
+            {
+                "rule": "no-world-ssh",
+                "type": "restricted-ssh",
+                "line": 2,
+                "message": "tcp 22 opens SSH (TCP 22) to 0.0.0.0/0",
+                "operation": "AuthorizeSecurityGroupIngress",
+                "direction": "ingress",
+                "permission": WORLD_SSH,
+                "source": "0.0.0.0/0",
+            }
+        ],
+    }
+
+
+def test_an_allowed_change_is_made_and_audited(app, audit):
+    status, _ = call(
+        app,
+        "AuthorizeSecurityGroupIngress",
+        {"GroupId": app.group_id, "IpPermissions": [OFFICE_SSH]},
+    )
+    assert status == 200
+    assert ingress_of(app, app.group_id) == [("22", "192.0.2.0/24")]
+    assert [json.loads(line)["decision"] for line in audit] == ["allowed"]
+    assert json.loads(audit[0])["rules"] == []
+
+
+def test_the_legacy_flat_form_is_refused_too(app):
+    flat = {
+        "GroupName": "web",
+        "IpProtocol": "tcp",
+        "FromPort": 0,
+        "ToPort": 1000,
+        "CidrIp": "0.0.0.0/0",
+    }
+    status, body = call(app, "AuthorizeSecurityGroupIngress", flat, version="2011-12-15")
+    assert (status, error_of(body)[0]) == (403, "UnauthorizedOperation")
+    assert ingress_of(app, app.group_id) == []
+
+
+def test_dry_run_answers_the_policys_verdict(app, audit):
+    refused = {"GroupId": app.group_id, "IpPermissions": [WORLD_SSH], "DryRun": True}
+    status, body = call(app, "AuthorizeSecurityGroupIngress", refused)
+    assert (status, error_of(body)[0]) == (403, "UnauthorizedOperation")
+    allowed = {"GroupId": app.group_id, "IpPermissions": [OFFICE_SSH], "DryRun": True}
+    status, body = call(app, "AuthorizeSecurityGroupIngress", allowed)
+    assert (status, error_of(body)[0]) == (412, "DryRunOperation")
+    assert ingress_of(app, app.group_id) == []
+    assert [(json.loads(x)["decision"], json.loads(x)["dryRun"]) for x in audit] == [
+        ("refused", True),
+        ("allowed", True),
+    ]
+
+
+def test_revokes_are_never_refused_nor_audited(audit):
+    from ec2query.gateway import Backend
+
+    backend = Backend()
+    before = make_app(credentials=[CREDS], backend=backend)  # the rule predates the policy
+    status, body = call(before, "CreateSecurityGroup", {"GroupName": "old", "Description": "d"})
+    group_id = etree.fromstring(body).findtext("{*}groupId")
+    permission = {"GroupId": group_id, "IpPermissions": [WORLD_SSH]}
+    assert call(before, "AuthorizeSecurityGroupIngress", permission)[0] == 200
+    guarded = make_app(credentials=[CREDS], backend=backend, policy=POLICY, audit_log=audit.append)
+    assert ingress_of(guarded, group_id) == [("22", "0.0.0.0/0")]
+    status, body = call(guarded, "RevokeSecurityGroupIngress", permission)
+    assert status == 200, body
+    assert ingress_of(guarded, group_id) == []
+    assert audit == []
+    backend.close()
+
+
+def test_max_rules_per_group_asks_the_backend_and_scopes_by_the_groups_name(app):
+    status, body = call(app, "CreateSecurityGroup", {"GroupName": "limited", "Description": "d"})
+    limited = etree.fromstring(body).findtext("{*}groupId")
+    two = {
+        "IpProtocol": "tcp",
+        "FromPort": 443,
+        "ToPort": 443,
+        "IpRanges": [{"CidrIp": "10.0.0.0/8"}, {"CidrIp": "10.1.0.0/16"}],
+    }
+    # named by id; the rule names the group by name: the backend says they are one group
+    assert (
+        call(app, "AuthorizeSecurityGroupIngress", {"GroupId": limited, "IpPermissions": [two]})[0]
+        == 200
+    )
+    status, body = call(
+        app,
+        "AuthorizeSecurityGroupIngress",
+        {"GroupId": limited, "IpPermissions": [{**two, "FromPort": 80, "ToPort": 80}]},
+    )
+    assert (status, error_of(body)[0]) == (403, "UnauthorizedOperation")
+    [violation] = decode_message(error_of(body)[1])["violations"]
+    assert violation["message"] == "4 ingress rules after this change; the limit is 3"
+    one = {
+        "IpProtocol": "tcp",
+        "FromPort": 80,
+        "ToPort": 80,
+        "IpRanges": [{"CidrIp": "10.0.0.0/8"}],
+    }
+    assert (
+        call(app, "AuthorizeSecurityGroupIngress", {"GroupId": limited, "IpPermissions": [one]})[0]
+        == 200
+    )
+    # another group is not limited
+    assert (
+        call(
+            app,
+            "AuthorizeSecurityGroupIngress",
+            {"GroupId": app.group_id, "IpPermissions": [two, one]},
+        )[0]
+        == 200
+    )
+
+
+def test_the_audit_log_goes_to_a_file(tmp_path):
+    log = tmp_path / "audit.jsonl"
+    app = make_app(credentials=[CREDS], policy=POLICY, audit_log=str(log))
+    call(app, "AuthorizeSecurityGroupIngress", {"GroupName": "nope", "IpPermissions": [WORLD_SSH]})
+    [line] = log.read_text().splitlines()
+    assert json.loads(line)["decision"] == "refused"
+    assert json.loads(line)["group"] == "nope"
+
+
+def test_a_policy_file_path_is_loaded_and_a_bad_one_refused_at_start(tmp_path):
+    good = tmp_path / "good.toml"
+    good.write_text('[[rule]]\ntype = "restricted-ssh"\n')
+    app = make_app(credentials=[CREDS], policy=str(good))
+    status, body = call(
+        app, "AuthorizeSecurityGroupIngress", {"GroupName": "default", "IpPermissions": [WORLD_SSH]}
+    )
+    assert (status, error_of(body)[0]) == (403, "UnauthorizedOperation")
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[[rule]]\ntype = "restricted-ssh"\n\n[[rule]]\ntype = "open-everything"\n')
+    with pytest.raises(PolicyFileError) as error:
+        make_app(credentials=[CREDS], policy=str(bad))
+    assert error.value.message.startswith(f"{bad}, line 5: rule 2: unknown type 'open-everything'")
+
+
+GATEWAY_CLIENT = Credentials("AKIDGATEWAYCLIENT", "gateway-client-secret")
+UPSTREAM = Credentials(FAKE_ENV["AWS_ACCESS_KEY_ID"], FAKE_ENV["AWS_SECRET_ACCESS_KEY"])
+
+
+def test_forwarding_a_refused_change_never_reaches_upstream():
+    with moto_server() as upstream:
+        boto = boto3.client(
+            "ec2",
+            endpoint_url=upstream,
+            region_name="us-east-1",
+            aws_access_key_id=UPSTREAM.access_key,
+            aws_secret_access_key=UPSTREAM.secret_key,
+        )
+        group_id = boto.create_security_group(GroupName="fwd-policy", Description="d")["GroupId"]
+        audit: list[str] = []
+        app = make_app(
+            credentials=[GATEWAY_CLIENT],
+            upstream=upstream,
+            upstream_credentials=UPSTREAM,
+            policy=POLICY,
+            audit_log=audit.append,
+        )
+        with running(app) as gateway:
+            client = Client(gateway, GATEWAY_CLIENT, "us-east-1", env={}, retries=0)
+            with pytest.raises(ServiceError) as error:
+                client.authorize_security_group_ingress(GroupId=group_id, IpPermissions=[WORLD_SSH])
+            assert (error.value.code, error.value.http_status) == ("UnauthorizedOperation", 403)
+            assert error.value.message.startswith(PREFIX)
+            with pytest.raises(ServiceError) as dry:
+                client.authorize_security_group_ingress(
+                    GroupId=group_id, IpPermissions=[WORLD_SSH], DryRun=True
+                )
+            assert dry.value.code == "UnauthorizedOperation"
+            result = client.authorize_security_group_ingress(
+                GroupId=group_id, IpPermissions=[OFFICE_SSH]
+            )
+            assert result["Return"] is True
+        group = boto.describe_security_groups(GroupIds=[group_id])["SecurityGroups"][0]
+        assert [p["IpRanges"] for p in group["IpPermissions"]] == [[{"CidrIp": "192.0.2.0/24"}]]
+        assert [json.loads(x)["decision"] for x in audit] == ["refused", "refused", "allowed"]
+        assert json.loads(audit[0])["accessKey"] == "AKIDGATEWAYCLIENT"
+
+
+def test_forwarding_judges_max_rules_on_the_request_alone():
+    with moto_server() as upstream:
+        boto = boto3.client(
+            "ec2",
+            endpoint_url=upstream,
+            region_name="us-east-1",
+            aws_access_key_id=UPSTREAM.access_key,
+            aws_secret_access_key=UPSTREAM.secret_key,
+        )
+        boto.create_security_group(GroupName="limited", Description="d")
+        app = make_app(
+            credentials=[GATEWAY_CLIENT],
+            upstream=upstream,
+            upstream_credentials=UPSTREAM,
+            policy=POLICY,
+        )
+        four = {
+            "IpProtocol": "tcp",
+            "FromPort": 443,
+            "ToPort": 443,
+            "IpRanges": [{"CidrIp": f"10.{n}.0.0/16"} for n in range(4)],
+        }
+        with running(app) as gateway:
+            client = Client(gateway, GATEWAY_CLIENT, "us-east-1", env={}, retries=0)
+            with pytest.raises(ServiceError) as error:
+                client.authorize_security_group_ingress(GroupName="limited", IpPermissions=[four])
+            [violation] = decode_message(error.value.message)["violations"]
+            assert violation["message"] == (
+                "4 ingress rules after this change (the group's rules unknown); the limit is 3"
+            )
+        group = boto.describe_security_groups(GroupNames=["limited"])["SecurityGroups"][0]
+        assert group["IpPermissions"] == []
