@@ -139,8 +139,9 @@ class Client:
             endpoint = self._endpoint[1]
         else:
             try:
-                self._endpoint = (endpoint, Endpoint.parse(endpoint))
-                endpoint = self._endpoint[1]
+                parsed = Endpoint.parse(self.endpoint)
+                self._endpoint = (self.endpoint, parsed)
+                endpoint = parsed
             except UsageError:  # refused by build_signed_request, after the params' checks
                 pass
         return build_signed_request(

@@ -175,7 +175,7 @@ def _request_spec(op_name: str) -> dict[str, Any]:
     """The model's input structure compiled to nested dicts (both API versions' members):
     member -> (Query name, spec, Kind); a scalar's spec is its Python type."""
     op = operation(op_name)
-    spec = _spec(op.input(LEGACY_VERSION))
+    spec: dict[str, Any] = _spec(op.input(LEGACY_VERSION))
     spec.update(_spec(op.input(CURRENT_VERSION)))
     return spec
 

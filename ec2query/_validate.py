@@ -70,7 +70,7 @@ def problems(
 
 
 @cache
-def _table(op: str, vpc: bool | None) -> dict[str, Any]:
+def _table(op: str, vpc: bool | None) -> dict[Any, Any]:
     """The rows that apply to one operation and era, grouped by scope, and the permission
     and source rows also by the kind they judge (``"permission", kind``); computed once."""
     eras = _ERAS[vpc]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib
 import json
 import pkgutil
+import re
 import subprocess
 import sys
 import zipfile
@@ -79,3 +80,14 @@ def test_the_wheel_carries_schemas_and_corpus_and_an_install_finds_them(tmp_path
                          capture_output=True, text=True, check=True).stdout
     assert out.split() == ["_data/fixtures", "True", "True"]
 
+
+
+_IMPORT = re.compile(r"\b(?:from\s+(ec2query[\w.]*)\s+import|import\s+(ec2query[\w.]*))")
+
+
+@pytest.mark.parametrize("page", sorted(p.relative_to(REPO).as_posix() for p in [
+    REPO / "README.md", REPO / "SECURITY.md", *(REPO / "docs").glob("*.md")]))
+def test_the_docs_import_only_from_the_public_namespaces(page: str) -> None:
+    text = (REPO / page).read_text(encoding="utf-8")
+    private = sorted({a or b for a, b in _IMPORT.findall(text)} - PUBLIC)
+    assert private == [], f"{page} imports private modules"

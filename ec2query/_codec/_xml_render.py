@@ -64,7 +64,8 @@ def _where(path: _Path, key: str | int | None = None) -> str:
     while type(path) is tuple:
         path, parent_key = path
         keys.append(parent_key)
-    return path + "".join(f"[{k}]" if type(k) is int else f".{k}" for k in reversed(keys))
+    head: str = path
+    return head + "".join(f"[{k}]" if type(k) is int else f".{k}" for k in reversed(keys))
 
 
 def _shown(value: object) -> str:

@@ -157,7 +157,7 @@ def _operation_parser(name: str, required: bool) -> _ArgParser:
     for member in shape.members:
         flag = f"--{option_name(member.name)}"
         is_required = required and member.name in needed
-        if member.shape == Scalar("boolean"):
+        if member.shape == Scalar(Kind.BOOLEAN):
             parser.add_argument(flag, action="store_true", dest=member.name, default=None)
             no_flag = f"--no-{option_name(member.name)}"
             parser.add_argument(no_flag, action="store_false", dest=member.name, default=None)

@@ -264,7 +264,7 @@ def deserialize(flat: Mapping[str, str], shape: Structure) -> Params:
 
 
 def _place(
-    root: Params, plan: Plan, key: str, raw: str, lists: list[tuple[dict, Any, _Sparse]]
+    root: Params, plan: Plan, key: str, raw: str, lists: list[tuple[dict[Any, Any], Any, _Sparse]]
 ) -> tuple[dict[Any, Any], Plan] | None:
     """Put the value of Query ``key`` where it goes under ``root``, noting each list made;
     the structure holding it (its dict and plan), or None if a list holds it."""

@@ -266,10 +266,10 @@ class _Parser:
     def _quoted(self) -> str | None:
         quote = self._current()
         pattern = _QUOTED.get(quote or "")
-        if pattern is None:
+        if pattern is None or quote is None:
             return None
         raw = self._regex(pattern, f"a closing {quote}")[1:-1]
-        return raw.replace("\\" + quote, quote).replace("\\\\", "\\")  # type: ignore[operator]
+        return raw.replace("\\" + quote, quote).replace("\\\\", "\\")
 
     def _first_value(self) -> Any:
         quoted = self._quoted()

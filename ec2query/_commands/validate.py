@@ -93,7 +93,7 @@ def _request_problems(args: argparse.Namespace) -> list[EC2Error]:
             and operation(args.operation).name != name
         ):
             raise UsageError(f"--operation {args.operation} does not match Action={name}")
-        found = list(problems(name, params, vpc=args.vpc))
+        found: list[EC2Error] = list(problems(name, params, vpc=args.vpc))
         if not found and args.policy is not None:  # the policy judges valid requests only
             from .._policy import load_policy, violation_errors
 

@@ -121,7 +121,8 @@ class SigV4Auth(AuthBase):
         names = [n for n in request.headers
                  if n.lower() in ("host", "content-type") or n.lower().startswith("x-amz-")]
         added = self.signer.sign_headers(
-            method=method, url=url, headers=list(request.headers.items()), body=body,
+            method=method, url=url, headers=[(k, v if isinstance(v, str) else v.decode("latin-1"))
+                                     for k, v in request.headers.items()], body=body,
             timestamp=self.clock(), signed_headers=names, content_sha256=self.content_sha256,
         )
         for name in ("Authorization", "X-Amz-Date", "X-Amz-Security-Token",
@@ -165,7 +166,8 @@ class SigV2Auth(AuthBase):
             ctype = request.headers.get("Content-Type")
             if ctype is None:
                 request.headers["Content-Type"] = FORM_CONTENT_TYPE
-            elif not ctype.lower().startswith("application/x-www-form-urlencoded"):
+            elif not (ctype.decode("latin-1") if isinstance(ctype, bytes) else ctype).lower(
+                    ).startswith("application/x-www-form-urlencoded"):
                 raise UsageError("SigV2 POST needs a form-encoded body")
             params += _pairs(body)
             url = _with_query(url, "")

@@ -148,9 +148,8 @@ def canonical_headers(
     a named header missing from ``headers`` is signed with an empty value.
     Only the chosen headers' values are trimmed and folded.
     """
-    kind = type(headers)
-    items = headers if kind is list else (
-        headers.items() if kind is dict or isinstance(headers, Mapping) else headers)
+    items: Iterable[tuple[str, str]] = (
+        headers.items() if isinstance(headers, Mapping) else headers)  # a list: itself
     grouped: dict[str, list[str]] = {}
     for name, value in items:
         key = name.strip().lower()

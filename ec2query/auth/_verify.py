@@ -149,7 +149,8 @@ class Received:
         self.headers = headers
         self.body = body
         if query is None:
-            self.query, self.query_error = None, query_error or _fail("SignatureDoesNotMatch")
+            self.query = None
+            self.query_error: EC2Error | None = query_error or _fail("SignatureDoesNotMatch")
         else:
             self.query, self.query_error = _parse(query)
         types = headers.get("content-type")
@@ -538,7 +539,8 @@ def _once(scheme: str, *, method: str, url: str, headers: HeadersLike | None,
         request = received(method, url, headers, body)
     except UnicodeEncodeError:
         raise _fail("SignatureDoesNotMatch") from None
-    return getattr(verifier, scheme)(request, now=now)
+    verified: VerifiedRequest = getattr(verifier, scheme)(request, now=now)
+    return verified
 
 
 def verify_request(*, method: str, url: str, headers: HeadersLike | None,

@@ -2,12 +2,15 @@
 
 ``make_app()`` verifies the signature, decodes, validates, and then answers
 from the embedded SQLite backend (a :class:`Backend`, which ``make_app(backend=...)``
-also takes) or forwards to an upstream endpoint.
+also takes) or forwards to an upstream endpoint. ``load_policy`` and
+``check_request`` judge a change with the operator's policy (docs/policy.md), as
+``make_app(policy=...)`` does on every request.
 """
 
 from __future__ import annotations
 
+from .._policy import check_request, load_policy
 from ._app import Gateway, make_app
 from ._backend import Backend
 
-__all__ = ["Backend", "Gateway", "make_app"]
+__all__ = ["Backend", "Gateway", "check_request", "load_policy", "make_app"]

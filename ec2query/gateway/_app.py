@@ -63,7 +63,7 @@ _XML_TYPE = "text/xml;charset=UTF-8"
 def _store(credentials: Any) -> Lookup:
     """A ``lookup(access_key)`` from a mapping, a callable, Credentials, or the environment."""
     if callable(credentials):
-        return credentials
+        return credentials  # type: ignore[no-any-return]
     if credentials is None:
         try:
             credentials = resolve_credentials()
@@ -132,9 +132,9 @@ class Gateway:
             body = render_error(error, request_id=request_id)
         except Exception:
             log.exception("internal error handling request %s", request_id)
-            error = InternalError()
-            status, content_type, code = 500, _XML_TYPE, error.code
-            body = render_error(error, request_id=request_id)
+            failure = InternalError()
+            status, content_type, code = 500, _XML_TYPE, failure.code
+            body = render_error(failure, request_id=request_id)
         start_response(
             _status_line(status),
             [
@@ -286,7 +286,8 @@ def _for_version(operation: str, result: dict[str, Any], version: str) -> dict[s
     """The backend's (current-API) result as the request's API version has it."""
     if version == CURRENT_VERSION:
         return result
-    return project(result, operation_model(operation).output(version))
+    projected: dict[str, Any] = project(result, operation_model(operation).output(version))
+    return projected
 
 
 def _request_id() -> str:

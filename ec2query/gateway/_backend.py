@@ -374,7 +374,7 @@ class Backend:
         ).fetchone()
         if row is None:
             raise _not_found(f"The security group '{group_id}' does not exist")
-        return row
+        return (row[0], row[1], row[2])
 
     def _group_by_name(self, conn: sqlite3.Connection, name: Any) -> tuple[str, str, str]:
         vpc_id = self._default_vpc(conn, by_name=True)
@@ -385,7 +385,7 @@ class Backend:
             raise _not_found(
                 f"The security group '{name}' does not exist in default VPC '{vpc_id}'"
             )
-        return row
+        return (row[0], row[1], row[2])
 
     def _target(
         self, conn: sqlite3.Connection, params: dict[str, Any], *, egress: bool = False
@@ -537,8 +537,9 @@ class Backend:
             given = permission.get("IpProtocol")
             if given is None:
                 raise refusal("protocol-required")
-            protocol = canonical_protocol(given)
-            _check(protocol is not None, "IpProtocol")
+            canonical = canonical_protocol(given)
+            _check(canonical is not None, "IpProtocol")
+            protocol = str(canonical)
             from_port, to_port = canonical_ports(
                 protocol, permission.get("FromPort"), permission.get("ToPort")
             )

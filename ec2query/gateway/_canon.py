@@ -57,7 +57,7 @@ class Want(NamedTuple):
     kind: str
     peer: str
     description: str | None
-    index: int
+    index: int  # type: ignore[assignment]  # the permission's position; shadows tuple.index
 
     @property
     def key(self) -> tuple[str, int, int, str, str]:
