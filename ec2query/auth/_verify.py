@@ -178,14 +178,23 @@ class Received:
     def query_pairs(self) -> Pairs:
         """The query's pairs; SignatureDoesNotMatch if they could not be read."""
         if self.query is None:
-            raise _fail("SignatureDoesNotMatch")
+            raise _unreadable(self.query_error)
         return self.query
 
     def form_pairs(self) -> Pairs:
         """The body's pairs when it is a form; SignatureDoesNotMatch if unreadable."""
         if self.form is None:
-            raise _fail("SignatureDoesNotMatch")
+            raise _unreadable(self.form_error)
         return self.form
+
+
+def _unreadable(error: EC2Error | None) -> EC2Error:
+    """What a verifier answers for pairs the parser refused: a request over the parser's
+    limits (``InvalidParameterValue``: too many or too long) is refused as such whatever
+    its signature; text that is not UTF-8 cannot have been signed (SignatureDoesNotMatch)."""
+    if error is not None and error.code == "InvalidParameterValue":
+        return error
+    return _fail("SignatureDoesNotMatch")
 
 
 def group_headers(headers: HeadersLike | None) -> dict[str, list[str]]:
