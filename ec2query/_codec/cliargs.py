@@ -35,7 +35,8 @@ from pathlib import Path
 from typing import Any
 
 from .._errors import EC2Error, UsageError
-from .._model import Kind, ListShape, Member, Operation, Scalar, Structure, operation
+from .._model import TAGGABLE, Kind, ListShape, Member, Operation, Scalar, Structure, operation
+from .._model.operations import PAGINATORS
 from . import shorthand
 
 __all__ = [
@@ -67,14 +68,11 @@ SIMPLIFIED_OPTIONS = ("protocol", "port", "cidr", "source-group", "group-owner")
 PROTOCOL_NAMES = {"tcp": "tcp", "udp": "udp", "icmp": "icmp", "all": "-1"}
 
 #: Paginated operations: (input token member, limit member) of botocore's paginator.
-PAGINATED: dict[str, tuple[str, str]] = {"DescribeSecurityGroups": ("NextToken", "MaxResults")}
-
-#: The skeleton's ``TagSpecifications[0].ResourceType`` (botocore shows a random enum value).
-TAGGED_RESOURCE: dict[str, str] = {
-    "CreateSecurityGroup": "security-group",
-    "AuthorizeSecurityGroupIngress": "security-group-rule",
-    "AuthorizeSecurityGroupEgress": "security-group-rule",
+#: Operation -> (token member, limit member) of its paginator (model data).
+PAGINATED: dict[str, tuple[str, str]] = {
+    name: (input_token, limit_key) for name, (input_token, _, limit_key, _) in PAGINATORS.items()
 }
+
 
 #: aws-cli's global options (awscli/data/cli.json): name -> takes a value. None changes params.
 GLOBAL_OPTIONS: dict[str, bool] = {
@@ -757,7 +755,7 @@ def cli_skeleton(operation_name: str) -> Params:
     op = operation(operation_name)
     skeleton = _skeleton(op.input())
     for spec in skeleton.get("TagSpecifications", ()):
-        spec["ResourceType"] = TAGGED_RESOURCE.get(op.name, "")
+        spec["ResourceType"] = TAGGABLE.get(op.name, "")  # botocore shows a random enum value
     return skeleton
 
 

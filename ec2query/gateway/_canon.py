@@ -26,7 +26,6 @@ __all__ = [
     "Want",
     "arn",
     "duplicate_message",
-    "fork_safe_random",
     "group_permissions",
     "new_id",
     "revoked_rule",
@@ -87,19 +86,6 @@ def new_id(prefix: str, rng: random.Random | None = None) -> str:
     if rng is None:
         return f"{prefix}-0{os.urandom(8).hex()}"
     return f"{prefix}-0{rng.getrandbits(64):016x}"
-
-
-def fork_safe_random() -> random.Random:
-    """Deprecated shim: nothing here uses it any more (ids come from :func:`new_id`).
-
-    Kept importable only because ``gateway/_app.py`` still draws its request ids from
-    one; delete it once the app uses ``os.urandom``/``uuid4``. A generator of its own,
-    reseeded in a forked child.
-    """
-    rng = random.Random()  # noqa: S311 - names, not secrets
-    if hasattr(os, "register_at_fork"):
-        os.register_at_fork(after_in_child=rng.seed)
-    return rng
 
 
 def arn(region: str, account_id: str, resource: str) -> str:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import base64
 import re
 from collections.abc import Callable, Iterator, Mapping
-from functools import lru_cache
 from typing import Any
 
 from .._errors import RequestError
@@ -95,7 +94,6 @@ def _tag_values(key: str) -> Values:
     return values
 
 
-@lru_cache(maxsize=256)
 def _pattern(value: str) -> re.Pattern[str]:
     """EC2 filter wildcards: ``*`` any run, ``?`` one character, backslash escapes."""
     out = []
