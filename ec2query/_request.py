@@ -223,7 +223,7 @@ def _ascii(text: str) -> bytes:
 def sign_query_pairs(
     pairs: Iterable[tuple[str, str]],
     *,
-    endpoint: str,
+    endpoint: str | Endpoint,
     credentials: Credentials | CredentialsProvider | None = None,
     region: str = "us-east-1",
     signature: str = "v4",
@@ -239,8 +239,8 @@ def sign_query_pairs(
     """
     sign_with = _signer(signer, credentials, region)
     when = parse_timestamp(timestamp)
-    return _sign(list(pairs), None, Endpoint.parse(endpoint), sign_with, signature, when,
-                 expires)
+    plan = endpoint if isinstance(endpoint, Endpoint) else Endpoint.parse(endpoint)
+    return _sign(list(pairs), None, plan, sign_with, signature, when, expires)
 
 
 def build_signed_request(

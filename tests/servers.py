@@ -36,8 +36,11 @@ def moto_server() -> Iterator[str]:
 
 
 @contextmanager
-def scripted_server(answers: list[tuple[int, bytes]]) -> Iterator[tuple[str, list[bytes]]]:
-    """Answer successive POSTs with ``answers`` (status, body); yields (URL, received bodies)."""
+def scripted_server(
+    answers: list[tuple[int, bytes]], headers: list[dict[str, str]] | None = None
+) -> Iterator[tuple[str, list[bytes]]]:
+    """Answer successive POSTs with ``answers`` (status, body); yields (URL, received
+    bodies), and appends each request's headers to ``headers`` when given."""
     received: list[bytes] = []
     script = list(answers)
 
@@ -45,6 +48,8 @@ def scripted_server(answers: list[tuple[int, bytes]]) -> Iterator[tuple[str, lis
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length", 0))
             received.append(self.rfile.read(length))
+            if headers is not None:
+                headers.append(dict(self.headers.items()))
             status, body = script.pop(0) if script else (500, b"exhausted")
             self.send_response(status)
             self.send_header("Content-Type", "text/xml;charset=UTF-8")

@@ -53,6 +53,11 @@ def register(subparsers: Any) -> None:
         help="region to sign upstream requests for (%(default)s)",
     )
     parser.add_argument(
+        "--pass-through", action="store_true", help="with --upstream: relay operations outside "
+        "the model unchanged, re-signed, instead of refusing them (neither validated nor "
+        "judged by the policy)",
+    )
+    parser.add_argument(
         "--policy", metavar="FILE", help="refuse the changes this guardrail policy forbids "
         "(TOML; docs/policy.md)"
     )
@@ -139,6 +144,7 @@ def run(args: argparse.Namespace) -> int:
         region=args.region,
         policy=policy,
         audit_log=args.audit_log,
+        pass_through=args.pass_through,
     )
     server = create_server(app, host=args.host, port=args.port, threads=args.threads)
     where = f"http://{args.host}:{server.effective_port}"

@@ -21,6 +21,7 @@ from .._codec.xml import render_error, render_response
 from .._errors import DryRunOperation, EC2Error, InternalError, RequestError, UsageError
 from .._model import CURRENT_VERSION
 from .._model import operation as operation_model
+from .._model.operations import OPERATIONS
 from .._validate import validate
 from ..auth._credentials import Credentials, resolve_credentials
 from ..auth._verify import SIGV2, SIGV4_QUERY, Received, Verifier, is_form_type
@@ -107,8 +108,12 @@ class Gateway:
         max_body: int = limits.MAX_QUERY_BYTES,
         verifier: Verifier | None = None,
         guard: Any = None,
+        pass_through: bool = False,
     ) -> None:
+        if pass_through and forwarder is None:
+            raise UsageError("pass_through needs an upstream to forward to")
         self.guard = guard  # the policy, if any (_guard.Guard)
+        self.pass_through = pass_through
         if verifier is None:
             if lookup is None:
                 raise UsageError("Gateway needs a lookup or a verifier")
@@ -187,6 +192,11 @@ class Gateway:
                 break
         if version is None:
             raise RequestError("MissingParameter", "The request must contain the parameter Version")
+        if self.pass_through:
+            action = next((value for key, value in pairs if key == "Action"), None)
+            if action is not None and action not in OPERATIONS:
+                status, content_type, answer = self.forwarder.relay(pairs)
+                return action[:64], status, content_type, answer
         operation, params = from_text_pairs(pairs)  # split_pairs decoded them: text
         validate(operation, params)
         if self.guard is not None:
@@ -243,6 +253,7 @@ def make_app(
     max_body: int = limits.MAX_QUERY_BYTES,
     policy: Any = None,
     audit_log: Any = None,
+    pass_through: bool = False,
     **backend_options: Any,
 ) -> Gateway:
     """The gateway as a WSGI application.
@@ -255,7 +266,9 @@ def make_app(
     and forwarded, and upstream's answer is returned unchanged. ``policy`` (a
     policy file's path or a loaded ``Policy``) refuses the changes it forbids;
     ``audit_log`` (a path, ``"-"``, a stream or a callable) gets one JSON line per
-    decision (docs/policy.md).
+    decision (docs/policy.md). ``pass_through`` (with ``upstream`` only) relays an
+    operation outside the model as it came, re-signed, instead of refusing it with
+    ``InvalidAction``: neither the validator nor the policy judges it.
     """
     forwarder = None
     if upstream is not None:
@@ -279,6 +292,7 @@ def make_app(
         clock=clock,
         max_body=max_body,
         guard=guard,
+        pass_through=pass_through,
     )
 
 

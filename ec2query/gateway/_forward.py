@@ -1,4 +1,8 @@
-"""Forwarding: re-sign a validated request for the upstream endpoint and relay its answer."""
+"""Forwarding: re-sign a validated request for the upstream endpoint and relay its answer.
+
+A modeled operation is re-encoded from its validated params; with pass-through, an
+operation outside the model is relayed as its pairs came (``relay``), re-signed.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ from typing import Any
 import requests
 
 from .._errors import ServiceError
-from .._request import Endpoint, build_signed_request
+from .._request import Endpoint, RawRequest, build_signed_request, sign_query_pairs
 from ..auth._credentials import resolve_credentials
 from ..auth._sigv4 import Signer
 
@@ -40,13 +44,19 @@ class Forwarder:
     def __call__(
         self, operation: str, params: dict[str, Any], version: str
     ) -> tuple[int, str, bytes]:
-        raw = build_signed_request(
-            operation,
-            params,
-            endpoint=self._endpoint,
-            signer=self.signer,
-            version=version,
+        """Send a validated request, encoded from the model at ``version``."""
+        return self._send(
+            build_signed_request(
+                operation, params, endpoint=self._endpoint, signer=self.signer, version=version
+            )
         )
+
+    def relay(self, pairs: list[tuple[str, str]]) -> tuple[int, str, bytes]:
+        """Send the request's own pairs (``Action`` and ``Version`` included, the
+        client's signature parameters removed) unchanged, signed for upstream."""
+        return self._send(sign_query_pairs(pairs, endpoint=self._endpoint, signer=self.signer))
+
+    def _send(self, raw: RawRequest) -> tuple[int, str, bytes]:
         try:
             response = self.session.request(
                 raw.method,

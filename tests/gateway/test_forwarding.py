@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+from urllib.parse import parse_qsl
+
 import boto3
+import botocore.credentials
+import botocore.exceptions
+import botocore.session
 import pytest
+from botocore import serialize
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
 
 from ec2query._client import Client
-from ec2query._errors import ServiceError
+from ec2query._errors import ServiceError, UsageError
 from ec2query.auth import Credentials
 from ec2query.gateway import make_app
 from ec2query.gateway._server import running
@@ -69,3 +77,66 @@ def test_an_invalid_request_never_reaches_upstream():
                 wrong.describe_security_groups()
             assert error.value.code == "SignatureDoesNotMatch"
     assert received == []
+
+
+def _boto(endpoint: str, creds: Credentials):  # type: ignore[no-untyped-def]
+    return boto3.client(
+        "ec2",
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id=creds.access_key,
+        aws_secret_access_key=creds.secret_key,
+    )
+
+
+def test_pass_through_relays_an_operation_outside_the_model_to_moto():
+    with moto_server() as upstream:
+        expected = _boto(upstream, CREDS).describe_vpcs()["Vpcs"]
+        assert expected  # moto has a default VPC
+        passing = make_app(credentials=[GATEWAY_CLIENT], upstream=upstream,
+                           upstream_credentials=CREDS, pass_through=True)
+        refusing = make_app(credentials=[GATEWAY_CLIENT], upstream=upstream,
+                            upstream_credentials=CREDS)
+        with running(passing) as gateway:
+            assert _boto(gateway, GATEWAY_CLIENT).describe_vpcs()["Vpcs"] == expected
+        with running(refusing) as gateway, pytest.raises(botocore.exceptions.ClientError) as error:
+            _boto(gateway, GATEWAY_CLIENT).describe_vpcs()
+        assert error.value.response["Error"]["Code"] == "InvalidAction"
+
+
+_VPCS = (b'<?xml version="1.0" encoding="UTF-8"?><DescribeVpcsResponse '
+         b'xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>r</requestId>'
+         b"<vpcSet/></DescribeVpcsResponse>")
+
+
+def test_pass_through_forwards_the_pairs_unchanged_and_signed_for_upstream():
+    """What upstream receives is botocore's own serialization of the client's call (the
+    oracle), with a SigV4 signature that botocore computes the same for upstream's key."""
+    headers: list[dict[str, str]] = []
+    with scripted_server([(200, _VPCS)], headers) as (upstream, received):
+        app = make_app(credentials=[GATEWAY_CLIENT], upstream=upstream,
+                       upstream_credentials=CREDS, pass_through=True)
+        with running(app) as gateway:
+            call = {"VpcIds": ["vpc-1", "vpc-2"], "Filters": [{"Name": "state", "Values": ["a b"]}]}
+            assert _boto(gateway, GATEWAY_CLIENT).describe_vpcs(**call)["Vpcs"] == []
+    model = botocore.session.get_session().get_service_model("ec2")
+    oracle = serialize.create_serializer("ec2").serialize_to_request(
+        call, model.operation_model("DescribeVpcs"))["body"]
+    assert parse_qsl(received[0].decode()) == list(oracle.items())  # same pairs, same order
+    sent = {k.lower(): v for k, v in headers[0].items()}
+    authorization = sent["authorization"]
+    assert f"Credential={CREDS.access_key}/" in authorization
+    signed = authorization.split("SignedHeaders=")[1].split(",")[0].split(";")
+    request = AWSRequest(method="POST", url=upstream + "/", data=received[0],
+                         headers={name: sent[name] for name in signed})
+    request.context["timestamp"] = sent["x-amz-date"]
+    auth = SigV4Auth(botocore.credentials.Credentials(CREDS.access_key, CREDS.secret_key),
+                     "ec2", "us-east-1")
+    expected = auth.signature(auth.string_to_sign(request, auth.canonical_request(request)),
+                              request)
+    assert authorization.endswith(f"Signature={expected}")
+
+
+def test_pass_through_needs_an_upstream():
+    with pytest.raises(UsageError):
+        make_app(credentials=[GATEWAY_CLIENT], pass_through=True)
