@@ -7,6 +7,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 FAKE_ENV = {
     "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE",
@@ -68,3 +69,16 @@ def scripted_server(
     finally:
         server.shutdown()
         server.server_close()
+
+
+def boto_ec2(endpoint: str, credentials: Any, region: str = "us-east-1") -> Any:
+    """A boto3 EC2 client (the oracle client) for ``endpoint`` with ec2query Credentials."""
+    import boto3
+
+    return boto3.client(
+        "ec2",
+        endpoint_url=endpoint,
+        region_name=region,
+        aws_access_key_id=credentials.access_key,
+        aws_secret_access_key=credentials.secret_key,
+    )

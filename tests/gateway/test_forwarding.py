@@ -18,7 +18,7 @@ from ec2query._errors import ServiceError, UsageError
 from ec2query.auth import Credentials
 from ec2query.gateway import make_app
 from ec2query.gateway._server import running
-from tests.servers import FAKE_ENV, moto_server, scripted_server
+from tests.servers import FAKE_ENV, boto_ec2, moto_server, scripted_server
 
 CREDS = Credentials(FAKE_ENV["AWS_ACCESS_KEY_ID"], FAKE_ENV["AWS_SECRET_ACCESS_KEY"])
 GATEWAY_CLIENT = Credentials("AKIDGATEWAYCLIENT", "gateway-client-secret")
@@ -79,28 +79,18 @@ def test_an_invalid_request_never_reaches_upstream():
     assert received == []
 
 
-def _boto(endpoint: str, creds: Credentials):  # type: ignore[no-untyped-def]
-    return boto3.client(
-        "ec2",
-        endpoint_url=endpoint,
-        region_name="us-east-1",
-        aws_access_key_id=creds.access_key,
-        aws_secret_access_key=creds.secret_key,
-    )
-
-
 def test_pass_through_relays_an_operation_outside_the_model_to_moto():
     with moto_server() as upstream:
-        expected = _boto(upstream, CREDS).describe_vpcs()["Vpcs"]
+        expected = boto_ec2(upstream, CREDS).describe_vpcs()["Vpcs"]
         assert expected  # moto has a default VPC
         passing = make_app(credentials=[GATEWAY_CLIENT], upstream=upstream,
                            upstream_credentials=CREDS, pass_through=True)
         refusing = make_app(credentials=[GATEWAY_CLIENT], upstream=upstream,
                             upstream_credentials=CREDS)
         with running(passing) as gateway:
-            assert _boto(gateway, GATEWAY_CLIENT).describe_vpcs()["Vpcs"] == expected
+            assert boto_ec2(gateway, GATEWAY_CLIENT).describe_vpcs()["Vpcs"] == expected
         with running(refusing) as gateway, pytest.raises(botocore.exceptions.ClientError) as error:
-            _boto(gateway, GATEWAY_CLIENT).describe_vpcs()
+            boto_ec2(gateway, GATEWAY_CLIENT).describe_vpcs()
         assert error.value.response["Error"]["Code"] == "InvalidAction"
 
 
@@ -118,7 +108,7 @@ def test_pass_through_forwards_the_pairs_unchanged_and_signed_for_upstream():
                        upstream_credentials=CREDS, pass_through=True)
         with running(app) as gateway:
             call = {"VpcIds": ["vpc-1", "vpc-2"], "Filters": [{"Name": "state", "Values": ["a b"]}]}
-            assert _boto(gateway, GATEWAY_CLIENT).describe_vpcs(**call)["Vpcs"] == []
+            assert boto_ec2(gateway, GATEWAY_CLIENT).describe_vpcs(**call)["Vpcs"] == []
     model = botocore.session.get_session().get_service_model("ec2")
     oracle = serialize.create_serializer("ec2").serialize_to_request(
         call, model.operation_model("DescribeVpcs"))["body"]
