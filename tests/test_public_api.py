@@ -105,7 +105,8 @@ def test_the_other_public_namespaces_export_exactly_these_names():
     import ec2query.gateway
 
     assert sorted(ec2query.gateway.__all__) == [
-        "Backend", "Gateway", "check_request", "load_policy", "make_app"]
+        "Backend", "Gateway", "check_request", "decode_authorization_message", "load_policy",
+        "make_app"]
     assert set(ec2query.fixtures.__all__) == {
         "ACCESS_KEY", "CORPUS", "ENDPOINT", "REGION", "REQUEST_ID", "SECRET_KEY", "TIMESTAMP",
         "Case", "load_cases", "load_manifest"}
