@@ -35,6 +35,7 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("--threads", type=int, default=8, help="worker threads (%(default)s)")
     parser.add_argument("--region", help="the only region clients may sign for (default: any)")
+    parser.add_argument("--path", default="/", help="the only request path served (%(default)s)")
     parser.add_argument(
         "--credentials-file",
         action="append",
@@ -77,7 +78,7 @@ def load_credentials_file(path: str) -> dict[str, Credentials]:
             isinstance(k, str) and isinstance(v, str) for k, v in table.items()
         ):
             raise UsageError(f"{path}: expected a JSON object of access key -> secret key")
-        return {key: Credentials(key, secret) for key, secret in table.items()}
+        return {key: _entry(path, key, secret) for key, secret in table.items()}
     parser = configparser.RawConfigParser()
     try:
         parser.read_string(text, source=path)
@@ -87,10 +88,24 @@ def load_credentials_file(path: str) -> dict[str, Credentials]:
     for section in parser.sections():
         key = parser.get(section, "aws_access_key_id", fallback=None)
         secret = parser.get(section, "aws_secret_access_key", fallback=None)
-        if key and secret:
-            token = parser.get(section, "aws_session_token", fallback=None)
-            found[key] = Credentials(key, secret, token)
+        if key is None and secret is None:
+            continue  # a profile of other settings
+        token = parser.get(section, "aws_session_token", fallback=None) or None
+        found[key or ""] = _entry(path, key or "", secret or "", token, where=f"[{section}]")
     return found
+
+
+def _entry(path: str, key: str, secret: str, token: str | None = None, *,
+           where: str = "") -> Credentials:
+    """One accepted key; an empty key id or secret is refused, naming the file and the
+    entry (never the secret): an empty secret would let anyone who knows the id sign."""
+    place = f"{path}{' ' + where if where else ''}"
+    if not key:
+        raise UsageError(f"{place}: an entry has an empty access key id")
+    if not secret:
+        raise UsageError(f"{place}: the secret key of {key[:64]!r} is empty; "
+                         "an empty secret is never accepted")
+    return Credentials(key, secret, token)
 
 
 def accepted_credentials(files: list[str]) -> dict[str, Credentials]:
@@ -137,6 +152,7 @@ def run(args: argparse.Namespace) -> int:
         upstream_credentials=upstream_credentials,
         upstream_region=args.upstream_region,
         region=args.region,
+        path=args.path,
         policy=policy,
         audit_log=args.audit_log,
     )

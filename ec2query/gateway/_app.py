@@ -107,7 +107,11 @@ class Gateway:
         max_body: int = limits.MAX_QUERY_BYTES,
         verifier: Verifier | None = None,
         guard: Any = None,
+        path: str = "/",
     ) -> None:
+        if not path.startswith("/"):
+            raise UsageError(f"The gateway's path must start with '/', not {path[:64]!r}")
+        self.path = path
         self.guard = guard  # the policy, if any (_guard.Guard)
         if verifier is None:
             if lookup is None:
@@ -173,6 +177,8 @@ class Gateway:
             if request.form is None:
                 raise request.form_error or _invalid_http("The body cannot be read")
             pairs.extend(request.form)
+        if request.path != self.path:
+            raise _not_here(pairs)
         if len(pairs) > limits.MAX_PARAMS:
             raise RequestError(
                 "InvalidParameterValue", f"The request has more than {limits.MAX_PARAMS} parameters"
@@ -243,6 +249,7 @@ def make_app(
     max_body: int = limits.MAX_QUERY_BYTES,
     policy: Any = None,
     audit_log: Any = None,
+    path: str = "/",
     **backend_options: Any,
 ) -> Gateway:
     """The gateway as a WSGI application.
@@ -255,7 +262,8 @@ def make_app(
     and forwarded, and upstream's answer is returned unchanged. ``policy`` (a
     policy file's path or a loaded ``Policy``) refuses the changes it forbids;
     ``audit_log`` (a path, ``"-"``, a stream or a callable) gets one JSON line per
-    decision (docs/policy.md).
+    decision (docs/policy.md). ``region`` is the only region a SigV4 request may be
+    scoped to (``None``: any); ``path`` the only request path served (``"/"``).
     """
     forwarder = None
     if upstream is not None:
@@ -279,6 +287,7 @@ def make_app(
         clock=clock,
         max_body=max_body,
         guard=guard,
+        path=path,
     )
 
 
@@ -300,6 +309,14 @@ def _request_id() -> str:
 # The version (4) and variant (RFC 4122) bits of a UUID, as in uuid.UUID(version=4).
 _UUID_CLEAR = ~((0xF000 << 64) | (0xC000 << 48))
 _UUID_SET = (0x4000 << 64) | (0x8000 << 48)
+
+
+def _not_here(pairs: list[tuple[str, str]]) -> RequestError:
+    """The answer to a request signed for a path the gateway does not serve: EC2's answer
+    for an action it does not have (inferred: no capture of EC2 at another path)."""
+    action = next((value for key, value in pairs if key == "Action"), "")
+    return RequestError("InvalidAction",
+                        f"The action {action[:128]} is not valid for this web service.")
 
 
 def _invalid_http(reason: str) -> RequestError:
