@@ -226,9 +226,7 @@ class Gateway:
             raise _invalid_http("Invalid Content-Length")
         length = int(raw_length)
         if length > self.max_body:
-            raise RequestError(
-                "InvalidParameterValue", f"The request is larger than {self.max_body} bytes"
-            )
+            raise _too_large(self.max_body)
         stream = environ.get("wsgi.input")
         body = stream.read(length) if stream is not None and length else b""
         if len(body) != length:
@@ -317,6 +315,10 @@ def _not_here(pairs: list[tuple[str, str]]) -> RequestError:
     action = next((value for key, value in pairs if key == "Action"), "")
     return RequestError("InvalidAction",
                         f"The action {action[:128]} is not valid for this web service.")
+
+
+def _too_large(max_body: int) -> RequestError:
+    return RequestError("InvalidParameterValue", f"The request is larger than {max_body} bytes")
 
 
 def _invalid_http(reason: str) -> RequestError:

@@ -1,4 +1,4 @@
-"""Serving the gateway with waitress, a production WSGI server, on a chosen address."""
+"""Serving the gateway on the edge (waitress, bounded: ``_edge``) at a chosen address."""
 
 from __future__ import annotations
 
@@ -16,29 +16,25 @@ __all__ = ["create_server", "running"]
 def create_server(
     app: Any, *, host: str = "127.0.0.1", port: int = 8773, threads: int = 8, **options: Any
 ) -> Any:
-    """A waitress server for ``app`` (not started); ``port=0`` picks a free port."""
+    """The edge server for ``app`` (not started); ``port=0`` picks a free port. ``options``:
+    the edge's bounds (``header_timeout``, ``body_timeout``, ``idle_timeout``,
+    ``max_header``, ``connection_limit``), ``sock`` (a listening socket to serve), or
+    waitress adjustments."""
     try:
-        from waitress.server import create_server as waitress_server
+        from ._edge import edge_server
     except ImportError:  # pragma: no cover - depends on the install
         raise UsageError(
             "ec2query serve needs waitress: python -m pip install 'ec2query[serve]'"
         ) from None
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
-    return waitress_server(
-        app,
-        host=host,
-        port=port,
-        threads=threads,
-        ident="AmazonEC2",
-        clear_untrusted_proxy_headers=True,
-        **options,
-    )
+    return edge_server(app, host=host, port=port, threads=threads, **options)
 
 
 @contextmanager
-def running(app: Any, *, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
+def running(app: Any, *, host: str = "127.0.0.1", port: int = 0, **options: Any) -> Iterator[str]:
     """Serve ``app`` in a background thread for the duration; yields the endpoint URL."""
-    server = create_server(app, host=host, port=port, asyncore_loop_timeout=0.05)
+    options.setdefault("asyncore_loop_timeout", 0.05)
+    server = create_server(app, host=host, port=port, **options)
     thread = threading.Thread(target=server.run, name="ec2query-gateway", daemon=True)
     thread.start()
     try:
@@ -52,3 +48,4 @@ def running(app: Any, *, host: str = "127.0.0.1", port: int = 0) -> Iterator[str
 
         server.trigger.pull_trigger(close_all)
         thread.join(timeout=5)
+        server.task_dispatcher.shutdown(timeout=1)
