@@ -1,4 +1,4 @@
-"""``ec2query serve``: run the validating gateway on waitress.
+"""``ec2query serve``: run the validating gateway on the edge (waitress, bounded).
 
 By default it answers from the embedded SQLite backend and accepts the
 credentials of the caller's standard AWS environment, so that a boto3 or
@@ -33,7 +33,11 @@ def register(subparsers: Any) -> None:
         default="ec2query.sqlite3",
         help="SQLite file of the embedded backend (%(default)s; :memory: for none)",
     )
-    parser.add_argument("--threads", type=int, default=8, help="worker threads (%(default)s)")
+    parser.add_argument("--threads", type=int, default=8,
+                        help="threads per worker process (%(default)s)")
+    parser.add_argument("--workers", type=_positive, default=1, metavar="N",
+                        help="worker processes sharing the port and the --db file "
+                        "(%(default)s)")
     parser.add_argument("--region", help="the only region clients may sign for (default: any)")
     parser.add_argument("--path", default="/", help="the only request path served (%(default)s)")
     parser.add_argument(
@@ -126,7 +130,7 @@ def accepted_credentials(files: list[str]) -> dict[str, Credentials]:
 
 def run(args: argparse.Namespace) -> int:
     from ..gateway import make_app
-    from ..gateway._server import create_server
+    from ..gateway._server import serve
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     policy = None
@@ -156,14 +160,20 @@ def run(args: argparse.Namespace) -> int:
         policy=policy,
         audit_log=args.audit_log,
     )
-    server = create_server(app, host=args.host, port=args.port, threads=args.threads)
-    where = f"http://{args.host}:{server.effective_port}"
     target = f"forwarding to {args.upstream}" if args.upstream else f"backend {args.db}"
-    print(f"ec2query gateway on {where} ({target}); Ctrl-C stops it", flush=True)
-    try:
-        server.run()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.close()
+    workers = f", {args.workers} workers" if args.workers > 1 else ""
+
+    def ready(port: int) -> None:
+        where = f"http://{args.host}:{port}"
+        print(f"ec2query gateway on {where} ({target}{workers}); Ctrl-C stops it", flush=True)
+
+    serve(app, host=args.host, port=args.port, threads=args.threads, workers=args.workers,
+          ready=ready)
     return 0
+
+
+def _positive(text: str) -> int:
+    value = int(text) if text.isascii() and text.isdigit() else 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, not {text!r}")
+    return value

@@ -11,6 +11,7 @@ may hang past its deadline, and slow sockets must not stop a real client
 from __future__ import annotations
 
 import socket
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -201,3 +202,47 @@ def test_keep_alive_still_serves_many_requests_on_one_connection(endpoint):
             while b"</Response>" not in answer:
                 answer += sock.recv(65536)
             assert b"MissingAuthenticationToken" in answer
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads the RSS from /proc")
+def test_eight_concurrent_hostile_megabytes_keep_the_servers_memory_bounded(tmp_path):
+    """8 concurrent 1 MiB bodies of each hostile kind: peak RSS under 200 MB, and the
+    memory falls back afterwards (within 64 MB of where it started)."""
+    from tests.gateway.test_gateway_clients import _serve
+
+    process, url = _serve(tmp_path)
+    try:
+        address = ("127.0.0.1", int(url.rpartition(":")[2]))
+
+        def memory() -> tuple[int, int]:
+            with open(f"/proc/{process.pid}/status") as status:
+                fields = dict(line.split(":", 1) for line in status)
+            return (int(fields["VmRSS"].split()[0]) // 1024,
+                    int(fields["VmHWM"].split()[0]) // 1024)
+
+        size = (1 << 20) - 200
+        bodies = [b"GroupName.1=" + b"%" * (size - 12),
+                  b"GroupName.1=" + b"%C0%AF" * (size // 6 - 2),
+                  b"=&" * (size // 2),
+                  b"GroupName.1=" + b"a%41" * (size // 4 - 3)]
+        exchange(address, b"GET / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n", wait=5)
+        before = memory()[0]
+        for body in bodies:
+            data = HEAD + b"Connection: close\r\nContent-Length: %d\r\n\r\n" % len(body) + body
+            answers: list[bytes] = []
+
+            def post(data: bytes = data, answers: list[bytes] = answers) -> None:
+                answers.append(exchange(address, data, wait=30)[0])
+
+            threads = [threading.Thread(target=post) for _ in range(8)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            assert len(answers) == 8 and all(a.startswith(b"HTTP/1.1 4") for a in answers)
+        after, peak = memory()
+        assert peak < 200, (before, after, peak)
+        assert after - before < 64, (before, after, peak)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
