@@ -44,7 +44,7 @@ BARE_BODY = (b'<?xml version="1.0" encoding="UTF-8"?>\n<RevokeSecurityGroupIngre
 def pairs(group: str) -> list[Pair | Skipped]:
     """The serve pairs, or skips naming what is missing."""
     try:
-        import moto.server  # noqa: F401
+        import moto.server
         import waitress  # noqa: F401
     except ImportError as exc:
         return [Skipped("serve", "authorize/revoke over HTTP", f"needs moto and waitress ({exc})")]
