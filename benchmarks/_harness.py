@@ -19,6 +19,7 @@ GROUPS: dict[str, str] = {
     "parse": "_codec",
     "gateway": "_gateway",
     "cli": "_cli",
+    "serve": "_serve",
 }
 
 

@@ -15,6 +15,7 @@ the model (a :class:`~ec2query._model.PlanCache` each).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -363,18 +364,22 @@ _SPLIT = 4 * limits.MAX_PARAMS
 #: Components are unescaped this many bytes at a time, so that the lists built (one entry
 #: per ``%``) stay small.
 _CHUNK = 1 << 14
-#: ``XX`` (hex digits, either case) -> the byte ``%XX`` stands for.
-_HEX = {
-    f"{high}{low}".encode(): bytes([int(high + low, 16)])
+#: A run of escapes: ``%`` and two hex digits (either case), repeated; any other ``%`` is
+#: a literal.
+_ESCAPES = re.compile(rb"(?:%[0-9A-Fa-f]{2})+")
+#: ``%XX`` (hex digits, either case) -> the byte it stands for: a lone escape's decoding.
+_ESCAPE = {
+    f"%{high}{low}".encode(): bytes([int(high + low, 16)])
     for high in "0123456789abcdefABCDEF" for low in "0123456789abcdefABCDEF"
 }
 
 
-def _unquote(raw: bytes) -> bytes:
+def _unquote(raw: bytes) -> bytearray:
     """What ``urllib.parse.unquote_to_bytes(raw)`` gives (a ``%`` not followed by two hex
-    digits stays as it is), a chunk at a time: a chunk never ends within the two bytes
-    after a ``%`` (it ends at that ``%`` instead), so no escape is cut."""
-    chunks: list[bytes] = []
+    digits stays as it is), a chunk at a time into one buffer: a chunk never ends within
+    the two bytes after a ``%`` (it ends at that ``%`` instead), so no escape is cut, and
+    the pieces the substitution builds stay bounded by the chunk."""
+    decoded = bytearray()
     start, size = 0, len(raw)
     while start < size:
         end = start + _CHUNK
@@ -382,20 +387,17 @@ def _unquote(raw: bytes) -> bytes:
             cut = raw.rfind(b"%", end - 2, end)
             if cut >= 0:
                 end = cut
-        first, *rest = raw[start:end].split(b"%")
-        out = [first]
-        append = out.append
-        for item in rest:
-            byte = _HEX.get(item[:2])
-            if byte is None:
-                append(b"%")
-                append(item)
-            else:
-                append(byte)
-                append(item[2:])
-        chunks.append(b"".join(out))
+        decoded += _ESCAPES.sub(_bytes_of, raw[start:end])
         start = end
-    return b"".join(chunks)
+    return decoded
+
+
+def _bytes_of(escapes: re.Match[bytes]) -> bytes:
+    """The bytes a run of escapes (``%C0%AF``) stands for, decoded in one call."""
+    run = escapes[0]
+    if len(run) == 3:
+        return _ESCAPE[run]
+    return bytes.fromhex(run.decode("ascii").replace("%", ""))
 
 
 def split_pairs(data: bytes) -> Pairs:
@@ -436,13 +438,12 @@ def split_pairs(data: bytes) -> Pairs:
 def _decode_component(raw: bytes) -> str:
     if b"+" in raw:
         raw = raw.replace(b"+", b" ")
-    if b"%" in raw:
-        raw = _unquote(raw)
+    text: bytes | bytearray = _unquote(raw) if b"%" in raw else raw
     try:
-        return raw.decode("utf-8")
+        return text.decode("utf-8")
     except UnicodeDecodeError:
         # The first 64 characters shown come from at most the first 256 bytes.
-        shown = raw[:260].decode("utf-8", "backslashreplace")[:64]
+        shown = bytes(text[:260]).decode("utf-8", "backslashreplace")[:64]
         raise RequestError(
             "MalformedQueryString", f"The query string is not valid UTF-8: {shown}"
         ) from None

@@ -1,4 +1,4 @@
-"""``ec2query serve``: run the validating gateway on waitress.
+"""``ec2query serve``: run the validating gateway on the edge (waitress, bounded).
 
 By default it answers from the embedded SQLite backend and accepts the
 credentials of the caller's standard AWS environment, so that a boto3 or
@@ -33,8 +33,13 @@ def register(subparsers: Any) -> None:
         default="ec2query.sqlite3",
         help="SQLite file of the embedded backend (%(default)s; :memory: for none)",
     )
-    parser.add_argument("--threads", type=int, default=8, help="worker threads (%(default)s)")
+    parser.add_argument("--threads", type=int, default=8,
+                        help="threads per worker process (%(default)s)")
+    parser.add_argument("--workers", type=_positive, default=1, metavar="N",
+                        help="worker processes sharing the port and the --db file "
+                        "(%(default)s)")
     parser.add_argument("--region", help="the only region clients may sign for (default: any)")
+    parser.add_argument("--path", default="/", help="the only request path served (%(default)s)")
     parser.add_argument(
         "--credentials-file",
         action="append",
@@ -82,7 +87,7 @@ def load_credentials_file(path: str) -> dict[str, Credentials]:
             isinstance(k, str) and isinstance(v, str) for k, v in table.items()
         ):
             raise UsageError(f"{path}: expected a JSON object of access key -> secret key")
-        return {key: Credentials(key, secret) for key, secret in table.items()}
+        return {key: _entry(path, key, secret) for key, secret in table.items()}
     parser = configparser.RawConfigParser()
     try:
         parser.read_string(text, source=path)
@@ -92,10 +97,24 @@ def load_credentials_file(path: str) -> dict[str, Credentials]:
     for section in parser.sections():
         key = parser.get(section, "aws_access_key_id", fallback=None)
         secret = parser.get(section, "aws_secret_access_key", fallback=None)
-        if key and secret:
-            token = parser.get(section, "aws_session_token", fallback=None)
-            found[key] = Credentials(key, secret, token)
+        if key is None and secret is None:
+            continue  # a profile of other settings
+        token = parser.get(section, "aws_session_token", fallback=None) or None
+        found[key or ""] = _entry(path, key or "", secret or "", token, where=f"[{section}]")
     return found
+
+
+def _entry(path: str, key: str, secret: str, token: str | None = None, *,
+           where: str = "") -> Credentials:
+    """One accepted key; an empty key id or secret is refused, naming the file and the
+    entry (never the secret): an empty secret would let anyone who knows the id sign."""
+    place = f"{path}{' ' + where if where else ''}"
+    if not key:
+        raise UsageError(f"{place}: an entry has an empty access key id")
+    if not secret:
+        raise UsageError(f"{place}: the secret key of {key[:64]!r} is empty; "
+                         "an empty secret is never accepted")
+    return Credentials(key, secret, token)
 
 
 def accepted_credentials(files: list[str]) -> dict[str, Credentials]:
@@ -116,7 +135,7 @@ def accepted_credentials(files: list[str]) -> dict[str, Credentials]:
 
 def run(args: argparse.Namespace) -> int:
     from ..gateway import make_app
-    from ..gateway._server import create_server
+    from ..gateway._server import serve
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     policy = None
@@ -142,18 +161,25 @@ def run(args: argparse.Namespace) -> int:
         upstream_credentials=upstream_credentials,
         upstream_region=args.upstream_region,
         region=args.region,
+        path=args.path,
         policy=policy,
         audit_log=args.audit_log,
         pass_through=args.pass_through,
     )
-    server = create_server(app, host=args.host, port=args.port, threads=args.threads)
-    where = f"http://{args.host}:{server.effective_port}"
     target = f"forwarding to {args.upstream}" if args.upstream else f"backend {args.db}"
-    print(f"ec2query gateway on {where} ({target}); Ctrl-C stops it", flush=True)
-    try:
-        server.run()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.close()
+    workers = f", {args.workers} workers" if args.workers > 1 else ""
+
+    def ready(port: int) -> None:
+        where = f"http://{args.host}:{port}"
+        print(f"ec2query gateway on {where} ({target}{workers}); Ctrl-C stops it", flush=True)
+
+    serve(app, host=args.host, port=args.port, threads=args.threads, workers=args.workers,
+          ready=ready)
     return 0
+
+
+def _positive(text: str) -> int:
+    value = int(text) if text.isascii() and text.isdigit() else 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, not {text!r}")
+    return value

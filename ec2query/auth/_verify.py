@@ -15,11 +15,13 @@ in this order, so the code is predictable:
 
 1. the auth parameters are all there and well formed  → ``MissingAuthenticationToken``
    (no auth at all) or ``IncompleteSignature``;
-2. the access key is known (and the session token matches, when the looked-up
-   credentials carry one)                                → ``AuthFailure``;
+2. the access key is known, its secret is not empty, and the session token is the
+   looked-up credentials' one (none when they carry none) → ``AuthFailure``;
 3. the time is inside the window (15 minutes either side of ``X-Amz-Date`` /
    ``Timestamp``; up to ``X-Amz-Expires`` / ``Expires``) → ``RequestExpired``;
-4. the scope and the signature match (constant-time)    → ``SignatureDoesNotMatch``.
+4. the scope and the signature match (constant-time)    → ``SignatureDoesNotMatch``;
+   a scope naming another region, service or day says which, in the words AWS's
+   Query services use ("Credential should be scoped to a valid region, not 'x'.").
 
 Text the form parser cannot read (not UTF-8 once decoded, a lone surrogate)
 was not signed: ``SignatureDoesNotMatch``. ``verify_request`` and the
@@ -250,14 +252,17 @@ def _secret_for(lookup: Lookup, access_key: str, token: str | None) -> str:
     if found is None:
         raise _fail("AuthFailure")
     if isinstance(found, Credentials):
-        if found.token is not None and not hmac.compare_digest(
-            (token or "").encode("utf-8"), found.token.encode("utf-8")
-        ):
+        expected, secret = found.token, found.secret_key
+    else:
+        expected, secret = None, found
+    if expected is None:
+        if token:  # a token for a key that has none: EC2's answer to a token it did not issue
             raise _fail("AuthFailure")
-        return found.secret_key
-    if not found:  # an empty secret authenticates nobody
+    elif not hmac.compare_digest((token or "").encode("utf-8"), expected.encode("utf-8")):
         raise _fail("AuthFailure")
-    return found
+    if not secret:  # an empty secret authenticates nobody
+        raise _fail("AuthFailure")
+    return secret
 
 
 def _same(given: str, expected: str) -> bool:
@@ -406,9 +411,18 @@ class Verifier:
             day = f"{signed_at.year}{signed_at.month:02d}{signed_at.day:02d}"
         else:
             day = signed_at.strftime("%Y%m%d")
-        if (date != day or (self.region is not None and scope_region != self.region)
-                or (self.service is not None and scope_service != self.service)):
-            raise _fail("SignatureDoesNotMatch")
+        wrong = []
+        if self.region is not None and scope_region != self.region:
+            wrong.append(f"Credential should be scoped to a valid region, not '{scope_region}'. ")
+        if self.service is not None and scope_service != self.service:
+            wrong.append(f"Credential should be scoped to correct service: '{self.service}'. ")
+        if date != day:
+            wrong.append("Date in Credential scope does not match YYYYMMDD from ISO-8601 "
+                         f"version of date from HTTP: '{date}' != '{day}', from "
+                         f"'{day}T{signed_at:%H%M%S}Z'.")
+        if wrong:
+            raise AuthError("SignatureDoesNotMatch", "".join(wrong).rstrip(),
+                            http_status=_STATUS.get("SignatureDoesNotMatch"))
 
     def _check_v4_signature(self, req: Received, query: Iterable[tuple[str, str]],
                             names: list[str], listed_in_order: bool, payload: str,

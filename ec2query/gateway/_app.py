@@ -109,9 +109,13 @@ class Gateway:
         verifier: Verifier | None = None,
         guard: Any = None,
         pass_through: bool = False,
+        path: str = "/",
     ) -> None:
         if pass_through and forwarder is None:
             raise UsageError("pass_through needs an upstream to forward to")
+        if not path.startswith("/"):
+            raise UsageError(f"The gateway's path must start with '/', not {path[:64]!r}")
+        self.path = path
         self.guard = guard  # the policy, if any (_guard.Guard)
         self.pass_through = pass_through
         if verifier is None:
@@ -178,6 +182,8 @@ class Gateway:
             if request.form is None:
                 raise request.form_error or _invalid_http("The body cannot be read")
             pairs.extend(request.form)
+        if request.path != self.path:
+            raise _not_here(pairs)
         if len(pairs) > limits.MAX_PARAMS:
             raise RequestError(
                 "InvalidParameterValue", f"The request has more than {limits.MAX_PARAMS} parameters"
@@ -230,9 +236,7 @@ class Gateway:
             raise _invalid_http("Invalid Content-Length")
         length = int(raw_length)
         if length > self.max_body:
-            raise RequestError(
-                "InvalidParameterValue", f"The request is larger than {self.max_body} bytes"
-            )
+            raise _too_large(self.max_body)
         stream = environ.get("wsgi.input")
         body = stream.read(length) if stream is not None and length else b""
         if len(body) != length:
@@ -254,6 +258,7 @@ def make_app(
     policy: Any = None,
     audit_log: Any = None,
     pass_through: bool = False,
+    path: str = "/",
     **backend_options: Any,
 ) -> Gateway:
     """The gateway as a WSGI application.
@@ -268,7 +273,9 @@ def make_app(
     ``audit_log`` (a path, ``"-"``, a stream or a callable) gets one JSON line per
     decision (docs/policy.md). ``pass_through`` (with ``upstream`` only) relays an
     operation outside the model as it came, re-signed, instead of refusing it with
-    ``InvalidAction``: neither the validator nor the policy judges it.
+    ``InvalidAction``: neither the validator nor the policy judges it. ``region`` is
+    the only region a SigV4 request may be scoped to (``None``: any); ``path`` the only
+    request path served (``"/"``).
     """
     forwarder = None
     if upstream is not None:
@@ -293,6 +300,7 @@ def make_app(
         max_body=max_body,
         guard=guard,
         pass_through=pass_through,
+        path=path,
     )
 
 
@@ -314,6 +322,18 @@ def _request_id() -> str:
 # The version (4) and variant (RFC 4122) bits of a UUID, as in uuid.UUID(version=4).
 _UUID_CLEAR = ~((0xF000 << 64) | (0xC000 << 48))
 _UUID_SET = (0x4000 << 64) | (0x8000 << 48)
+
+
+def _not_here(pairs: list[tuple[str, str]]) -> RequestError:
+    """The answer to a request signed for a path the gateway does not serve: EC2's answer
+    for an action it does not have (inferred: no capture of EC2 at another path)."""
+    action = next((value for key, value in pairs if key == "Action"), "")
+    return RequestError("InvalidAction",
+                        f"The action {action[:128]} is not valid for this web service.")
+
+
+def _too_large(max_body: int) -> RequestError:
+    return RequestError("InvalidParameterValue", f"The request is larger than {max_body} bytes")
 
 
 def _invalid_http(reason: str) -> RequestError:

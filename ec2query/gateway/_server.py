@@ -1,44 +1,48 @@
-"""Serving the gateway with waitress, a production WSGI server, on a chosen address."""
+"""Serving the gateway on the edge (waitress, bounded: ``_edge``) at a chosen address."""
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import ctypes.util
 import logging
+import os
+import signal
+import socket
+import sys
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from .._errors import UsageError
 
-__all__ = ["create_server", "running"]
+__all__ = ["bound_allocator", "create_server", "running", "serve"]
 
 
 def create_server(
     app: Any, *, host: str = "127.0.0.1", port: int = 8773, threads: int = 8, **options: Any
 ) -> Any:
-    """A waitress server for ``app`` (not started); ``port=0`` picks a free port."""
+    """The edge server for ``app`` (not started); ``port=0`` picks a free port. ``options``:
+    the edge's bounds (``header_timeout``, ``body_timeout``, ``idle_timeout``,
+    ``max_header``, ``connection_limit``), ``sock`` (a listening socket to serve), or
+    waitress adjustments."""
     try:
-        from waitress.server import create_server as waitress_server
+        from ._edge import edge_server
     except ImportError:  # pragma: no cover - depends on the install
         raise UsageError(
             "ec2query serve needs waitress: python -m pip install 'ec2query[serve]'"
         ) from None
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
-    return waitress_server(
-        app,
-        host=host,
-        port=port,
-        threads=threads,
-        ident="AmazonEC2",
-        clear_untrusted_proxy_headers=True,
-        **options,
-    )
+    return edge_server(app, host=host, port=port, threads=threads, **options)
 
 
 @contextmanager
-def running(app: Any, *, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
+def running(app: Any, *, host: str = "127.0.0.1", port: int = 0, **options: Any) -> Iterator[str]:
     """Serve ``app`` in a background thread for the duration; yields the endpoint URL."""
-    server = create_server(app, host=host, port=port, asyncore_loop_timeout=0.05)
+    options.setdefault("asyncore_loop_timeout", 0.05)
+    server = create_server(app, host=host, port=port, **options)
     thread = threading.Thread(target=server.run, name="ec2query-gateway", daemon=True)
     thread.start()
     try:
@@ -52,3 +56,105 @@ def running(app: Any, *, host: str = "127.0.0.1", port: int = 0) -> Iterator[str
 
         server.trigger.pull_trigger(close_all)
         thread.join(timeout=5)
+        server.task_dispatcher.shutdown(timeout=1)
+
+
+def serve(app: Any, *, host: str = "127.0.0.1", port: int = 8773, threads: int = 8,
+          workers: int = 1, ready: Callable[[int], None] | None = None,
+          **options: Any) -> None:
+    """Serve ``app`` until interrupted, in this process or in ``workers`` forked ones
+    sharing one listening socket (and whatever ``app`` holds: its SQLite file). ``ready``
+    is called with the bound port once clients can connect. A worker that dies is
+    replaced; the workers stop with the parent, however it ends."""
+    bound_allocator()
+    if workers <= 1:
+        server = create_server(app, host=host, port=port, threads=threads, **options)
+        if ready is not None:
+            ready(server.effective_port)
+        try:
+            server.run()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            server.close()
+        return
+    if not hasattr(os, "fork"):  # pragma: no cover - Windows
+        raise UsageError("--workers needs os.fork (POSIX); use one worker here")
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    listener = socket.create_server((host, port), family=family, backlog=1024)
+    children: set[int] = set()
+    stopping = False
+
+    def start_worker() -> None:
+        pid = os.fork()
+        if pid == 0:  # the worker: serve until its parent is gone
+            code = 0
+            try:
+                _worker(app, listener, os.getppid(), threads, options)
+            except BaseException:  # a worker never returns into the parent's code
+                code = 1
+            finally:
+                os._exit(code)
+        children.add(pid)
+
+    def stop(signum: int, frame: Any) -> None:
+        nonlocal stopping
+        stopping = True
+        for pid in children:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        for _ in range(workers):
+            start_worker()
+        if ready is not None:
+            ready(listener.getsockname()[1])
+        while children:
+            try:
+                pid, _ = os.wait()
+            except KeyboardInterrupt:
+                stop(signal.SIGINT, None)
+                continue
+            except ChildProcessError:
+                break
+            children.discard(pid)
+            if not stopping:
+                time.sleep(0.1)  # a worker that cannot start must not spin
+                start_worker()
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        listener.close()
+
+
+def _worker(app: Any, listener: socket.socket, parent: int, threads: int,
+            options: dict[str, Any]) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops the workers
+
+    def watch() -> None:  # a parent killed with SIGKILL cannot tell its workers
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="ec2query-parent-watch", daemon=True).start()
+    create_server(app, threads=threads, sock=listener, **options).run()
+
+
+def bound_allocator() -> None:
+    """Make glibc return large freed blocks to the system at once (``M_MMAP_THRESHOLD``
+    fixed at 128 KiB; left dynamic, it rises after the first megabyte body is freed and
+    later bodies stay in the heap), so memory falls back after a burst of large requests.
+    A no-op where the C library is not glibc."""
+    if not sys.platform.startswith("linux"):
+        return
+    name = ctypes.util.find_library("c")
+    try:
+        libc = ctypes.CDLL(name or "libc.so.6")
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):  # musl and others: nothing to tune
+        return
+    mallopt(_M_MMAP_THRESHOLD, 128 * 1024)
+
+
+_M_MMAP_THRESHOLD = -3  # glibc's malloc.h

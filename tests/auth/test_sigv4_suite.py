@@ -127,7 +127,7 @@ def test_classic_case(case: str, conformance: Path) -> None:
     # And the verifier accepts the request as it would arrive.
     verified = verify_request(method=req.method, url=req.target,
                               headers=[*sent, ("Authorization", added["Authorization"])],
-                              body=req.body, lookup={ACCESS_KEY: SECRET_KEY}.get, now=WHEN,
+                              body=req.body, lookup={ACCESS_KEY: creds}.get, now=WHEN,
                               service=SERVICE)
     assert verified.access_key == ACCESS_KEY
 

@@ -99,3 +99,15 @@ def test_a_lone_surrogate_in_the_query_is_signature_does_not_match():
     with pytest.raises(AuthError) as info:
         Verifier(lambda key: None, clock=lambda: NOW).verify(request)
     assert info.value.code == "SignatureDoesNotMatch"
+
+
+def test_a_scope_for_another_region_service_or_day_says_which():
+    """AWS's texts for a wrong scope (as its Query services send them, HTTP 403)."""
+    lookup = {CREDS.access_key: CREDS}.get
+    request = _request("v4", region="eu-west-3")
+    with pytest.raises(AuthError) as info:
+        Verifier(lookup, region="us-east-1", service="sts", clock=lambda: NOW).verify(request)
+    assert (info.value.code, info.value.http_status) == ("SignatureDoesNotMatch", 403)
+    assert info.value.message == ("Credential should be scoped to a valid region, not "
+                                  "'eu-west-3'. Credential should be scoped to correct "
+                                  "service: 'sts'.")

@@ -455,7 +455,7 @@ def test_a_hostile_megabyte_costs_memory_on_the_order_of_its_size(body):
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    assert peak < 10 * len(body)
+    assert peak < 6 * len(body)
 
 
 def test_more_pairs_than_the_limit_are_refused_before_the_rest_is_read():

@@ -1,0 +1,211 @@
+"""serve: end to end over HTTP, ``ec2query serve`` against moto_server and against the ceiling.
+
+Every server runs in its own process on a loopback port; the load is the same
+for all: ``CLIENTS`` keep-alive connections, each sending signed
+authorize/revoke pairs of the seed rule on its own group, ``PER_CLIENT``
+requests each. One timed operation is one such batch, so the ratio is the
+ratio of served throughput. The ceiling is a bare WSGI app on the same edge
+(waitress, bounded, same threads) that returns the gateway's answer without
+doing any work: what the server alone can serve to this client.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from ec2query._request import build_signed_request
+from ec2query.auth import Credentials
+
+from . import inputs
+from ._harness import Pair, Skipped
+
+__all__ = ["BARE_BODY", "pairs"]
+
+CLIENTS = 4
+PER_CLIENT = 100
+CREDENTIALS = Credentials(inputs.ACCESS_KEY, inputs.SECRET_KEY)
+ROOT = Path(__file__).resolve().parent.parent
+#: What the bare app answers: a RevokeSecurityGroupIngress response of the same size.
+BARE_BODY = (b'<?xml version="1.0" encoding="UTF-8"?>\n<RevokeSecurityGroupIngressResponse '
+             b'xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>'
+             b"00000000-0000-4000-8000-000000000000</requestId><return>true</return>"
+             b"</RevokeSecurityGroupIngressResponse>")
+
+
+def pairs(group: str) -> list[Pair | Skipped]:
+    """The serve pairs, or skips naming what is missing."""
+    try:
+        import moto.server
+        import waitress  # noqa: F401
+    except ImportError as exc:
+        return [Skipped("serve", "authorize/revoke over HTTP", f"needs moto and waitress ({exc})")]
+    workdir = tempfile.mkdtemp(prefix="ec2query-serve-bench-")
+    ours = _Server(_ours_command(workdir, 1))
+    ours2 = _Server(_ours_command(workdir, 2, "two"))
+    moto = _Server([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", "{port}"])
+    bare = _Server([sys.executable, "-m", "benchmarks._serve_bare", "{port}"])
+    loads = {server: _Load(server) for server in (ours, ours2, moto, bare)}
+
+    def pair(name: str, a: _Server, peer_name: str, b: _Server, target: float,
+             note: str) -> Pair:
+        return Pair("serve", name, peer_name, loads[a].run, loads[b].run,
+                    lambda: (loads[a].run(), loads[b].run()), target=target, process=True,
+                    unit=f"{CLIENTS * PER_CLIENT} requests", note=note)
+
+    per = f"{CLIENTS} keep-alive clients x {PER_CLIENT} signed requests"
+    return [
+        pair("ec2query serve vs moto_server", ours, "moto_server", moto, 10.0, per),
+        pair("ec2query serve --workers 2 vs moto_server", ours2, "moto_server", moto, 10.0, per),
+        pair("ec2query serve vs the edge's ceiling", ours, "bare WSGI app, same edge", bare,
+             0.5, "ratio = share of the ceiling served (target 0.5)"),
+        pair("ec2query serve --workers 2 vs the edge's ceiling", ours2,
+             "bare WSGI app, same edge", bare, 0.5, "ceiling: one bare process"),
+    ]
+
+
+def _ours_command(workdir: str, workers: int, name: str = "one") -> list[str]:
+    return [sys.executable, "-m", "ec2query._console", "serve", "--port", "{port}",
+            "--db", f"{workdir}/{name}.sqlite3", "--workers", str(workers)]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+class _Server:
+    """One server process on a free loopback port, started on first use, stopped at exit."""
+
+    def __init__(self, command: list[str]) -> None:
+        self.command = command
+        self.port = 0
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> int:
+        if self.process is not None:
+            return self.port
+        self.port = _free_port()
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+        env.update(AWS_ACCESS_KEY_ID=inputs.ACCESS_KEY, AWS_SECRET_ACCESS_KEY=inputs.SECRET_KEY,
+                   AWS_CONFIG_FILE=os.devnull, AWS_SHARED_CREDENTIALS_FILE=os.devnull,
+                   PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")])))
+        command = [part.replace("{port}", str(self.port)) for part in self.command]
+        self.process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
+                                        stderr=subprocess.DEVNULL)
+        atexit.register(self.stop)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
+                return self.port
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError(f"{command[:4]} did not start")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+
+
+class _Load:
+    """``CLIENTS`` connections replaying signed authorize/revoke pairs on their own groups."""
+
+    def __init__(self, server: _Server) -> None:
+        self.server = server
+        self.requests: list[list[bytes]] = []
+
+    def _prepare(self) -> None:
+        port = self.server.start()
+        endpoint = f"http://127.0.0.1:{port}"
+        for client in range(CLIENTS):
+            params = {**inputs.SEED, "GroupName": f"bench{client}"}
+            create = build_signed_request(
+                "CreateSecurityGroup", {"GroupName": f"bench{client}", "Description": "bench"},
+                endpoint=endpoint, credentials=CREDENTIALS, region=inputs.REGION).to_http()
+            cycle = [build_signed_request(op, params, endpoint=endpoint, credentials=CREDENTIALS,
+                                          region=inputs.REGION).to_http()
+                     for op in ("AuthorizeSecurityGroupIngress", "RevokeSecurityGroupIngress")]
+            with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+                _exchange(sock, create)  # the group; already there on a second run
+            self.requests.append(cycle)
+
+    def run(self) -> list[int]:
+        """One batch: the distinct statuses the servers answered (``[200]`` when all is well)."""
+        if not self.requests:
+            self._prepare()
+        statuses: set[int] = set()
+
+        def client(cycle: list[bytes]) -> None:
+            sock = None
+            for i in range(PER_CLIENT):  # reconnecting whenever the server closes
+                if sock is None:
+                    sock = socket.create_connection(("127.0.0.1", self.server.port), timeout=30)
+                status, closing = _exchange(sock, cycle[i % 2])
+                statuses.add(status)
+                if closing:
+                    sock.close()
+                    sock = None
+            if sock is not None:
+                sock.close()
+
+        threads = [threading.Thread(target=client, args=(cycle,)) for cycle in self.requests]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        return sorted(statuses)
+
+
+def _exchange(sock: socket.socket, request: bytes) -> tuple[int, bool]:
+    """Send one request, read its whole response (Content-Length framed): the status, and
+    whether the server closes the connection after it."""
+    sock.sendall(request)
+    data = b""
+    while b"\r\n\r\n" not in data:
+        data += _recv(sock)
+    head, _, body = data.partition(b"\r\n\r\n")
+    length, closing = 0, False
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        name = name.strip().lower()
+        if name == b"content-length":
+            length = int(value)
+        elif name == b"connection":
+            closing = value.strip().lower() == b"close"
+    while len(body) < length:
+        body += _recv(sock)
+    return int(head.split(b" ", 2)[1]), closing
+
+
+def _recv(sock: socket.socket) -> bytes:
+    chunk = sock.recv(65536)
+    if not chunk:
+        raise ConnectionError("the server closed the connection")
+    return chunk
+
+
+def bare_app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+    """The ceiling: read the body, answer the gateway's bytes, do nothing else."""
+    stream = environ.get("wsgi.input")
+    if stream is not None:
+        stream.read(int(environ.get("CONTENT_LENGTH") or 0))
+    start_response("200 OK", [("Content-Type", "text/xml;charset=UTF-8"),
+                              ("Content-Length", str(len(BARE_BODY))),
+                              ("x-amzn-RequestId", "00000000-0000-4000-8000-000000000000"),
+                              ("Server", "AmazonEC2")])
+    return [BARE_BODY]

@@ -1,0 +1,216 @@
+"""The HTTP edge: waitress, bounded before the application runs, answering in EC2's XML.
+
+waitress parses HTTP, buffers each request and runs the WSGI app in a thread
+pool; left to its defaults it buffers up to 1 GiB of body (spilling to a
+temporary file), never times a trickling request out, and answers malformed
+framing with ``text/plain``. The edge closes those gaps with four small
+subclasses of waitress' own classes (its documented extension points:
+``channel_class``, ``parser_class``, ``error_task_class``, ``maintenance``):
+
+- :class:`EdgeParser` refuses, as soon as the headers are read, a
+  ``Content-Length`` over the app's ``max_body`` (nothing of the body is read,
+  nothing is written to disk: bodies stay in memory below ``max_body``), any
+  ``Transfer-Encoding`` (EC2's clients send ``Content-Length``; no chunk
+  parser, no chunk-size attack) and bare-LF line ends (they would otherwise
+  wait for a CRLF that never comes);
+- :class:`EdgeErrorTask` answers every refusal waitress makes (bad
+  ``Content-Length``, bad method, NUL or VT in a header, a bare CR, headers
+  over ``max_header``) with EC2's XML error document, a request id and
+  ``Connection: close``;
+- :class:`EdgeServer` times requests out: the headers must arrive within
+  ``header_timeout`` seconds of the request's first byte and the body within
+  ``body_timeout``; an idle keep-alive connection is closed after
+  ``idle_timeout``. A request timed out after its headers gets EC2's XML error
+  (``RequestTimeout``, inferred from S3's code for the same case); one timed
+  out inside its headers is closed. Connections are watched with ``poll`` so
+  that hundreds of slow sockets neither hit ``select``'s descriptor limit nor
+  starve the others (``connection_limit``, default 1000).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from typing import Any
+
+from waitress.adjustments import Adjustments
+from waitress.channel import HTTPChannel
+from waitress.parser import HTTPRequestParser, ParsingError
+from waitress.server import TcpWSGIServer
+from waitress.task import ErrorTask, ThreadedTaskDispatcher
+from waitress.utilities import (
+    BadRequest,
+    Error,
+    RequestEntityTooLarge,
+    RequestHeaderFieldsTooLarge,
+)
+
+from .. import _limits as limits
+from .._codec.xml import render_error
+from .._errors import EC2Error, RequestError
+from ._app import _XML_TYPE, _invalid_http, _request_id, _status_line, _too_large
+
+__all__ = ["DEFAULTS", "EdgeServer", "edge_server"]
+
+#: The edge's bounds (seconds, bytes, connections), each overridable by ``edge_server``.
+DEFAULTS: dict[str, Any] = {
+    "header_timeout": 10.0,
+    "body_timeout": 20.0,
+    "idle_timeout": 15,
+    "max_header": 64 * 1024,
+    "connection_limit": 1000,
+}
+
+_BARE_LF = re.compile(rb"(?<!\r)\n")
+
+
+class _Timeout(Error):  # type: ignore[misc]  # waitress is untyped
+    code = 400
+    reason = "Bad Request"
+
+
+class EdgeParser(HTTPRequestParser):  # type: ignore[misc]
+    """waitress' request parser with the edge's refusals (see the module docstring)."""
+
+    completed = False  # waitress' own defaults, declared for the type checker
+    headers_finished = False
+
+    def __init__(self, adj: Adjustments) -> None:
+        super().__init__(adj)
+        self.started = time.monotonic()
+
+    def received(self, data: bytes) -> int:
+        if self.body_rcv is None and not self.completed and _bare_lf(self.header_plus, data):
+            self.parse_header(b"GET / HTTP/1.0\r\n")
+            self.error = BadRequest("Bare LF found in HTTP message")
+            self.completed = True
+            self.headers_finished = True
+            return len(data)
+        consumed: int = super().received(data)
+        if isinstance(self.error, RequestEntityTooLarge):
+            self.error = _Refusal(_too_large(self.adj.max_request_body_size - 1))
+        return consumed
+
+    def parse_header(self, header_plus: bytes) -> None:
+        for line in header_plus.split(b"\r\n")[1:]:
+            if line[:18].lower() == b"transfer-encoding:":
+                raise ParsingError("Transfer-Encoding is not supported; send Content-Length")
+        super().parse_header(header_plus)
+
+
+def _bare_lf(before: bytes, data: bytes) -> bool:
+    """Whether the header bytes of ``before + data`` hold an LF without its CR (only the
+    new bytes and the one before them are searched: ``before`` was searched already)."""
+    text = before + data
+    end = text.find(b"\r\n\r\n")
+    head = text if end < 0 else text[: end + 2]
+    return _BARE_LF.search(head, max(0, len(before) - 1)) is not None
+
+
+class _Refusal(Error):  # type: ignore[misc]
+    """An EC2Error carried through waitress' error path unchanged."""
+
+    def __init__(self, error: EC2Error) -> None:
+        super().__init__(error.message)
+        self.ec2_error = error
+        self.code = error.http_status
+
+
+class EdgeErrorTask(ErrorTask):  # type: ignore[misc]
+    """waitress' refusal as EC2's XML error document, then the connection is closed."""
+
+    def execute(self) -> None:
+        error = self.request.error
+        if isinstance(error, _Refusal):
+            refusal = error.ec2_error
+        elif isinstance(error, _Timeout):
+            refusal = RequestError("RequestTimeout", error.body)
+        elif isinstance(error, RequestHeaderFieldsTooLarge):
+            limit = self.channel.adj.max_request_header_size
+            refusal = _invalid_http(f"The request line and headers are larger than {limit} bytes")
+        else:  # waitress' BadRequest, RequestHeaderFieldsTooLarge, ...: its reason as ours
+            refusal = _invalid_http(str(error.body)[:200])
+        rid = _request_id()
+        body = render_error(refusal, request_id=rid)
+        self.status = _status_line(refusal.http_status)
+        self.response_headers.extend([("Content-Type", _XML_TYPE), ("x-amzn-RequestId", rid)])
+        self.set_close_on_finish()
+        self.content_length = len(body)
+        self.write(body)
+
+
+class EdgeChannel(HTTPChannel):  # type: ignore[misc]
+    parser_class = EdgeParser
+    error_task_class = EdgeErrorTask
+
+    def writable(self) -> bool:
+        """Whether the loop should flush: not while a task runs. The task's thread sends
+        what it writes itself and wakes the loop when it ends; left to waitress, the loop
+        spins on the outbuf lock meanwhile (measured: most of a fast app's served time)."""
+        return bool((self.total_outbufs_len and not self.requests) or self.will_close
+                    or self.close_when_flushed)
+
+
+class EdgeServer(TcpWSGIServer):  # type: ignore[misc]
+    """waitress' TCP server with the edge's channel and its request deadlines."""
+
+    channel_class = EdgeChannel
+
+    def maintenance(self, now: float) -> None:
+        super().maintenance(now)  # idle keep-alive connections (channel_timeout)
+        moment = time.monotonic()
+        header_timeout, body_timeout = self.adj.edge_header_timeout, self.adj.edge_body_timeout
+        for channel in list(self.active_channels.values()):
+            request = channel.request
+            if request is None or request.completed or channel.will_close:
+                continue
+            age = moment - request.started
+            if not request.headers_finished:
+                if age > header_timeout:
+                    channel.will_close = True  # not yet a request: nothing to answer
+            elif age > body_timeout:
+                self._time_out(channel, request)
+
+    @staticmethod
+    def _time_out(channel: Any, request: Any) -> None:
+        """Answer a request whose body did not arrive in time, as waitress answers a
+        refusal it found while parsing (this runs in the loop's thread, as parsing does)."""
+        with channel.requests_lock:
+            request.error = _Timeout("The request body was not received within the time limit")
+            request.completed = True
+            channel.request = None
+            channel.requests.append(request)
+            if len(channel.requests) == 1:
+                channel.server.add_task(channel)
+
+
+def edge_server(app: Any, *, host: str = "127.0.0.1", port: int = 0, threads: int = 8,
+                sock: Any = None, **options: Any) -> EdgeServer:
+    """An :class:`EdgeServer` for ``app`` (not started); ``sock`` is a listening socket to
+    serve instead of binding ``host:port`` (several processes share one). ``options`` are
+    the edge's bounds (:data:`DEFAULTS`) and waitress adjustments."""
+    bounds = {**DEFAULTS, **{k: options.pop(k) for k in list(options) if k in DEFAULTS}}
+    max_body = int(getattr(app, "max_body", limits.MAX_QUERY_BYTES))
+    adjustments = Adjustments(
+        host=host, port=port, threads=threads, ident="AmazonEC2",
+        clear_untrusted_proxy_headers=True,
+        max_request_body_size=max_body + 1,  # waitress refuses >=, the app refuses >
+        inbuf_overflow=max_body + 1,  # a body that is accepted stays in memory
+        max_request_header_size=bounds["max_header"],
+        channel_timeout=int(bounds["idle_timeout"]),
+        cleanup_interval=1,
+        connection_limit=bounds["connection_limit"],
+        asyncore_use_poll=True,
+        **options,
+    )
+    # the deadlines ride on the adjustments, which waitress hands to the server
+    adjustments.edge_header_timeout = float(bounds["header_timeout"])
+    adjustments.edge_body_timeout = float(bounds["body_timeout"])
+    dispatcher = ThreadedTaskDispatcher()
+    dispatcher.set_thread_count(adjustments.threads)
+    if sock is not None:
+        sockinfo = (sock.family, sock.type, sock.proto, sock.getsockname())
+        return EdgeServer(app, {}, True, sock, dispatcher=dispatcher, adj=adjustments,
+                          bind_socket=False, sockinfo=sockinfo)
+    return EdgeServer(app, {}, True, None, dispatcher=dispatcher, adj=adjustments,
+                      sockinfo=adjustments.listen[0])

@@ -1,0 +1,248 @@
+"""The served gateway's HTTP edge over real loopback sockets, driven as an attacker would.
+
+Each hostile case of the edge's threat list is sent raw on its own connection,
+with a bounded wait; the answer must be EC2's XML error document (a 4xx, a
+request id in the header and the body, ``text/xml``) followed by a closed
+connection, or, where nothing was yet a request, a closed connection. No case
+may hang past its deadline, and slow sockets must not stop a real client
+(boto3, an independent one) from being answered.
+"""
+
+from __future__ import annotations
+
+import socket
+import sys
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+from lxml import etree
+
+from ec2query.gateway import make_app
+from ec2query.gateway._server import running
+from tests.servers import FAKE_ENV
+
+#: The deadlines the edge is served with here (short, so that the suite stays fast).
+HEADER_TIMEOUT, BODY_TIMEOUT, IDLE_TIMEOUT = 1.0, 1.0, 2
+#: How long any answer may take past its deadline: the edge checks deadlines each second.
+SLACK = 2.5
+FAST = 1.0  # an answer that needs no deadline comes at once
+
+
+@pytest.fixture(scope="module")
+def endpoint() -> Iterator[tuple[str, int]]:
+    app = make_app(credentials={FAKE_ENV["AWS_ACCESS_KEY_ID"]: FAKE_ENV["AWS_SECRET_ACCESS_KEY"]})
+    with running(app, header_timeout=HEADER_TIMEOUT, body_timeout=BODY_TIMEOUT,
+                 idle_timeout=IDLE_TIMEOUT) as url:
+        host, port = url.removeprefix("http://").split(":")
+        yield host, int(port)
+
+
+def exchange(address: tuple[str, int], data: bytes, *, wait: float) -> tuple[bytes, float, bool]:
+    """Send ``data``, read until the server closes or ``wait`` passes: (bytes, seconds, closed)."""
+    started = time.monotonic()
+    with socket.create_connection(address, timeout=wait) as sock:
+        sock.sendall(data)
+        answer = b""
+        closed = False
+        sock.settimeout(0.2)
+        while time.monotonic() - started < wait:
+            try:
+                chunk = sock.recv(65536)
+            except TimeoutError:
+                continue
+            except ConnectionResetError:
+                closed = True
+                break
+            if not chunk:
+                closed = True
+                break
+            answer += chunk
+    return answer, time.monotonic() - started, closed
+
+
+def ec2_error(answer: bytes) -> tuple[int, str]:
+    """The status and EC2 code of one raw answer, checking it is EC2's error document."""
+    head, _, body = answer.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    status = int(lines[0].split()[1])
+    headers = {k.lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:])}
+    assert headers["content-type"].startswith("text/xml"), answer[:300]
+    assert int(headers["content-length"]) == len(body)
+    root = etree.fromstring(body)
+    assert root.tag == "Response"
+    assert root.findtext("RequestID") == headers["x-amzn-requestid"]
+    assert headers.get("connection", "").lower() == "close"
+    assert 400 <= status < 500
+    return status, root.findtext("Errors/Error/Code") or ""
+
+
+HEAD = b"POST / HTTP/1.1\r\nHost: h\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+MALFORMED = {
+    "header over the limit": b"POST / HTTP/1.1\r\nHost: h\r\nX: " + b"a" * 300_000 + b"\r\n\r\n",
+    "target over the limit": b"GET /?" + b"a" * 300_000 + b" HTTP/1.1\r\nHost: h\r\n\r\n",
+    "Content-Length -1": HEAD + b"Content-Length: -1\r\n\r\n",
+    "Content-Length 1e3": HEAD + b"Content-Length: 1e3\r\n\r\n",
+    "Content-Length 0x10": HEAD + b"Content-Length: 0x10\r\n\r\n",
+    "Content-Length 12, 12": HEAD + b"Content-Length: 12, 12\r\n\r\n" + b"a" * 12,
+    "two Content-Lengths": HEAD + b"Content-Length: 3\r\nContent-Length: 4\r\n\r\nabcd",
+    "bad chunk size": HEAD + b"Transfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n",
+    "chunk size 2^80": HEAD + b"Transfer-Encoding: chunked\r\n\r\n" + b"%x\r\n" % 2**80,
+    "gzip, chunked": HEAD + b"Transfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n",
+    "lowercase method": b"post / HTTP/1.1\r\nHost: h\r\n\r\n",
+    "NUL in the method": b"PO\x00ST / HTTP/1.1\r\nHost: h\r\n\r\n",
+    "raw non-ASCII target": "GET /é?Action=x HTTP/1.1\r\nHost: h\r\n\r\n".encode(),
+    "NUL in a header": b"GET / HTTP/1.1\r\nHost: h\r\nX-A: a\x00b\r\n\r\n",
+    "VT in a header": b"GET / HTTP/1.1\r\nHost: h\r\nX-A: a\x0bb\r\n\r\n",
+    "bare CR": b"GET / HTTP/1.1\r\nHost: h\r\nX-A: a\rb\r\n\r\n",
+    "bare LF": b"POST / HTTP/1.1\nHost: h\nContent-Length: 3\n\nabc",
+    "bare LF at the end only": b"GET / HTTP/1.1\r\nHost: h\r\n\n",
+}
+
+
+@pytest.mark.parametrize("case", MALFORMED)
+def test_malformed_framing_gets_ec2s_xml_error_and_a_closed_connection_at_once(endpoint, case):
+    answer, took, closed = exchange(endpoint, MALFORMED[case], wait=FAST + SLACK)
+    status, code = ec2_error(answer)
+    assert closed and took < FAST, (case, took)
+    assert (status, code) == (400, "InvalidHttpRequest"), case
+
+
+@pytest.mark.parametrize("announced", [1_048_577, 2**30, 10**20])
+def test_a_content_length_over_the_limit_is_refused_before_the_body_is_sent(endpoint,
+                                                                           announced):
+    head = HEAD + b"Content-Length: %d\r\n\r\n" % announced
+    answer, took, closed = exchange(endpoint, head, wait=FAST + SLACK)
+    assert ec2_error(answer) == (400, "InvalidParameterValue")
+    assert b"The request is larger than 1048576 bytes" in answer
+    assert closed and took < FAST
+
+
+def test_bodies_shorter_than_announced_time_out_with_an_ec2_error(endpoint):
+    """148 or 2,000,000 bytes announced, 48 sent, the socket left open: RequestTimeout."""
+    results: dict[int, tuple[bytes, float, bool]] = {}
+
+    def one(announced: int) -> None:
+        data = HEAD + b"Content-Length: %d\r\n\r\n" % announced + b"a" * 48
+        results[announced] = exchange(endpoint, data, wait=BODY_TIMEOUT + SLACK + 1)
+
+    threads = [threading.Thread(target=one, args=(n,)) for n in (148, 1_000_000)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for answer, took, closed in results.values():
+        assert ec2_error(answer) == (400, "RequestTimeout")
+        assert closed and took < BODY_TIMEOUT + SLACK
+
+
+@pytest.mark.parametrize(("data", "deadline"), [
+    (b"", IDLE_TIMEOUT),  # connected, nothing sent
+    (b"POST / HTTP/1.1\r\nHo", HEADER_TIMEOUT),  # a partial header, then silence
+])
+def test_idle_and_partial_header_sockets_are_closed_at_their_deadline(endpoint, data,
+                                                                     deadline):
+    answer, took, closed = exchange(endpoint, data, wait=deadline + SLACK + 1)
+    assert answer == b"" and closed
+    assert took < deadline + SLACK
+
+
+def test_trickling_sockets_are_closed_at_the_header_deadline(endpoint):
+    """One header byte every 0.2 s keeps a socket active, never complete: it is closed."""
+    started = time.monotonic()
+    with socket.create_connection(endpoint, timeout=1) as sock:
+        closed = False
+        for byte in (b"POST / HTTP/1.1\r\nX-Slow: " + b"a" * 100):
+            try:
+                sock.sendall(bytes([byte]))
+                time.sleep(0.2)
+            except OSError:
+                closed = True
+                break
+            if time.monotonic() - started > HEADER_TIMEOUT + SLACK + 1:
+                break
+    assert closed and time.monotonic() - started < HEADER_TIMEOUT + SLACK + 1
+
+
+def test_hundreds_of_slow_sockets_do_not_stop_a_real_client():
+    """300 sockets trickle header bytes while boto3 makes real calls: each answered fast."""
+    import boto3
+
+    app = make_app(credentials={FAKE_ENV["AWS_ACCESS_KEY_ID"]: FAKE_ENV["AWS_SECRET_ACCESS_KEY"]})
+    with running(app) as url:  # the default deadlines (10 s for headers)
+        host, port = url.removeprefix("http://").split(":")
+        slow = []
+        for _ in range(300):
+            sock = socket.create_connection((host, int(port)), timeout=2)
+            sock.sendall(b"POST / HTTP/1.1\r\nHost: h\r\n")
+            slow.append(sock)
+        try:
+            client = boto3.client("ec2", endpoint_url=url, region_name="us-east-1",
+                                  aws_access_key_id=FAKE_ENV["AWS_ACCESS_KEY_ID"],
+                                  aws_secret_access_key=FAKE_ENV["AWS_SECRET_ACCESS_KEY"])
+            for round_ in range(3):
+                for sock in slow:
+                    sock.sendall(b"X")
+                started = time.monotonic()
+                client.create_security_group(GroupName=f"g{round_}", Description="d")
+                assert time.monotonic() - started < 2.0
+        finally:
+            for sock in slow:
+                sock.close()
+
+
+def test_keep_alive_still_serves_many_requests_on_one_connection(endpoint):
+    """The edge's checks do not break HTTP/1.1 keep-alive (an unsigned GET answers 4xx XML
+    and keeps the connection open)."""
+    with socket.create_connection(endpoint, timeout=3) as sock:
+        for _ in range(3):
+            sock.sendall(b"GET /?Action=DescribeSecurityGroups HTTP/1.1\r\nHost: h\r\n\r\n")
+            answer = b""
+            while b"</Response>" not in answer:
+                answer += sock.recv(65536)
+            assert b"MissingAuthenticationToken" in answer
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads the RSS from /proc")
+def test_eight_concurrent_hostile_megabytes_keep_the_servers_memory_bounded(tmp_path):
+    """8 concurrent 1 MiB bodies of each hostile kind: peak RSS under 200 MB, and the
+    memory falls back afterwards (within 64 MB of where it started)."""
+    from tests.gateway.test_gateway_clients import _serve
+
+    process, url = _serve(tmp_path)
+    try:
+        address = ("127.0.0.1", int(url.rpartition(":")[2]))
+
+        def memory() -> tuple[int, int]:
+            with open(f"/proc/{process.pid}/status") as status:
+                fields = dict(line.split(":", 1) for line in status)
+            return (int(fields["VmRSS"].split()[0]) // 1024,
+                    int(fields["VmHWM"].split()[0]) // 1024)
+
+        size = (1 << 20) - 200
+        bodies = [b"GroupName.1=" + b"%" * (size - 12),
+                  b"GroupName.1=" + b"%C0%AF" * (size // 6 - 2),
+                  b"=&" * (size // 2),
+                  b"GroupName.1=" + b"a%41" * (size // 4 - 3)]
+        exchange(address, b"GET / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n", wait=5)
+        before = memory()[0]
+        for body in bodies:
+            data = HEAD + b"Connection: close\r\nContent-Length: %d\r\n\r\n" % len(body) + body
+            answers: list[bytes] = []
+
+            def post(data: bytes = data, answers: list[bytes] = answers) -> None:
+                answers.append(exchange(address, data, wait=30)[0])
+
+            threads = [threading.Thread(target=post) for _ in range(8)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            assert len(answers) == 8 and all(a.startswith(b"HTTP/1.1 4") for a in answers)
+        after, peak = memory()
+        assert peak < 200, (before, after, peak)
+        assert after - before < 64, (before, after, peak)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

@@ -1,0 +1,147 @@
+"""Trust at the gateway: empty secrets, session tokens, the region scope and the path.
+
+Expected texts are EC2's and AWS's own, hand-copied: AuthFailure's from a captured
+EC2 response (reference row 32) and, for a session token EC2 did not issue,
+EC2's answer to misused temporary credentials; the scope texts as AWS's Query
+services send them ("Credential should be scoped to a valid region, not
+'us-west-1'." with SignatureDoesNotMatch, HTTP 403).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from lxml import etree
+
+from ec2query._errors import UsageError
+from ec2query._request import sign_query_pairs
+from ec2query.auth import Credentials
+from ec2query.gateway import make_app
+from tests.fuzz.hostile import CREDS, NOW, base_environ, call_app
+
+DESCRIBE = [("Action", "DescribeSecurityGroups"), ("Version", "2016-11-15")]
+AUTH_FAILURE = "AWS was not able to validate the provided access credentials"
+
+
+def _environ(*, credentials: Credentials = CREDS, region: str = "us-east-1",
+             endpoint: str = "http://localhost", signature: str = "v4") -> dict[str, Any]:
+    raw = sign_query_pairs(DESCRIBE, endpoint=endpoint, credentials=credentials,
+                           region=region, signature=signature, timestamp=NOW)
+    path, _, query = raw.target.partition("?")
+    environ = base_environ(raw.method, path, query, raw.body)
+    environ["RAW_URI"] = raw.target
+    for name, value in raw.headers.items():
+        key = name.upper().replace("-", "_")
+        environ[key if key in ("CONTENT_TYPE", "CONTENT_LENGTH") else "HTTP_" + key] = value
+    return environ
+
+
+def _answer(app: Any, environ: dict[str, Any]) -> tuple[int, str, str]:
+    status, _, body = call_app(app, environ)
+    root = etree.fromstring(body)
+    return status, root.findtext("Errors/Error/Code") or "OK", root.findtext(
+        "Errors/Error/Message") or ""
+
+
+def _app(**options: Any) -> Any:
+    options.setdefault("credentials", {CREDS.access_key: CREDS})
+    return make_app(clock=lambda: NOW, **options)
+
+
+# ------------------------------------------------------------------ empty secrets
+
+
+def test_an_empty_secret_is_refused_by_make_app_in_every_form():
+    with pytest.raises(UsageError, match="AKIDEMPTYSECRET"):
+        make_app(credentials={"AKIDEMPTYSECRET": ""})
+    with pytest.raises(UsageError):
+        Credentials("AKIDEMPTYSECRET", "")
+
+
+def test_a_lookup_that_answers_an_empty_secret_authenticates_nobody():
+    signed = _environ(credentials=Credentials("AKIDEMPTYSECRET", "x"))
+    app = make_app(credentials=lambda key: "", clock=lambda: NOW)
+    assert _answer(app, signed) == (401, "AuthFailure", AUTH_FAILURE)
+
+
+@pytest.mark.parametrize("text", [
+    json.dumps({"AKIDEMPTYSECRET": ""}),
+    "[default]\naws_access_key_id = AKIDEMPTYSECRET\naws_secret_access_key =\n",
+    "[p]\naws_access_key_id = AKIDEMPTYSECRET\n",
+    "[p]\naws_secret_access_key = s3cr3t\n",
+])
+def test_a_credentials_file_with_an_empty_secret_or_key_is_refused_naming_it(tmp_path, text):
+    from ec2query._commands.serve import load_credentials_file
+
+    path = tmp_path / "creds"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(UsageError) as info:
+        load_credentials_file(str(path))
+    assert str(path) in info.value.message and "s3cr3t" not in info.value.message
+
+
+def test_a_credentials_file_of_good_entries_still_loads(tmp_path):
+    from ec2query._commands.serve import load_credentials_file
+
+    path = tmp_path / "creds"
+    path.write_text("[a]\naws_access_key_id = K1\naws_secret_access_key = S1\n"
+                    "aws_session_token = T1\n[b]\nregion = eu-west-1\n", encoding="utf-8")
+    assert load_credentials_file(str(path)) == {"K1": Credentials("K1", "S1", "T1")}
+
+
+# ------------------------------------------------------------------ session tokens
+
+
+@pytest.mark.parametrize("signature", ["v4", "v4-query", "v2"])
+def test_a_session_token_for_a_key_that_has_none_is_auth_failure(signature):
+    with_token = Credentials(CREDS.access_key, CREDS.secret_key, "a-token-nobody-issued")
+    app = _app()
+    assert _answer(app, _environ(credentials=with_token, signature=signature)) == (
+        401, "AuthFailure", AUTH_FAILURE)
+    assert _answer(app, _environ(signature=signature))[:2] == (200, "OK")
+
+
+def test_a_plain_secret_lookup_takes_no_session_token_either():
+    with_token = Credentials(CREDS.access_key, CREDS.secret_key, "t")
+    app = make_app(credentials={CREDS.access_key: CREDS.secret_key}, clock=lambda: NOW)
+    assert _answer(app, _environ(credentials=with_token))[:2] == (401, "AuthFailure")
+
+
+# ------------------------------------------------------------------ region scope
+
+
+@pytest.mark.parametrize("signature", ["v4", "v4-query"])
+def test_a_request_scoped_to_another_region_gets_the_scope_error(signature):
+    app = _app(region="us-west-1")
+    assert _answer(app, _environ(region="eu-west-3", signature=signature)) == (
+        403, "SignatureDoesNotMatch",
+        "Credential should be scoped to a valid region, not 'eu-west-3'.")
+    assert _answer(app, _environ(region="us-west-1", signature=signature))[:2] == (200, "OK")
+
+
+def test_without_a_region_any_region_is_accepted():
+    app = _app()
+    for region in ("us-east-1", "eu-west-3", "ap-south-2"):
+        assert _answer(app, _environ(region=region))[:2] == (200, "OK")
+
+
+# ------------------------------------------------------------------ path
+
+
+@pytest.mark.parametrize("path", ["/foo", "/a/b/c"])
+def test_a_request_signed_for_another_path_is_not_answered_as_slash(path):
+    app = _app()
+    signed = _environ(endpoint="http://localhost" + path)
+    assert _answer(app, signed) == (
+        400, "InvalidAction",
+        "The action DescribeSecurityGroups is not valid for this web service.")
+
+
+def test_a_configured_path_is_the_only_one_served():
+    app = _app(path="/ec2/")
+    assert _answer(app, _environ(endpoint="http://localhost/ec2/"))[:2] == (200, "OK")
+    assert _answer(app, _environ())[:2] == (400, "InvalidAction")
+    with pytest.raises(UsageError):
+        _app(path="ec2")
