@@ -41,7 +41,6 @@ def create_server(
 @contextmanager
 def running(app: Any, *, host: str = "127.0.0.1", port: int = 0, **options: Any) -> Iterator[str]:
     """Serve ``app`` in a background thread for the duration; yields the endpoint URL."""
-    options.setdefault("asyncore_loop_timeout", 0.05)
     server = create_server(app, host=host, port=port, **options)
     thread = threading.Thread(target=server.run, name="ec2query-gateway", daemon=True)
     thread.start()
