@@ -33,8 +33,10 @@ def register(subparsers: Any) -> None:
         default="ec2query.sqlite3",
         help="SQLite file of the embedded backend (%(default)s; :memory: for none)",
     )
-    parser.add_argument("--threads", type=int, default=8,
-                        help="threads per worker process (%(default)s)")
+    parser.add_argument("--threads", type=int, default=None, metavar="N",
+                        help="threads per worker process: 0 answers in the event loop's "
+                        "thread (the default with the embedded backend), N hands requests to "
+                        "N threads (default 8 with --upstream)")
     parser.add_argument("--workers", type=_positive, default=1, metavar="N",
                         help="worker processes sharing the port and the --db file "
                         "(%(default)s)")

@@ -30,11 +30,12 @@ SLACK = 2.5
 FAST = 1.0  # an answer that needs no deadline comes at once
 
 
-@pytest.fixture(scope="module")
-def endpoint() -> Iterator[tuple[str, int]]:
+@pytest.fixture(scope="module", params=[0, 8], ids=["in the loop", "8 threads"])
+def endpoint(request: pytest.FixtureRequest) -> Iterator[tuple[str, int]]:
+    """The gateway on the edge, answering in the event loop's thread or in 8 threads."""
     app = make_app(credentials={FAKE_ENV["AWS_ACCESS_KEY_ID"]: FAKE_ENV["AWS_SECRET_ACCESS_KEY"]})
-    with running(app, header_timeout=HEADER_TIMEOUT, body_timeout=BODY_TIMEOUT,
-                 idle_timeout=IDLE_TIMEOUT) as url:
+    with running(app, threads=request.param, header_timeout=HEADER_TIMEOUT,
+                 body_timeout=BODY_TIMEOUT, idle_timeout=IDLE_TIMEOUT) as url:
         host, port = url.removeprefix("http://").split(":")
         yield host, int(port)
 
