@@ -148,11 +148,23 @@ class EdgeChannel(HTTPChannel):  # type: ignore[misc]
         self.server.run_inline()
 
     def writable(self) -> bool:
-        """Whether the loop should flush: not while a task runs. The task's thread sends
-        what it writes itself and wakes the loop when it ends; left to waitress, the loop
-        spins on the outbuf lock meanwhile (measured: most of a fast app's served time)."""
-        return bool((self.total_outbufs_len and not self.requests) or self.will_close
-                    or self.close_when_flushed)
+        """Whether the loop should flush: not while a task runs in a thread. That thread
+        sends what it writes itself and wakes the loop when it ends; left to waitress, the
+        loop spins on the outbuf lock meanwhile (measured: most of a fast app's served
+        time). Answering in the loop, no task runs while the loop waits."""
+        pending = self.total_outbufs_len and (self.adj.edge_inline or not self.requests)
+        return bool(pending or self.will_close or self.close_when_flushed)
+
+    def _flush_outbufs_below_high_watermark(self) -> None:
+        """waitress makes a task's thread wait here until the loop has sent enough of a
+        client's unread output; answering in the loop, it would wait for itself: send what
+        the socket takes and go on (:meth:`EdgeServer.run_inline` holds back the next
+        request of a client whose output is over the mark)."""
+        if not self.adj.edge_inline:
+            super()._flush_outbufs_below_high_watermark()
+        elif self.total_outbufs_len > self.adj.outbuf_high_watermark:
+            with self.outbuf_lock:
+                self._flush_exception(self._flush_some, do_close=False)
 
 
 class EdgeServer(TcpWSGIServer):  # type: ignore[misc]
@@ -174,9 +186,23 @@ class EdgeServer(TcpWSGIServer):  # type: ignore[misc]
 
     def run_inline(self) -> None:
         """Answer, in the loop's own thread, the requests :meth:`add_task` kept (a channel's
-        pipelined requests come back through ``add_task`` as each one ends)."""
+        pipelined requests come back through ``add_task`` as each one ends). A client that
+        does not read its answers has its next request held back until the loop has sent
+        its output below waitress' high-water mark."""
+        held = []
         while self.inline:
-            self.inline.pop(0).service()
+            channel = self.inline.pop(0)
+            if channel.connected and (
+                    channel.total_outbufs_len > channel.adj.outbuf_high_watermark):
+                held.append(channel)
+            else:
+                channel.service()
+        self.inline = held
+
+    def readable(self) -> bool:
+        self.run_inline()  # once per turn of the loop: requests held back above
+        readable: bool = super().readable()
+        return readable
 
     def maintenance(self, now: float) -> None:
         super().maintenance(now)  # idle keep-alive connections (channel_timeout)
