@@ -137,7 +137,7 @@ def run(args: argparse.Namespace) -> int:
     # A log record without the thread, process and multiprocessing names nobody prints,
     # its time formatted once a second: about half the cost of each access line.
     logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
-    handler = _AccessLog()
+    handler = logging.StreamHandler()
     handler.setFormatter(_LineFormat("%(asctime)s %(name)s %(message)s"))
     logging.basicConfig(level=logging.INFO, handlers=[handler])
     policy = None
@@ -184,41 +184,6 @@ def _positive(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, not {text!r}")
     return value
-
-
-class _AccessLog(logging.StreamHandler):  # type: ignore[type-arg]
-    """Standard error, buffered: the per-request lines are written once a second (one
-    write instead of one per request, about a tenth of the served time); a warning or an
-    error is written at once, and whatever is left at exit."""
-
-    def __init__(self) -> None:
-        import io
-        import sys
-        import threading
-
-        raw = getattr(sys.stderr, "buffer", None)
-        stream = (sys.stderr if raw is None else
-                  io.TextIOWrapper(raw, encoding="utf-8", errors="backslashreplace"))
-        super().__init__(stream)
-        threading.Thread(target=self._flush_each_second, name="ec2query-log-flush",
-                         daemon=True).start()
-
-    def emit(self, record: logging.LogRecord) -> None:
-        try:
-            line = self.format(record) + self.terminator
-            with self.lock:  # type: ignore[union-attr]
-                self.stream.write(line)
-            if record.levelno >= logging.WARNING:
-                self.flush()
-        except Exception:  # as logging's own handlers do: never let a log line fail a request
-            self.handleError(record)
-
-    def _flush_each_second(self) -> None:
-        import time
-
-        while True:
-            time.sleep(1.0)
-            self.flush()
 
 
 class _LineFormat(logging.Formatter):

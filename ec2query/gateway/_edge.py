@@ -4,8 +4,9 @@ waitress parses HTTP, buffers each request and runs the WSGI app in a thread
 pool; left to its defaults it buffers up to 1 GiB of body (spilling to a
 temporary file), never times a trickling request out, and answers malformed
 framing with ``text/plain``. The edge closes those gaps with four small
-subclasses of waitress' own classes (its documented extension points:
-``channel_class``, ``parser_class``, ``error_task_class``, ``maintenance``):
+subclasses of waitress' own classes, through its extension points
+(``channel_class``, ``parser_class``, ``error_task_class``, ``maintenance``);
+waitress is pinned to one major version for them:
 
 - :class:`EdgeParser` refuses, as soon as the headers are read, a
   ``Content-Length`` over the app's ``max_body`` (nothing of the body is read,
@@ -24,7 +25,11 @@ subclasses of waitress' own classes (its documented extension points:
   (``RequestTimeout``, inferred from S3's code for the same case); one timed
   out inside its headers is closed. Connections are watched with ``poll`` so
   that hundreds of slow sockets neither hit ``select``'s descriptor limit nor
-  starve the others (``connection_limit``, default 1000).
+  starve the others (``connection_limit``, default 1000);
+- :class:`EdgeChannel` and :class:`EdgeServer` answer each request in the
+  event loop's own thread by default (``threads=0``: no hand-off to a worker
+  thread and back), and keep the loop from spinning on a channel's output lock
+  while a request is answered in a thread (``threads=N``).
 """
 
 from __future__ import annotations
