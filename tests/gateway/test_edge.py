@@ -110,7 +110,7 @@ def test_malformed_framing_gets_ec2s_xml_error_and_a_closed_connection_at_once(e
     assert (status, code) == (400, "InvalidHttpRequest"), case
 
 
-@pytest.mark.parametrize("announced", [1_048_577, 2**30, 10**20])
+@pytest.mark.parametrize("announced", [1_048_577, 2_000_000, 2**30, 10**20])
 def test_a_content_length_over_the_limit_is_refused_before_the_body_is_sent(endpoint,
                                                                            announced):
     head = HEAD + b"Content-Length: %d\r\n\r\n" % announced
