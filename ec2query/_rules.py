@@ -42,8 +42,6 @@ from ._grammar import (
 from ._model import (
     CURRENT_VERSION,
     FLAT_RULE_MEMBERS,
-    LEGACY_VERSION,
-    VERSIONS,
     Kind,
     all_operations,
     operation,
@@ -117,12 +115,16 @@ RULE_OPS = INGRESS | EGRESS
 REVOKE = frozenset({"RevokeSecurityGroupIngress", "RevokeSecurityGroupEgress"})
 CREATE = frozenset({"CreateSecurityGroup"})
 DESCRIBE = frozenset({"DescribeSecurityGroups"})
+DESCRIBE_RULES = frozenset({"DescribeSecurityGroupRules"})
+MODIFY = frozenset({"ModifySecurityGroupRules"})
+#: The operations with ``MaxResults`` (the same 5..1000 bounds in both, from the model).
+PAGED = DESCRIBE | DESCRIBE_RULES
 DELETE = frozenset({"DeleteSecurityGroup"})
 TAGGING = frozenset(TAGGABLE)
-ALL_OPS = RULE_OPS | CREATE | DESCRIBE | DELETE
+ALL_OPS = RULE_OPS | CREATE | DESCRIBE | DELETE | DESCRIBE_RULES | MODIFY
 #: The operations whose input has members the model marks required.
 REQUIRED_OPS = frozenset(
-    op.name for op in all_operations() if any(op.input(v).required for v in VERSIONS)
+    op.name for op in all_operations() if any(op.input(v).required for v in op.versions)
 )
 
 # Kinds a permission or source row may be limited to (validate.py derives them).
@@ -172,11 +174,13 @@ _PYTHON_TYPES = {Kind.STRING: str, Kind.INTEGER: int, Kind.BOOLEAN: bool}
 
 @cache
 def _request_spec(op_name: str) -> dict[str, Any]:
-    """The model's input structure compiled to nested dicts (both API versions' members):
-    member -> (Query name, spec, Kind); a scalar's spec is its Python type."""
+    """The model's input structure compiled to nested dicts (the members of every API
+    version that has the operation): member -> (Query name, spec, Kind); a scalar's spec is
+    its Python type."""
     op = operation(op_name)
-    spec: dict[str, Any] = _spec(op.input(LEGACY_VERSION))
-    spec.update(_spec(op.input(CURRENT_VERSION)))
+    spec: dict[str, Any] = {}
+    for version in op.versions:
+        spec.update(_spec(op.input(version)))
     return spec
 
 
@@ -619,12 +623,12 @@ RULES: tuple[Rule, ...] = (
          f"characters from the following set:  {_TEXT_SET}",
          "REAL research 10d; length over 255 inferred to give the same text"),
     # ---- request: DescribeSecurityGroups
-    Rule("describe-max-results-min", "request", DESCRIBE, "any", _max_results_low,
+    Rule("describe-max-results-min", "request", PAGED, "any", _max_results_low,
          "InvalidParameterValue",
          "Value ( {value} ) for parameter maxResults is invalid. Expecting a value greater than "
          f"{MAX_RESULTS[0]}.",
          "REAL research 9c (aws-sdk-ruby#2575, DescribeInstances); DOC: between 5 and 1000"),
-    Rule("describe-max-results-max", "request", DESCRIBE, "any", _max_results_high,
+    Rule("describe-max-results-max", "request", PAGED, "any", _max_results_high,
          "InvalidParameterValue",
          "Value ( {value} ) for parameter maxResults is invalid. Expecting a value smaller than "
          f"{MAX_RESULTS[1]}.",
@@ -634,7 +638,7 @@ RULES: tuple[Rule, ...] = (
          "The parameter securityGroupIdSet cannot be used with the parameter maxResults",
          "REAL pattern research 9d (instancesSet, volumeSet); EMU for the securityGroupIdSet name"),
     # ---- each SecurityGroupRuleIds entry
-    Rule("rule-id-format", "rule-id", REVOKE, "any", _rule_id_malformed,
+    Rule("rule-id-format", "rule-id", REVOKE | DESCRIBE_RULES, "any", _rule_id_malformed,
          "InvalidSecurityGroupRuleId.Malformed",
          "The security-group-rule ID '{value}' is malformed",
          "inferred from REAL E31 (The security-group ID '...' is malformed)"),

@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from .._codec.forms import normalize
+from .._codec.forms import normalize, rule_request_permission
 from .._errors import EC2Error, RequestError
 from .._grammar import (
     PORT_MAX,
@@ -72,7 +72,7 @@ _SCHEMA = (Path(__file__).parent / "_schema.sql").read_text(encoding="utf-8")
 _DEFAULT_NAME = "default"
 _DEFAULT_DESCRIPTION = "default VPC security group"
 _NO_DEFAULT_VPC = "No default VPC for this user"
-_READ_ONLY = frozenset({"DescribeSecurityGroups"})
+_READ_ONLY = frozenset({"DescribeSecurityGroups", "DescribeSecurityGroupRules"})
 _FLAT = frozenset(FLAT_RULE_MEMBERS)
 _RULE_OPS = frozenset(
     {"AuthorizeSecurityGroupIngress", "AuthorizeSecurityGroupEgress",
@@ -172,6 +172,8 @@ class Backend:
             "AuthorizeSecurityGroupEgress": lambda c, p: self._authorize(c, p, egress=True),
             "RevokeSecurityGroupIngress": lambda c, p: self._revoke(c, p, egress=False),
             "RevokeSecurityGroupEgress": lambda c, p: self._revoke(c, p, egress=True),
+            "DescribeSecurityGroupRules": self._describe_rules,
+            "ModifySecurityGroupRules": self._modify_rules,
         }
         self._transaction(self._connection(), self._setup, {}, write=True)
 
@@ -675,6 +677,109 @@ class Backend:
             ]
         result["RevokedSecurityGroupRules"] = [revoked_rule(rule) for rule in revoked.values()]
         return result
+
+    # ------------------------------------------------------------------ rules by id
+
+    def _describe_rules(self, conn: sqlite3.Connection, params: dict[str, Any]) -> dict[str, Any]:
+        """DescribeSecurityGroupRules: every rule, in creation order, as ``SecurityGroupRule``.
+
+        ``SecurityGroupRuleIds`` must all exist; the filters are ``group-id``,
+        ``security-group-rule-id``, ``tag:KEY`` and ``tag-key`` (botocore's list), each
+        matching any of its values; ``NextToken`` is the position after a page.
+        """
+        rows = [Rule._make(row) for row in conn.execute(_SELECT_RULE + " ORDER BY seq, rule_id")]
+        tags: dict[str, dict[str, str]] = {}
+        for rule_id, key, value in conn.execute("SELECT rule_id, key, value FROM rule_tag"):
+            tags.setdefault(rule_id, {})[key] = value
+        ids = params.get("SecurityGroupRuleIds")
+        if ids:
+            known = {rule.rule_id for rule in rows}
+            for rule_id in ids:
+                if rule_id not in known:
+                    raise _rule_not_found(rule_id)
+            rows = [rule for rule in rows if rule.rule_id in set(ids)]
+        for spec in params.get("Filters") or ():
+            name, values = spec.get("Name", ""), set(spec.get("Values") or ())
+            rows = [rule for rule in rows if _rule_matches(rule, tags.get(rule.rule_id, {}),
+                                                           name, values)]
+        start = decode_token(params["NextToken"]) if params.get("NextToken") else 0
+        limit = params.get("MaxResults")
+        page = rows[start:] if limit is None else rows[start:start + limit]
+        result: dict[str, Any] = {"SecurityGroupRules": [
+            security_group_rule(rule, account_id=self.account_id, region=self.region,
+                                tags=tags.get(rule.rule_id, {}))
+            for rule in page
+        ]}
+        if limit is not None and start + limit < len(rows):
+            result["NextToken"] = encode_token(start + limit)
+        return result
+
+    def _modify_rules(self, conn: sqlite3.Connection, params: dict[str, Any]) -> dict[str, Any]:
+        """ModifySecurityGroupRules: each named rule of the group takes the new value in
+        place (its id, direction and tags stay); a duplicate of another rule is refused."""
+        group_id, vpc_id, _ = self._group_by_id(conn, params["GroupId"])
+        touched: dict[bool, list[Want]] = {}
+        for update in params["SecurityGroupRules"]:
+            rule_id = update["SecurityGroupRuleId"]
+            row = conn.execute(
+                _SELECT_RULE + " WHERE rule_id = ? AND group_id = ?", (rule_id, group_id)
+            ).fetchone()
+            if row is None:
+                raise _rule_not_found(rule_id)
+            old = Rule._make(row)
+            permission = rule_request_permission(update.get("SecurityGroupRule") or {})
+            if not any(permission.get(key) for key in ("IpRanges", "Ipv6Ranges",
+                                                       "PrefixListIds", "UserIdGroupPairs")):
+                # inferred: EC2's wording for a rule with no source
+                raise RequestError(
+                    "MissingParameter",
+                    "Either CidrIpv4, CidrIpv6, PrefixListId or ReferencedGroupId must be "
+                    "specified.",
+                )
+            wants = self._wants(conn, {"IpPermissions": [permission]}, vpc_id)
+            if len(wants) != 1:
+                raise RequestError(
+                    "InvalidParameterCombination",  # inferred
+                    "Only one of CidrIpv4, CidrIpv6, PrefixListId or ReferencedGroupId may be "
+                    "specified.",
+                )
+            want = wants[0]
+            found = self._find(conn, group_id, bool(old.egress), want)
+            if found is not None and found.rule_id != rule_id:
+                raise RequestError(
+                    "InvalidPermission.Duplicate",
+                    duplicate_message(want.protocol, want.from_port, want.to_port, want.peer),
+                )
+            conn.execute(
+                "UPDATE rule SET protocol = ?, from_port = ?, to_port = ?, kind = ?, peer = ?,"
+                " description = ? WHERE rule_id = ?",
+                (want.protocol, want.from_port, want.to_port, want.kind, want.peer,
+                 want.description, rule_id),
+            )
+            touched.setdefault(bool(old.egress), []).append(want)
+        for egress, wants in touched.items():  # a rule may change family (IPv4 to IPv6)
+            self._check_limit(conn, group_id, egress, wants)
+        return {"Return": True}
+
+
+def _rule_not_found(rule_id: str) -> RequestError:
+    return RequestError(
+        "InvalidSecurityGroupRuleId.NotFound",
+        f"The security group rule ID '{rule_id}' does not exist",
+    )
+
+
+def _rule_matches(rule: Rule, tags: dict[str, str], name: str, values: set[str]) -> bool:
+    """One DescribeSecurityGroupRules filter; a name it does not know matches nothing."""
+    if name == "group-id":
+        return rule.group_id in values
+    if name == "security-group-rule-id":
+        return rule.rule_id in values
+    if name == "tag-key":
+        return not values.isdisjoint(tags)
+    if name.startswith("tag:"):
+        return tags.get(name[4:]) in values
+    return False
 
 
 #: Every open Backend, to be told of a fork in the child (os.register_at_fork).
