@@ -109,9 +109,15 @@ class Rule(NamedTuple):
 
 # --------------------------------------------------------------------------- operation groups
 
-INGRESS = frozenset({"AuthorizeSecurityGroupIngress", "RevokeSecurityGroupIngress"})
-EGRESS = frozenset({"AuthorizeSecurityGroupEgress", "RevokeSecurityGroupEgress"})
+#: The operations that name rules by value, per direction (the rule-description updates
+#: name the rules whose descriptions they set, as a revoke names what it removes).
+INGRESS = frozenset({"AuthorizeSecurityGroupIngress", "RevokeSecurityGroupIngress",
+                     "UpdateSecurityGroupRuleDescriptionsIngress"})
+EGRESS = frozenset({"AuthorizeSecurityGroupEgress", "RevokeSecurityGroupEgress",
+                    "UpdateSecurityGroupRuleDescriptionsEgress"})
 RULE_OPS = INGRESS | EGRESS
+#: The egress description update names its group by id or, in the default VPC, by name.
+UPDATE_EGRESS = frozenset({"UpdateSecurityGroupRuleDescriptionsEgress"})
 REVOKE = frozenset({"RevokeSecurityGroupIngress", "RevokeSecurityGroupEgress"})
 CREATE = frozenset({"CreateSecurityGroup"})
 DESCRIBE = frozenset({"DescribeSecurityGroups"})
@@ -575,7 +581,8 @@ RULES: tuple[Rule, ...] = (
          "InvalidGroupId.Malformed",
          "The security-group ID '{value}' is malformed",
          'REAL E31 (2023) and research 8e; older text: Invalid id: "x" (expecting "sg-...")'),
-    Rule("group-id-or-name-required", "request", INGRESS | DELETE, "any", _no_target_group,
+    Rule("group-id-or-name-required", "request", INGRESS | DELETE | UPDATE_EGRESS, "any",
+         _no_target_group,
          "MissingParameter",
          "The request must contain the parameter groupName or groupId",
          "REAL research 5a (aws-cli#1503)"),
@@ -585,7 +592,7 @@ RULES: tuple[Rule, ...] = (
          "DOC: the members botocore marks required (the model's Member.required), named as EC2 "
          "names them: REAL template research 5d (egress groupId), research 10f "
          "(GroupDescription; moto identical), GroupName inferred"),
-    Rule("group-name-only-in-default-vpc", "request", INGRESS | DELETE, "vpc",
+    Rule("group-name-only-in-default-vpc", "request", INGRESS | DELETE | UPDATE_EGRESS, "vpc",
          _name_without_default_vpc,
          "VPCIdNotSpecified",
          "No default VPC for this user. GroupName is only supported for EC2-Classic and default "

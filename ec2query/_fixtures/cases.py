@@ -145,6 +145,8 @@ DS = "DescribeSecurityGroups"
 DL = "DeleteSecurityGroup"
 DR = "DescribeSecurityGroupRules"
 MD = "ModifySecurityGroupRules"
+UI = "UpdateSecurityGroupRuleDescriptionsIngress"
+UE = "UpdateSecurityGroupRuleDescriptionsEgress"
 RULE_OPS = (AI, RI, AE, RE)
 INGRESS = (AI, RI)
 SHORT = {AI: "authorize-ingress", RI: "revoke-ingress", AE: "authorize-egress",
@@ -354,6 +356,25 @@ _SPECIFIC: list[Spec] = [
                                          ToPort=70000, CidrIpv4="10.0.0.0/8"),
         "InvalidPermission.Malformed", setup=(_AUTH_WEB_22,)),
     bad("rules-missing", MD, {"GroupId": WEB}, "MissingParameter"),
+    ok("by-permission", UI, perms(rule("tcp", 22, 22, **v4({"CidrIp": "203.0.113.0/24",
+                                                             "Description": "office"}))),
+       setup=(_AUTH_WEB_22,)),
+    ok("by-rule-id", UI, {"GroupId": WEB, "SecurityGroupRuleDescriptions": [
+        {"SecurityGroupRuleId": RULE_IDS[0], "Description": "office"}]}, setup=(_AUTH_WEB_22,)),
+    ok("by-name", UI, perms(rule("tcp", 22, 22, **v4("203.0.113.0/24")), group="websrv"),
+       "no Description: the rule's description is cleared", setup=(_AUTH_WEB_22,)),
+    ok("by-rule-id", UE, {"GroupId": WEB, "SecurityGroupRuleDescriptions": [
+        {"SecurityGroupRuleId": RULE_IDS[0], "Description": "https out"}]},
+       setup=(_AUTH_WEB_EGRESS,)),
+    refused("rule-not-found", UI, perms(rule("tcp", 8443, 8443, **v4("192.0.2.0/24"))),
+            "InvalidPermission.NotFound", setup=()),
+    refused("rule-id-not-found", UE, {"GroupId": WEB, "SecurityGroupRuleDescriptions": [
+        {"SecurityGroupRuleId": RULE_IDS[9], "Description": "x"}]},
+            "InvalidSecurityGroupRuleId.NotFound", setup=()),
+    bad("group-missing", UE, {"SecurityGroupRuleDescriptions": [
+        {"SecurityGroupRuleId": RULE_IDS[0], "Description": "x"}]}, "MissingParameter"),
+    bad("port-out-of-range", UI, perms(rule("tcp", 22, 70000, **v4("10.0.0.0/8"))),
+        "InvalidPermission.Malformed"),
     # -- refused in the world's state ----------------------------------------------------------
     refused("duplicate-rule", AI, perms(_SEED), "InvalidPermission.Duplicate",
             setup=(_AUTH_WEB_22,)),

@@ -62,6 +62,16 @@ OPERATIONS: dict[str, tuple[str, str, str]] = {
         "ModifySecurityGroupRulesRequest",
         "ModifySecurityGroupRulesResult",
     ),
+    "UpdateSecurityGroupRuleDescriptionsIngress": (
+        "update-security-group-rule-descriptions-ingress",
+        "UpdateSecurityGroupRuleDescriptionsIngressRequest",
+        "UpdateSecurityGroupRuleDescriptionsIngressResult",
+    ),
+    "UpdateSecurityGroupRuleDescriptionsEgress": (
+        "update-security-group-rule-descriptions-egress",
+        "UpdateSecurityGroupRuleDescriptionsEgressRequest",
+        "UpdateSecurityGroupRuleDescriptionsEgressResult",
+    ),
 }
 
 #: Operation -> the first API version that has it (an operation not listed is in every
@@ -69,6 +79,8 @@ OPERATIONS: dict[str, tuple[str, str, str]] = {
 OPERATION_SINCE: dict[str, str] = {
     "DescribeSecurityGroupRules": CURRENT_VERSION,
     "ModifySecurityGroupRules": CURRENT_VERSION,
+    "UpdateSecurityGroupRuleDescriptionsIngress": CURRENT_VERSION,
+    "UpdateSecurityGroupRuleDescriptionsEgress": CURRENT_VERSION,
 }
 
 _FLAT_RULE = (

@@ -228,6 +228,30 @@ STRUCTURES: dict[str, tuple[tuple[str, str, str, str], ...]] = {
     "ModifySecurityGroupRulesResult": (
         ("Return", "boolean", "Return", "return"),
     ),
+    "UpdateSecurityGroupRuleDescriptionsIngressRequest": (
+        ("DryRun", "boolean", "DryRun", "DryRun"),
+        ("GroupId", "string", "GroupId", "GroupId"),
+        ("GroupName", "string", "GroupName", "GroupName"),
+        ("IpPermissions", "[IpPermission]", "IpPermissions", "IpPermissions"),
+        ("SecurityGroupRuleDescriptions", "[SecurityGroupRuleDescription]", "SecurityGroupRuleDescription", "SecurityGroupRuleDescription"),
+    ),
+    "UpdateSecurityGroupRuleDescriptionsIngressResult": (
+        ("Return", "boolean", "Return", "return"),
+    ),
+    "UpdateSecurityGroupRuleDescriptionsEgressRequest": (
+        ("DryRun", "boolean", "DryRun", "DryRun"),
+        ("GroupId", "string", "GroupId", "GroupId"),
+        ("GroupName", "string", "GroupName", "GroupName"),
+        ("IpPermissions", "[IpPermission]", "IpPermissions", "IpPermissions"),
+        ("SecurityGroupRuleDescriptions", "[SecurityGroupRuleDescription]", "SecurityGroupRuleDescription", "SecurityGroupRuleDescription"),
+    ),
+    "UpdateSecurityGroupRuleDescriptionsEgressResult": (
+        ("Return", "boolean", "Return", "return"),
+    ),
+    "SecurityGroupRuleDescription": (
+        ("SecurityGroupRuleId", "string", "SecurityGroupRuleId", "SecurityGroupRuleId"),
+        ("Description", "string", "Description", "Description"),
+    ),
     "DeleteSecurityGroupRequest": (
         ("GroupId", "string", "GroupId", "GroupId"),
         ("GroupName", "string", "GroupName", "GroupName"),

@@ -76,7 +76,8 @@ _READ_ONLY = frozenset({"DescribeSecurityGroups", "DescribeSecurityGroupRules"})
 _FLAT = frozenset(FLAT_RULE_MEMBERS)
 _RULE_OPS = frozenset(
     {"AuthorizeSecurityGroupIngress", "AuthorizeSecurityGroupEgress",
-     "RevokeSecurityGroupIngress", "RevokeSecurityGroupEgress"}
+     "RevokeSecurityGroupIngress", "RevokeSecurityGroupEgress",
+     "UpdateSecurityGroupRuleDescriptionsIngress", "UpdateSecurityGroupRuleDescriptionsEgress"}
 )  # fmt: skip
 # Columns in the order of _canon.Rule's fields (a test pins the two together).
 _RULE_COLUMNS = "rule_id, group_id, egress, protocol, from_port, to_port, kind, peer, description"
@@ -174,6 +175,10 @@ class Backend:
             "RevokeSecurityGroupEgress": lambda c, p: self._revoke(c, p, egress=True),
             "DescribeSecurityGroupRules": self._describe_rules,
             "ModifySecurityGroupRules": self._modify_rules,
+            "UpdateSecurityGroupRuleDescriptionsIngress":
+                lambda c, p: self._update_descriptions(c, p, egress=False),
+            "UpdateSecurityGroupRuleDescriptionsEgress":
+                lambda c, p: self._update_descriptions(c, p, egress=True),
         }
         self._transaction(self._connection(), self._setup, {}, write=True)
 
@@ -759,6 +764,28 @@ class Backend:
             touched.setdefault(bool(old.egress), []).append(want)
         for egress, wants in touched.items():  # a rule may change family (IPv4 to IPv6)
             self._check_limit(conn, group_id, egress, wants)
+        return {"Return": True}
+
+    def _update_descriptions(
+        self, conn: sqlite3.Connection, params: dict[str, Any], *, egress: bool
+    ) -> dict[str, Any]:
+        """UpdateSecurityGroupRuleDescriptions*: each rule named by value (``IpPermissions``,
+        each source's ``Description``, none to clear it) or by id
+        (``SecurityGroupRuleDescriptions``) takes the new description; a rule that does not
+        exist in the group's direction refuses the whole request."""
+        group_id, vpc_id, _ = self._target(conn, params)
+        for want in self._wants(conn, params, vpc_id):
+            rule = self._find(conn, group_id, egress, want)
+            if rule is None:
+                raise RequestError("InvalidPermission.NotFound", _NOT_FOUND_RULE)
+            conn.execute("UPDATE rule SET description = ? WHERE rule_id = ?",
+                         (want.description, rule.rule_id))
+        for item in params.get("SecurityGroupRuleDescriptions") or ():
+            rule_id = item["SecurityGroupRuleId"]
+            if conn.execute(_RULE_BY_ID, (rule_id, group_id, int(egress))).fetchone() is None:
+                raise _rule_not_found(rule_id)
+            conn.execute("UPDATE rule SET description = ? WHERE rule_id = ?",
+                         (item.get("Description") or None, rule_id))
         return {"Return": True}
 
 

@@ -148,6 +148,12 @@ def moto_bodies() -> dict[str, list[bytes]]:
             "SecurityGroupRule": {"IpProtocol": "tcp", "FromPort": 2222, "ToPort": 2222,
                                   "CidrIpv4": "10.0.0.0/8"}}])
         ec2.describe_security_group_rules(SecurityGroupRuleIds=[rule_id])
+        ec2.update_security_group_rule_descriptions_ingress(GroupId=group, IpPermissions=[{
+            "IpProtocol": "tcp", "FromPort": 2222, "ToPort": 2222,
+            "IpRanges": [{"CidrIp": "10.0.0.0/8", "Description": "moved"}]}])
+        ec2.update_security_group_rule_descriptions_egress(GroupId=group, IpPermissions=[{
+            "IpProtocol": "udp", "FromPort": 53, "ToPort": 53,
+            "IpRanges": [{"CidrIp": "10.0.0.2/32", "Description": "dns"}]}])
     return bodies
 
 

@@ -138,3 +138,48 @@ def test_modify_refusals(gateway):
     assert modify(first, {"IpProtocol": "tcp", "FromPort": 1, "ToPort": 1}) == "MissingParameter"
     rules = ec2.describe_security_group_rules(SecurityGroupRuleIds=[first, second])
     assert sorted(r["FromPort"] for r in rules["SecurityGroupRules"]) == [22, 23]  # unchanged
+
+
+def _descriptions(ec2) -> list:  # type: ignore[no-untyped-def]
+    """Set a rule's description by value, then an egress rule's by id; read both back."""
+    group = ec2.create_security_group(GroupName="texts", Description="texts")["GroupId"]
+    ec2.authorize_security_group_ingress(GroupId=group, IpPermissions=[SSH])
+    ec2.update_security_group_rule_descriptions_ingress(GroupId=group, IpPermissions=[
+        {**SSH, "IpRanges": [{"CidrIp": "10.0.0.0/8", "Description": "bastion only"}]}])
+    egress = ec2.authorize_security_group_egress(GroupId=group, IpPermissions=[
+        {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443,
+         "IpRanges": [{"CidrIp": "192.0.2.0/24"}]}])["SecurityGroupRules"][0]
+    ec2.update_security_group_rule_descriptions_egress(
+        GroupId=group, SecurityGroupRuleDescriptions=[
+            {"SecurityGroupRuleId": egress["SecurityGroupRuleId"], "Description": "api"}])
+    (view,) = ec2.describe_security_groups(GroupIds=[group])["SecurityGroups"]
+    out = [r.get("Description") for p in view["IpPermissions"] for r in p["IpRanges"]]
+    return out + sorted(str(r.get("Description")) for p in view["IpPermissionsEgress"]
+                        for r in p["IpRanges"])
+
+
+def test_rule_descriptions_are_updated_by_value_as_moto_and_by_id(gateway):
+    """By value (IpPermissions) as moto_server updates it; by SecurityGroupRuleDescriptions,
+    which moto_server ignores (its egress rule keeps no description), as the API reference
+    says: the rule with that id takes the description."""
+    with moto_server() as upstream:
+        by_value, *_ = _descriptions(boto_ec2(upstream, CREDS))
+    assert by_value == "bastion only"
+    assert _descriptions(boto_ec2(gateway, CREDS)) == [
+        "bastion only", "None", "api"]  # the default egress rule has none
+
+
+def test_a_description_update_for_a_rule_that_does_not_exist_is_refused(gateway):
+    ec2 = boto_ec2(gateway, CREDS)
+    group = ec2.create_security_group(GroupName="none", Description="none")["GroupId"]
+    for call, code in (
+        (lambda: ec2.update_security_group_rule_descriptions_ingress(
+            GroupId=group, IpPermissions=[SSH]), "InvalidPermission.NotFound"),
+        (lambda: ec2.update_security_group_rule_descriptions_egress(
+            GroupId=group, SecurityGroupRuleDescriptions=[
+                {"SecurityGroupRuleId": "sgr-0123456789abcdef0", "Description": "d"}]),
+         "InvalidSecurityGroupRuleId.NotFound"),
+    ):
+        with pytest.raises(botocore.exceptions.ClientError) as error:
+            call()
+        assert error.value.response["Error"]["Code"] == code
