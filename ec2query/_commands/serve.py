@@ -112,6 +112,7 @@ def accepted_credentials(files: list[str]) -> dict[str, Credentials]:
 def run(args: argparse.Namespace) -> int:
     from ..gateway import make_app
     from ..gateway._server import create_server
+    from ..gateway._storage import DatabaseFileError, StorageError
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     policy = None
@@ -130,16 +131,20 @@ def run(args: argparse.Namespace) -> int:
         from ..auth._credentials import resolve_credentials
 
         upstream_credentials = resolve_credentials(args.upstream_profile)
-    app = make_app(
-        db=args.db,
-        credentials=table,
-        upstream=args.upstream,
-        upstream_credentials=upstream_credentials,
-        upstream_region=args.upstream_region,
-        region=args.region,
-        policy=policy,
-        audit_log=args.audit_log,
-    )
+    try:
+        app = make_app(
+            db=args.db,
+            credentials=table,
+            upstream=args.upstream,
+            upstream_credentials=upstream_credentials,
+            upstream_region=args.upstream_region,
+            region=args.region,
+            policy=policy,
+            audit_log=args.audit_log,
+        )
+    except StorageError as exc:  # a --db that is not ours, or cannot be opened: one line
+        message = exc.message if isinstance(exc, DatabaseFileError) else f"{args.db}: {exc.message}"
+        raise UsageError(message, code=exc.code) from None
     server = create_server(app, host=args.host, port=args.port, threads=args.threads)
     where = f"http://{args.host}:{server.effective_port}"
     target = f"forwarding to {args.upstream}" if args.upstream else f"backend {args.db}"
