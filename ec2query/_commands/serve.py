@@ -138,6 +138,7 @@ def accepted_credentials(files: list[str]) -> dict[str, Credentials]:
 def run(args: argparse.Namespace) -> int:
     from ..gateway import make_app
     from ..gateway._server import serve
+    from ..gateway._storage import DatabaseFileError, StorageError
 
     # A log record without the thread, process and multiprocessing names nobody prints,
     # its time formatted once a second: about half the cost of each access line.
@@ -161,18 +162,22 @@ def run(args: argparse.Namespace) -> int:
         from ..auth._credentials import resolve_credentials
 
         upstream_credentials = resolve_credentials(args.upstream_profile)
-    app = make_app(
-        db=args.db,
-        credentials=table,
-        upstream=args.upstream,
-        upstream_credentials=upstream_credentials,
-        upstream_region=args.upstream_region,
-        region=args.region,
-        path=args.path,
-        policy=policy,
-        audit_log=args.audit_log,
-        pass_through=args.pass_through,
-    )
+    try:
+        app = make_app(
+            db=args.db,
+            credentials=table,
+            upstream=args.upstream,
+            upstream_credentials=upstream_credentials,
+            upstream_region=args.upstream_region,
+            region=args.region,
+            path=args.path,
+            policy=policy,
+            audit_log=args.audit_log,
+            pass_through=args.pass_through,
+        )
+    except StorageError as exc:  # a --db that is not ours, or cannot be opened: one line
+        message = exc.message if isinstance(exc, DatabaseFileError) else f"{args.db}: {exc.message}"
+        raise UsageError(message, code=exc.code) from None
     target = f"forwarding to {args.upstream}" if args.upstream else f"backend {args.db}"
     workers = f", {args.workers} workers" if args.workers > 1 else ""
 

@@ -55,6 +55,7 @@ from ._canon import (
     unknown_permission,
 )
 from ._describe import decode_token, encode_token, matches
+from ._storage import APPLICATION_ID, StorageError, check_database_file, in_memory
 
 __all__ = ["DEFAULT_VPC_ID", "Backend", "NotValidated", "StorageError"]
 
@@ -62,6 +63,7 @@ __all__ = ["DEFAULT_VPC_ID", "Backend", "NotValidated", "StorageError"]
 DEFAULT_VPC_ID = "vpc-0a1b2c3d4e5f60718"
 #: The layout of the tables (``meta.schema``); older databases are upgraded when opened.
 SCHEMA_VERSION = "2"
+_KNOWN_SCHEMAS = ("1", SCHEMA_VERSION)  # those a database may have to be opened, oldest first
 #: The first SQLite whose DELETE ... RETURNING the backend uses (3.35.4 fixed a defect in
 #: the new syntax); older ones find, then delete.
 RETURNING_SQLITE = (3, 35, 4)
@@ -105,11 +107,6 @@ _UNBINDABLE = (sqlite3.InterfaceError, sqlite3.ProgrammingError)
 class NotValidated(RequestError):
     """A request the backend was handed without the validator's consent, refused with the
     validator's own code and message (the gateway validates first, so it never sees one)."""
-
-
-class StorageError(EC2Error, RuntimeError):
-    """The database failed or cannot be used (closed, unreadable, of an unknown schema): EC2's
-    ``InternalError`` (500) or, when it is busy, ``Unavailable`` (503)."""
 
 
 def _not_found(message: str) -> RequestError:
@@ -159,7 +156,8 @@ class Backend:
         # Ids come from os.urandom (nothing to reseed in a forked worker) unless the caller
         # gives a generator; an id drawn twice is drawn again (_insert_group, _insert_rule).
         self._rng = rng
-        self._memory = path == ":memory:" or path.startswith("file::memory:")
+        self._memory = in_memory(path)
+        check_database_file(path, _KNOWN_SCHEMAS)  # ours, new or empty: or refused, untouched
         self._local = threading.local()
         self._lock = threading.Lock()  # guards the one :memory: connection and _connections
         self._connections: list[sqlite3.Connection] = []
@@ -305,7 +303,7 @@ class Backend:
 
     def _setup(self, conn: sqlite3.Connection, _params: dict[str, Any]) -> dict[str, Any]:
         version = _schema_version(conn)  # None for a new database
-        if version not in (None, "1", SCHEMA_VERSION):
+        if version is not None and version not in _KNOWN_SCHEMAS:
             raise StorageError(
                 "InternalError",
                 f"the database has schema {version!r}, which this release (schema "
@@ -316,6 +314,7 @@ class Backend:
             conn.execute(statement)
         if version == "1":
             _migrate(conn)
+        conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")  # our mark: _storage
         if self.default_vpc_id is not None:
             self._ensure_vpc(conn, self.default_vpc_id, default=True)
         return {}
