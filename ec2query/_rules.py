@@ -524,6 +524,13 @@ def _permission_without_source(params: Any, ctx: Context) -> Verdict:
     return [NO_FIELDS for p in ctx.permissions if not p.flat and not p.sources] or None
 
 
+def _modified_rule_sources(count_ok: Callable[[int], bool]) -> Callable[[Any, Context], Verdict]:
+    """A test of each rule a ModifySecurityGroupRules names: its number of sources."""
+    def test(params: Any, ctx: Context) -> Verdict:
+        return [NO_FIELDS for p in ctx.permissions if not count_ok(len(p.sources))] or None
+    return test
+
+
 # --------------------------------------------------------------------------- item tests
 
 
@@ -766,6 +773,16 @@ RULES: tuple[Rule, ...] = (
          "Missing source specification: include source security group or CIDR information",
          "REAL research 5c (boto3#1078), as for the flat form; judged last, once every other "
          "rule passed, as the embedded backend did"),
+    Rule("modify-rule-needs-source", "request-after", MODIFY, "any",
+         _modified_rule_sources(lambda n: n > 0),
+         "MissingParameter",
+         "Either CidrIpv4, CidrIpv6, PrefixListId or ReferencedGroupId must be specified.",
+         "inferred: DOC (SecurityGroupRuleRequest names one source of the four)"),
+    Rule("modify-rule-one-source", "request-after", MODIFY, "any",
+         _modified_rule_sources(lambda n: n < 2),
+         "InvalidParameterCombination",
+         "Only one of CidrIpv4, CidrIpv6, PrefixListId or ReferencedGroupId may be specified.",
+         "inferred: DOC (SecurityGroupRuleRequest names one source of the four)"),
     # ---- DescribeSecurityGroups items
     Rule("describe-group-id-format", "group-id", DESCRIBE, "any", _describe_id_malformed,
          "InvalidGroupId.Malformed",

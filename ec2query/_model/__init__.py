@@ -48,6 +48,7 @@ __all__ = [
     "all_operations",
     "check_version",
     "compile_structure",
+    "invalid_action",
     "operation",
     "structure",
 ]
@@ -276,7 +277,7 @@ class Operation:
         checked = check_version(version)
         since = OPERATION_SINCE.get(self.name)
         if since is not None and _RANK[checked] < _RANK[since]:
-            raise _invalid_action(self.name)
+            raise invalid_action(self.name)
         return checked
 
     @property
@@ -303,10 +304,11 @@ def operation(name: str) -> Operation:
     try:
         return _BY_NAME[name]
     except (KeyError, TypeError):
-        raise _invalid_action(name) from None
+        raise invalid_action(name) from None
 
 
-def _invalid_action(name: str) -> RequestError:
+def invalid_action(name: str) -> RequestError:
+    """EC2's ``InvalidAction`` for an action its web service (at this version) lacks."""
     return RequestError("InvalidAction", f"The action {name} is not valid for this web service.")
 
 

@@ -701,7 +701,8 @@ class Backend:
             for rule_id in ids:
                 if rule_id not in known:
                     raise _rule_not_found(rule_id)
-            rows = [rule for rule in rows if rule.rule_id in set(ids)]
+            wanted = set(ids)
+            rows = [rule for rule in rows if rule.rule_id in wanted]
         for spec in params.get("Filters") or ():
             name, values = spec.get("Name", ""), set(spec.get("Values") or ())
             rows = [rule for rule in rows if _rule_matches(rule, tags.get(rule.rule_id, {}),
@@ -732,21 +733,8 @@ class Backend:
                 raise _rule_not_found(rule_id)
             old = Rule._make(row)
             permission = rule_request_permission(update.get("SecurityGroupRule") or {})
-            if not any(permission.get(key) for key in ("IpRanges", "Ipv6Ranges",
-                                                       "PrefixListIds", "UserIdGroupPairs")):
-                # inferred: EC2's wording for a rule with no source
-                raise RequestError(
-                    "MissingParameter",
-                    "Either CidrIpv4, CidrIpv6, PrefixListId or ReferencedGroupId must be "
-                    "specified.",
-                )
             wants = self._wants(conn, {"IpPermissions": [permission]}, vpc_id)
-            if len(wants) != 1:
-                raise RequestError(
-                    "InvalidParameterCombination",  # inferred
-                    "Only one of CidrIpv4, CidrIpv6, PrefixListId or ReferencedGroupId may be "
-                    "specified.",
-                )
+            _check(len(wants) == 1, "one source")  # the validator's modify-rule-* rows
             want = wants[0]
             found = self._find(conn, group_id, bool(old.egress), want)
             if found is not None and found.rule_id != rule_id:

@@ -3,7 +3,6 @@ boto3 against the served gateway, side by side with moto_server on the same call
 
 from __future__ import annotations
 
-import boto3
 import botocore.config
 import botocore.exceptions
 import pytest
@@ -109,10 +108,8 @@ def test_a_modified_rule_is_replaced_whole(gateway):
     ({"SecurityGroupRuleIds": ["sg-0123456789abcdef0"]}, "InvalidSecurityGroupRuleId.Malformed"),
 ])
 def test_describe_refusals(gateway, call, code):
-    ec2 = boto3.client(  # botocore's own checks off: the gateway's answer is the point
-        "ec2", endpoint_url=gateway, region_name="us-east-1",
-        aws_access_key_id=CREDS.access_key, aws_secret_access_key=CREDS.secret_key,
-        config=botocore.config.Config(parameter_validation=False))
+    ec2 = boto_ec2(  # botocore's own checks off: the gateway's answer is the point
+        gateway, CREDS, config=botocore.config.Config(parameter_validation=False))
     with pytest.raises(botocore.exceptions.ClientError) as error:
         ec2.describe_security_group_rules(**call)
     assert error.value.response["Error"]["Code"] == code
@@ -136,6 +133,7 @@ def test_modify_refusals(gateway):
     assert modify("sgr-0123456789abcdef0", same_as_second) == "InvalidSecurityGroupRuleId.NotFound"
     assert modify(first, {**same_as_second, "ToPort": 70000}) == "InvalidPermission.Malformed"
     assert modify(first, {"IpProtocol": "tcp", "FromPort": 1, "ToPort": 1}) == "MissingParameter"
+    assert modify(first, {**same_as_second, "CidrIpv6": "::/0"}) == "InvalidParameterCombination"
     rules = ec2.describe_security_group_rules(SecurityGroupRuleIds=[first, second])
     assert sorted(r["FromPort"] for r in rules["SecurityGroupRules"]) == [22, 23]  # unchanged
 
