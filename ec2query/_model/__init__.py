@@ -21,6 +21,7 @@ from .operations import (
     CURRENT_VERSION,
     FLAT_RULE_MEMBERS,
     LEGACY_VERSION,
+    OPERATION_SINCE,
     OPERATIONS,
     REQUIRED,
     SINCE,
@@ -257,10 +258,19 @@ class Operation:
     output_name: str
 
     def input(self, version: str = CURRENT_VERSION) -> Structure:
-        return structure(self.input_name, check_version(version))
+        return structure(self.input_name, self.check_version(version))
 
     def output(self, version: str = CURRENT_VERSION) -> Structure:
-        return structure(self.output_name, check_version(version))
+        return structure(self.output_name, self.check_version(version))
+
+    def check_version(self, version: str) -> str:
+        """``version`` if the model knows it and it has this operation: EC2's
+        ``NoSuchVersion`` for a version it does not know, ``InvalidAction`` for one
+        older than the operation (``operations.OPERATION_SINCE``)."""
+        rank = _RANK[check_version(version)]
+        if rank < _RANK[OPERATION_SINCE.get(self.name, VERSIONS[0])]:
+            raise _invalid_action(self.name)
+        return version
 
     @property
     def response_root(self) -> str:
@@ -286,9 +296,11 @@ def operation(name: str) -> Operation:
     try:
         return _BY_NAME[name]
     except (KeyError, TypeError):
-        raise RequestError(
-            "InvalidAction", f"The action {name} is not valid for this web service."
-        ) from None
+        raise _invalid_action(name) from None
+
+
+def _invalid_action(name: str) -> RequestError:
+    return RequestError("InvalidAction", f"The action {name} is not valid for this web service.")
 
 
 def all_operations() -> tuple[Operation, ...]:
