@@ -55,7 +55,7 @@ class Case:
 
     name: str  # "<cli-operation-name>/<slug>", also its folder
     operation: str  # API name, e.g. "RevokeSecurityGroupIngress"
-    version: str  # the API version of its requests: "2016-11-15" or "2011-12-15"
+    version: str  # the API version of its requests, one of the model's (2011-12-15 to 2016-11-15)
     valid: bool  # does ec2query.validate (and EC2) accept the request?
     params: dict[str, Any]  # canonical params (params.json)
     error_code: str | None  # the answer's error code (invalid, DryRun, or refused in state)

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 import ec2query
+from ec2query._model import VERSIONS
 
 REPO = Path(__file__).resolve().parents[1]
 PUBLIC = {"ec2query", "ec2query.auth", "ec2query.gateway", "ec2query.fixtures"}
@@ -52,7 +53,7 @@ def test_the_runtime_package_imports_no_peer() -> None:
 
 def test_the_sources_are_top_level() -> None:
     assert sorted(p.name for p in (REPO / "schemas").glob("*.xsd")) == [
-        "ec2-2011-12-15.xsd", "ec2-2016-11-15.xsd", "ec2-errors.xsd"]
+        *(f"ec2-{version}.xsd" for version in VERSIONS), "ec2-errors.xsd"]
     assert (REPO / "fixtures" / "manifest.json").is_file()
     assert not (REPO / "ec2query" / "schemas").exists()
     assert not (REPO / "ec2query" / "fixtures_data").exists()

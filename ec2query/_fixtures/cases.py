@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .._model import CURRENT_VERSION, LEGACY_VERSION, operation
+from .._model import CURRENT_VERSION, LEGACY_VERSION, VERSIONS, operation
 
 __all__ = [
     "ACCOUNT",
@@ -344,6 +344,16 @@ _SPECIFIC: list[Spec] = [
                               CidrIpv6="2001:db8::/32"), setup=(_AUTH_WEB_22,)),
     ok("to-source-group", MD, _modify(RULE_IDS[0], IpProtocol="tcp", FromPort=22, ToPort=22,
                                       ReferencedGroupId=ADMIN), setup=(_AUTH_WEB_22,)),
+    refused("dry-run", DR, {"DryRun": True}, "DryRunOperation"),
+    refused("dry-run", MD, {**_modify(RULE_IDS[0], IpProtocol="tcp", FromPort=22, ToPort=22,
+                                      CidrIpv4="10.0.0.0/8"), "DryRun": True},
+            "DryRunOperation", setup=(_AUTH_WEB_22,)),
+    refused("dry-run", UI, {"GroupId": WEB, "DryRun": True, "SecurityGroupRuleDescriptions": [
+        {"SecurityGroupRuleId": RULE_IDS[0], "Description": "office"}]},
+            "DryRunOperation", setup=(_AUTH_WEB_22,)),
+    refused("dry-run", UE, {"GroupId": WEB, "DryRun": True, "SecurityGroupRuleDescriptions": [
+        {"SecurityGroupRuleId": RULE_IDS[0], "Description": "https out"}]},
+            "DryRunOperation", setup=(_AUTH_WEB_EGRESS,)),
     refused("rule-id-not-found", DR, {"SecurityGroupRuleIds": [RULE_IDS[9]]},
             "InvalidSecurityGroupRuleId.NotFound", setup=()),
     refused("rule-id-not-found", MD, _modify(RULE_IDS[9], IpProtocol="tcp", FromPort=22,
@@ -538,4 +548,35 @@ def _invalid_cases() -> list[Spec]:
     return out
 
 
-CASES: tuple[Spec, ...] = (*_rule_cases(), *_SPECIFIC, *_invalid_cases(), *_ERA)
+def _version_cases() -> list[Spec]:
+    """The life cycle's requests at each API version between the legacy and the current one,
+    each with the members that version added (``operations.ADDED``)."""
+    out: list[Spec] = []
+    for version in VERSIONS[1:-1]:
+        nested = [rule("tcp", 22, 22, **v4("203.0.113.0/24"))]
+        if version >= "2015-04-15":
+            nested.append(rule("tcp", 443, 443, **pl(PL_S3)))
+        if version >= "2015-10-01":
+            nested.append(rule("tcp", 3306, 3306, **sg({"GroupId": DB, "VpcId": APP_VPC})))
+        dry = {"DryRun": True} if version >= "2013-10-15" else {}
+        at = f"at-{version}"
+        out += [
+            ok(at, CR, {"GroupName": "cache", "Description": "memcached"}, version=version),
+            ok(at, AI, perms(*nested), version=version),
+            ok(f"{at}-flat", AI, dict(_FLAT), version=version),
+            ok(at, RI, perms(*nested), version=version),
+            ok(at, AE, perms(rule("tcp", 443, 443, **v4("0.0.0.0/0"))), version=version),
+            ok(at, RE, perms(rule("-1", **v4("0.0.0.0/0"))), version=version, setup=()),
+            ok(at, DS, {"GroupIds": [WEB]}, version=version),
+            ok(at, DL, {"GroupId": ADMIN}, version=version),
+        ]
+        if dry:
+            out.append(refused(f"{at}-dry-run", DS, dry, "DryRunOperation", version=version))
+    out.append(ok("user-id-at-2013-10-15", AI, {"UserId": ACCOUNT, **_FLAT},
+                  "UserId: the last version that has it (its WSDL)", version="2013-10-15"))
+    return out
+
+
+CASES: tuple[Spec, ...] = (
+    *_rule_cases(), *_SPECIFIC, *_invalid_cases(), *_ERA, *_version_cases(),
+)

@@ -12,8 +12,21 @@ from __future__ import annotations
 
 CURRENT_VERSION = "2016-11-15"
 LEGACY_VERSION = "2011-12-15"
-#: Every API version the model has, oldest first.
-VERSIONS: tuple[str, ...] = (LEGACY_VERSION, CURRENT_VERSION)
+#: Every API version the model has, oldest first: 2011-12-15, the two of the published WSDLs,
+#: and the eight of botocore's versioned models.
+VERSIONS: tuple[str, ...] = (
+    LEGACY_VERSION,
+    "2012-05-01",
+    "2013-10-15",
+    "2014-09-01",
+    "2014-10-01",
+    "2015-03-01",
+    "2015-04-15",
+    "2015-10-01",
+    "2016-04-01",
+    "2016-09-15",
+    CURRENT_VERSION,
+)
 
 #: API name -> (CLI name, input structure, output structure)
 OPERATIONS: dict[str, tuple[str, str, str]] = {
@@ -74,15 +87,6 @@ OPERATIONS: dict[str, tuple[str, str, str]] = {
     ),
 }
 
-#: Operation -> the first API version that has it (an operation not listed is in every
-#: version of ``VERSIONS``). An older version refuses it as an action it does not know.
-OPERATION_SINCE: dict[str, str] = {
-    "DescribeSecurityGroupRules": CURRENT_VERSION,
-    "ModifySecurityGroupRules": CURRENT_VERSION,
-    "UpdateSecurityGroupRuleDescriptionsIngress": CURRENT_VERSION,
-    "UpdateSecurityGroupRuleDescriptionsEgress": CURRENT_VERSION,
-}
-
 _FLAT_RULE = (
     "IpProtocol",
     "FromPort",
@@ -92,23 +96,36 @@ _FLAT_RULE = (
     "SourceSecurityGroupOwnerId",
 )
 
-#: Structure -> {member: the first API version that has it}. A member not listed is in
-#: every version of ``VERSIONS``; a version that adds members is one more entry here.
-SINCE: dict[str, dict[str, str]] = {
-    structure: dict.fromkeys(members, CURRENT_VERSION)
-    for structure, members in {
-        "RevokeSecurityGroupIngressRequest": ("SecurityGroupRuleIds", "DryRun"),
-        "AuthorizeSecurityGroupIngressRequest": ("TagSpecifications", "DryRun"),
-        "RevokeSecurityGroupEgressRequest": (
-            "SecurityGroupRuleIds", "DryRun", *_FLAT_RULE,
-        ),
-        "AuthorizeSecurityGroupEgressRequest": ("TagSpecifications", "DryRun", *_FLAT_RULE),
-        "CreateSecurityGroupRequest": ("TagSpecifications", "DryRun"),
-        "DescribeSecurityGroupsRequest": ("NextToken", "MaxResults", "DryRun"),
-        "DeleteSecurityGroupRequest": ("DryRun",),
-        "IpPermission": ("Ipv6Ranges", "PrefixListIds"),
-        "UserIdGroupPair": ("Description", "VpcId", "VpcPeeringConnectionId", "PeeringStatus"),
+_REQUESTS = tuple(input_ for _cli, input_, _output in OPERATIONS.values())
+
+#: API version -> {structure: the members that version added}, from botocore's versioned
+#: models (2014-09-01 on) and the WSDLs of 2012-05-01 and 2013-10-15
+#: (tests/model/test_versions.py checks both). ``SINCE`` is its index.
+ADDED: dict[str, dict[str, tuple[str, ...]]] = {
+    # inferred: EC2 added DryRun to every action in API 2013-06-15; the WSDLs carry no
+    # Query-only parameter (nor the flat rule members every version has), botocore's first
+    # model (2014-09-01) has it everywhere.
+    "2013-10-15": dict.fromkeys(_REQUESTS, ("DryRun",)),
+    # botocore's models have the flat members on the egress operations too (EC2 refuses
+    # them: the validator's ``egress-has-no-flat-form``); the WSDLs and the 2011-12-15
+    # reference have none.
+    "2014-09-01": {
+        "RevokeSecurityGroupEgressRequest": _FLAT_RULE,
+        "AuthorizeSecurityGroupEgressRequest": _FLAT_RULE,
+    },
+    "2015-04-15": {"IpPermission": ("PrefixListIds",)},
+    "2015-10-01": {"UserIdGroupPair": ("VpcId", "VpcPeeringConnectionId", "PeeringStatus")},
+    CURRENT_VERSION: {
+        "RevokeSecurityGroupIngressRequest": ("SecurityGroupRuleIds",),
+        "AuthorizeSecurityGroupIngressRequest": ("TagSpecifications",),
+        "RevokeSecurityGroupEgressRequest": ("SecurityGroupRuleIds",),
+        "AuthorizeSecurityGroupEgressRequest": ("TagSpecifications",),
+        "CreateSecurityGroupRequest": ("TagSpecifications",),
+        "DescribeSecurityGroupsRequest": ("NextToken", "MaxResults"),
+        "IpPermission": ("Ipv6Ranges",),
+        "UserIdGroupPair": ("Description",),
         "IpRange": ("Description",),
+        "PrefixListId": ("Description",),
         "RevokeSecurityGroupIngressResult": ("UnknownIpPermissions", "RevokedSecurityGroupRules"),
         "AuthorizeSecurityGroupIngressResult": ("SecurityGroupRules",),
         "RevokeSecurityGroupEgressResult": ("UnknownIpPermissions", "RevokedSecurityGroupRules"),
@@ -117,17 +134,37 @@ SINCE: dict[str, dict[str, str]] = {
         "DescribeSecurityGroupsResult": ("NextToken",),
         "SecurityGroup": ("SecurityGroupArn",),
         "DeleteSecurityGroupResult": ("GroupId",),
-    }.items()
+    },
+}
+
+#: Structure -> {member: the first API version that has it}. A member not listed is in
+#: every version of ``VERSIONS``.
+SINCE: dict[str, dict[str, str]] = {}
+for _version, _added in ADDED.items():
+    for _structure, _members in _added.items():
+        SINCE.setdefault(_structure, {}).update(dict.fromkeys(_members, _version))
+
+#: Operation -> the first API version that has it (botocore's versioned models); an
+#: operation not listed is in every version of ``VERSIONS``. A version without it answers
+#: ``InvalidAction``, as for any action EC2 does not have.
+OPERATION_SINCE: dict[str, str] = {
+    "DescribeSecurityGroupReferences": "2015-10-01",
+    "DescribeStaleSecurityGroups": "2015-10-01",
+    "DescribeSecurityGroupRules": CURRENT_VERSION,
+    "ModifySecurityGroupRules": CURRENT_VERSION,
+    "UpdateSecurityGroupRuleDescriptionsIngress": CURRENT_VERSION,
+    "UpdateSecurityGroupRuleDescriptionsEgress": CURRENT_VERSION,
 }
 
 #: Structure -> ``(last API version that has it, row)`` for members later versions dropped
 #: (rows as in ``shapes.STRUCTURES``; they follow the structure's other members).
 UNTIL: dict[str, tuple[tuple[str, tuple[str, str, str, str]], ...]] = {
+    # The WSDLs of 2012-05-01 and 2013-10-15 have ``userId``; botocore's 2014-09-01 has not.
     "RevokeSecurityGroupIngressRequest": (
-        (LEGACY_VERSION, ("UserId", "string", "UserId", "UserId")),
+        ("2013-10-15", ("UserId", "string", "UserId", "UserId")),
     ),
     "AuthorizeSecurityGroupIngressRequest": (
-        (LEGACY_VERSION, ("UserId", "string", "UserId", "UserId")),
+        ("2013-10-15", ("UserId", "string", "UserId", "UserId")),
     ),
 }
 
