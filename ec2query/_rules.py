@@ -123,11 +123,17 @@ CREATE = frozenset({"CreateSecurityGroup"})
 DESCRIBE = frozenset({"DescribeSecurityGroups"})
 DESCRIBE_RULES = frozenset({"DescribeSecurityGroupRules"})
 MODIFY = frozenset({"ModifySecurityGroupRules"})
-#: The operations with ``MaxResults`` (the same 5..1000 bounds in both, from the model).
-PAGED = DESCRIBE | DESCRIBE_RULES
 DELETE = frozenset({"DeleteSecurityGroup"})
 TAGGING = frozenset(TAGGABLE)
-ALL_OPS = RULE_OPS | CREATE | DESCRIBE | DELETE | DESCRIBE_RULES | MODIFY
+#: The tag operations: the two that write tags, and DescribeTags.
+WRITE_TAGS = frozenset({"CreateTags", "DeleteTags"})
+DESCRIBE_TAGS = frozenset({"DescribeTags"})
+ALL_OPS = (
+    RULE_OPS | CREATE | DESCRIBE | DELETE | DESCRIBE_RULES | MODIFY | WRITE_TAGS | DESCRIBE_TAGS
+)
+#: The operations with ``MaxResults`` (the same 5..1000 bounds in each: the model's, and the
+#: API reference's DescribeTags "between 5 and 1000").
+PAGED = DESCRIBE | DESCRIBE_RULES | DESCRIBE_TAGS
 #: The operations whose input has members the model marks required.
 REQUIRED_OPS = frozenset(
     op.name for op in all_operations() if any(op.input(v).required for v in op.versions)
@@ -157,6 +163,7 @@ STAGES: tuple[str, ...] = (
     "group-id",  # each DescribeSecurityGroups GroupIds entry
     "filter",  # each DescribeSecurityGroups Filters entry
     "tag-spec",  # each TagSpecifications entry
+    "tag",  # each Tags entry of CreateTags and DeleteTags
 )
 
 OK: None = None
@@ -542,15 +549,40 @@ def _describe_id_malformed(value: Any, ctx: Context) -> Verdict:
     return None if GROUP_ID.fullmatch(value) else {"value": value}
 
 
+#: Operation -> its filter names (botocore's Filters docs); ``tag:<key>`` is matched apart.
+_FILTERS = {
+    "DescribeSecurityGroups": FILTER_NAMES,
+    "DescribeTags": frozenset({"key", "resource-id", "resource-type", "value"}),
+}
+
+
 def _filter_name(item: Mapping[str, Any], ctx: Context) -> Verdict:
     name = item.get("Name")
-    if name in FILTER_NAMES or (name is not None and name.startswith("tag:") and len(name) > 4):
+    if name in _FILTERS[ctx.op] or (
+        name is not None and name.startswith("tag:") and len(name) > 4
+    ):
         return None
     return {"name": "null" if name is None else name}
 
 
 def _filter_value_length(item: Mapping[str, Any], ctx: Context) -> Verdict:
     return [NO_FIELDS for value in item.get("Values", ()) if len(value) > FILTER_VALUE_MAX] or None
+
+
+def _tag_key_empty(item: Mapping[str, Any], ctx: Context) -> Verdict:
+    return NO_FIELDS if not item.get("Key") and ctx.op == "CreateTags" else None
+
+
+def _tag_key_reserved(item: Mapping[str, Any], ctx: Context) -> Verdict:
+    key = item.get("Key")
+    return {"value": key} if key is not None and key.lower().startswith("aws:") else None
+
+
+def _tag_too_long(member: str, limit: int) -> Callable[[Any, Context], Verdict]:
+    def test(item: Mapping[str, Any], ctx: Context) -> Verdict:
+        value = item.get(member)
+        return {"value": value} if value is not None and len(value) > limit else None
+    return test
 
 
 def _tag_resource_type_missing(item: Mapping[str, Any], ctx: Context) -> Verdict:
@@ -788,11 +820,12 @@ RULES: tuple[Rule, ...] = (
          "InvalidGroupId.Malformed",
          "The security-group ID '{value}' is malformed",
          "REAL E31 and research 8e (DeleteSecurityGroup)"),
-    Rule("describe-filter-name", "filter", DESCRIBE, "any", _filter_name,
+    Rule("describe-filter-name", "filter", DESCRIBE | DESCRIBE_TAGS, "any", _filter_name,
          "InvalidParameterValue",
          "The filter '{name}' is invalid",
          "REAL research 9a (other Describe operations); names from botocore's Filters doc"),
-    Rule("describe-filter-value-length", "filter", DESCRIBE, "any", _filter_value_length,
+    Rule("describe-filter-value-length", "filter", DESCRIBE | DESCRIBE_TAGS, "any",
+         _filter_value_length,
          "FilterLimitExceeded",
          "The maximum length for a filter value is 255 characters",
          "REAL research 9b (DescribeInstances)"),
@@ -805,5 +838,25 @@ RULES: tuple[Rule, ...] = (
          "InvalidParameterValue",
          "'{value}' is not a valid taggable resource type for this operation.",
          "REAL aws-cli#2865 (RunInstances); security-group-rule / security-group per operation"),
+    # ---- Tags entries of CreateTags and DeleteTags
+    Rule("tag-key-required", "tag", WRITE_TAGS, "any", _tag_key_empty,
+         "InvalidParameterValue",
+         "Value ( '' ) for parameter Tag key is invalid. Tag key cannot be null or empty.",
+         "REAL aws-cli#3283 (CreateTags); DeleteTags may name a value alone"),
+    Rule("tag-key-reserved", "tag", WRITE_TAGS, "any", _tag_key_reserved,
+         "InvalidParameterValue",
+         "Value ( {value} ) for parameter key is invalid. Tag keys starting with 'aws:' are "
+         "reserved for internal use",
+         "REAL AWS-Automated-Daily-Instance-AMI-Snapshots#7 (CreateTags)"),
+    Rule("tag-key-length", "tag", WRITE_TAGS, "any", _tag_too_long("Key", 128),
+         "InvalidParameterValue",
+         "Value ( {value} ) for parameter key is invalid. Tag keys have a maximum length of 128 "
+         "characters",
+         "inferred: DOC (tag keys up to 128 characters); text by the pattern above"),
+    Rule("tag-value-length", "tag", WRITE_TAGS, "any", _tag_too_long("Value", 256),
+         "InvalidParameterValue",
+         "Value ( {value} ) for parameter value is invalid. Tag values have a maximum length of "
+         "256 characters",
+         "inferred: DOC (tag values up to 256 characters); text by the pattern above"),
 )
 # fmt: on

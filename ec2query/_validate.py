@@ -131,6 +131,7 @@ def _judge(
         ("group-id", "GroupIds"),
         ("filter", "Filters"),
         ("tag-spec", "TagSpecifications"),
+        ("tag", "Tags"),
     ):
         rules = table[scope]
         if rules and _apply(rules, params.get(member, ()), ctx, out, first):

@@ -1068,6 +1068,41 @@ INVALID: list[Any] = [
         "InvalidParameterValue",
         "Tag specification resource type must have a value",
     ),
+    (
+        "tag-key-required",
+        "CreateTags",
+        {"Resources": ["sg-12345678"], "Tags": [{"Key": "", "Value": "v"}]},
+        None,
+        "InvalidParameterValue",
+        "Value ( '' ) for parameter Tag key is invalid. Tag key cannot be null or empty.",
+    ),
+    (
+        "tag-key-reserved",
+        "CreateTags",
+        {"Resources": ["sg-12345678"], "Tags": [{"Key": "aws:autoscaling:groupName"}]},
+        None,
+        "InvalidParameterValue",
+        "Value ( aws:autoscaling:groupName ) for parameter key is invalid. Tag keys starting "
+        "with 'aws:' are reserved for internal use",
+    ),
+    (
+        "tag-key-length",
+        "DeleteTags",
+        {"Resources": ["sg-12345678"], "Tags": [{"Key": "k" * 129}]},
+        None,
+        "InvalidParameterValue",
+        f"Value ( {'k' * 129} ) for parameter key is invalid. Tag keys have a maximum length "
+        "of 128 characters",
+    ),
+    (
+        "tag-value-length",
+        "CreateTags",
+        {"Resources": ["sg-12345678"], "Tags": [{"Key": "k", "Value": "v" * 257}]},
+        None,
+        "InvalidParameterValue",
+        f"Value ( {'v' * 257} ) for parameter value is invalid. Tag values have a maximum "
+        "length of 256 characters",
+    ),
 ]
 
 

@@ -38,7 +38,16 @@ from typing import Any
 from lxml import etree
 
 from .._errors import ResponseParseError, ServiceError
-from .._model import VERSIONS, Kind, ListShape, PlanCache, Scalar, Structure, operation
+from .._model import (
+    UNMODELED_OUTPUTS,
+    VERSIONS,
+    Kind,
+    ListShape,
+    PlanCache,
+    Scalar,
+    Structure,
+    operation,
+)
 from ._xml_render import NAMESPACE
 from ._xmlsafe import read_document, split_tag
 
@@ -202,11 +211,15 @@ def _root_plan(operation_name: str) -> tuple[str, frozenset[str], _Table]:
     output's members plus ``requestId``.
 
     Documents of every version are read with the current model, as boto3 reads
-    them: each older version's output is a subset of it.
+    them: each older version's output is a subset of it. An answer botocore models as
+    no output (``UNMODELED_OUTPUTS``: CreateTags' ``<return>``) is read as botocore
+    reads it, to no members.
     """
     op = operation(operation_name)  # an API or CLI name; InvalidAction otherwise
     root = op.response_root
-    table = {**_REQUEST_ID_ENTRIES, **_PLANS.get(op.output()).table}
+    table = dict(_REQUEST_ID_ENTRIES)
+    if op.output_name not in UNMODELED_OUTPUTS:
+        table.update(_PLANS.get(op.output()).table)
     return root, frozenset(f"{{{ns}}}{root}" for ns in NAMESPACES), table
 
 

@@ -147,6 +147,9 @@ DR = "DescribeSecurityGroupRules"
 MD = "ModifySecurityGroupRules"
 UI = "UpdateSecurityGroupRuleDescriptionsIngress"
 UE = "UpdateSecurityGroupRuleDescriptionsEgress"
+CT = "CreateTags"
+DT = "DeleteTags"
+DE = "DescribeTags"
 RULE_OPS = (AI, RI, AE, RE)
 INGRESS = (AI, RI)
 SHORT = {AI: "authorize-ingress", RI: "revoke-ingress", AE: "authorize-egress",
@@ -385,6 +388,49 @@ _SPECIFIC: list[Spec] = [
         {"SecurityGroupRuleId": RULE_IDS[0], "Description": "x"}]}, "MissingParameter"),
     bad("port-out-of-range", UI, perms(rule("tcp", 22, 70000, **v4("10.0.0.0/8"))),
         "InvalidPermission.Malformed"),
+    # -- tags ----------------------------------------------------------------------------------
+    ok("group", CT, {"Resources": [WEB], "Tags": [{"Key": "team", "Value": "web"}]}),
+    ok("group-and-rule", CT, {"Resources": [WEB, RULE_IDS[0]],
+                              "Tags": [{"Key": "env", "Value": "prod"}, {"Key": "owner",
+                                                                         "Value": ""}]},
+       setup=(_AUTH_WEB_22,)),
+    ok("legacy", CT, {"Resources": [WEB], "Tags": [{"Key": "team", "Value": "web"}]},
+       version=LEGACY),
+    refused("dry-run", CT, {"Resources": [WEB], "Tags": [{"Key": "k", "Value": "v"}],
+                            "DryRun": True}, "DryRunOperation"),
+    refused("group-not-found", CT, {"Resources": [MISSING], "Tags": [{"Key": "k", "Value": "v"}]},
+            "InvalidGroup.NotFound"),
+    refused("instance", CT, {"Resources": ["i-0123456789abcdef0"],
+                             "Tags": [{"Key": "k", "Value": "v"}]},
+            "InvalidInstanceID.NotFound", "another type: EC2's not-found error of that type"),
+    refused("not-an-id", CT, {"Resources": ["203.0.113.7"], "Tags": [{"Key": "k", "Value": "v"}]},
+            "InvalidID"),
+    bad("key-empty", CT, {"Resources": [WEB], "Tags": [{"Key": "", "Value": "v"}]},
+        "InvalidParameterValue"),
+    bad("key-reserved", CT, {"Resources": [WEB], "Tags": [{"Key": "aws:team", "Value": "v"}]},
+        "InvalidParameterValue"),
+    bad("tags-missing", CT, {"Resources": [WEB]}, "MissingParameter"),
+    ok("by-key", DT, {"Resources": [WEB], "Tags": [{"Key": "team"}]},
+       setup=((CT, {"Resources": [WEB], "Tags": [{"Key": "team", "Value": "web"}]}),)),
+    ok("all", DT, {"Resources": [WEB]}, "no Tags: every tag of the resource",
+       setup=((CT, {"Resources": [WEB], "Tags": [{"Key": "team", "Value": "web"}]}),)),
+    ok("legacy", DT, {"Resources": [WEB], "Tags": [{"Key": "team"}]}, version=LEGACY),
+    refused("dry-run", DT, {"Resources": [WEB], "DryRun": True}, "DryRunOperation"),
+    bad("resources-missing", DT, {"Tags": [{"Key": "team"}]}, "MissingParameter"),
+    ok("all", DE, {}, setup=((CT, {"Resources": [WEB, ADMIN],
+                                   "Tags": [{"Key": "team", "Value": "web"}]}),)),
+    ok("filter-resource-id", DE, {"Filters": [{"Name": "resource-id", "Values": [WEB]}]},
+       setup=((CT, {"Resources": [WEB, ADMIN], "Tags": [{"Key": "team", "Value": "web"}]}),)),
+    ok("page", DE, {"MaxResults": 5}, "the first page; NextToken is opaque",
+       setup=((CT, {"Resources": [WEB, ADMIN, DB], "Tags": [
+           {"Key": "a", "Value": "1"}, {"Key": "b", "Value": "2"}]}),)),
+    ok("legacy", DE, {"Filters": [{"Name": "resource-type", "Values": ["security-group"]}]},
+       version=LEGACY,
+       setup=((CT, {"Resources": [WEB], "Tags": [{"Key": "team", "Value": "web"}]}),)),
+    refused("dry-run", DE, {"DryRun": True}, "DryRunOperation"),
+    bad("filter-unknown", DE, {"Filters": [{"Name": "owner-id", "Values": [ACCOUNT]}]},
+        "InvalidParameterValue"),
+    bad("max-results-4", DE, {"MaxResults": 4}, "InvalidParameterValue"),
     # -- refused in the world's state ----------------------------------------------------------
     refused("duplicate-rule", AI, perms(_SEED), "InvalidPermission.Duplicate",
             setup=(_AUTH_WEB_22,)),
@@ -569,6 +615,11 @@ def _version_cases() -> list[Spec]:
             ok(at, RE, perms(rule("-1", **v4("0.0.0.0/0"))), version=version, setup=()),
             ok(at, DS, {"GroupIds": [WEB]}, version=version),
             ok(at, DL, {"GroupId": ADMIN}, version=version),
+            ok(at, CT, {"Resources": [WEB], "Tags": [{"Key": "team", "Value": "web"}]},
+               version=version),
+            ok(at, DT, {"Resources": [WEB], "Tags": [{"Key": "team"}]}, version=version),
+            ok(at, DE, {"Filters": [{"Name": "key", "Values": ["team"]}]}, version=version,
+               setup=((CT, {"Resources": [WEB], "Tags": [{"Key": "team", "Value": "w"}]}),)),
         ]
         if dry:
             out.append(refused(f"{at}-dry-run", DS, dry, "DryRunOperation", version=version))

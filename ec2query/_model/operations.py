@@ -85,7 +85,15 @@ OPERATIONS: dict[str, tuple[str, str, str]] = {
         "UpdateSecurityGroupRuleDescriptionsEgressRequest",
         "UpdateSecurityGroupRuleDescriptionsEgressResult",
     ),
+    "CreateTags": ("create-tags", "CreateTagsRequest", "CreateTagsResult"),
+    "DeleteTags": ("delete-tags", "DeleteTagsRequest", "DeleteTagsResult"),
+    "DescribeTags": ("describe-tags", "DescribeTagsRequest", "DescribeTagsResult"),
 }
+
+#: The results EC2 writes that botocore models as no output at all: the API reference's
+#: CreateTags and DeleteTags answers are ``<return>true</return>`` (botocore's parser, having
+#: no shape, returns only ResponseMetadata; the model keeps the member EC2 sends).
+UNMODELED_OUTPUTS = frozenset({"CreateTagsResult", "DeleteTagsResult"})
 
 _FLAT_RULE = (
     "IpProtocol",
@@ -105,7 +113,12 @@ ADDED: dict[str, dict[str, tuple[str, ...]]] = {
     # inferred: EC2 added DryRun to every action in API 2013-06-15; the WSDLs carry no
     # Query-only parameter (nor the flat rule members every version has), botocore's first
     # model (2014-09-01) has it everywhere.
-    "2013-10-15": dict.fromkeys(_REQUESTS, ("DryRun",)),
+    "2013-10-15": {
+        **dict.fromkeys(_REQUESTS, ("DryRun",)),
+        # The 2013-10-15 WSDL's DescribeTagsType has maxResults and nextToken; 2012-05-01's not.
+        "DescribeTagsRequest": ("DryRun", "MaxResults", "NextToken"),
+        "DescribeTagsResult": ("NextToken",),
+    },
     # botocore's models have the flat members on the egress operations too (EC2 refuses
     # them: the validator's ``egress-has-no-flat-form``); the WSDLs and the 2011-12-15
     # reference have none.
@@ -176,6 +189,8 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "RevokeSecurityGroupEgressRequest": ("GroupId",),
     "AuthorizeSecurityGroupEgressRequest": ("GroupId",),
     "CreateSecurityGroupRequest": ("GroupName", "Description"),
+    "CreateTagsRequest": ("Resources", "Tags"),
+    "DeleteTagsRequest": ("Resources",),
 }
 
 #: (structure, member) -> the inclusive range an integer must be in (botocore's min/max).
@@ -191,6 +206,7 @@ PAGINATORS: dict[str, tuple[str, str, str, str]] = {
     "DescribeSecurityGroupRules": (
         "NextToken", "NextToken", "MaxResults", "SecurityGroupRules",
     ),
+    "DescribeTags": ("NextToken", "NextToken", "MaxResults", "Tags"),
 }
 
 #: Operation -> the resource type its ``TagSpecifications`` tag on creation: the rule for the

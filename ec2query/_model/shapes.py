@@ -252,6 +252,39 @@ STRUCTURES: dict[str, tuple[tuple[str, str, str, str], ...]] = {
         ("SecurityGroupRuleId", "string", "SecurityGroupRuleId", "SecurityGroupRuleId"),
         ("Description", "string", "Description", "Description"),
     ),
+    "CreateTagsRequest": (
+        ("DryRun", "boolean", "DryRun", "dryRun"),
+        ("Resources", "[string:member]", "ResourceId", "ResourceId"),
+        ("Tags", "[Tag]", "Tag", "Tag"),
+    ),
+    # Not botocore's (it models CreateTags and DeleteTags without output): EC2's answer.
+    "CreateTagsResult": (
+        ("Return", "boolean", "Return", "return"),
+    ),
+    "DeleteTagsRequest": (
+        ("DryRun", "boolean", "DryRun", "dryRun"),
+        ("Resources", "[string:member]", "ResourceId", "resourceId"),
+        ("Tags", "[Tag]", "Tag", "tag"),
+    ),
+    "DeleteTagsResult": (
+        ("Return", "boolean", "Return", "return"),
+    ),
+    "DescribeTagsRequest": (
+        ("DryRun", "boolean", "DryRun", "dryRun"),
+        ("Filters", "[Filter:Filter]", "Filter", "Filter"),
+        ("MaxResults", "integer", "MaxResults", "maxResults"),
+        ("NextToken", "string", "NextToken", "nextToken"),
+    ),
+    "DescribeTagsResult": (
+        ("NextToken", "string", "NextToken", "nextToken"),
+        ("Tags", "[TagDescription]", "TagSet", "tagSet"),
+    ),
+    "TagDescription": (
+        ("Key", "string", "Key", "key"),
+        ("ResourceId", "string", "ResourceId", "resourceId"),
+        ("ResourceType", "string", "ResourceType", "resourceType"),
+        ("Value", "string", "Value", "value"),
+    ),
     "DeleteSecurityGroupRequest": (
         ("GroupId", "string", "GroupId", "GroupId"),
         ("GroupName", "string", "GroupName", "GroupName"),

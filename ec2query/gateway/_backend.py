@@ -56,6 +56,7 @@ from ._canon import (
 )
 from ._describe import decode_token, encode_token, matches
 from ._storage import APPLICATION_ID, StorageError, check_database_file, in_memory
+from ._tags import create_tags, delete_tags, describe_tags
 
 __all__ = ["DEFAULT_VPC_ID", "Backend", "NotValidated", "StorageError"]
 
@@ -74,7 +75,7 @@ _SCHEMA = (Path(__file__).parent / "_schema.sql").read_text(encoding="utf-8")
 _DEFAULT_NAME = "default"
 _DEFAULT_DESCRIPTION = "default VPC security group"
 _NO_DEFAULT_VPC = "No default VPC for this user"
-_READ_ONLY = frozenset({"DescribeSecurityGroups", "DescribeSecurityGroupRules"})
+_READ_ONLY = frozenset({"DescribeSecurityGroups", "DescribeSecurityGroupRules", "DescribeTags"})
 _FLAT = frozenset(FLAT_RULE_MEMBERS)
 _RULE_OPS = frozenset(
     {"AuthorizeSecurityGroupIngress", "AuthorizeSecurityGroupEgress",
@@ -177,6 +178,9 @@ class Backend:
                 lambda c, p: self._update_descriptions(c, p, egress=False),
             "UpdateSecurityGroupRuleDescriptionsEgress":
                 lambda c, p: self._update_descriptions(c, p, egress=True),
+            "CreateTags": create_tags,
+            "DeleteTags": delete_tags,
+            "DescribeTags": describe_tags,
         }
         self._transaction(self._connection(), self._setup, {}, write=True)
 

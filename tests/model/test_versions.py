@@ -150,6 +150,13 @@ WSDL_TYPES: dict[str, tuple[str, dict[str, str]]] = {
     "DeleteSecurityGroupResult": ("DeleteSecurityGroupResponseType", {}),
     "DescribeSecurityGroupsResult": ("DescribeSecurityGroupsResponseType",
                                      {"securityGroupInfo": "SecurityGroups"}),
+    "CreateTagsRequest": ("CreateTagsType", {"resourcesSet": "Resources", "tagSet": "Tags"}),
+    "DeleteTagsRequest": ("DeleteTagsType", {"resourcesSet": "Resources", "tagSet": "Tags"}),
+    "DescribeTagsRequest": ("DescribeTagsType", {"filterSet": "Filters"}),
+    "CreateTagsResult": ("CreateTagsResponseType", {}),
+    "DeleteTagsResult": ("DeleteTagsResponseType", {}),
+    "DescribeTagsResult": ("DescribeTagsResponseType", {"tagSet": "Tags"}),
+    "TagDescription": ("TagSetItemType", {}),
 }
 
 #: WSDL elements the model leaves out: CreateSecurityGroup's ``<return>``, which no botocore
