@@ -28,7 +28,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from ._dialect import POSTGRES, Connection, pyformat
 from ._storage import APPLICATION_ID, OWN_TABLES, DatabaseFileError, StorageError
@@ -67,9 +67,9 @@ def redacted(url: str) -> str:
         user, _, hosts = netloc.rpartition("@")
         if ":" in user:
             netloc = f"{user.split(':', 1)[0]}:***@{hosts}"
-    pairs = parse_qsl(parts.query, keep_blank_values=True)
-    query = urlencode([(k, "***" if k == "password" else v) for k, v in pairs], safe="=-")
-    return urlunsplit(parts._replace(netloc=netloc, query=query if pairs else parts.query))
+    query = "&".join("password=***" if item.startswith("password=") else item
+                     for item in parts.query.split("&"))  # fmt: skip
+    return urlunsplit(parts._replace(netloc=netloc, query=query))
 
 
 def _drivers() -> tuple[Any, Any]:
@@ -180,8 +180,9 @@ class PostgresStore:
         if pool is not None and self._pid == os.getpid():
             return pool
         with self._lock:
-            if self._pool is None or self._pid != os.getpid():
-                self.forked()
+            if self._pid != os.getpid():  # forked where the fork hook could not tell us
+                self._abandon()
+            if self._pool is None:
                 _, psycopg_pool = _drivers()
                 self._pool = psycopg_pool.ConnectionPool(
                     self._url,
@@ -196,13 +197,18 @@ class PostgresStore:
             return self._pool
 
     def forked(self) -> None:
-        """In a forked child: the parent's pool (its threads are not here, its sockets are
-        the parent's) is kept from use and from collection, which would close them."""
+        """In a forked child, before any other thread runs: a new lock (the parent's may
+        have been held), and the parent's pool put aside."""
+        self._lock = threading.Lock()
+        self._abandon()
+
+    def _abandon(self) -> None:
+        """The parent's pool (its threads are not here, its sockets are the parent's) is kept
+        from use and from collection, which would close the parent's connections."""
         if self._pool is not None and self._pid != os.getpid():
             self._inherited.append(self._pool)
             self._pool = None
         self._pid = os.getpid()
-        self._lock = threading.Lock()
 
     def close(self) -> None:
         with self._lock:
