@@ -238,6 +238,12 @@ class Backend:
             self._local.conn = conn
         return conn
 
+    @property
+    def networked(self) -> bool:
+        """Whether a call waits on the network (a PostgreSQL server), not on a local file:
+        a server then answers in threads (``_server.create_server``)."""
+        return self._pg is not None
+
     def _run(
         self,
         body: Callable[[Connection, dict[str, Any]], dict[str, Any]],
