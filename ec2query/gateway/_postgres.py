@@ -228,14 +228,15 @@ class PostgresStore:
                     return self._transaction(raw, body, params, write=write)
             except _Committing as exc:  # it may or may not have been applied: EC2's 503
                 raise StorageError("Unavailable", UNAVAILABLE) from exc.__cause__
-            except psycopg.errors.TransactionRollback as exc:  # deadlock, serialization
+            except psycopg.OperationalError as exc:
                 if attempt == ATTEMPTS:
-                    raise StorageError("Unavailable", UNAVAILABLE) from exc
-                time.sleep(random.uniform(0, 0.01 * attempt))  # noqa: S311 - jitter
-            except psycopg.OperationalError as exc:  # the server went away, or no connection
-                if raw is None or not raw.broken or attempt == ATTEMPTS:
                     raise _storage_error(psycopg, exc) from exc
-                pool.check()  # a restarted server: its other connections are dead too
+                if _rolled_back(exc):  # a deadlock, a serialization failure: nothing applied
+                    time.sleep(random.uniform(0, 0.01 * attempt))  # noqa: S311 - jitter
+                elif raw is not None and raw.broken:  # the server went away before COMMIT
+                    pool.check()  # a restarted server: its other connections are dead too
+                else:  # no connection within the pool's timeout, a lock timeout, ...
+                    raise _storage_error(psycopg, exc) from exc
             except psycopg.Error as exc:
                 raise _storage_error(psycopg, exc) from exc
         raise AssertionError("unreachable")  # pragma: no cover
@@ -254,6 +255,8 @@ class PostgresStore:
         try:
             raw.execute("COMMIT")
         except self._psycopg.Error as exc:
+            if _rolled_back(exc):
+                raise  # refused, so surely not applied: may be tried again
             raise _Committing from exc
         return result
 
@@ -264,6 +267,12 @@ class _Committing(Exception):
 
 def _configure(conn: psycopg.Connection[Any]) -> None:
     conn.execute(f"SET lock_timeout = {LOCK_TIMEOUT_MS}")
+
+
+def _rolled_back(exc: BaseException) -> bool:
+    """Whether PostgreSQL rolled the transaction back (SQLSTATE class 40: a deadlock, a
+    serialization failure), so that trying it again is safe."""
+    return str(getattr(exc, "sqlstate", None) or "").startswith("40")
 
 
 def _first_line(exc: BaseException | None) -> str:
