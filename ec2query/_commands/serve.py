@@ -1,8 +1,9 @@
 """``ec2query serve``: run the validating gateway on the edge (waitress, bounded).
 
-By default it answers from the embedded SQLite backend and accepts the
-credentials of the caller's standard AWS environment, so that a boto3 or
-aws-cli client started in the same shell works against it out of the box.
+By default it answers from the embedded backend (SQLite, or PostgreSQL for a
+``--db postgresql://...`` URL) and accepts the credentials of the caller's
+standard AWS environment, so that a boto3 or aws-cli client started in the same
+shell works against it out of the box.
 """
 
 from __future__ import annotations
@@ -36,10 +37,10 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("--threads", type=int, default=None, metavar="N",
                         help="threads per worker process: 0 answers in the event loop's "
-                        "thread (the default with the embedded backend), N hands requests to "
-                        "N threads (default 8 with --upstream)")
+                        "thread (the default with an SQLite --db), N hands requests to "
+                        "N threads (default 8 with --upstream or a PostgreSQL --db)")
     parser.add_argument("--workers", type=_positive, default=1, metavar="N",
-                        help="worker processes sharing the port and the --db file "
+                        help="worker processes sharing the port and the --db database "
                         "(%(default)s)")
     parser.add_argument("--region", help="the only region clients may sign for (default: any)")
     parser.add_argument("--path", default="/", help="the only request path served (%(default)s)")
