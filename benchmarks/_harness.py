@@ -20,6 +20,7 @@ GROUPS: dict[str, str] = {
     "gateway": "_gateway",
     "cli": "_cli",
     "serve": "_serve",
+    "scale": "_scale",
 }
 
 

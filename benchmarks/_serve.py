@@ -19,6 +19,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -85,10 +86,12 @@ def _free_port() -> int:
 
 
 class _Server:
-    """One server process on a free loopback port, started on first use, stopped at exit."""
+    """One server process on a free loopback port, started on first use, stopped at exit;
+    ``database()``, when given, names its ``--db`` then (a PostgreSQL URL made on demand)."""
 
-    def __init__(self, command: list[str]) -> None:
+    def __init__(self, command: list[str], database: Callable[[], str] | None = None) -> None:
         self.command = command
+        self.database = database
         self.port = 0
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -101,6 +104,8 @@ class _Server:
                    AWS_CONFIG_FILE=os.devnull, AWS_SHARED_CREDENTIALS_FILE=os.devnull,
                    PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")])))
         command = [part.replace("{port}", str(self.port)) for part in self.command]
+        if self.database is not None:
+            command[command.index("--db") + 1] = self.database()
         self.process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
                                         stderr=subprocess.DEVNULL)
         atexit.register(self.stop)
@@ -123,16 +128,19 @@ class _Server:
 
 
 class _Load:
-    """``CLIENTS`` connections replaying signed authorize/revoke pairs on their own groups."""
+    """``clients`` connections replaying signed authorize/revoke pairs on their own groups,
+    ``per_client`` requests each."""
 
-    def __init__(self, server: _Server) -> None:
+    def __init__(self, server: _Server, clients: int = CLIENTS) -> None:
         self.server = server
+        self.clients = clients
+        self.per_client = PER_CLIENT
         self.requests: list[list[bytes]] = []
 
     def _prepare(self) -> None:
         port = self.server.start()
         endpoint = f"http://127.0.0.1:{port}"
-        for client in range(CLIENTS):
+        for client in range(self.clients):
             params = {**inputs.SEED, "GroupName": f"bench{client}"}
             create = build_signed_request(
                 "CreateSecurityGroup", {"GroupName": f"bench{client}", "Description": "bench"},
@@ -152,7 +160,7 @@ class _Load:
 
         def client(cycle: list[bytes]) -> None:
             sock = None
-            for i in range(PER_CLIENT):  # reconnecting whenever the server closes
+            for i in range(self.per_client):  # reconnecting whenever the server closes
                 if sock is None:
                     sock = socket.create_connection(("127.0.0.1", self.server.port), timeout=30)
                 status, closing = _exchange(sock, cycle[i % 2])

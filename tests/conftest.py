@@ -32,3 +32,7 @@ def shared() -> Path:
     if not SHARED.is_dir():
         pytest.skip("reference data directory ../shared is not beside the repository")
     return SHARED
+
+
+# The session's PostgreSQL cluster and a schema per test (tests/pg.py).
+from .pg import pg_url, postgres_cluster  # noqa: E402, F401

@@ -24,13 +24,16 @@ def free_port() -> int:
 
 @contextmanager
 def moto_server() -> Iterator[str]:
-    """moto's server (all services, EC2 included) on a loopback port; yields its URL."""
+    """moto's server (all services, EC2 included) on a loopback port, its state fresh (moto
+    keeps it in the process between servers); yields its URL."""
+    import requests
     from moto.server import ThreadedMotoServer
 
     port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     try:
+        requests.post(f"http://127.0.0.1:{port}/moto-api/reset", timeout=30).raise_for_status()
         yield f"http://127.0.0.1:{port}"
     finally:
         server.stop()

@@ -1,8 +1,9 @@
 """``ec2query serve``: run the validating gateway on the edge (waitress, bounded).
 
-By default it answers from the embedded SQLite backend and accepts the
-credentials of the caller's standard AWS environment, so that a boto3 or
-aws-cli client started in the same shell works against it out of the box.
+By default it answers from the embedded backend (SQLite, or PostgreSQL for a
+``--db postgresql://...`` URL) and accepts the credentials of the caller's
+standard AWS environment, so that a boto3 or aws-cli client started in the same
+shell works against it out of the box.
 """
 
 from __future__ import annotations
@@ -31,14 +32,15 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--db",
         default="ec2query.sqlite3",
-        help="SQLite file of the embedded backend (%(default)s; :memory: for none)",
+        help="the embedded backend's database: an SQLite file (%(default)s; :memory: for "
+        "none) or a PostgreSQL URL, postgresql://user@host:port/dbname (the postgres extra)",
     )
     parser.add_argument("--threads", type=int, default=None, metavar="N",
                         help="threads per worker process: 0 answers in the event loop's "
-                        "thread (the default with the embedded backend), N hands requests to "
-                        "N threads (default 8 with --upstream)")
+                        "thread (the default with an SQLite --db), N hands requests to "
+                        "N threads (default 8 with --upstream or a PostgreSQL --db)")
     parser.add_argument("--workers", type=_positive, default=1, metavar="N",
-                        help="worker processes sharing the port and the --db file "
+                        help="worker processes sharing the port and the --db database "
                         "(%(default)s)")
     parser.add_argument("--region", help="the only region clients may sign for (default: any)")
     parser.add_argument("--path", default="/", help="the only request path served (%(default)s)")
@@ -137,6 +139,7 @@ def accepted_credentials(files: list[str]) -> dict[str, Credentials]:
 
 def run(args: argparse.Namespace) -> int:
     from ..gateway import make_app
+    from ..gateway._postgres import is_url, redacted
     from ..gateway._server import serve
     from ..gateway._storage import DatabaseFileError, StorageError
 
@@ -162,6 +165,7 @@ def run(args: argparse.Namespace) -> int:
         from ..auth._credentials import resolve_credentials
 
         upstream_credentials = resolve_credentials(args.upstream_profile)
+    db = redacted(args.db) if is_url(args.db) else args.db  # never the password in a line
     try:
         app = make_app(
             db=args.db,
@@ -176,9 +180,9 @@ def run(args: argparse.Namespace) -> int:
             pass_through=args.pass_through,
         )
     except StorageError as exc:  # a --db that is not ours, or cannot be opened: one line
-        message = exc.message if isinstance(exc, DatabaseFileError) else f"{args.db}: {exc.message}"
+        message = exc.message if isinstance(exc, DatabaseFileError) else f"{db}: {exc.message}"
         raise UsageError(message, code=exc.code) from None
-    target = f"forwarding to {args.upstream}" if args.upstream else f"backend {args.db}"
+    target = f"forwarding to {args.upstream}" if args.upstream else f"backend {db}"
     workers = f", {args.workers} workers" if args.workers > 1 else ""
 
     def ready(port: int) -> None:

@@ -1,8 +1,8 @@
 """The validating gateway: a WSGI application that receives EC2 Query requests.
 
 ``make_app()`` verifies the signature, decodes, validates, and then answers
-from the embedded SQLite backend (a :class:`Backend`, which ``make_app(backend=...)``
-also takes) or forwards to an upstream endpoint. ``load_policy`` and
+from the embedded backend, on SQLite or PostgreSQL (a :class:`Backend`, which
+``make_app(backend=...)`` also takes) or forwards to an upstream endpoint. ``load_policy`` and
 ``check_request`` judge a change with the operator's policy (docs/policy.md), as
 ``make_app(policy=...)`` does on every request; ``decode_authorization_message``
 reads the encoded message of a refusal.

@@ -262,8 +262,9 @@ def make_app(
     ``credentials``: who may call — a mapping ``access key -> secret`` (or
     Credentials), a list of Credentials, a ``lookup(access_key)`` callable, or
     ``None`` for the caller's standard AWS environment. Without ``upstream``
-    the embedded SQLite backend at ``db`` answers (``backend_options`` go to
-    it); with it, valid requests are re-signed with ``upstream_credentials``
+    the embedded backend at ``db`` answers (an SQLite file, ``:memory:``, or a
+    PostgreSQL URL ``postgresql://user@host:port/dbname``; ``backend_options`` go
+    to it); with it, valid requests are re-signed with ``upstream_credentials``
     and forwarded, and upstream's answer is returned unchanged. ``policy`` (a
     policy file's path or a loaded ``Policy``) refuses the changes it forbids;
     ``audit_log`` (a path, ``"-"``, a stream or a callable) gets one JSON line per

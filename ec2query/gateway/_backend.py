@@ -1,4 +1,4 @@
-"""The gateway's embedded EC2 backend: security groups and their rules in SQLite.
+"""The gateway's embedded EC2 backend: security groups and their rules in SQLite or PostgreSQL.
 
 ``Backend(path).handle(operation, params)`` answers one request the way EC2
 would, as the dict botocore would parse from EC2's response (no
@@ -9,12 +9,16 @@ limit, in use). It takes requests the validator passed (the gateway calls
 The backend asserts what the validator guarantees; a request it did not
 pass (a caller that skipped it) gets the validator's own error, as a
 :class:`NotValidated`. Storage trouble is EC2's ``InternalError`` or
-``Unavailable`` (:class:`StorageError`), never an ``sqlite3`` exception.
+``Unavailable`` (:class:`StorageError`), never a driver's exception.
 
-Each call is one SQLite transaction (``BEGIN IMMEDIATE`` for writes, a
-snapshot read for describe), so several threads and processes can share one
-database file: files run in WAL mode with ``synchronous=NORMAL`` and a busy
-timeout. docs/backend.md has the schema, the semantics and the trade-offs.
+Each call is one transaction (a write serialized with the other writers, a
+snapshot read for describe). On SQLite (a file or ``:memory:``), ``BEGIN
+IMMEDIATE`` serializes the writers, and several threads and processes share
+one file in WAL mode with ``synchronous=NORMAL`` and a busy timeout. On
+PostgreSQL (a ``postgresql://`` URL, ``_postgres.py``), writers to one group
+queue on its row. The SQL the two read differently is ``_dialect.py``; the
+logic here is one. docs/backend.md has the schema, the semantics and the
+trade-offs.
 """
 
 from __future__ import annotations
@@ -26,7 +30,6 @@ import threading
 import time
 import weakref
 from collections.abc import Callable, Iterable
-from pathlib import Path
 from typing import Any
 
 from .._codec.forms import normalize, rule_request_permission
@@ -55,7 +58,9 @@ from ._canon import (
     unknown_permission,
 )
 from ._describe import decode_token, encode_token, matches
-from ._storage import APPLICATION_ID, StorageError, check_database_file, in_memory
+from ._dialect import SQLITE, Connection, Dialect
+from ._postgres import PostgresStore, is_url
+from ._storage import StorageError, check_database_file, in_memory
 from ._tags import create_tags, delete_tags, describe_tags
 
 __all__ = ["DEFAULT_VPC_ID", "Backend", "NotValidated", "StorageError"]
@@ -71,7 +76,6 @@ RETURNING_SQLITE = (3, 35, 4)
 #: How long a call waits for another writer before giving up, in milliseconds.
 BUSY_TIMEOUT_MS = 30_000
 
-_SCHEMA = (Path(__file__).parent / "_schema.sql").read_text(encoding="utf-8")
 _DEFAULT_NAME = "default"
 _DEFAULT_DESCRIPTION = "default VPC security group"
 _NO_DEFAULT_VPC = "No default VPC for this user"
@@ -85,10 +89,6 @@ _RULE_OPS = frozenset(
 # Columns in the order of _canon.Rule's fields (a test pins the two together).
 _RULE_COLUMNS = "rule_id, group_id, egress, protocol, from_port, to_port, kind, peer, description"
 _SELECT_RULE = f"SELECT {_RULE_COLUMNS} FROM rule"  # noqa: S608 - constants only
-_INSERT_RULE = (
-    "INSERT INTO rule (rule_id, group_id, egress, protocol, from_port, to_port, kind, peer,"
-    " description, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-)
 _FIND_RULE = (
     _SELECT_RULE + " WHERE group_id = ? AND egress = ? AND protocol = ? AND from_port = ?"
     " AND to_port = ? AND kind = ? AND peer = ?"
@@ -98,6 +98,9 @@ _DELETE_RULE = (
     f"from_port = ? AND to_port = ? AND kind = ? AND peer = ? RETURNING {_RULE_COLUMNS}"
 )
 _RULE_BY_ID = _SELECT_RULE + " WHERE rule_id = ? AND group_id = ? AND egress = ?"
+_GROUP_BY_ID = "SELECT group_id, vpc_id, name FROM sg WHERE group_id = ?"
+_GROUP_BY_NAME = "SELECT group_id, vpc_id, name FROM sg WHERE vpc_id = ? AND name = ?"
+_NAME_TAKEN = "SELECT 1 FROM sg WHERE vpc_id = ? AND name = ?"
 _NOT_FOUND_RULE = "The specified rule does not exist in this security group."
 #: What an unvalidated request can make the backend's own code raise where it asserts.
 _ASSERTED = (Unvalidated, LookupError, TypeError, AttributeError, ValueError, ArithmeticError)
@@ -134,7 +137,8 @@ _INTERNAL = "An internal error has occurred. Please try again later."
 
 
 class Backend:
-    """Security groups with EC2's semantics in one SQLite database (``:memory:`` or a file)."""
+    """Security groups with EC2's semantics in one database: SQLite (``:memory:``, a file) or
+    PostgreSQL (a ``postgresql://`` URL)."""
 
     def __init__(
         self,
@@ -146,10 +150,12 @@ class Backend:
         rule_limit: int = 60,
         rng: random.Random | None = None,
     ) -> None:
-        """Open (creating if needed) the database at ``path``; ``default_vpc_id=None``: none."""
-        # One statement finds and deletes a revoked rule where SQLite has a sound RETURNING.
-        self._returning = sqlite3.sqlite_version_info >= RETURNING_SQLITE
-        self.path = path
+        """Open (creating if needed) the database at ``path``, a file, ``:memory:`` or a
+        PostgreSQL URL; ``default_vpc_id=None``: the account has no default VPC."""
+        postgres = is_url(path)
+        # One statement finds and deletes a revoked rule where the engine has a sound RETURNING.
+        self._returning = postgres or sqlite3.sqlite_version_info >= RETURNING_SQLITE
+        self._sql: Dialect = SQLITE
         self.account_id = account_id
         self.region = region
         self.default_vpc_id = default_vpc_id
@@ -158,13 +164,12 @@ class Backend:
         # gives a generator; an id drawn twice is drawn again (_insert_group, _insert_rule).
         self._rng = rng
         self._memory = in_memory(path)
-        check_database_file(path, _KNOWN_SCHEMAS)  # ours, new or empty: or refused, untouched
         self._local = threading.local()
         self._lock = threading.Lock()  # guards the one :memory: connection and _connections
         self._connections: list[sqlite3.Connection] = []
         self._closed = False
         _BACKENDS.add(self)
-        self._ops: dict[str, Callable[[sqlite3.Connection, dict[str, Any]], dict[str, Any]]] = {
+        self._ops: dict[str, Callable[[Connection, dict[str, Any]], dict[str, Any]]] = {
             "CreateSecurityGroup": self._create,
             "DescribeSecurityGroups": self._describe,
             "DeleteSecurityGroup": self._delete,
@@ -178,11 +183,21 @@ class Backend:
                 lambda c, p: self._update_descriptions(c, p, egress=False),
             "UpdateSecurityGroupRuleDescriptionsEgress":
                 lambda c, p: self._update_descriptions(c, p, egress=True),
-            "CreateTags": create_tags,
-            "DeleteTags": delete_tags,
-            "DescribeTags": describe_tags,
+            "CreateTags": lambda c, p: create_tags(self._sql, c, p),
+            "DeleteTags": lambda c, p: delete_tags(self._sql, c, p),
+            "DescribeTags": lambda c, p: describe_tags(self._sql, c, p),
         }
-        self._transaction(self._connection(), self._setup, {}, write=True)
+        self._pg: PostgresStore | None = None
+        self._unbindable: tuple[type[BaseException], ...] = _UNBINDABLE
+        if postgres:  # opened, checked and set up in one transaction, or refused untouched
+            self._sql = PostgresStore.dialect
+            self._pg = PostgresStore(path, self._setup, _KNOWN_SCHEMAS)
+            self._unbindable = self._pg.unbindable
+            self.path = self._pg.name  # never the password
+        else:
+            self.path = path
+            check_database_file(path, _KNOWN_SCHEMAS)  # ours, new or empty: or refused, untouched
+            self._transaction(self._connection(), self._setup, {}, write=True)
 
     # ------------------------------------------------------------------ plumbing
 
@@ -227,18 +242,40 @@ class Backend:
             self._local.conn = conn
         return conn
 
+    @property
+    def networked(self) -> bool:
+        """Whether a call waits on the network (a PostgreSQL server), not on a local file:
+        a server then answers in threads (``_server.create_server``)."""
+        return self._pg is not None
+
+    def _run(
+        self,
+        body: Callable[[Connection, dict[str, Any]], dict[str, Any]],
+        params: dict[str, Any],
+        *,
+        write: bool,
+    ) -> dict[str, Any]:
+        """``body(connection, params)`` in one transaction of this backend's database."""
+        if self._pg is not None:
+            if self._closed:
+                raise StorageError("Unavailable", "The backend is closed.")
+            return self._pg.run(body, params, write=write)
+        return self._transaction(self._connection(), body, params, write=write)
+
     def _forked(self) -> None:
         """In a forked child (a preloading WSGI server's worker), before any other thread
         runs: the parent's connections must not be used (SQLite forbids it), so a file
         database is opened afresh and those are left be; the lock may have been held."""
         self._lock = threading.Lock()
-        if not self._memory:
+        if self._pg is not None:
+            self._pg.forked()
+        elif not self._memory:
             self._connections, self._local = [], threading.local()
 
     def _transaction(
         self,
         conn: sqlite3.Connection,
-        body: Callable[[sqlite3.Connection, dict[str, Any]], dict[str, Any]],
+        body: Callable[[Connection, dict[str, Any]], dict[str, Any]],
         params: dict[str, Any],
         *,
         write: bool,
@@ -248,7 +285,7 @@ class Backend:
             lock.acquire()
         try:
             try:
-                conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+                conn.execute(SQLITE.begin_write if write else SQLITE.begin_read)
             except sqlite3.OperationalError as exc:
                 raise _unavailable(exc) from exc
             try:
@@ -277,11 +314,9 @@ class Backend:
         try:
             if name in _RULE_OPS and not _FLAT.isdisjoint(params):  # nested: read as it is
                 params = normalize(name, params)
-            return self._transaction(
-                self._connection(), body, params, write=name not in _READ_ONLY
-            )
+            return self._run(body, params, write=name not in _READ_ONLY)
         except StorageError as exc:
-            if isinstance(exc.__cause__, _UNBINDABLE):  # a value no validated request has
+            if isinstance(exc.__cause__, self._unbindable):  # a value no validated request has
                 raise _not_validated(name, given, exc) from exc
             raise
         except EC2Error:
@@ -296,6 +331,8 @@ class Backend:
             connections, self._connections = self._connections, []
         for conn in connections:
             conn.close()
+        if self._pg is not None:
+            self._pg.close()
 
     def __enter__(self) -> Backend:
         return self
@@ -305,8 +342,8 @@ class Backend:
 
     # ------------------------------------------------------------------ VPCs and groups
 
-    def _setup(self, conn: sqlite3.Connection, _params: dict[str, Any]) -> dict[str, Any]:
-        version = _schema_version(conn)  # None for a new database
+    def _setup(self, conn: Connection, _params: dict[str, Any]) -> dict[str, Any]:
+        version = _schema_version(conn, self._sql)  # None for a new database
         if version is not None and version not in _KNOWN_SCHEMAS:
             raise StorageError(
                 "InternalError",
@@ -314,20 +351,18 @@ class Backend:
                 f"{SCHEMA_VERSION}) cannot read",
             )
         # Not executescript(): it would COMMIT our transaction; run the statements one by one.
-        for statement in _statements(_SCHEMA):
+        for statement in self._sql.schema:
             conn.execute(statement)
-        if version == "1":
+        if version == "1":  # SQLite only: PostgreSQL databases began with schema 2
             _migrate(conn)
-        conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")  # our mark: _storage
+        conn.execute(self._sql.mark)  # our mark: _storage (SQLite), _postgres
         if self.default_vpc_id is not None:
             self._ensure_vpc(conn, self.default_vpc_id, default=True)
         return {}
 
-    def _ensure_vpc(self, conn: sqlite3.Connection, vpc_id: str, *, default: bool) -> None:
+    def _ensure_vpc(self, conn: Connection, vpc_id: str, *, default: bool) -> None:
         """Record ``vpc_id``; a VPC seen for the first time gets its ``default`` group (as EC2)."""
-        cursor = conn.execute(
-            "INSERT OR IGNORE INTO vpc (vpc_id, is_default) VALUES (?, ?)", (vpc_id, int(default))
-        )
+        cursor = conn.execute(self._sql.insert_vpc, (vpc_id, int(default)))
         if cursor.rowcount != 1:
             return
         group_id = self._insert_group(conn, vpc_id, _DEFAULT_NAME, _DEFAULT_DESCRIPTION)
@@ -335,42 +370,41 @@ class Backend:
         self._insert_rule(conn, group_id, False, Want("-1", -1, -1, "group", group_id, None, 0))
         self._insert_rule(conn, group_id, True, Want("-1", -1, -1, "cidr4", "0.0.0.0/0", None, 0))
 
-    def _insert_group(self, conn: sqlite3.Connection, vpc_id: str, name: str, text: str) -> str:
+    def _insert_group(self, conn: Connection, vpc_id: str, name: str, text: str) -> str:
+        """A new group; its name taken in the VPC (UNIQUE, so also by a concurrent writer
+        that committed first) is ``InvalidGroup.Duplicate``."""
         while True:
             group_id = new_id("sg", self._rng)
-            try:
-                conn.execute(
-                    "INSERT INTO sg (group_id, vpc_id, name, description) VALUES (?, ?, ?, ?)",
-                    (group_id, vpc_id, name, text),
+            if conn.execute(self._sql.insert_group, (group_id, vpc_id, name, text)).rowcount:
+                return group_id
+            if _exists(conn, _NAME_TAKEN, (vpc_id, name)):
+                raise RequestError(
+                    "InvalidGroup.Duplicate",
+                    f"The security group '{name}' already exists for VPC '{vpc_id}'",
                 )
-            except sqlite3.IntegrityError:
-                if _exists(conn, "SELECT 1 FROM sg WHERE vpc_id = ? AND name = ?", (vpc_id, name)):
-                    raise
-                continue  # an id collision: draw another
-            return group_id
+            _check(_exists(conn, "SELECT 1 FROM sg WHERE group_id = ?", (group_id,)), "sg row")
+            # an id collision: draw another
 
     def _insert_rule(
-        self, conn: sqlite3.Connection, group_id: str, egress: bool, want: Want
+        self, conn: Connection, group_id: str, egress: bool, want: Want
     ) -> Rule:
         while True:
             rule = Rule(
                 new_id("sgr", self._rng), group_id, int(egress), want.protocol,
                 want.from_port, want.to_port, want.kind, want.peer, want.description,
             )  # fmt: skip
-            try:
-                conn.execute(_INSERT_RULE, (*rule, time.time_ns()))
-            except sqlite3.IntegrityError:
-                if self._find(conn, group_id, egress, want) is not None:
-                    raise RequestError(
-                        "InvalidPermission.Duplicate",
-                        duplicate_message(want.protocol, want.from_port, want.to_port, want.peer),
-                    ) from None
-                if _exists(conn, "SELECT 1 FROM rule WHERE rule_id = ?", (rule.rule_id,)):
-                    continue  # an id collision: draw another
-                raise
-            return rule
+            if conn.execute(self._sql.insert_rule, (*rule, time.time_ns())).rowcount:
+                return rule
+            if self._find(conn, group_id, egress, want) is not None:
+                raise RequestError(
+                    "InvalidPermission.Duplicate",
+                    duplicate_message(want.protocol, want.from_port, want.to_port, want.peer),
+                )
+            _check(_exists(conn, "SELECT 1 FROM rule WHERE rule_id = ?", (rule.rule_id,)),
+                   "rule row")  # fmt: skip
+            # an id collision: draw another
 
-    def _default_vpc(self, conn: sqlite3.Connection, *, by_name: bool) -> str:
+    def _default_vpc(self, conn: Connection, *, by_name: bool) -> str:
         if self.default_vpc_id is None:
             message = _NO_DEFAULT_VPC
             if by_name:
@@ -378,19 +412,17 @@ class Backend:
             raise RequestError("VPCIdNotSpecified", message)
         return self.default_vpc_id
 
-    def _group_by_id(self, conn: sqlite3.Connection, group_id: Any) -> tuple[str, str, str]:
-        row = conn.execute(
-            "SELECT group_id, vpc_id, name FROM sg WHERE group_id = ?", (group_id,)
-        ).fetchone()
+    def _group_by_id(self, conn: Connection, group_id: Any, lock: str = "") -> tuple[str, str, str]:
+        """The group ``group_id`` (its row locked as ``lock``, a dialect's suffix, says)."""
+        _check(type(group_id) is str, "GroupId")  # never a number for the database to parse
+        row = conn.execute(_GROUP_BY_ID + lock, (group_id,)).fetchone()
         if row is None:
             raise _not_found(f"The security group '{group_id}' does not exist")
         return (row[0], row[1], row[2])
 
-    def _group_by_name(self, conn: sqlite3.Connection, name: Any) -> tuple[str, str, str]:
+    def _group_by_name(self, conn: Connection, name: Any, lock: str = "") -> tuple[str, str, str]:
         vpc_id = self._default_vpc(conn, by_name=True)
-        row = conn.execute(
-            "SELECT group_id, vpc_id, name FROM sg WHERE vpc_id = ? AND name = ?", (vpc_id, name)
-        ).fetchone()
+        row = conn.execute(_GROUP_BY_NAME + lock, (vpc_id, name)).fetchone()
         if row is None:
             raise _not_found(
                 f"The security group '{name}' does not exist in default VPC '{vpc_id}'"
@@ -398,15 +430,22 @@ class Backend:
         return (row[0], row[1], row[2])
 
     def _target(
-        self, conn: sqlite3.Connection, params: dict[str, Any], *, egress: bool = False
+        self,
+        conn: Connection,
+        params: dict[str, Any],
+        *,
+        egress: bool = False,
+        delete: bool = False,
     ) -> tuple[str, str, str]:
-        """The group a request names: by GroupId, else by GroupName in the default VPC (the
-        validator has seen to it that there is one, and that an egress request has an id)."""
+        """The group a write names, its row locked for the write: by GroupId, else by
+        GroupName in the default VPC (the validator has seen to it that there is one, and
+        that an egress request has an id)."""
+        lock = self._sql.lock_delete if delete else self._sql.lock_change
         group_id = params.get("GroupId")
         if group_id is not None:
-            return self._group_by_id(conn, group_id)
+            return self._group_by_id(conn, group_id, lock)
         _check(not egress, "egress GroupId")
-        return self._group_by_name(conn, params["GroupName"])
+        return self._group_by_name(conn, params["GroupName"], lock)
 
     def _tags(self, operation: str, params: dict[str, Any]) -> dict[str, str]:
         """The tags of the request's TagSpecifications (each of the operation's resource type)."""
@@ -417,7 +456,7 @@ class Backend:
                 tags[tag.get("Key", "")] = tag.get("Value", "")
         return tags
 
-    def _create(self, conn: sqlite3.Connection, params: dict[str, Any]) -> dict[str, Any]:
+    def _create(self, conn: Connection, params: dict[str, Any]) -> dict[str, Any]:
         name, text = params["GroupName"], params["Description"]
         vpc_id = params.get("VpcId")
         _check(type(name) is str and type(text) is str and type(vpc_id) in (str, type(None)),
@@ -426,18 +465,10 @@ class Backend:
             self._ensure_vpc(conn, vpc_id, default=vpc_id == self.default_vpc_id)
         else:
             vpc_id = self._default_vpc(conn, by_name=False)
-        if _exists(conn, "SELECT 1 FROM sg WHERE vpc_id = ? AND name = ?", (vpc_id, name)):
-            raise RequestError(
-                "InvalidGroup.Duplicate",
-                f"The security group '{name}' already exists for VPC '{vpc_id}'",
-            )
         group_id = self._insert_group(conn, vpc_id, name, text)
         self._insert_rule(conn, group_id, True, Want("-1", -1, -1, "cidr4", "0.0.0.0/0", None, 0))
         tags = self._tags("CreateSecurityGroup", params)
-        conn.executemany(
-            "INSERT OR REPLACE INTO sg_tag (group_id, key, value) VALUES (?, ?, ?)",
-            [(group_id, k, v) for k, v in tags.items()],
-        )
+        conn.executemany(self._sql.upsert_group_tag, [(group_id, k, v) for k, v in tags.items()])
         result: dict[str, Any] = {
             "GroupId": group_id,
             "SecurityGroupArn": arn(self.region, self.account_id, f"security-group/{group_id}"),
@@ -446,8 +477,8 @@ class Backend:
             result["Tags"] = [{"Key": k, "Value": v} for k, v in tags.items()]
         return result
 
-    def _delete(self, conn: sqlite3.Connection, params: dict[str, Any]) -> dict[str, Any]:
-        group_id, _, name = self._target(conn, params)
+    def _delete(self, conn: Connection, params: dict[str, Any]) -> dict[str, Any]:
+        group_id, _, name = self._target(conn, params, delete=True)
         if name == _DEFAULT_NAME:
             raise RequestError(
                 "CannotDelete",
@@ -459,14 +490,14 @@ class Backend:
             (group_id, group_id),
         ):
             raise RequestError("DependencyViolation", f"resource {group_id} has a dependent object")
-        conn.execute("DELETE FROM rule WHERE group_id = ?", (group_id,))  # tags: the trigger
+        conn.execute("DELETE FROM rule WHERE group_id = ?", (group_id,))  # tags go with them
         conn.execute("DELETE FROM sg_tag WHERE group_id = ?", (group_id,))
         conn.execute("DELETE FROM sg WHERE group_id = ?", (group_id,))
         return {"Return": True, "GroupId": group_id}
 
     # ------------------------------------------------------------------ describe
 
-    def _describe(self, conn: sqlite3.Connection, params: dict[str, Any]) -> dict[str, Any]:
+    def _describe(self, conn: Connection, params: dict[str, Any]) -> dict[str, Any]:
         rows = conn.execute(
             "SELECT seq, group_id, vpc_id, name, description FROM sg ORDER BY seq"
         ).fetchall()
@@ -532,7 +563,7 @@ class Backend:
 
     # ------------------------------------------------------------------ rules
 
-    def _wants(self, conn: sqlite3.Connection, params: dict[str, Any], vpc_id: str) -> list[Want]:
+    def _wants(self, conn: Connection, params: dict[str, Any], vpc_id: str) -> list[Want]:
         """Every rule the request's IpPermissions name, canonical, in request order.
 
         The values are the validator's, so the grammar's canonical forms are asserted, not
@@ -574,32 +605,31 @@ class Backend:
                 wants.append(Want(*key, item.get("Description") or None, index))
         return wants
 
-    def _source_group(self, conn: sqlite3.Connection, pair: dict[str, Any], vpc_id: str) -> str:
+    def _source_group(self, conn: Connection, pair: dict[str, Any], vpc_id: str) -> str:
         """The group id a UserIdGroupPair references; it must exist and share the target's VPC."""
+        lock = self._sql.lock_reference  # the source outlives this write (DeleteSecurityGroup)
         if pair.get("GroupId") is not None:
-            group_id, source_vpc, _ = self._group_by_id(conn, pair["GroupId"])
+            group_id, source_vpc, _ = self._group_by_id(conn, pair["GroupId"], lock)
         else:
             name, default = pair["GroupName"], self.default_vpc_id or "none"
-            row = conn.execute(
-                "SELECT group_id, vpc_id FROM sg WHERE vpc_id = ? AND name = ?", (default, name)
-            ).fetchone()
+            row = conn.execute(_GROUP_BY_NAME + lock, (default, name)).fetchone()
             if row is None:
                 raise _not_found(
                     f"The security group '{name}' does not exist in default VPC '{default}'"
                 )
-            group_id, source_vpc = row
+            group_id, source_vpc = row[0], row[1]
         if source_vpc != vpc_id and not pair.get("VpcPeeringConnectionId"):
             raise _not_found("You have specified two resources that belong to different networks.")
         return group_id
 
     def _find(
-        self, conn: sqlite3.Connection, group_id: str, egress: bool, want: Want
+        self, conn: Connection, group_id: str, egress: bool, want: Want
     ) -> Rule | None:
         row = conn.execute(_FIND_RULE, (group_id, int(egress), *want.key)).fetchone()
         return None if row is None else Rule._make(row)
 
     def _authorize(
-        self, conn: sqlite3.Connection, params: dict[str, Any], *, egress: bool
+        self, conn: Connection, params: dict[str, Any], *, egress: bool
     ) -> dict[str, Any]:
         group_id, vpc_id, _ = self._target(conn, params, egress=egress)
         wants = self._wants(conn, params, vpc_id)
@@ -613,7 +643,7 @@ class Backend:
         )
         if tags:
             conn.executemany(
-                "INSERT OR REPLACE INTO rule_tag (rule_id, key, value) VALUES (?, ?, ?)",
+                self._sql.upsert_rule_tag,
                 [(rule.rule_id, k, v) for rule in rules for k, v in tags.items()],
             )
         return {
@@ -625,7 +655,7 @@ class Backend:
         }
 
     def _check_limit(
-        self, conn: sqlite3.Connection, group_id: str, egress: bool, wants: list[Want]
+        self, conn: Connection, group_id: str, egress: bool, wants: list[Want]
     ) -> None:
         """EC2's per-group quota: ``rule_limit`` IPv4 and ``rule_limit`` IPv6 rules per direction.
 
@@ -636,7 +666,8 @@ class Backend:
         if not wants:
             return
         v4, v6 = conn.execute(
-            "SELECT coalesce(sum(kind != 'cidr6'), 0), coalesce(sum(kind != 'cidr4'), 0)"
+            "SELECT coalesce(sum(CASE WHEN kind != 'cidr6' THEN 1 ELSE 0 END), 0),"
+            " coalesce(sum(CASE WHEN kind != 'cidr4' THEN 1 ELSE 0 END), 0)"
             " FROM rule WHERE group_id = ? AND egress = ?",
             (group_id, int(egress)),
         ).fetchone()
@@ -647,7 +678,7 @@ class Backend:
             )
 
     def _revoke(
-        self, conn: sqlite3.Connection, params: dict[str, Any], *, egress: bool
+        self, conn: Connection, params: dict[str, Any], *, egress: bool
     ) -> dict[str, Any]:
         group_id, vpc_id, _ = self._target(conn, params, egress=egress)
         revoked: dict[str, Rule] = {}
@@ -676,7 +707,7 @@ class Backend:
                 revoked.setdefault(rows[0][0], Rule._make(rows[0]))
         if unknown and vpc_id != self.default_vpc_id:
             raise RequestError("InvalidPermission.NotFound", _NOT_FOUND_RULE)
-        if by_id:  # the rule_tag trigger takes each rule's tags with it
+        if by_id:  # each rule's tags go with it (SQLite's trigger, PostgreSQL's cascade)
             conn.executemany("DELETE FROM rule WHERE rule_id = ?", [(i,) for i in by_id])
         result: dict[str, Any] = {"Return": True}
         if unknown:
@@ -688,7 +719,7 @@ class Backend:
 
     # ------------------------------------------------------------------ rules by id
 
-    def _describe_rules(self, conn: sqlite3.Connection, params: dict[str, Any]) -> dict[str, Any]:
+    def _describe_rules(self, conn: Connection, params: dict[str, Any]) -> dict[str, Any]:
         """DescribeSecurityGroupRules: every rule, in creation order, as ``SecurityGroupRule``.
 
         ``SecurityGroupRuleIds`` must all exist; the filters are ``group-id``,
@@ -723,10 +754,10 @@ class Backend:
             result["NextToken"] = encode_token(start + limit)
         return result
 
-    def _modify_rules(self, conn: sqlite3.Connection, params: dict[str, Any]) -> dict[str, Any]:
+    def _modify_rules(self, conn: Connection, params: dict[str, Any]) -> dict[str, Any]:
         """ModifySecurityGroupRules: each named rule of the group takes the new value in
         place (its id, direction and tags stay); a duplicate of another rule is refused."""
-        group_id, vpc_id, _ = self._group_by_id(conn, params["GroupId"])
+        group_id, vpc_id, _ = self._group_by_id(conn, params["GroupId"], self._sql.lock_change)
         touched: dict[bool, list[Want]] = {}
         for update in params["SecurityGroupRules"]:
             rule_id = update["SecurityGroupRuleId"]
@@ -758,7 +789,7 @@ class Backend:
         return {"Return": True}
 
     def _update_descriptions(
-        self, conn: sqlite3.Connection, params: dict[str, Any], *, egress: bool
+        self, conn: Connection, params: dict[str, Any], *, egress: bool
     ) -> dict[str, Any]:
         """UpdateSecurityGroupRuleDescriptions*: each rule named by value (``IpPermissions``,
         each source's ``Description``, none to clear it) or by id
@@ -813,15 +844,15 @@ if hasattr(os, "register_at_fork"):  # POSIX; elsewhere there is no fork to noti
     os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
-def _schema_version(conn: sqlite3.Connection) -> str | None:
+def _schema_version(conn: Connection, dialect: Dialect) -> str | None:
     """``meta.schema`` of the database, or None when it has no tables yet."""
-    if not _exists(conn, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'", ()):
+    if not _exists(conn, dialect.has_table, ("meta",)):
         return None
     row = conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
     return None if row is None else str(row[0])
 
 
-def _migrate(conn: sqlite3.Connection) -> None:
+def _migrate(conn: Connection) -> None:
     """Bring a schema 1 database up to :data:`SCHEMA_VERSION`, in place.
 
     Schema 1 keyed ``rule`` by ``peer`` first, so counting or deleting a group's
@@ -830,7 +861,7 @@ def _migrate(conn: sqlite3.Connection) -> None:
     """
     conn.execute("DROP TRIGGER IF EXISTS rule_tag_follows_rule")
     conn.execute("ALTER TABLE rule RENAME TO rule_schema_1")
-    for statement in _statements(_SCHEMA):
+    for statement in SQLITE.schema:
         conn.execute(statement)
     columns = f"{_RULE_COLUMNS}, seq"
     conn.execute(f"INSERT INTO rule ({columns}) SELECT {columns} FROM rule_schema_1")  # noqa: S608
@@ -850,21 +881,8 @@ def _cidr(canonical: Callable[[str], str | None], text: str) -> str:
     return value  # type: ignore[return-value]
 
 
-def _exists(conn: sqlite3.Connection, sql: str, args: tuple[Any, ...]) -> bool:
+def _exists(conn: Connection, sql: str, args: tuple[Any, ...]) -> bool:
     return conn.execute(sql, args).fetchone() is not None
-
-
-def _statements(script: str) -> list[str]:
-    """The schema's statements, each complete as SQLite judges it (a trigger holds ``;``s)."""
-    statements, pending = [], ""
-    for line in script.splitlines():
-        pending += line.split("--", 1)[0] + "\n"
-        if sqlite3.complete_statement(pending):
-            statements.append(pending.strip())
-            pending = ""
-    if pending.strip():
-        raise ValueError(f"the schema ends inside a statement: {pending.strip()[:60]!r}")
-    return statements
 
 
 def _unavailable(exc: sqlite3.Error) -> StorageError:

@@ -27,12 +27,15 @@ def create_server(
 ) -> Any:
     """The edge server for ``app`` (not started); ``port=0`` picks a free port. ``threads``:
     0 answers in the event loop's thread, N hands requests to N threads; by default 0,
-    or 8 for an app that forwards upstream (its requests wait on the network).
+    or 8 for an app whose requests wait on the network (it forwards upstream, or its
+    backend is a PostgreSQL server).
     ``options``: the edge's bounds (``header_timeout``, ``body_timeout``,
     ``idle_timeout``, ``max_header``, ``connection_limit``), ``sock`` (a listening socket
     to serve), or waitress adjustments."""
     if threads is None:
-        threads = 8 if getattr(app, "forwarder", None) is not None else 0
+        networked = getattr(app, "forwarder", None) is not None or getattr(
+            getattr(app, "backend", None), "networked", False)
+        threads = 8 if networked else 0
     try:
         from ._edge import edge_server
     except ImportError:  # pragma: no cover - depends on the install

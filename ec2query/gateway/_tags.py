@@ -8,21 +8,22 @@ the not-found error of its type where EC2's text is known, ``InvalidID`` otherwi
 
 from __future__ import annotations
 
-import sqlite3
 from typing import Any
 
 from .._errors import RequestError
 from ._describe import decode_token, encode_token
+from ._dialect import Connection, Dialect
 
 __all__ = ["TAG_LIMIT", "create_tags", "delete_tags", "describe_tags"]
 
 #: Tags per resource (EC2's quota; a key already on the resource does not count again).
 TAG_LIMIT = 50
 
-#: Resource type -> (table, id column, the table of the resources, DescribeTags' type name).
+#: Resource type -> (tag table, id column, the table of the resources, DescribeTags' type
+#: name, the dialect's upsert of that tag table).
 _TABLES = {
-    "sg": ("sg_tag", "group_id", "sg", "security-group"),
-    "sgr": ("rule_tag", "rule_id", "rule", "security-group-rule"),
+    "sg": ("sg_tag", "group_id", "sg", "security-group", "upsert_group_tag"),
+    "sgr": ("rule_tag", "rule_id", "rule", "security-group-rule", "upsert_rule_tag"),
 }
 
 #: Id prefix -> EC2's not-found error for a well-formed id of that type (REAL texts:
@@ -47,45 +48,47 @@ def _not_found(resource_id: str) -> RequestError:
     return RequestError(code, text.format(id=resource_id))
 
 
-def _resources(conn: sqlite3.Connection, ids: list[str]) -> list[tuple[str, str, str]]:
-    """``(table, id column, id)`` of each resource, all of which must exist (none is
-    changed otherwise: the first missing one is the answer)."""
+def _resources(
+    sql: Dialect, conn: Connection, ids: list[str]
+) -> list[tuple[str, str, str, str]]:
+    """``(tag table, id column, id, upsert)`` of each resource, all of which must exist (none
+    is changed otherwise: the first missing one is the answer). Each resource's row is
+    locked as a change of it (the dialect's ``lock_change``): writers of one resource's tags
+    are serialized, so the tag limit holds, and a group's delete waits for them."""
     found = []
     for resource_id in ids:
         kind = _TABLES.get(resource_id.rpartition("-")[0])
         if kind is None:
             raise _not_found(resource_id)
-        table, column, resources, _ = kind
+        table, column, resources, _, upsert = kind
         row = conn.execute(
-            f"SELECT 1 FROM {resources} WHERE {column} = ?", (resource_id,)  # noqa: S608
+            f"SELECT 1 FROM {resources} WHERE {column} = ?" + sql.lock_change,  # noqa: S608
+            (resource_id,),
         ).fetchone()
         if row is None:
             raise _not_found(resource_id)
-        found.append((table, column, resource_id))
+        found.append((table, column, resource_id, getattr(sql, upsert)))
     return found
 
 
-def create_tags(conn: sqlite3.Connection, params: dict[str, Any]) -> dict[str, Any]:
+def create_tags(sql: Dialect, conn: Connection, params: dict[str, Any]) -> dict[str, Any]:
     """Add or overwrite each tag on each resource; at most ``TAG_LIMIT`` keys a resource."""
     tags = {tag.get("Key", ""): tag.get("Value", "") for tag in params["Tags"]}
-    for table, column, resource_id in _resources(conn, params["Resources"]):
+    for table, column, resource_id, upsert in _resources(sql, conn, params["Resources"]):
         keys = {row[0] for row in conn.execute(
             f"SELECT key FROM {table} WHERE {column} = ?", (resource_id,))}  # noqa: S608
         if len(keys | tags.keys()) > TAG_LIMIT:
             raise RequestError(  # inferred: moto's text; EC2's code (research: moto#8150)
                 "TagLimitExceeded", "The maximum number of Tags for a resource has been reached.")
-        conn.executemany(
-            f"INSERT OR REPLACE INTO {table} ({column}, key, value) VALUES (?, ?, ?)",  # noqa: S608
-            [(resource_id, key, value) for key, value in tags.items()],
-        )
+        conn.executemany(upsert, [(resource_id, key, value) for key, value in tags.items()])
     return {"Return": True}
 
 
-def delete_tags(conn: sqlite3.Connection, params: dict[str, Any]) -> dict[str, Any]:
+def delete_tags(sql: Dialect, conn: Connection, params: dict[str, Any]) -> dict[str, Any]:
     """Remove tags: every tag without ``Tags``; a key alone whatever its value; a key and a
     value only where the value is that (the API reference's DeleteTags)."""
     given = params.get("Tags")
-    for table, column, resource_id in _resources(conn, params["Resources"]):
+    for table, column, resource_id, _ in _resources(sql, conn, params["Resources"]):
         if not given:
             conn.execute(f"DELETE FROM {table} WHERE {column} = ?", (resource_id,))  # noqa: S608
             continue
@@ -103,12 +106,12 @@ def delete_tags(conn: sqlite3.Connection, params: dict[str, Any]) -> dict[str, A
     return {"Return": True}
 
 
-def describe_tags(conn: sqlite3.Connection, params: dict[str, Any]) -> dict[str, Any]:
+def describe_tags(sql: Dialect, conn: Connection, params: dict[str, Any]) -> dict[str, Any]:
     """Every tag, by resource id then key; the filters ``key``, ``resource-id``,
     ``resource-type``, ``tag:KEY`` and ``value`` (botocore's list), each matching any of
     its values; ``NextToken`` is the position after a page."""
     rows: list[dict[str, str]] = []
-    for table, column, _, type_name in _TABLES.values():
+    for table, column, _, type_name, _ in _TABLES.values():
         rows += [
             {"Key": key, "ResourceId": rid, "ResourceType": type_name, "Value": value}
             for rid, key, value in conn.execute(

@@ -49,10 +49,24 @@ class World:
     def call(self, op: str, params: dict[str, Any]) -> dict[str, Any]:
         return self.backend.handle(op, params)
 
+    def rows(self, sql: str) -> list[tuple[Any, ...]]:
+        """The rows of one SELECT, read in one of the backend's transactions."""
+        return [tuple(row) for row in self.backend._run(
+            lambda conn, _: {"rows": conn.execute(sql).fetchall()}, {}, write=False)["rows"]]
 
-@pytest.fixture
-def world() -> World:
-    backend = Backend(rng=random.Random(7), rule_limit=5)
+
+#: The two databases every test of the fixture runs on (the answers must be the same).
+ENGINES = ["sqlite", "postgresql"]
+
+
+def database(request: pytest.FixtureRequest) -> str:
+    """``:memory:``, or a PostgreSQL schema of the test's own (tests/pg.py)."""
+    return ":memory:" if request.param == "sqlite" else request.getfixturevalue("pg_url")
+
+
+@pytest.fixture(params=ENGINES)
+def world(request: pytest.FixtureRequest) -> World:
+    backend = Backend(database(request), rng=random.Random(7), rule_limit=5)
     web = backend.handle("CreateSecurityGroup", {"GroupName": "web", "Description": "w"})
     app = backend.handle(
         "CreateSecurityGroup", {"GroupName": "app", "Description": "a", "VpcId": OTHER_VPC}
@@ -401,7 +415,6 @@ def test_a_duplicate_is_reported_before_the_quota(world: World) -> None:
 def test_a_rules_tags_go_with_it(world: World) -> None:
     """Revoking by value or by id, or deleting the group, leaves no tag rows behind."""
     tagged = [{"ResourceType": "security-group-rule", "Tags": [{"Key": "k", "Value": "v"}]}]
-    conn = world.backend._connection()
 
     def authorize(*ports: int) -> list[str]:
         result = world.call(
@@ -412,7 +425,7 @@ def test_a_rules_tags_go_with_it(world: World) -> None:
         return [rule["SecurityGroupRuleId"] for rule in result["SecurityGroupRules"]]
 
     def tag_rows() -> set[str]:
-        return {row[0] for row in conn.execute("SELECT rule_id FROM rule_tag")}
+        return {row[0] for row in world.rows("SELECT rule_id FROM rule_tag")}
 
     by_value, by_id, kept = authorize(1, 2, 3)
     assert tag_rows() == {by_value, by_id, kept}
@@ -475,8 +488,13 @@ def test_cli_operation_names_are_accepted(world: World) -> None:
     assert groups[0]["GroupName"] == "web"
 
 
-def test_no_default_vpc() -> None:
-    with Backend(default_vpc_id=None) as backend:
+@pytest.fixture(params=ENGINES)
+def db(request: pytest.FixtureRequest) -> str:
+    return database(request)
+
+
+def test_no_default_vpc(db: str) -> None:
+    with Backend(db, default_vpc_id=None) as backend:
         with pytest.raises(EC2Error) as caught:
             backend.handle("CreateSecurityGroup", {"GroupName": "x", "Description": "d"})
         assert (caught.value.code, caught.value.message) == (

@@ -1,5 +1,6 @@
 """The rule-level operations (DescribeSecurityGroupRules, ModifySecurityGroupRules) through
-boto3 against the served gateway, side by side with moto_server on the same calls."""
+boto3 against the served gateway, on SQLite and on PostgreSQL, side by side with moto_server
+on the same calls."""
 
 from __future__ import annotations
 
@@ -46,10 +47,16 @@ def _life_cycle(ec2) -> list:  # type: ignore[no-untyped-def]
     return seen
 
 
-@pytest.fixture
-def gateway():
-    with running(make_app(credentials=[CREDS])) as url:
-        yield url
+@pytest.fixture(params=["sqlite", "postgresql"])
+def gateway(request):
+    """The served gateway on SQLite (``:memory:``) and on PostgreSQL (a schema of its own)."""
+    db = ":memory:" if request.param == "sqlite" else request.getfixturevalue("pg_url")
+    app = make_app(db=db, credentials=[CREDS])
+    try:
+        with running(app) as url:
+            yield url
+    finally:
+        app.backend.close()
 
 
 def test_the_rule_life_cycle_matches_moto(gateway):

@@ -1,5 +1,6 @@
-"""CreateTags, DeleteTags and DescribeTags through boto3 against the served gateway, side by
-side with moto_server on the same calls; and the gateway's refusals, by EC2's codes."""
+"""CreateTags, DeleteTags and DescribeTags through boto3 against the served gateway, on SQLite
+and on PostgreSQL, side by side with moto_server on the same calls; and the gateway's
+refusals, by EC2's codes."""
 
 from __future__ import annotations
 
@@ -41,10 +42,16 @@ def _life_cycle(ec2) -> list:  # type: ignore[no-untyped-def]
     return seen
 
 
-@pytest.fixture
-def gateway():
-    with running(make_app(credentials=[CREDS])) as url:
-        yield url
+@pytest.fixture(params=["sqlite", "postgresql"])
+def gateway(request):
+    """The served gateway on SQLite (``:memory:``) and on PostgreSQL (a schema of its own)."""
+    db = ":memory:" if request.param == "sqlite" else request.getfixturevalue("pg_url")
+    app = make_app(db=db, credentials=[CREDS])
+    try:
+        with running(app) as url:
+            yield url
+    finally:
+        app.backend.close()
 
 
 def test_the_tag_life_cycle_matches_moto(gateway):

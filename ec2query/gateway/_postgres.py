@@ -1,0 +1,287 @@
+"""The backend on PostgreSQL: a connection pool per process, one transaction per call,
+bounded retries, and PostgreSQL's failures as EC2's errors.
+
+``--db postgresql://user@host:port/dbname`` (libpq's URI; a password in the URL,
+``PGPASSWORD`` or ``.pgpass``) selects it. psycopg 3 and psycopg_pool (the
+``postgres`` extra) are imported only then. The backend's logic is the same as
+on SQLite; the SQL that differs is ``_dialect.POSTGRES``.
+
+- **Opening**: one connection of its own (a server that is down fails at once,
+  in one line naming the database without its password), an advisory lock, the
+  check that the schema holds nothing but ours (:func:`check_database`), then
+  the backend's setup; all in one transaction, so a refusal writes nothing.
+- **Serving**: a pool per process, made at the first call (a preloading server's
+  workers each make their own; a pool does not survive a fork). Writes run in
+  READ COMMITTED under the dialect's row locks; reads in a REPEATABLE READ
+  snapshot. A deadlock or serialization failure is retried (nothing was
+  applied); a connection found dead before COMMIT sends the pool to check its
+  others, and the call is tried again on a fresh one. What outlasts that, and a
+  COMMIT whose outcome is unknown, is EC2's ``Unavailable`` (503).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import random
+import threading
+import time
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit, urlunsplit
+
+from ._dialect import POSTGRES, Connection, pyformat
+from ._storage import APPLICATION_ID, OWN_TABLES, DatabaseFileError, StorageError
+
+if TYPE_CHECKING:
+    import psycopg
+    from psycopg_pool import ConnectionPool
+
+__all__ = ["SCHEMES", "PostgresStore", "check_database", "is_url", "redacted"]
+
+#: The URL schemes libpq takes.
+SCHEMES = ("postgresql://", "postgres://")
+#: Seconds to connect when opening, and to wait for a pooled connection when serving.
+CONNECT_TIMEOUT = 5
+POOL_TIMEOUT = 10.0
+#: How long a statement waits for a row lock (as SQLite's busy timeout), in milliseconds.
+LOCK_TIMEOUT_MS = 30_000
+#: Tries of one call that meets a deadlock, a serialization failure or a dead connection.
+ATTEMPTS = 4
+UNAVAILABLE = "The server is overloaded and can't handle the request."
+_INTERNAL = "An internal error has occurred. Please try again later."
+
+Body = Callable[[Connection, dict[str, Any]], dict[str, Any]]
+
+
+def is_url(db: str) -> bool:
+    """Whether ``--db`` names a PostgreSQL database rather than an SQLite file."""
+    return db.startswith(SCHEMES)
+
+
+def redacted(url: str) -> str:
+    """``url`` without its password (in the user part or a ``password=`` parameter)."""
+    parts = urlsplit(url)
+    netloc = parts.netloc
+    if "@" in netloc:
+        user, _, hosts = netloc.rpartition("@")
+        if ":" in user:
+            netloc = f"{user.split(':', 1)[0]}:***@{hosts}"
+    query = "&".join("password=***" if item.startswith("password=") else item
+                     for item in parts.query.split("&"))  # fmt: skip
+    return urlunsplit(parts._replace(netloc=netloc, query=query))
+
+
+def _drivers() -> tuple[Any, Any]:
+    try:
+        import psycopg
+        import psycopg_pool
+    except ImportError:
+        raise StorageError(
+            "InternalError",
+            "a PostgreSQL --db needs psycopg 3 and psycopg_pool: pip install 'ec2query[postgres]'",
+        ) from None
+    return psycopg, psycopg_pool
+
+
+class _Connection:
+    """A psycopg connection as the backend speaks to it: ``?`` placeholders, ``executemany``."""
+
+    __slots__ = ("_raw", "_sql")
+
+    def __init__(self, raw: psycopg.Connection[Any], sql: dict[str, str]) -> None:
+        self._raw = raw
+        self._sql = sql  # the store's: statement text -> psycopg's spelling
+
+    def _text(self, sql: str) -> str:
+        text = self._sql.get(sql)
+        if text is None:
+            text = self._sql[sql] = pyformat(sql)
+        return text
+
+    def execute(self, sql: str, parameters: Iterable[Any] = (), /) -> Any:
+        return self._raw.execute(self._text(sql), tuple(parameters))
+
+    def executemany(self, sql: str, rows: Iterable[Iterable[Any]], /) -> Any:
+        rows = [tuple(row) for row in rows]
+        if not rows:
+            return None
+        with self._raw.cursor() as cursor:
+            cursor.executemany(self._text(sql), rows)  # type: ignore[arg-type]
+        return None
+
+
+def check_database(conn: Any, known_versions: tuple[str, ...], name: str) -> None:
+    """Refuse a schema that holds tables but not ours, or ours of a schema this release
+    does not know (the SQLite file check's counterpart, inside the opening transaction)."""
+    rows = conn.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()"
+    ).fetchall()
+    tables = frozenset(str(row[0]) for row in rows)
+    if not tables:
+        return
+    mark = version = None
+    if "meta" in tables:
+        found = dict(conn.execute("SELECT key, value FROM meta").fetchall())
+        mark, version = found.get("application"), found.get("schema")
+    if mark != "ec2query" or not tables >= OWN_TABLES:
+        raise DatabaseFileError(name, "is another application's database (no ec2query mark)")
+    if version not in known_versions:
+        raise DatabaseFileError(
+            name,
+            f"has schema {version!r}, which this release (schema {known_versions[-1]}) cannot read",
+        )
+
+
+class PostgresStore:
+    """The backend's PostgreSQL database: ``run(body, params, write=...)`` is one call."""
+
+    dialect = POSTGRES
+
+    def __init__(self, url: str, setup: Body, known_versions: tuple[str, ...]) -> None:
+        psycopg, _ = _drivers()
+        self._psycopg = psycopg
+        self._url = url
+        self.name = redacted(url)
+        self._pool: ConnectionPool[Any] | None = None
+        self._pid = os.getpid()
+        self._lock = threading.Lock()
+        self._inherited: list[Any] = []  # a parent's pools, never touched nor collected here
+        self._sql: dict[str, str] = {}
+        self.unbindable: tuple[type[BaseException], ...] = (
+            psycopg.DataError, psycopg.ProgrammingError)  # fmt: skip
+        try:
+            raw = psycopg.connect(url, autocommit=True, connect_timeout=CONNECT_TIMEOUT)
+        except psycopg.Error as exc:
+            raise DatabaseFileError(self.name, f"cannot connect: {_first_line(exc)}") from None
+
+        def opening(conn: Any, params: dict[str, Any]) -> dict[str, Any]:
+            conn.execute("SELECT pg_advisory_xact_lock(?)", (APPLICATION_ID,))
+            check_database(conn, known_versions, self.name)
+            return setup(conn, params)
+
+        try:
+            with raw:
+                self._transaction(raw, opening, {}, write=True)
+        except DatabaseFileError:
+            raise
+        except StorageError as exc:  # the backend's own refusal (a later schema, ...)
+            raise DatabaseFileError(self.name, exc.message) from None
+        except _Committing as exc:
+            raise DatabaseFileError(self.name, _first_line(exc.__cause__)) from None
+        except psycopg.Error as exc:
+            raise DatabaseFileError(self.name, _first_line(exc)) from None
+
+    # ------------------------------------------------------------------ the pool
+
+    def _here(self) -> ConnectionPool[Any]:
+        """This process's pool, made at its first call."""
+        pool = self._pool
+        if pool is not None and self._pid == os.getpid():
+            return pool
+        with self._lock:
+            if self._pid != os.getpid():  # forked where the fork hook could not tell us
+                self._abandon()
+            if self._pool is None:
+                _, psycopg_pool = _drivers()
+                self._pool = psycopg_pool.ConnectionPool(
+                    self._url,
+                    min_size=1,
+                    max_size=8,
+                    kwargs={"autocommit": True, "connect_timeout": CONNECT_TIMEOUT},
+                    configure=_configure,
+                    timeout=POOL_TIMEOUT,
+                    name="ec2query",
+                    open=True,
+                )
+            return self._pool
+
+    def forked(self) -> None:
+        """In a forked child, before any other thread runs: a new lock (the parent's may
+        have been held), and the parent's pool put aside."""
+        self._lock = threading.Lock()
+        self._abandon()
+
+    def _abandon(self) -> None:
+        """The parent's pool (its threads are not here, its sockets are the parent's) is kept
+        from use and from collection, which would close the parent's connections."""
+        if self._pool is not None and self._pid != os.getpid():
+            self._inherited.append(self._pool)
+            self._pool = None
+        self._pid = os.getpid()
+
+    def close(self) -> None:
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None and self._pid == os.getpid():
+            pool.close()
+
+    # ------------------------------------------------------------------ one call
+
+    def run(self, body: Body, params: dict[str, Any], *, write: bool) -> dict[str, Any]:
+        psycopg = self._psycopg
+        pool = self._here()
+        for attempt in range(1, ATTEMPTS + 1):
+            raw = None
+            try:
+                with pool.connection() as raw:
+                    return self._transaction(raw, body, params, write=write)
+            except _Committing as exc:  # it may or may not have been applied: EC2's 503
+                raise StorageError("Unavailable", UNAVAILABLE) from exc.__cause__
+            except psycopg.OperationalError as exc:
+                if attempt == ATTEMPTS:
+                    raise _storage_error(psycopg, exc) from exc
+                if _rolled_back(exc):  # a deadlock, a serialization failure: nothing applied
+                    time.sleep(random.uniform(0, 0.01 * attempt))  # noqa: S311 - jitter
+                elif raw is not None and raw.broken:  # the server went away before COMMIT
+                    pool.check()  # a restarted server: its other connections are dead too
+                else:  # no connection within the pool's timeout, a lock timeout, ...
+                    raise _storage_error(psycopg, exc) from exc
+            except psycopg.Error as exc:
+                raise _storage_error(psycopg, exc) from exc
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _transaction(
+        self, raw: psycopg.Connection[Any], body: Body, params: dict[str, Any], *, write: bool
+    ) -> dict[str, Any]:
+        raw.execute(self.dialect.begin_write if write else self.dialect.begin_read)
+        try:
+            result = body(_Connection(raw, self._sql), params)
+        except BaseException:
+            if not raw.broken:  # else the connection is gone and the server rolled back
+                with contextlib.suppress(self._psycopg.Error):
+                    raw.execute("ROLLBACK")
+            raise
+        try:
+            raw.execute("COMMIT")
+        except self._psycopg.Error as exc:
+            if _rolled_back(exc):
+                raise  # refused, so surely not applied: may be tried again
+            raise _Committing from exc
+        return result
+
+
+class _Committing(Exception):
+    """COMMIT failed: whether the change was applied is not known."""
+
+
+def _configure(conn: psycopg.Connection[Any]) -> None:
+    conn.execute(f"SET lock_timeout = {LOCK_TIMEOUT_MS}")
+
+
+def _rolled_back(exc: BaseException) -> bool:
+    """Whether PostgreSQL rolled the transaction back (SQLSTATE class 40: a deadlock, a
+    serialization failure), so that trying it again is safe."""
+    return str(getattr(exc, "sqlstate", None) or "").startswith("40")
+
+
+def _first_line(exc: BaseException | None) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text.splitlines()[0]
+
+
+def _storage_error(psycopg: Any, exc: BaseException) -> StorageError:
+    """PostgreSQL's trouble as EC2 reports its own: 503 when it is unreachable or busy."""
+    if isinstance(exc, psycopg.OperationalError):
+        return StorageError("Unavailable", UNAVAILABLE)
+    return StorageError("InternalError", _INTERNAL)

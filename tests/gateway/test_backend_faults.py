@@ -1,0 +1,163 @@
+"""The gateway on PostgreSQL when the database goes away: EC2's ``Unavailable`` (HTTP 503,
+the code and text of EC2's error list for a server that cannot handle the request), no
+change half made, and serving again once the database is back, without a restart.
+
+The client is boto3 (the oracle client) with its retries off, so that every answer it gets
+is the gateway's own. Each writer repeats an operation until it is acknowledged (or EC2
+says it already happened: Duplicate), so the expected state afterwards is exact.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from ec2query import Credentials
+from ec2query.gateway import _postgres as postgres
+from ec2query.gateway import make_app
+from ec2query.gateway._server import running
+
+from ..pg import Cluster
+from ..servers import boto_ec2
+
+pytest.importorskip("psycopg")
+botocore_config = pytest.importorskip("botocore.config")
+from botocore.exceptions import ClientError  # noqa: E402
+
+#: EC2's text for its Unavailable code (ec2-behaviour.md, row 43); the runtime text is inferred.
+UNAVAILABLE = "The server is overloaded and can't handle the request."
+CREDS = Credentials("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
+
+
+@pytest.fixture
+def gateway(postgres_cluster: Cluster, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """A gateway on its own schema, served in threads; a pooled connection is waited for
+    half a second (so that an outage is answered at once), and the server is always
+    running again afterwards."""
+    monkeypatch.setattr(postgres, "POOL_TIMEOUT", 0.5)
+    app = make_app(db=postgres_cluster.url(), credentials=[CREDS])
+    try:
+        with running(app) as endpoint:
+            yield endpoint
+    finally:
+        app.backend.close()
+        if not _up(postgres_cluster):
+            postgres_cluster.start()
+
+
+def _up(cluster: Cluster) -> bool:
+    import psycopg
+
+    try:
+        psycopg.connect(cluster.server_url(), connect_timeout=2).close()
+    except psycopg.OperationalError:
+        return False
+    return True
+
+
+def client(endpoint: str) -> Any:
+    config = botocore_config.Config(retries={"total_max_attempts": 1})
+    return boto_ec2(endpoint, CREDS, config=config)
+
+
+def permission(port: int, cidr: str) -> list[dict[str, Any]]:
+    return [{"IpProtocol": "tcp", "FromPort": port, "ToPort": port, "IpRanges": [{"CidrIp": cidr}]}]
+
+
+def test_a_lost_database_is_unavailable_then_served_again(
+    gateway: str, postgres_cluster: Cluster
+) -> None:
+    ec2 = client(gateway)
+    group_id = ec2.create_security_group(GroupName="web", Description="w")["GroupId"]
+    ec2.authorize_security_group_ingress(GroupId=group_id,
+                                         IpPermissions=permission(1, "10.0.0.0/8"))
+    postgres_cluster.stop()
+    try:
+        with pytest.raises(ClientError) as caught:
+            ec2.authorize_security_group_ingress(
+                GroupId=group_id, IpPermissions=permission(2, "10.0.0.0/8") + permission(
+                    3, "10.0.0.0/8"))  # fmt: skip
+        error = caught.value.response
+        assert error["ResponseMetadata"]["HTTPStatusCode"] == 503
+        assert error["Error"] == {"Code": "Unavailable", "Message": UNAVAILABLE}
+    finally:
+        postgres_cluster.start()
+    deadline = time.monotonic() + 30
+    while True:  # the pool reconnects by itself: no restart of the gateway
+        try:
+            groups = ec2.describe_security_groups(GroupIds=[group_id])["SecurityGroups"]
+            break
+        except ClientError as exc:
+            assert exc.response["Error"]["Code"] == "Unavailable"
+            assert time.monotonic() < deadline, "not served again within 30 s"
+            time.sleep(0.2)
+    assert [p["FromPort"] for p in groups[0]["IpPermissions"]] == [1]  # nothing half made
+
+
+WRITERS = 4
+RULES = 24  # per writer: each authorized, every other one revoked again
+
+
+def test_nothing_acknowledged_is_lost_when_the_database_crashes_under_load(
+    gateway: str, postgres_cluster: Cluster
+) -> None:
+    ec2 = client(gateway)
+    group_id = ec2.create_security_group(GroupName="load", Description="l")["GroupId"]
+    codes: Counter[str] = Counter()
+    failures: list[BaseException] = []
+    started = threading.Event()
+
+    def until_done(call: Any, settled: str) -> None:
+        """Repeat ``call`` until acknowledged, or refused with ``settled`` (an earlier try,
+        unacknowledged, was applied after all)."""
+        for _ in range(600):
+            try:
+                call()
+                codes["acknowledged"] += 1
+                return
+            except ClientError as exc:
+                code = exc.response["Error"]["Code"]
+                codes[code] += 1
+                if code == settled:
+                    return
+                assert code == "Unavailable", exc.response["Error"]
+                time.sleep(0.05)
+        raise AssertionError("never acknowledged")
+
+    def writer(n: int) -> None:
+        own = client(gateway)
+        try:
+            for i in range(RULES):
+                rule = permission(5000 + n, f"10.{n}.{i}.0/24")
+                until_done(lambda rule=rule: own.authorize_security_group_ingress(
+                    GroupId=group_id, IpPermissions=rule), "InvalidPermission.Duplicate")
+                started.set()
+                if i % 2 == 0:
+                    until_done(lambda rule=rule: own.revoke_security_group_ingress(
+                        GroupId=group_id, IpPermissions=rule), "InvalidPermission.NotFound")
+        except BaseException as exc:  # surfaced below
+            failures.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(WRITERS)]
+    for thread in threads:
+        thread.start()
+    started.wait(30)
+    time.sleep(0.3)
+    postgres_cluster.stop("immediate")  # a crash: no shutdown checkpoint, clients cut off
+    time.sleep(1.0)
+    postgres_cluster.start()
+    for thread in threads:
+        thread.join(120)
+    assert not failures, failures
+    assert codes["Unavailable"] > 0, codes  # the outage was met
+    assert set(codes) <= {"acknowledged", "Unavailable", "InvalidPermission.Duplicate",
+                          "InvalidPermission.NotFound"}  # fmt: skip
+    group = ec2.describe_security_groups(GroupIds=[group_id])["SecurityGroups"][0]
+    found = {(p["FromPort"], r["CidrIp"]) for p in group["IpPermissions"] for r in p["IpRanges"]}
+    assert found == {(5000 + n, f"10.{n}.{i}.0/24") for n in range(WRITERS)
+                     for i in range(1, RULES, 2)}  # fmt: skip
