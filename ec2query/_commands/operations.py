@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sys
 from typing import Any
@@ -23,6 +24,7 @@ from .._codec.cliargs import cli_skeleton, option_name, parse_cli_args
 from .._errors import EC2Error, RequestError, ServiceError, TransportError, UsageError
 from .._model import CURRENT_VERSION, VERSIONS, ListShape, Structure, all_operations, operation
 from .._model.operations import PAGINATORS
+from .._request import UNSIGNED
 from . import output, paging
 
 EXIT_CONFIG = 253
@@ -51,6 +53,13 @@ def _positive(text: str) -> int:
     return int(text)
 
 
+def _seconds(text: str) -> int:
+    """aws-cli's timeout value: whole seconds, 0 for no limit."""
+    if not (text.isascii() and text.isdigit()) or len(text) > 9:
+        raise argparse.ArgumentTypeError(f"{text[:64]!r} is not a whole number of seconds")
+    return int(text)
+
+
 def _global_parser() -> argparse.ArgumentParser:
     parser = _Parser(add_help=False, allow_abbrev=False)
     parser.add_argument("--endpoint-url")
@@ -67,23 +76,32 @@ def _global_parser() -> argparse.ArgumentParser:
     parser.add_argument("--page-size", type=_positive)
     parser.add_argument("--starting-token")
     parser.add_argument("--no-paginate", action="store_true")
+    parser.add_argument("--no-sign-request", action="store_true")
+    parser.add_argument("--no-verify-ssl", action="store_true")
+    parser.add_argument("--ca-bundle")
+    parser.add_argument("--cli-read-timeout", type=_seconds)
+    parser.add_argument("--cli-connect-timeout", type=_seconds)
+    parser.add_argument("--color", choices=("on", "off", "auto"), default="auto")
     return parser
 
 
 #: Global options that take a value, for the console to find the operation behind them.
 VALUED_GLOBALS = frozenset({
     "--endpoint-url", "--region", "--profile", "--signature-version", "--api-version",
-    "--output", "--query", "--max-items", "--page-size", "--starting-token",
+    "--output", "--query", "--max-items", "--page-size", "--starting-token", "--ca-bundle",
+    "--cli-read-timeout", "--cli-connect-timeout", "--color",
 })
 #: Global options that are flags.
-FLAG_GLOBALS = frozenset({"--debug", "--no-send", "--no-validate", "--no-paginate"})
+FLAG_GLOBALS = frozenset({"--debug", "--no-send", "--no-validate", "--no-paginate",
+                          "--no-sign-request", "--no-verify-ssl"})
 
 
 GLOBAL_HELP = """global options:
   --endpoint-url URL      send to URL (default: AWS_ENDPOINT_URL_EC2, AWS_ENDPOINT_URL,
                           else https://ec2.REGION.amazonaws.com)
   --region REGION         region to sign for (default: AWS_REGION, AWS_DEFAULT_REGION,
-                          the profile's, else us-east-1)
+                          the profile's, else the one an ec2.REGION.amazonaws.com
+                          endpoint names; with none: "You must specify a region.")
   --profile NAME          credentials and region from this AWS profile
   --signature-version V   v4 (default, header), v4-query (presigned GET) or v2
   --api-version V         2016-11-15 (default) or 2011-12-15
@@ -98,6 +116,12 @@ GLOBAL_HELP = """global options:
   --page-size N           ask for N items per request (every page is still fetched)
   --starting-token TOKEN  resume from a NextToken printed by --max-items
   --no-paginate           send one request and print its page as it is
+  --no-sign-request       send the request unsigned (no credentials are looked up)
+  --no-verify-ssl         do not verify the endpoint's TLS certificate
+  --ca-bundle PATH        verify TLS with this CA bundle (default: AWS_CA_BUNDLE)
+  --cli-read-timeout N    seconds to wait for an answer (default 60; 0: no limit)
+  --cli-connect-timeout N seconds to wait for the connection (default 5; 0: no limit)
+  --color on|off|auto     accepted as aws-cli takes it; ec2query's output is never coloured
 """
 
 
@@ -171,18 +195,22 @@ def _send(name: str, params: dict[str, Any], options: argparse.Namespace) -> int
     from .._client import Client
 
     exchanges: list[tuple[Any, Any]] = []
-    client = Client(
-        options.endpoint_url,
-        region=options.region,
-        profile=options.profile,
-        signature=options.signature_version,
-        version=options.api_version,
-        validate=not options.no_validate,
-        observer=lambda raw, response: exchanges.append((raw, response)),
-    )
     try:
-        client.credentials  # noqa: B018 - resolve now: a missing key is a setup problem
-    except EC2Error as error:
+        client = Client(
+            options.endpoint_url,
+            region=options.region,
+            profile=options.profile,
+            signature=UNSIGNED if options.no_sign_request else options.signature_version,
+            version=options.api_version,
+            validate=not options.no_validate,
+            timeout=(_timeout(options.cli_connect_timeout, 5.0),
+                     _timeout(options.cli_read_timeout, 60.0)),
+            verify=_verify(options),
+            observer=lambda raw, response: exchanges.append((raw, response)),
+        )
+        if not options.no_sign_request:
+            client.credentials  # noqa: B018 - resolve now: a missing key is a setup problem
+    except EC2Error as error:  # no region, no credentials: aws-cli v2's configuration status
         print(f"\n{error.message}\n", file=sys.stderr)
         return EXIT_CONFIG
     try:
@@ -237,6 +265,21 @@ def _send(name: str, params: dict[str, Any], options: argparse.Namespace) -> int
     if text:
         print(text)
     return 0
+
+
+def _timeout(seconds: int | None, default: float) -> float | None:
+    """aws-cli's timeout option as requests takes it: 0 waits forever."""
+    if seconds is None:
+        return default
+    return None if seconds == 0 else float(seconds)
+
+
+def _verify(options: argparse.Namespace) -> bool | str:
+    """TLS verification as aws-cli chooses it: off, ``--ca-bundle``, ``AWS_CA_BUNDLE``, on."""
+    if options.no_verify_ssl:
+        return False
+    bundle: str | None = options.ca_bundle or os.environ.get("AWS_CA_BUNDLE")
+    return bundle or True
 
 
 def _call(client: Any, name: str, params: dict[str, Any], options: argparse.Namespace) -> Any:

@@ -16,7 +16,7 @@ CREDS = Credentials("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
 
 def _call(app, operation, params, version):
     raw = build_signed_request(operation, params, endpoint="http://gw.example", credentials=CREDS,
-                               version=version)
+                               version=version, region="us-east-1")
     environ = {"REQUEST_METHOD": "POST", "PATH_INFO": "/", "QUERY_STRING": "",
                "HTTP_HOST": "gw.example", "wsgi.url_scheme": "http",
                "wsgi.input": io.BytesIO(raw.body), "CONTENT_LENGTH": str(len(raw.body)),
