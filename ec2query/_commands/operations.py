@@ -195,6 +195,7 @@ def _send(name: str, params: dict[str, Any], options: argparse.Namespace) -> int
     from .._client import Client
 
     exchanges: list[tuple[Any, Any]] = []
+    verify = _verify(options)
     try:
         client = Client(
             options.endpoint_url,
@@ -205,7 +206,7 @@ def _send(name: str, params: dict[str, Any], options: argparse.Namespace) -> int
             validate=not options.no_validate,
             timeout=(_timeout(options.cli_connect_timeout, 5.0),
                      _timeout(options.cli_read_timeout, 60.0)),
-            verify=_verify(options),
+            verify=verify,
             observer=lambda raw, response: exchanges.append((raw, response)),
         )
         if not options.no_sign_request:
@@ -279,6 +280,9 @@ def _verify(options: argparse.Namespace) -> bool | str:
     if options.no_verify_ssl:
         return False
     bundle: str | None = options.ca_bundle or os.environ.get("AWS_CA_BUNDLE")
+    if bundle and not os.path.exists(bundle):  # requests' own text, before anything is sent
+        raise UsageError(f"Could not find a suitable TLS CA certificate bundle, "
+                         f"invalid path: {bundle}")
     return bundle or True
 
 
