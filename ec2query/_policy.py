@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ._codec.forms import normalize
+from ._codec.forms import normalize, rule_request_permission
 from ._errors import PolicyError, PolicyFileError, UsageError
 from ._model import operation as operation_model
 from ._policy_rules import RULE_TYPES, Change, Source, permissions_of
@@ -50,10 +50,13 @@ __all__ = [
 
 #: The operations a policy judges, and the direction each changes. Revokes are
 #: never refused: removing access is always allowed.
-JUDGED = {
+JUDGED: dict[str, str | None] = {
     "AuthorizeSecurityGroupIngress": "ingress",
     "AuthorizeSecurityGroupEgress": "egress",
+    "ModifySecurityGroupRules": None,  # each rule's own direction (``rule_directions``)
 }
+#: Rule types that judge only what a change adds: a modify replaces rules, never adds one.
+_ADDING_ONLY = frozenset({"max-rules-per-group"})
 
 #: EC2's text for UnauthorizedOperation with an encoded message (as the EC2 API and
 #: STS DecodeAuthorizationMessage documentation and real EC2 answers word it).
@@ -182,6 +185,7 @@ class Policy:
         account_id: str | None = None,
         group_rule_count: int | None = None,
         group_aliases: Iterable[str] = (),
+        rule_directions: Mapping[str, str] | None = None,
     ) -> list[Violation]:
         """Every violation of this policy in one validated request, in rule order.
 
@@ -189,19 +193,51 @@ class Policy:
         direction (``None``: unknown; ``max-rules-per-group`` then judges the request
         alone). ``group_aliases``: other names of the target group (its id when the
         request names it by name, and the reverse), for rules scoped to ``groups``.
+        ``rule_directions``: for ModifySecurityGroupRules, each rule id's direction
+        (``"ingress"``/``"egress"``); a rule whose direction is not known is judged as
+        both, so that nothing refused on either side gets through.
         """
         name = operation_model(operation).name
-        direction = JUDGED.get(name)
-        if direction is None:
+        if name not in JUDGED:
             return []
-        canonical = normalize(name, params)
-        change = Change(direction, permissions_of(canonical), group_rule_count, self.is_world)
         identity = {value for value in (access_key, account_id) if value}
         aliases = tuple(group_aliases)
+        direction = JUDGED[name]
+        if direction is not None:
+            change = Change(direction, permissions_of(normalize(name, params)),
+                            group_rule_count, self.is_world)
+            return self._judge(name, params, change, identity, aliases)
+        by_direction: dict[str, list[dict[str, Any]]] = {}
+        for update in params.get("SecurityGroupRules") or ():
+            known = (rule_directions or {}).get(update.get("SecurityGroupRuleId", ""))
+            for side in (known,) if known else ("ingress", "egress"):
+                by_direction.setdefault(side, []).append(
+                    rule_request_permission(update.get("SecurityGroupRule") or {}))
+        found = []
+        for side, permissions in by_direction.items():
+            change = Change(side, permissions_of({"IpPermissions": permissions}), None,
+                            self.is_world)
+            found.extend(self._judge(name, params, change, identity, aliases,
+                                     skip=_ADDING_ONLY))
+        return found
+
+    def _judge(
+        self,
+        name: str,
+        params: Mapping[str, Any],
+        change: Change,
+        identity: set[str],
+        aliases: tuple[str, ...],
+        *,
+        skip: frozenset[str] = frozenset(),
+    ) -> list[Violation]:
+        """The violations of one change (one direction's permissions), in rule order."""
+        direction = change.direction
         found = []
         for rule in self.rules:
             kind = RULE_TYPES[rule.type]
-            if direction not in kind.directions or not rule.applies(params, identity, aliases):
+            if (rule.type in skip or direction not in kind.directions
+                    or not rule.applies(params, identity, aliases)):
                 continue
             for index, source, text in kind.check(rule.params, change):
                 permission = None if index is None else change.permissions[index]

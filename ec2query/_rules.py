@@ -42,8 +42,6 @@ from ._grammar import (
 from ._model import (
     CURRENT_VERSION,
     FLAT_RULE_MEMBERS,
-    LEGACY_VERSION,
-    VERSIONS,
     Kind,
     all_operations,
     operation,
@@ -111,18 +109,28 @@ class Rule(NamedTuple):
 
 # --------------------------------------------------------------------------- operation groups
 
-INGRESS = frozenset({"AuthorizeSecurityGroupIngress", "RevokeSecurityGroupIngress"})
-EGRESS = frozenset({"AuthorizeSecurityGroupEgress", "RevokeSecurityGroupEgress"})
+#: The operations that name rules by value, per direction (the rule-description updates
+#: name the rules whose descriptions they set, as a revoke names what it removes).
+INGRESS = frozenset({"AuthorizeSecurityGroupIngress", "RevokeSecurityGroupIngress",
+                     "UpdateSecurityGroupRuleDescriptionsIngress"})
+EGRESS = frozenset({"AuthorizeSecurityGroupEgress", "RevokeSecurityGroupEgress",
+                    "UpdateSecurityGroupRuleDescriptionsEgress"})
 RULE_OPS = INGRESS | EGRESS
+#: The egress description update names its group by id or, in the default VPC, by name.
+UPDATE_EGRESS = frozenset({"UpdateSecurityGroupRuleDescriptionsEgress"})
 REVOKE = frozenset({"RevokeSecurityGroupIngress", "RevokeSecurityGroupEgress"})
 CREATE = frozenset({"CreateSecurityGroup"})
 DESCRIBE = frozenset({"DescribeSecurityGroups"})
+DESCRIBE_RULES = frozenset({"DescribeSecurityGroupRules"})
+MODIFY = frozenset({"ModifySecurityGroupRules"})
+#: The operations with ``MaxResults`` (the same 5..1000 bounds in both, from the model).
+PAGED = DESCRIBE | DESCRIBE_RULES
 DELETE = frozenset({"DeleteSecurityGroup"})
 TAGGING = frozenset(TAGGABLE)
-ALL_OPS = RULE_OPS | CREATE | DESCRIBE | DELETE
+ALL_OPS = RULE_OPS | CREATE | DESCRIBE | DELETE | DESCRIBE_RULES | MODIFY
 #: The operations whose input has members the model marks required.
 REQUIRED_OPS = frozenset(
-    op.name for op in all_operations() if any(op.input(v).required for v in VERSIONS)
+    op.name for op in all_operations() if any(op.input(v).required for v in op.versions)
 )
 
 # Kinds a permission or source row may be limited to (validate.py derives them).
@@ -172,11 +180,13 @@ _PYTHON_TYPES = {Kind.STRING: str, Kind.INTEGER: int, Kind.BOOLEAN: bool}
 
 @cache
 def _request_spec(op_name: str) -> dict[str, Any]:
-    """The model's input structure compiled to nested dicts (both API versions' members):
-    member -> (Query name, spec, Kind); a scalar's spec is its Python type."""
+    """The model's input structure compiled to nested dicts (the members of every API
+    version that has the operation): member -> (Query name, spec, Kind); a scalar's spec is
+    its Python type."""
     op = operation(op_name)
-    spec: dict[str, Any] = _spec(op.input(LEGACY_VERSION))
-    spec.update(_spec(op.input(CURRENT_VERSION)))
+    spec: dict[str, Any] = {}
+    for version in op.versions:
+        spec.update(_spec(op.input(version)))
     return spec
 
 
@@ -514,6 +524,13 @@ def _permission_without_source(params: Any, ctx: Context) -> Verdict:
     return [NO_FIELDS for p in ctx.permissions if not p.flat and not p.sources] or None
 
 
+def _modified_rule_sources(count_ok: Callable[[int], bool]) -> Callable[[Any, Context], Verdict]:
+    """A test of each rule a ModifySecurityGroupRules names: its number of sources."""
+    def test(params: Any, ctx: Context) -> Verdict:
+        return [NO_FIELDS for p in ctx.permissions if not count_ok(len(p.sources))] or None
+    return test
+
+
 # --------------------------------------------------------------------------- item tests
 
 
@@ -571,7 +588,8 @@ RULES: tuple[Rule, ...] = (
          "InvalidGroupId.Malformed",
          "The security-group ID '{value}' is malformed",
          'REAL E31 (2023) and research 8e; older text: Invalid id: "x" (expecting "sg-...")'),
-    Rule("group-id-or-name-required", "request", INGRESS | DELETE, "any", _no_target_group,
+    Rule("group-id-or-name-required", "request", INGRESS | DELETE | UPDATE_EGRESS, "any",
+         _no_target_group,
          "MissingParameter",
          "The request must contain the parameter groupName or groupId",
          "REAL research 5a (aws-cli#1503)"),
@@ -581,7 +599,7 @@ RULES: tuple[Rule, ...] = (
          "DOC: the members botocore marks required (the model's Member.required), named as EC2 "
          "names them: REAL template research 5d (egress groupId), research 10f "
          "(GroupDescription; moto identical), GroupName inferred"),
-    Rule("group-name-only-in-default-vpc", "request", INGRESS | DELETE, "vpc",
+    Rule("group-name-only-in-default-vpc", "request", INGRESS | DELETE | UPDATE_EGRESS, "vpc",
          _name_without_default_vpc,
          "VPCIdNotSpecified",
          "No default VPC for this user. GroupName is only supported for EC2-Classic and default "
@@ -619,12 +637,12 @@ RULES: tuple[Rule, ...] = (
          f"characters from the following set:  {_TEXT_SET}",
          "REAL research 10d; length over 255 inferred to give the same text"),
     # ---- request: DescribeSecurityGroups
-    Rule("describe-max-results-min", "request", DESCRIBE, "any", _max_results_low,
+    Rule("describe-max-results-min", "request", PAGED, "any", _max_results_low,
          "InvalidParameterValue",
          "Value ( {value} ) for parameter maxResults is invalid. Expecting a value greater than "
          f"{MAX_RESULTS[0]}.",
          "REAL research 9c (aws-sdk-ruby#2575, DescribeInstances); DOC: between 5 and 1000"),
-    Rule("describe-max-results-max", "request", DESCRIBE, "any", _max_results_high,
+    Rule("describe-max-results-max", "request", PAGED, "any", _max_results_high,
          "InvalidParameterValue",
          "Value ( {value} ) for parameter maxResults is invalid. Expecting a value smaller than "
          f"{MAX_RESULTS[1]}.",
@@ -634,7 +652,7 @@ RULES: tuple[Rule, ...] = (
          "The parameter securityGroupIdSet cannot be used with the parameter maxResults",
          "REAL pattern research 9d (instancesSet, volumeSet); EMU for the securityGroupIdSet name"),
     # ---- each SecurityGroupRuleIds entry
-    Rule("rule-id-format", "rule-id", REVOKE, "any", _rule_id_malformed,
+    Rule("rule-id-format", "rule-id", REVOKE | DESCRIBE_RULES, "any", _rule_id_malformed,
          "InvalidSecurityGroupRuleId.Malformed",
          "The security-group-rule ID '{value}' is malformed",
          "inferred from REAL E31 (The security-group ID '...' is malformed)"),
@@ -755,6 +773,16 @@ RULES: tuple[Rule, ...] = (
          "Missing source specification: include source security group or CIDR information",
          "REAL research 5c (boto3#1078), as for the flat form; judged last, once every other "
          "rule passed, as the embedded backend did"),
+    Rule("modify-rule-needs-source", "request-after", MODIFY, "any",
+         _modified_rule_sources(lambda n: n > 0),
+         "MissingParameter",
+         "Either CidrIpv4, CidrIpv6, PrefixListId or ReferencedGroupId must be specified.",
+         "inferred: DOC (SecurityGroupRuleRequest names one source of the four)"),
+    Rule("modify-rule-one-source", "request-after", MODIFY, "any",
+         _modified_rule_sources(lambda n: n < 2),
+         "InvalidParameterCombination",
+         "Only one of CidrIpv4, CidrIpv6, PrefixListId or ReferencedGroupId may be specified.",
+         "inferred: DOC (SecurityGroupRuleRequest names one source of the four)"),
     # ---- DescribeSecurityGroups items
     Rule("describe-group-id-format", "group-id", DESCRIBE, "any", _describe_id_malformed,
          "InvalidGroupId.Malformed",

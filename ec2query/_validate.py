@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
-from ._codec.forms import normalize
+from ._codec.forms import normalize, rule_request_permission
 from ._errors import RequestError
 from ._grammar import (
     PREFIX_LIST_ID,
@@ -28,6 +28,7 @@ from ._grammar import (
 )
 from ._model import FLAT_RULE_MEMBERS, operation
 from ._rules import (
+    ALL_OPS,
     PERMISSION_KINDS,
     RULES,
     SOURCE_KINDS,
@@ -69,13 +70,24 @@ def problems(
     return _judge(operation_name, params, vpc, first=False)
 
 
+#: Operations whose rules are judged by another operation's permission and source rows:
+#: a rule ModifySecurityGroupRules writes is judged as the rule an authorize would add
+#: (inferred: EC2 documents no separate checks for it).
+_PERMISSIONS_AS = {"ModifySecurityGroupRules": "AuthorizeSecurityGroupIngress"}
+
+
 @cache
 def _table(op: str, vpc: bool | None) -> dict[Any, Any]:
     """The rows that apply to one operation and era, grouped by scope, and the permission
     and source rows also by the kind they judge (``"permission", kind``); computed once."""
     eras = _ERAS[vpc]
+    rules_of = _PERMISSIONS_AS.get(op, op)
     table: dict[Any, Any] = {
-        scope: tuple(r for r in RULES if r.scope == scope and op in r.ops and r.era in eras)
+        scope: tuple(
+            r for r in RULES
+            if r.scope == scope and r.era in eras
+            and (rules_of if scope in ("permission", "source") else op) in r.ops
+        )
         for scope in STAGES
     }
     for scope, kinds in (("permission", PERMISSION_KINDS), ("source", SOURCE_KINDS)):
@@ -168,6 +180,11 @@ def _collect(ctx: Context) -> None:
     params = ctx.params
     for data in params.get("IpPermissions", ()):
         ctx.permissions.append(_permission(data, flat=False, full=False))
+    for update in params.get("SecurityGroupRules", ()):  # ModifySecurityGroupRules
+        rule = update.get("SecurityGroupRule")
+        if rule is not None:
+            ctx.permissions.append(
+                _permission(rule_request_permission(rule), flat=False, full=False))
     if "Ingress" in ctx.op and not _FLAT.isdisjoint(params):
         flat = {key: params[key] for key in FLAT_RULE_MEMBERS if key in params}
         if flat:
@@ -222,7 +239,7 @@ def rules_markdown() -> str:
         "|---|---|---|---|---|---|---|",
     ]
     for number, rule in enumerate(RULES, 1):
-        ops = "all seven" if len(rule.ops) == 7 else ", ".join(sorted(rule.ops))
+        ops = "every operation" if rule.ops == ALL_OPS else ", ".join(sorted(rule.ops))
         cells = [
             str(number),
             f"`{rule.name}` ({rule.scope})",

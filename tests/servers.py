@@ -71,8 +71,10 @@ def scripted_server(
         server.server_close()
 
 
-def boto_ec2(endpoint: str, credentials: Any, region: str = "us-east-1") -> Any:
-    """A boto3 EC2 client (the oracle client) for ``endpoint`` with ec2query Credentials."""
+def boto_ec2(endpoint: str, credentials: Any, region: str = "us-east-1",
+             config: Any = None) -> Any:
+    """A boto3 EC2 client (the oracle client) for ``endpoint`` with ec2query Credentials
+    (``config``: a botocore ``Config``)."""
     import boto3
 
     return boto3.client(
@@ -81,4 +83,5 @@ def boto_ec2(endpoint: str, credentials: Any, region: str = "us-east-1") -> Any:
         region_name=region,
         aws_access_key_id=credentials.access_key,
         aws_secret_access_key=credentials.secret_key,
+        config=config,
     )

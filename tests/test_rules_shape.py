@@ -17,7 +17,7 @@ from typing import Any
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from ec2query._model import OPERATIONS
+from ec2query._model import OPERATIONS, operation
 from ec2query._rules import Context, _ListOf, _request_spec, _shape
 
 from .strategies import request_params
@@ -92,7 +92,7 @@ def corrupted(draw: st.DrawFn, value: Any) -> Any:
 @st.composite
 def requests(draw: st.DrawFn) -> tuple[str, Any]:
     name = draw(st.sampled_from(OPERATION_NAMES))
-    version = draw(st.sampled_from(["2016-11-15", "2011-12-15"]))
+    version = draw(st.sampled_from(operation(name).versions))
     params = draw(request_params(name, version))
     return name, draw(corrupted(params))
 

@@ -1017,6 +1017,28 @@ INVALID: list[Any] = [
         "MissingParameter",
         "Missing source specification: include source security group or CIDR information",
     ),
+    (
+        "modify-rule-needs-source",
+        "ModifySecurityGroupRules",
+        {"GroupId": "sg-0123456789abcdef0", "SecurityGroupRules": [{
+            "SecurityGroupRuleId": "sgr-0123456789abcdef0",
+            "SecurityGroupRule": {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22}}]},
+        None,
+        "MissingParameter",
+        "Either CidrIpv4, CidrIpv6, PrefixListId or ReferencedGroupId must be specified.",
+    ),  # inferred (SecurityGroupRuleRequest: one source of the four)
+    (
+        "modify-rule-one-source",
+        "ModifySecurityGroupRules",
+        {"GroupId": "sg-0123456789abcdef0", "SecurityGroupRules": [{
+            "SecurityGroupRuleId": "sgr-0123456789abcdef0",
+            "SecurityGroupRule": {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22,
+                                  "CidrIpv4": "10.0.0.0/8", "ReferencedGroupId":
+                                  "sg-0123456789abcdef1"}}]},
+        None,
+        "InvalidParameterCombination",
+        "Only one of CidrIpv4, CidrIpv6, PrefixListId or ReferencedGroupId may be specified.",
+    ),
     # tags
     (
         "tag-resource-type",

@@ -18,12 +18,38 @@ from typing import Any
 from .._errors import RequestError
 from .._model import FLAT_RULE_MEMBERS, operation
 
-__all__ = ["flatten", "normalize"]
+__all__ = ["flatten", "normalize", "rule_request_permission"]
 
 #: Members that describe output carries and a request must not send.
 READ_ONLY_MEMBERS = frozenset({"PeeringStatus"})
 
 _RULE_LISTS = ("UserIdGroupPairs", "IpRanges", "Ipv6Ranges", "PrefixListIds")
+
+
+#: A ``SecurityGroupRuleRequest`` source member -> the IpPermission list and item key it is.
+_RULE_REQUEST_SOURCES = (
+    ("CidrIpv4", "IpRanges", "CidrIp"),
+    ("CidrIpv6", "Ipv6Ranges", "CidrIpv6"),
+    ("PrefixListId", "PrefixListIds", "PrefixListId"),
+    ("ReferencedGroupId", "UserIdGroupPairs", "GroupId"),
+)
+
+
+def rule_request_permission(rule: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``IpPermission`` a ``SecurityGroupRuleRequest`` (ModifySecurityGroupRules' new
+    rule) describes: protocol and ports as they are, each source given as a one-item list
+    carrying the rule's ``Description``. The one reading of a modified rule that the
+    validator, the backend and the policy share."""
+    permission: dict[str, Any] = {
+        key: rule[key] for key in ("IpProtocol", "FromPort", "ToPort") if key in rule
+    }
+    for member, key, item_key in _RULE_REQUEST_SOURCES:
+        if member in rule:
+            item = {item_key: rule[member]}
+            if "Description" in rule:
+                item["Description"] = rule["Description"]
+            permission[key] = [item]
+    return permission
 
 
 def normalize(operation_name: str, params: Mapping[str, Any]) -> dict[str, Any]:

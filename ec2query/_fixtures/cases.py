@@ -130,6 +130,12 @@ def perms(*rules: Params, group: str = WEB, **extra: Any) -> Params:
     return {**target, "IpPermissions": list(rules), **extra}
 
 
+def _modify(rule_id: str, **rule: Any) -> Params:
+    """ModifySecurityGroupRules params: rule ``rule_id`` of WEB becomes ``rule``."""
+    return {"GroupId": WEB, "SecurityGroupRules": [
+        {"SecurityGroupRuleId": rule_id, "SecurityGroupRule": rule}]}
+
+
 AI = "AuthorizeSecurityGroupIngress"
 RI = "RevokeSecurityGroupIngress"
 AE = "AuthorizeSecurityGroupEgress"
@@ -137,6 +143,10 @@ RE = "RevokeSecurityGroupEgress"
 CR = "CreateSecurityGroup"
 DS = "DescribeSecurityGroups"
 DL = "DeleteSecurityGroup"
+DR = "DescribeSecurityGroupRules"
+MD = "ModifySecurityGroupRules"
+UI = "UpdateSecurityGroupRuleDescriptionsIngress"
+UE = "UpdateSecurityGroupRuleDescriptionsEgress"
 RULE_OPS = (AI, RI, AE, RE)
 INGRESS = (AI, RI)
 SHORT = {AI: "authorize-ingress", RI: "revoke-ingress", AE: "authorize-egress",
@@ -320,6 +330,51 @@ _SPECIFIC: list[Spec] = [
     ok("by-name", DL, {"GroupName": "admin"}),
     ok("legacy-by-name", DL, {"GroupName": "admin"}, version=LEGACY),
     ok("legacy-by-id", DL, {"GroupId": ADMIN}, version=LEGACY),
+    # -- rules by id -------------------------------------------------------------------------
+    ok("all", DR, {}, "every rule, the groups' default rules too", setup=(_AUTH_WEB_22,)),
+    ok("by-id", DR, {"SecurityGroupRuleIds": [RULE_IDS[0]]}, setup=(_AUTH_WEB_22,)),
+    ok("filter-group-id", DR, {"Filters": [{"Name": "group-id", "Values": [WEB]}]},
+       setup=(_AUTH_WEB_22, _AUTH_WEB_EGRESS)),
+    ok("page", DR, {"MaxResults": 5}, "the first page; NextToken is opaque"),
+    ok("ports-and-description", MD, _modify(RULE_IDS[0], IpProtocol="tcp", FromPort=2222,
+                                            ToPort=2222, CidrIpv4="203.0.113.0/24",
+                                            Description="ssh moved"),
+       "the rule keeps its id", setup=(_AUTH_WEB_22,)),
+    ok("to-ipv6", MD, _modify(RULE_IDS[0], IpProtocol="tcp", FromPort=22, ToPort=22,
+                              CidrIpv6="2001:db8::/32"), setup=(_AUTH_WEB_22,)),
+    ok("to-source-group", MD, _modify(RULE_IDS[0], IpProtocol="tcp", FromPort=22, ToPort=22,
+                                      ReferencedGroupId=ADMIN), setup=(_AUTH_WEB_22,)),
+    refused("rule-id-not-found", DR, {"SecurityGroupRuleIds": [RULE_IDS[9]]},
+            "InvalidSecurityGroupRuleId.NotFound", setup=()),
+    refused("rule-id-not-found", MD, _modify(RULE_IDS[9], IpProtocol="tcp", FromPort=22,
+                                             ToPort=22, CidrIpv4="10.0.0.0/8"),
+            "InvalidSecurityGroupRuleId.NotFound", setup=()),
+    bad("max-results-4", DR, {"MaxResults": 4}, "InvalidParameterValue"),
+    bad("rule-id-malformed", DR, {"SecurityGroupRuleIds": ["sgr-1"]},
+        "InvalidSecurityGroupRuleId.Malformed"),
+    bad("port-out-of-range", MD, _modify(RULE_IDS[0], IpProtocol="tcp", FromPort=22,
+                                         ToPort=70000, CidrIpv4="10.0.0.0/8"),
+        "InvalidPermission.Malformed", setup=(_AUTH_WEB_22,)),
+    bad("rules-missing", MD, {"GroupId": WEB}, "MissingParameter"),
+    ok("by-permission", UI, perms(rule("tcp", 22, 22, **v4({"CidrIp": "203.0.113.0/24",
+                                                             "Description": "office"}))),
+       setup=(_AUTH_WEB_22,)),
+    ok("by-rule-id", UI, {"GroupId": WEB, "SecurityGroupRuleDescriptions": [
+        {"SecurityGroupRuleId": RULE_IDS[0], "Description": "office"}]}, setup=(_AUTH_WEB_22,)),
+    ok("by-name", UI, perms(rule("tcp", 22, 22, **v4("203.0.113.0/24")), group="websrv"),
+       "no Description: the rule's description is cleared", setup=(_AUTH_WEB_22,)),
+    ok("by-rule-id", UE, {"GroupId": WEB, "SecurityGroupRuleDescriptions": [
+        {"SecurityGroupRuleId": RULE_IDS[0], "Description": "https out"}]},
+       setup=(_AUTH_WEB_EGRESS,)),
+    refused("rule-not-found", UI, perms(rule("tcp", 8443, 8443, **v4("192.0.2.0/24"))),
+            "InvalidPermission.NotFound", setup=()),
+    refused("rule-id-not-found", UE, {"GroupId": WEB, "SecurityGroupRuleDescriptions": [
+        {"SecurityGroupRuleId": RULE_IDS[9], "Description": "x"}]},
+            "InvalidSecurityGroupRuleId.NotFound", setup=()),
+    bad("group-missing", UE, {"SecurityGroupRuleDescriptions": [
+        {"SecurityGroupRuleId": RULE_IDS[0], "Description": "x"}]}, "MissingParameter"),
+    bad("port-out-of-range", UI, perms(rule("tcp", 22, 70000, **v4("10.0.0.0/8"))),
+        "InvalidPermission.Malformed"),
     # -- refused in the world's state ----------------------------------------------------------
     refused("duplicate-rule", AI, perms(_SEED), "InvalidPermission.Duplicate",
             setup=(_AUTH_WEB_22,)),

@@ -21,6 +21,7 @@ from .operations import (
     CURRENT_VERSION,
     FLAT_RULE_MEMBERS,
     LEGACY_VERSION,
+    OPERATION_SINCE,
     OPERATIONS,
     REQUIRED,
     SINCE,
@@ -47,6 +48,7 @@ __all__ = [
     "all_operations",
     "check_version",
     "compile_structure",
+    "invalid_action",
     "operation",
     "structure",
 ]
@@ -257,10 +259,26 @@ class Operation:
     output_name: str
 
     def input(self, version: str = CURRENT_VERSION) -> Structure:
-        return structure(self.input_name, check_version(version))
+        return structure(self.input_name, self._at(version))
 
     def output(self, version: str = CURRENT_VERSION) -> Structure:
-        return structure(self.output_name, check_version(version))
+        return structure(self.output_name, self._at(version))
+
+    @property
+    def versions(self) -> tuple[str, ...]:
+        """The API versions that have this operation, oldest first."""
+        since = _RANK[OPERATION_SINCE.get(self.name, VERSIONS[0])]
+        return VERSIONS[since:]
+
+    def _at(self, version: str) -> str:
+        """``version``, if the model knows it and it has this operation (``OPERATION_SINCE``);
+        otherwise EC2's ``NoSuchVersion`` or ``InvalidAction`` (inferred: the action is
+        unknown to that version's web service)."""
+        checked = check_version(version)
+        since = OPERATION_SINCE.get(self.name)
+        if since is not None and _RANK[checked] < _RANK[since]:
+            raise invalid_action(self.name)
+        return checked
 
     @property
     def response_root(self) -> str:
@@ -286,9 +304,12 @@ def operation(name: str) -> Operation:
     try:
         return _BY_NAME[name]
     except (KeyError, TypeError):
-        raise RequestError(
-            "InvalidAction", f"The action {name} is not valid for this web service."
-        ) from None
+        raise invalid_action(name) from None
+
+
+def invalid_action(name: str) -> RequestError:
+    """EC2's ``InvalidAction`` for an action its web service (at this version) lacks."""
+    return RequestError("InvalidAction", f"The action {name} is not valid for this web service.")
 
 
 def all_operations() -> tuple[Operation, ...]:

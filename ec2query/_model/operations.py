@@ -52,6 +52,35 @@ OPERATIONS: dict[str, tuple[str, str, str]] = {
         "DeleteSecurityGroupRequest",
         "DeleteSecurityGroupResult",
     ),
+    "DescribeSecurityGroupRules": (
+        "describe-security-group-rules",
+        "DescribeSecurityGroupRulesRequest",
+        "DescribeSecurityGroupRulesResult",
+    ),
+    "ModifySecurityGroupRules": (
+        "modify-security-group-rules",
+        "ModifySecurityGroupRulesRequest",
+        "ModifySecurityGroupRulesResult",
+    ),
+    "UpdateSecurityGroupRuleDescriptionsIngress": (
+        "update-security-group-rule-descriptions-ingress",
+        "UpdateSecurityGroupRuleDescriptionsIngressRequest",
+        "UpdateSecurityGroupRuleDescriptionsIngressResult",
+    ),
+    "UpdateSecurityGroupRuleDescriptionsEgress": (
+        "update-security-group-rule-descriptions-egress",
+        "UpdateSecurityGroupRuleDescriptionsEgressRequest",
+        "UpdateSecurityGroupRuleDescriptionsEgressResult",
+    ),
+}
+
+#: Operation -> the first API version that has it (an operation not listed is in every
+#: version of ``VERSIONS``). An older version refuses it as an action it does not know.
+OPERATION_SINCE: dict[str, str] = {
+    "DescribeSecurityGroupRules": CURRENT_VERSION,
+    "ModifySecurityGroupRules": CURRENT_VERSION,
+    "UpdateSecurityGroupRuleDescriptionsIngress": CURRENT_VERSION,
+    "UpdateSecurityGroupRuleDescriptionsEgress": CURRENT_VERSION,
 }
 
 _FLAT_RULE = (
@@ -105,6 +134,8 @@ UNTIL: dict[str, tuple[tuple[str, tuple[str, str, str, str]], ...]] = {
 #: Structure -> the members botocore's model marks required (``required`` in its shapes), in
 #: the order EC2 reports them missing (``CreateSecurityGroup`` without both: ``GroupName``).
 REQUIRED: dict[str, tuple[str, ...]] = {
+    "ModifySecurityGroupRulesRequest": ("GroupId", "SecurityGroupRules"),
+    "SecurityGroupRuleUpdate": ("SecurityGroupRuleId",),
     "RevokeSecurityGroupEgressRequest": ("GroupId",),
     "AuthorizeSecurityGroupEgressRequest": ("GroupId",),
     "CreateSecurityGroupRequest": ("GroupName", "Description"),
@@ -113,12 +144,16 @@ REQUIRED: dict[str, tuple[str, ...]] = {
 #: (structure, member) -> the inclusive range an integer must be in (botocore's min/max).
 BOUNDS: dict[tuple[str, str], tuple[int, int]] = {
     ("DescribeSecurityGroupsRequest", "MaxResults"): (5, 1000),
+    ("DescribeSecurityGroupRulesRequest", "MaxResults"): (5, 1000),
 }
 
 #: Operation -> how its results come in pages (botocore's paginator model, which aws-cli
 #: follows): (input token, output token, limit key, result key).
 PAGINATORS: dict[str, tuple[str, str, str, str]] = {
     "DescribeSecurityGroups": ("NextToken", "NextToken", "MaxResults", "SecurityGroups"),
+    "DescribeSecurityGroupRules": (
+        "NextToken", "NextToken", "MaxResults", "SecurityGroupRules",
+    ),
 }
 
 #: Operation -> the resource type its ``TagSpecifications`` tag on creation: the rule for the

@@ -195,6 +195,63 @@ STRUCTURES: dict[str, tuple[tuple[str, str, str, str], ...]] = {
         ("Description", "string", "GroupDescription", "groupDescription"),
         ("IpPermissions", "[IpPermission]", "IpPermissions", "ipPermissions"),
     ),
+    "DescribeSecurityGroupRulesRequest": (
+        ("Filters", "[Filter:Filter]", "Filter", "Filter"),
+        ("SecurityGroupRuleIds", "[string]", "SecurityGroupRuleId", "SecurityGroupRuleId"),
+        ("DryRun", "boolean", "DryRun", "DryRun"),
+        ("NextToken", "string", "NextToken", "NextToken"),
+        ("MaxResults", "integer", "MaxResults", "MaxResults"),
+    ),
+    "DescribeSecurityGroupRulesResult": (
+        ("SecurityGroupRules", "[SecurityGroupRule]", "SecurityGroupRuleSet", "securityGroupRuleSet"),
+        ("NextToken", "string", "NextToken", "nextToken"),
+    ),
+    "ModifySecurityGroupRulesRequest": (
+        ("GroupId", "string", "GroupId", "GroupId"),
+        ("SecurityGroupRules", "[SecurityGroupRuleUpdate]", "SecurityGroupRule", "SecurityGroupRule"),
+        ("DryRun", "boolean", "DryRun", "DryRun"),
+    ),
+    "SecurityGroupRuleUpdate": (
+        ("SecurityGroupRuleId", "string", "SecurityGroupRuleId", "SecurityGroupRuleId"),
+        ("SecurityGroupRule", "SecurityGroupRuleRequest", "SecurityGroupRule", "SecurityGroupRule"),
+    ),
+    "SecurityGroupRuleRequest": (
+        ("IpProtocol", "string", "IpProtocol", "IpProtocol"),
+        ("FromPort", "integer", "FromPort", "FromPort"),
+        ("ToPort", "integer", "ToPort", "ToPort"),
+        ("CidrIpv4", "string", "CidrIpv4", "CidrIpv4"),
+        ("CidrIpv6", "string", "CidrIpv6", "CidrIpv6"),
+        ("PrefixListId", "string", "PrefixListId", "PrefixListId"),
+        ("ReferencedGroupId", "string", "ReferencedGroupId", "ReferencedGroupId"),
+        ("Description", "string", "Description", "Description"),
+    ),
+    "ModifySecurityGroupRulesResult": (
+        ("Return", "boolean", "Return", "return"),
+    ),
+    "UpdateSecurityGroupRuleDescriptionsIngressRequest": (
+        ("DryRun", "boolean", "DryRun", "DryRun"),
+        ("GroupId", "string", "GroupId", "GroupId"),
+        ("GroupName", "string", "GroupName", "GroupName"),
+        ("IpPermissions", "[IpPermission]", "IpPermissions", "IpPermissions"),
+        ("SecurityGroupRuleDescriptions", "[SecurityGroupRuleDescription]", "SecurityGroupRuleDescription", "SecurityGroupRuleDescription"),
+    ),
+    "UpdateSecurityGroupRuleDescriptionsIngressResult": (
+        ("Return", "boolean", "Return", "return"),
+    ),
+    "UpdateSecurityGroupRuleDescriptionsEgressRequest": (
+        ("DryRun", "boolean", "DryRun", "DryRun"),
+        ("GroupId", "string", "GroupId", "GroupId"),
+        ("GroupName", "string", "GroupName", "GroupName"),
+        ("IpPermissions", "[IpPermission]", "IpPermissions", "IpPermissions"),
+        ("SecurityGroupRuleDescriptions", "[SecurityGroupRuleDescription]", "SecurityGroupRuleDescription", "SecurityGroupRuleDescription"),
+    ),
+    "UpdateSecurityGroupRuleDescriptionsEgressResult": (
+        ("Return", "boolean", "Return", "return"),
+    ),
+    "SecurityGroupRuleDescription": (
+        ("SecurityGroupRuleId", "string", "SecurityGroupRuleId", "SecurityGroupRuleId"),
+        ("Description", "string", "Description", "Description"),
+    ),
     "DeleteSecurityGroupRequest": (
         ("GroupId", "string", "GroupId", "GroupId"),
         ("GroupName", "string", "GroupName", "GroupName"),

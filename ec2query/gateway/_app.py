@@ -19,7 +19,7 @@ from .._codec.forms import project
 from .._codec.query import from_text_pairs
 from .._codec.xml import render_error, render_response
 from .._errors import DryRunOperation, EC2Error, InternalError, RequestError, UsageError
-from .._model import CURRENT_VERSION
+from .._model import CURRENT_VERSION, invalid_action
 from .._model import operation as operation_model
 from .._model.operations import OPERATIONS
 from .._validate import validate
@@ -191,15 +191,11 @@ class Gateway:
         strip = AUTH_PARAMS.get(verified.scheme)
         if strip:
             pairs = [(k, v) for k, v in pairs if k not in strip]
-        version = None
-        for key, value in pairs:
-            if key == "Version":
-                version = value
-                break
+        version = _first(pairs, "Version")
         if version is None:
             raise RequestError("MissingParameter", "The request must contain the parameter Version")
         if self.pass_through:
-            action = next((value for key, value in pairs if key == "Action"), None)
+            action = _first(pairs, "Action")
             if action is not None and action not in OPERATIONS:
                 status, content_type, answer = self.forwarder.relay(pairs)
                 return action[:64], status, content_type, answer
@@ -327,9 +323,12 @@ _UUID_SET = (0x4000 << 64) | (0x8000 << 48)
 def _not_here(pairs: list[tuple[str, str]]) -> RequestError:
     """The answer to a request signed for a path the gateway does not serve: EC2's answer
     for an action it does not have (inferred: no capture of EC2 at another path)."""
-    action = next((value for key, value in pairs if key == "Action"), "")
-    return RequestError("InvalidAction",
-                        f"The action {action[:128]} is not valid for this web service.")
+    return invalid_action((_first(pairs, "Action") or "")[:128])
+
+
+def _first(pairs: list[tuple[str, str]], key: str) -> str | None:
+    """The value of the first pair named ``key``, or None."""
+    return next((value for name, value in pairs if name == key), None)
 
 
 def _too_large(max_body: int) -> RequestError:

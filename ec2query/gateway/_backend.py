@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from .._codec.forms import normalize
+from .._codec.forms import normalize, rule_request_permission
 from .._errors import EC2Error, RequestError
 from .._grammar import (
     PORT_MAX,
@@ -55,6 +55,7 @@ from ._canon import (
     unknown_permission,
 )
 from ._describe import decode_token, encode_token, matches
+from ._storage import APPLICATION_ID, StorageError, check_database_file, in_memory
 
 __all__ = ["DEFAULT_VPC_ID", "Backend", "NotValidated", "StorageError"]
 
@@ -62,6 +63,7 @@ __all__ = ["DEFAULT_VPC_ID", "Backend", "NotValidated", "StorageError"]
 DEFAULT_VPC_ID = "vpc-0a1b2c3d4e5f60718"
 #: The layout of the tables (``meta.schema``); older databases are upgraded when opened.
 SCHEMA_VERSION = "2"
+_KNOWN_SCHEMAS = ("1", SCHEMA_VERSION)  # those a database may have to be opened, oldest first
 #: The first SQLite whose DELETE ... RETURNING the backend uses (3.35.4 fixed a defect in
 #: the new syntax); older ones find, then delete.
 RETURNING_SQLITE = (3, 35, 4)
@@ -72,11 +74,12 @@ _SCHEMA = (Path(__file__).parent / "_schema.sql").read_text(encoding="utf-8")
 _DEFAULT_NAME = "default"
 _DEFAULT_DESCRIPTION = "default VPC security group"
 _NO_DEFAULT_VPC = "No default VPC for this user"
-_READ_ONLY = frozenset({"DescribeSecurityGroups"})
+_READ_ONLY = frozenset({"DescribeSecurityGroups", "DescribeSecurityGroupRules"})
 _FLAT = frozenset(FLAT_RULE_MEMBERS)
 _RULE_OPS = frozenset(
     {"AuthorizeSecurityGroupIngress", "AuthorizeSecurityGroupEgress",
-     "RevokeSecurityGroupIngress", "RevokeSecurityGroupEgress"}
+     "RevokeSecurityGroupIngress", "RevokeSecurityGroupEgress",
+     "UpdateSecurityGroupRuleDescriptionsIngress", "UpdateSecurityGroupRuleDescriptionsEgress"}
 )  # fmt: skip
 # Columns in the order of _canon.Rule's fields (a test pins the two together).
 _RULE_COLUMNS = "rule_id, group_id, egress, protocol, from_port, to_port, kind, peer, description"
@@ -104,11 +107,6 @@ _UNBINDABLE = (sqlite3.InterfaceError, sqlite3.ProgrammingError)
 class NotValidated(RequestError):
     """A request the backend was handed without the validator's consent, refused with the
     validator's own code and message (the gateway validates first, so it never sees one)."""
-
-
-class StorageError(EC2Error, RuntimeError):
-    """The database failed or cannot be used (closed, unreadable, of an unknown schema): EC2's
-    ``InternalError`` (500) or, when it is busy, ``Unavailable`` (503)."""
 
 
 def _not_found(message: str) -> RequestError:
@@ -158,7 +156,8 @@ class Backend:
         # Ids come from os.urandom (nothing to reseed in a forked worker) unless the caller
         # gives a generator; an id drawn twice is drawn again (_insert_group, _insert_rule).
         self._rng = rng
-        self._memory = path == ":memory:" or path.startswith("file::memory:")
+        self._memory = in_memory(path)
+        check_database_file(path, _KNOWN_SCHEMAS)  # ours, new or empty: or refused, untouched
         self._local = threading.local()
         self._lock = threading.Lock()  # guards the one :memory: connection and _connections
         self._connections: list[sqlite3.Connection] = []
@@ -172,6 +171,12 @@ class Backend:
             "AuthorizeSecurityGroupEgress": lambda c, p: self._authorize(c, p, egress=True),
             "RevokeSecurityGroupIngress": lambda c, p: self._revoke(c, p, egress=False),
             "RevokeSecurityGroupEgress": lambda c, p: self._revoke(c, p, egress=True),
+            "DescribeSecurityGroupRules": self._describe_rules,
+            "ModifySecurityGroupRules": self._modify_rules,
+            "UpdateSecurityGroupRuleDescriptionsIngress":
+                lambda c, p: self._update_descriptions(c, p, egress=False),
+            "UpdateSecurityGroupRuleDescriptionsEgress":
+                lambda c, p: self._update_descriptions(c, p, egress=True),
         }
         self._transaction(self._connection(), self._setup, {}, write=True)
 
@@ -298,7 +303,7 @@ class Backend:
 
     def _setup(self, conn: sqlite3.Connection, _params: dict[str, Any]) -> dict[str, Any]:
         version = _schema_version(conn)  # None for a new database
-        if version not in (None, "1", SCHEMA_VERSION):
+        if version is not None and version not in _KNOWN_SCHEMAS:
             raise StorageError(
                 "InternalError",
                 f"the database has schema {version!r}, which this release (schema "
@@ -309,6 +314,7 @@ class Backend:
             conn.execute(statement)
         if version == "1":
             _migrate(conn)
+        conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")  # our mark: _storage
         if self.default_vpc_id is not None:
             self._ensure_vpc(conn, self.default_vpc_id, default=True)
         return {}
@@ -675,6 +681,119 @@ class Backend:
             ]
         result["RevokedSecurityGroupRules"] = [revoked_rule(rule) for rule in revoked.values()]
         return result
+
+    # ------------------------------------------------------------------ rules by id
+
+    def _describe_rules(self, conn: sqlite3.Connection, params: dict[str, Any]) -> dict[str, Any]:
+        """DescribeSecurityGroupRules: every rule, in creation order, as ``SecurityGroupRule``.
+
+        ``SecurityGroupRuleIds`` must all exist; the filters are ``group-id``,
+        ``security-group-rule-id``, ``tag:KEY`` and ``tag-key`` (botocore's list), each
+        matching any of its values; ``NextToken`` is the position after a page.
+        """
+        rows = [Rule._make(row) for row in conn.execute(_SELECT_RULE + " ORDER BY seq, rule_id")]
+        tags: dict[str, dict[str, str]] = {}
+        for rule_id, key, value in conn.execute("SELECT rule_id, key, value FROM rule_tag"):
+            tags.setdefault(rule_id, {})[key] = value
+        ids = params.get("SecurityGroupRuleIds")
+        if ids:
+            known = {rule.rule_id for rule in rows}
+            for rule_id in ids:
+                if rule_id not in known:
+                    raise _rule_not_found(rule_id)
+            wanted = set(ids)
+            rows = [rule for rule in rows if rule.rule_id in wanted]
+        for spec in params.get("Filters") or ():
+            name, values = spec.get("Name", ""), set(spec.get("Values") or ())
+            rows = [rule for rule in rows if _rule_matches(rule, tags.get(rule.rule_id, {}),
+                                                           name, values)]
+        start = decode_token(params["NextToken"]) if params.get("NextToken") else 0
+        limit = params.get("MaxResults")
+        page = rows[start:] if limit is None else rows[start:start + limit]
+        result: dict[str, Any] = {"SecurityGroupRules": [
+            security_group_rule(rule, account_id=self.account_id, region=self.region,
+                                tags=tags.get(rule.rule_id, {}))
+            for rule in page
+        ]}
+        if limit is not None and start + limit < len(rows):
+            result["NextToken"] = encode_token(start + limit)
+        return result
+
+    def _modify_rules(self, conn: sqlite3.Connection, params: dict[str, Any]) -> dict[str, Any]:
+        """ModifySecurityGroupRules: each named rule of the group takes the new value in
+        place (its id, direction and tags stay); a duplicate of another rule is refused."""
+        group_id, vpc_id, _ = self._group_by_id(conn, params["GroupId"])
+        touched: dict[bool, list[Want]] = {}
+        for update in params["SecurityGroupRules"]:
+            rule_id = update["SecurityGroupRuleId"]
+            row = conn.execute(
+                _SELECT_RULE + " WHERE rule_id = ? AND group_id = ?", (rule_id, group_id)
+            ).fetchone()
+            if row is None:
+                raise _rule_not_found(rule_id)
+            old = Rule._make(row)
+            permission = rule_request_permission(update.get("SecurityGroupRule") or {})
+            wants = self._wants(conn, {"IpPermissions": [permission]}, vpc_id)
+            _check(len(wants) == 1, "one source")  # the validator's modify-rule-* rows
+            want = wants[0]
+            found = self._find(conn, group_id, bool(old.egress), want)
+            if found is not None and found.rule_id != rule_id:
+                raise RequestError(
+                    "InvalidPermission.Duplicate",
+                    duplicate_message(want.protocol, want.from_port, want.to_port, want.peer),
+                )
+            conn.execute(
+                "UPDATE rule SET protocol = ?, from_port = ?, to_port = ?, kind = ?, peer = ?,"
+                " description = ? WHERE rule_id = ?",
+                (want.protocol, want.from_port, want.to_port, want.kind, want.peer,
+                 want.description, rule_id),
+            )
+            touched.setdefault(bool(old.egress), []).append(want)
+        for egress, wants in touched.items():  # a rule may change family (IPv4 to IPv6)
+            self._check_limit(conn, group_id, egress, wants)
+        return {"Return": True}
+
+    def _update_descriptions(
+        self, conn: sqlite3.Connection, params: dict[str, Any], *, egress: bool
+    ) -> dict[str, Any]:
+        """UpdateSecurityGroupRuleDescriptions*: each rule named by value (``IpPermissions``,
+        each source's ``Description``, none to clear it) or by id
+        (``SecurityGroupRuleDescriptions``) takes the new description; a rule that does not
+        exist in the group's direction refuses the whole request."""
+        group_id, vpc_id, _ = self._target(conn, params)
+        for want in self._wants(conn, params, vpc_id):
+            rule = self._find(conn, group_id, egress, want)
+            if rule is None:
+                raise RequestError("InvalidPermission.NotFound", _NOT_FOUND_RULE)
+            conn.execute("UPDATE rule SET description = ? WHERE rule_id = ?",
+                         (want.description, rule.rule_id))
+        for item in params.get("SecurityGroupRuleDescriptions") or ():
+            rule_id = item["SecurityGroupRuleId"]
+            if conn.execute(_RULE_BY_ID, (rule_id, group_id, int(egress))).fetchone() is None:
+                raise _rule_not_found(rule_id)
+            conn.execute("UPDATE rule SET description = ? WHERE rule_id = ?",
+                         (item.get("Description") or None, rule_id))
+        return {"Return": True}
+
+
+def _rule_not_found(rule_id: str) -> RequestError:
+    return RequestError(
+        "InvalidSecurityGroupRuleId.NotFound",
+        f"The security group rule ID '{rule_id}' does not exist",
+    )
+
+
+def _rule_matches(rule: Rule, tags: dict[str, str], name: str, values: set[str]) -> bool:
+    """One DescribeSecurityGroupRules filter; a name it does not know matches nothing."""
+    if name == "group-id":
+        return rule.group_id in values
+    if name == "security-group-rule-id":
+        return rule.rule_id in values
+    if name == "tag-key":
+        return not values.isdisjoint(tags)
+    if name.startswith("tag:"):
+        return tags.get(name[4:]) in values
+    return False
 
 
 #: Every open Backend, to be told of a fork in the child (os.register_at_fork).

@@ -101,11 +101,27 @@ class Guard:
             account_id=getattr(self.backend, "account_id", None),
             group_rule_count=count,
             group_aliases=aliases,
+            rule_directions=self._rule_directions(operation, params),
         )
         if self.audit is not None:
             self.audit(self._audit_line(operation, params, access_key, request_id, found))
         if found:
             raise self.policy.refusal(found, request_id=request_id)
+
+    def _rule_directions(self, operation: str, params: Mapping[str, Any]) -> dict[str, str]:
+        """For ModifySecurityGroupRules, each named rule's direction, from the backend's
+        DescribeSecurityGroupRules; empty without a backend or when a rule is not found
+        (the policy then judges the rule as both directions; the backend refuses it)."""
+        updates = params.get("SecurityGroupRules") or ()
+        if self.backend is None or not updates:
+            return {}
+        ids = [update["SecurityGroupRuleId"] for update in updates]
+        try:
+            rules = self.backend.handle(
+                "DescribeSecurityGroupRules", {"SecurityGroupRuleIds": ids})["SecurityGroupRules"]
+        except EC2Error:
+            return {}
+        return {r["SecurityGroupRuleId"]: "egress" if r["IsEgress"] else "ingress" for r in rules}
 
     def _group_state(
         self, operation: str, params: Mapping[str, Any]

@@ -22,12 +22,17 @@ __all__ = ["bound_allocator", "create_server", "running", "serve"]
 
 
 def create_server(
-    app: Any, *, host: str = "127.0.0.1", port: int = 8773, threads: int = 8, **options: Any
+    app: Any, *, host: str = "127.0.0.1", port: int = 8773, threads: int | None = None,
+    **options: Any
 ) -> Any:
-    """The edge server for ``app`` (not started); ``port=0`` picks a free port. ``options``:
-    the edge's bounds (``header_timeout``, ``body_timeout``, ``idle_timeout``,
-    ``max_header``, ``connection_limit``), ``sock`` (a listening socket to serve), or
-    waitress adjustments."""
+    """The edge server for ``app`` (not started); ``port=0`` picks a free port. ``threads``:
+    0 answers in the event loop's thread, N hands requests to N threads; by default 0,
+    or 8 for an app that forwards upstream (its requests wait on the network).
+    ``options``: the edge's bounds (``header_timeout``, ``body_timeout``,
+    ``idle_timeout``, ``max_header``, ``connection_limit``), ``sock`` (a listening socket
+    to serve), or waitress adjustments."""
+    if threads is None:
+        threads = 8 if getattr(app, "forwarder", None) is not None else 0
     try:
         from ._edge import edge_server
     except ImportError:  # pragma: no cover - depends on the install
@@ -41,7 +46,6 @@ def create_server(
 @contextmanager
 def running(app: Any, *, host: str = "127.0.0.1", port: int = 0, **options: Any) -> Iterator[str]:
     """Serve ``app`` in a background thread for the duration; yields the endpoint URL."""
-    options.setdefault("asyncore_loop_timeout", 0.05)
     server = create_server(app, host=host, port=port, **options)
     thread = threading.Thread(target=server.run, name="ec2query-gateway", daemon=True)
     thread.start()
@@ -59,7 +63,7 @@ def running(app: Any, *, host: str = "127.0.0.1", port: int = 0, **options: Any)
         server.task_dispatcher.shutdown(timeout=1)
 
 
-def serve(app: Any, *, host: str = "127.0.0.1", port: int = 8773, threads: int = 8,
+def serve(app: Any, *, host: str = "127.0.0.1", port: int = 8773, threads: int | None = None,
           workers: int = 1, ready: Callable[[int], None] | None = None,
           **options: Any) -> None:
     """Serve ``app`` until interrupted, in this process or in ``workers`` forked ones
@@ -127,7 +131,7 @@ def serve(app: Any, *, host: str = "127.0.0.1", port: int = 8773, threads: int =
         listener.close()
 
 
-def _worker(app: Any, listener: socket.socket, parent: int, threads: int,
+def _worker(app: Any, listener: socket.socket, parent: int, threads: int | None,
             options: dict[str, Any]) -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops the workers

@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ec2query._codec.xml import parse_response, render_response, validate_document
-from ec2query._model import VERSIONS, ListShape, Scalar, Structure, all_operations, operation
+from ec2query._model import ListShape, Scalar, Structure, all_operations, operation
 from tests.codec.test_xml import botocore_parse
 
 SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
@@ -49,7 +49,7 @@ def result_of(shape: Structure, depth: int = 0) -> st.SearchStrategy:
     )
 
 
-CASES = [(op.name, version) for op in all_operations() for version in VERSIONS]
+CASES = [(op.name, version) for op in all_operations() for version in op.versions]
 
 
 @st.composite
@@ -138,6 +138,22 @@ def moto_bodies() -> dict[str, list[bytes]]:
             IpPermissions=[{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}],
         )
         ec2.delete_security_group(GroupId=other)
+        ssh = {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22,
+               "IpRanges": [{"CidrIp": "10.0.0.0/8", "Description": "admin"}]}
+        rule_id = ec2.authorize_security_group_ingress(GroupId=group, IpPermissions=[ssh])[
+            "SecurityGroupRules"][0]["SecurityGroupRuleId"]
+        ec2.describe_security_group_rules(Filters=[{"Name": "group-id", "Values": [group]}])
+        ec2.modify_security_group_rules(GroupId=group, SecurityGroupRules=[{
+            "SecurityGroupRuleId": rule_id,
+            "SecurityGroupRule": {"IpProtocol": "tcp", "FromPort": 2222, "ToPort": 2222,
+                                  "CidrIpv4": "10.0.0.0/8"}}])
+        ec2.describe_security_group_rules(SecurityGroupRuleIds=[rule_id])
+        ec2.update_security_group_rule_descriptions_ingress(GroupId=group, IpPermissions=[{
+            "IpProtocol": "tcp", "FromPort": 2222, "ToPort": 2222,
+            "IpRanges": [{"CidrIp": "10.0.0.0/8", "Description": "moved"}]}])
+        ec2.update_security_group_rule_descriptions_egress(GroupId=group, IpPermissions=[{
+            "IpProtocol": "udp", "FromPort": 53, "ToPort": 53,
+            "IpRanges": [{"CidrIp": "10.0.0.2/32", "Description": "dns"}]}])
     return bodies
 
 

@@ -30,11 +30,12 @@ SLACK = 2.5
 FAST = 1.0  # an answer that needs no deadline comes at once
 
 
-@pytest.fixture(scope="module")
-def endpoint() -> Iterator[tuple[str, int]]:
+@pytest.fixture(scope="module", params=[0, 8], ids=["in the loop", "8 threads"])
+def endpoint(request: pytest.FixtureRequest) -> Iterator[tuple[str, int]]:
+    """The gateway on the edge, answering in the event loop's thread or in 8 threads."""
     app = make_app(credentials={FAKE_ENV["AWS_ACCESS_KEY_ID"]: FAKE_ENV["AWS_SECRET_ACCESS_KEY"]})
-    with running(app, header_timeout=HEADER_TIMEOUT, body_timeout=BODY_TIMEOUT,
-                 idle_timeout=IDLE_TIMEOUT) as url:
+    with running(app, threads=request.param, header_timeout=HEADER_TIMEOUT,
+                 body_timeout=BODY_TIMEOUT, idle_timeout=IDLE_TIMEOUT) as url:
         host, port = url.removeprefix("http://").split(":")
         yield host, int(port)
 
@@ -109,7 +110,7 @@ def test_malformed_framing_gets_ec2s_xml_error_and_a_closed_connection_at_once(e
     assert (status, code) == (400, "InvalidHttpRequest"), case
 
 
-@pytest.mark.parametrize("announced", [1_048_577, 2**30, 10**20])
+@pytest.mark.parametrize("announced", [1_048_577, 2_000_000, 2**30, 10**20])
 def test_a_content_length_over_the_limit_is_refused_before_the_body_is_sent(endpoint,
                                                                            announced):
     head = HEAD + b"Content-Length: %d\r\n\r\n" % announced
@@ -246,3 +247,34 @@ def test_eight_concurrent_hostile_megabytes_keep_the_servers_memory_bounded(tmp_
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_a_client_that_does_not_read_its_answers_blocks_nobody_else():
+    """20 pipelined describes of 300 groups, left unread past the output high-water mark:
+    another client is still answered at once, and the first one gets all 20 answers."""
+    import boto3
+
+    from ec2query._request import build_signed_request
+    from ec2query.auth import Credentials
+
+    key, secret = FAKE_ENV["AWS_ACCESS_KEY_ID"], FAKE_ENV["AWS_SECRET_ACCESS_KEY"]
+    app = make_app(credentials={key: secret})
+    for n in range(300):
+        app.backend.handle("CreateSecurityGroup", {"GroupName": f"g{n}", "Description": "d"})
+    with running(app, outbuf_high_watermark=64 * 1024) as url:
+        host, port = url.removeprefix("http://").split(":")
+        describe = build_signed_request("DescribeSecurityGroups", {}, endpoint=url,
+                                        credentials=Credentials(key, secret)).to_http()
+        with socket.create_connection((host, int(port)), timeout=10) as greedy:
+            greedy.sendall(describe * 20)
+            time.sleep(1.0)
+            client = boto3.client("ec2", endpoint_url=url, region_name="us-east-1",
+                                  aws_access_key_id=key, aws_secret_access_key=secret)
+            started = time.monotonic()
+            assert len(client.describe_security_groups()["SecurityGroups"]) == 301
+            assert time.monotonic() - started < 2.0
+            received = b""
+            deadline = time.monotonic() + 10
+            while received.count(b"</DescribeSecurityGroupsResponse>") < 20:
+                assert time.monotonic() < deadline, received.count(b"HTTP/1.1 200")
+                received += greedy.recv(1 << 20)

@@ -347,3 +347,60 @@ def test_forwarding_judges_max_rules_on_the_request_alone():
             )
         group = boto.describe_security_groups(GroupNames=["limited"])["SecurityGroups"][0]
         assert group["IpPermissions"] == []
+
+
+# ------------------------------------------------------------------- ModifySecurityGroupRules
+
+
+def _rule_ids(app, group_id):
+    status, body = call(app, "DescribeSecurityGroupRules",
+                        {"Filters": [{"Name": "group-id", "Values": [group_id]}]})
+    assert status == 200
+    root = etree.fromstring(body)
+    return {item.findtext("{*}isEgress"): item.findtext("{*}securityGroupRuleId")
+            for item in root.iter("{*}item")}
+
+
+def _modify(group_id, rule_id, **rule):
+    return {"GroupId": group_id, "SecurityGroupRules": [
+        {"SecurityGroupRuleId": rule_id, "SecurityGroupRule": rule}]}
+
+
+def test_a_modify_that_opens_ssh_to_the_world_is_refused_and_not_made(app, audit):
+    assert call(app, "AuthorizeSecurityGroupIngress",
+                {"GroupId": app.group_id, "IpPermissions": [OFFICE_SSH]})[0] == 200
+    rule_id = _rule_ids(app, app.group_id)["false"]
+    world = _modify(app.group_id, rule_id, IpProtocol="tcp", FromPort=22, ToPort=22,
+                    CidrIpv4="0.0.0.0/0")
+    for params in (world, {**world, "DryRun": True}):
+        status, body = call(app, "ModifySecurityGroupRules", params)
+        assert status == 403
+        code, message = error_of(body)
+        assert code == "UnauthorizedOperation"
+        (violation,) = decode_message(message)["violations"]
+        assert violation["rule"] == "no-world-ssh"
+        assert violation["operation"] == "ModifySecurityGroupRules"
+        assert violation["direction"] == "ingress"
+        assert violation["source"] == "0.0.0.0/0"
+    assert ingress_of(app, app.group_id) == [("22", "192.0.2.0/24")]  # unchanged
+    assert [json.loads(line)["decision"] for line in audit][-2:] == ["refused", "refused"]
+
+
+def test_a_modified_egress_rule_is_judged_as_egress(app):
+    """restricted-ssh judges ingress only (AWS Config's rule): the backend tells the guard
+    that the group's default rule is an egress rule, so opening it to TCP 22 is allowed."""
+    egress_id = _rule_ids(app, app.group_id)["true"]
+    status, _ = call(app, "ModifySecurityGroupRules", _modify(
+        app.group_id, egress_id, IpProtocol="tcp", FromPort=22, ToPort=22,
+        CidrIpv4="0.0.0.0/0"))
+    assert status == 200
+
+
+def test_offline_a_modified_rule_of_unknown_direction_is_judged_as_both():
+    params = _modify("sg-0123456789abcdef0", "sgr-0123456789abcdef0", IpProtocol="tcp",
+                     FromPort=22, ToPort=22, CidrIpv4="0.0.0.0/0")
+    found = POLICY.violations("ModifySecurityGroupRules", params)
+    assert [(v.rule, v.direction) for v in found] == [("no-world-ssh", "ingress")]
+    known = POLICY.violations("ModifySecurityGroupRules", params,
+                              rule_directions={"sgr-0123456789abcdef0": "egress"})
+    assert known == []

@@ -1,0 +1,118 @@
+"""The backend's storage errors, and whether a ``--db`` path is ours to open (judged before
+anything is written to it).
+
+A database is the backend's only if it carries the backend's mark, SQLite's
+``application_id`` (:data:`APPLICATION_ID`, set when the backend creates the
+tables), or, for a database made before the mark, the backend's own tables
+with a ``meta.schema`` it knows. A new path, an empty file and an SQLite
+database with no tables at all are initialized. Everything else is refused
+with one line naming the file and the problem (:class:`DatabaseFileError`),
+and the file is left byte for byte as it was: it is only read here, through a
+read-only connection.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+
+from .._errors import EC2Error
+
+__all__ = ["APPLICATION_ID", "DatabaseFileError", "StorageError", "check_database_file"]
+
+#: The backend's mark in the database header (``PRAGMA application_id``): "EC2Q".
+APPLICATION_ID = int.from_bytes(b"EC2Q", "big")
+#: The tables a database made before the mark must hold to be taken as ours.
+OWN_TABLES = frozenset({"meta", "vpc", "sg", "rule"})
+
+_MAGIC = b"SQLite format 3\x00"
+_HEADER = 100  # bytes of SQLite's database header
+
+
+class StorageError(EC2Error, RuntimeError):
+    """The database failed or cannot be used (closed, unreadable, of an unknown schema): EC2's
+    ``InternalError`` (500) or, when it is busy, ``Unavailable`` (503)."""
+
+
+class DatabaseFileError(StorageError):
+    """A ``--db`` file the backend will not open: EC2's ``InternalError`` for a request, one
+    line (``path: problem``) for an operator."""
+
+    def __init__(self, path: str, problem: str) -> None:
+        super().__init__("InternalError", f"{path}: {problem}")
+        self.path = path
+
+
+def in_memory(path: str) -> bool:
+    """Whether ``path`` names no file (``:memory:`` or an in-memory URI)."""
+    return path == ":memory:" or path.startswith("file::memory:")
+
+
+def check_database_file(path: str, known_versions: tuple[str, ...]) -> None:
+    """Refuse ``path`` unless it is new, empty or ours with a schema in ``known_versions``."""
+    if in_memory(path) or path.startswith("file:"):
+        return  # a URI is the caller's own business (tests, read-only opens)
+    file = Path(path)
+    if file.is_dir():
+        raise DatabaseFileError(path, "is a directory, not a database file")
+    folder = file.parent
+    if not file.exists():
+        if not folder.is_dir():
+            raise DatabaseFileError(path, f"cannot be created: no directory {str(folder)!r}")
+        if not os.access(folder, os.W_OK | os.X_OK):
+            raise DatabaseFileError(path, f"cannot be created: {str(folder)!r} is read-only")
+        return
+    try:
+        with file.open("rb") as stream:
+            header = stream.read(_HEADER)
+    except OSError as exc:
+        raise DatabaseFileError(path, f"cannot be read: {exc.strerror}") from None
+    if not os.access(file, os.W_OK):
+        raise DatabaseFileError(path, "is read-only")
+    if not os.access(folder, os.W_OK | os.X_OK):  # WAL mode keeps -wal and -shm files beside it
+        raise DatabaseFileError(path, f"is in a read-only directory {str(folder)!r}")
+    if not header:
+        return  # an empty file: initialized like a new one
+    if len(header) < _HEADER or not header.startswith(_MAGIC):
+        raise DatabaseFileError(path, "is not an SQLite database")
+    mark, tables, version = _read(path, wal=header[18:20] == b"\x02\x02")
+    if mark not in (0, APPLICATION_ID):
+        raise DatabaseFileError(
+            path, f"is another application's SQLite database (application_id {mark:#010x})"
+        )
+    if mark == 0 and tables and not (tables >= OWN_TABLES and version is not None):
+        raise DatabaseFileError(
+            path, "is another application's SQLite database (no ec2query mark or tables)"
+        )
+    if tables and version not in known_versions:
+        newest = known_versions[-1]
+        raise DatabaseFileError(
+            path, f"has schema {version!r}, which this release (schema {newest}) cannot read"
+        )
+
+
+def _read(path: str, *, wal: bool) -> tuple[int, frozenset[str], str | None]:
+    """The database's mark, table names and ``meta.schema``, through a read-only connection
+    (which sees a mark still in the write-ahead log, as the header bytes would not). A WAL
+    database with no log beside it is read as immutable: a read-only connection would leave
+    a new ``-wal`` and ``-shm`` behind, and there is no log to miss."""
+    idle = wal and not Path(f"{path}-wal").exists()
+    uri = Path(path).absolute().as_uri() + ("?immutable=1" if idle else "?mode=ro")
+    try:
+        conn = sqlite3.connect(uri, uri=True, isolation_level=None)
+    except sqlite3.Error as exc:
+        raise DatabaseFileError(path, f"cannot be opened: {exc}") from None
+    try:
+        mark = int(conn.execute("PRAGMA application_id").fetchone()[0]) & 0xFFFFFFFF
+        rows = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
+        tables = frozenset(str(row[0]) for row in rows)
+        version = None
+        if "meta" in tables:
+            row = conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+            version = None if row is None else str(row[0])
+    except sqlite3.Error as exc:
+        raise DatabaseFileError(path, f"is not a usable SQLite database ({exc})") from None
+    finally:
+        conn.close()
+    return mark, tables, version

@@ -1,0 +1,156 @@
+"""The database file is ours or it is refused: one line naming it, and the file untouched."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from ec2query.gateway._backend import Backend, StorageError
+from ec2query.gateway._storage import APPLICATION_ID, DatabaseFileError
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _random(path: Path) -> None:
+    path.write_bytes(os.urandom(5000))
+
+
+def _magic_and_junk(path: Path) -> None:
+    path.write_bytes(b"SQLite format 3\x00" + b"junk" * 1000)
+
+
+def _users(path: Path) -> None:  # another application's database: a table of its own
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE users (name TEXT)")
+        conn.execute("INSERT INTO users VALUES ('alice')")
+    conn.close()
+
+
+def _foreign_meta(path: Path) -> None:  # foreign tables that happen to share our names
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE meta (key TEXT, value TEXT)")
+        conn.execute("CREATE TABLE rule (a TEXT)")
+    conn.close()
+
+
+def _marked_by_another(path: Path) -> None:
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA application_id = 1234")
+        conn.execute("CREATE TABLE t (a)")
+    conn.close()
+
+
+def _newer_schema(path: Path) -> None:
+    Backend(str(path)).close()
+    with sqlite3.connect(path) as conn:
+        conn.execute("UPDATE meta SET value = '3' WHERE key = 'schema'")
+    conn.close()
+
+
+# (maker, the problem's words); each file is refused and left byte for byte as it was.
+BAD = {
+    "random bytes": (_random, "is not an SQLite database"),
+    "magic and junk": (_magic_and_junk, "is not a usable SQLite database"),
+    "another application's": (_users, "is another application's SQLite database"),
+    "foreign meta and rule": (_foreign_meta, "is another application's SQLite database"),
+    "another application's mark": (_marked_by_another, "application_id 0x000004d2"),
+    "newer schema": (_newer_schema, "has schema '3', which this release (schema 2) cannot read"),
+}
+
+
+def _snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
+
+
+@pytest.mark.parametrize("case", sorted(BAD))
+def test_a_file_not_ours_is_refused_by_name_and_left_as_it_was(tmp_path: Path, case: str) -> None:
+    maker, problem = BAD[case]
+    path = tmp_path / "sg.db"
+    maker(path)
+    before = _snapshot(tmp_path)
+    with pytest.raises(DatabaseFileError) as caught:
+        Backend(str(path))
+    assert caught.value.message.startswith(f"{path}: ")
+    assert problem in caught.value.message
+    assert isinstance(caught.value, StorageError)
+    assert caught.value.code == "InternalError"
+    assert _snapshot(tmp_path) == before  # no byte changed, no -wal or -journal left
+
+
+def test_a_directory_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(DatabaseFileError, match="is a directory"):
+        Backend(str(tmp_path))
+
+
+@pytest.mark.parametrize("denied", ["file", "folder"])
+def test_a_read_only_file_or_folder_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, denied: str
+) -> None:
+    path = tmp_path / "sg.db"
+    Backend(str(path)).close()
+    before = _snapshot(tmp_path)
+    target = path if denied == "file" else tmp_path
+    # Root writes through permission bits, so the check's view of them is what is denied.
+    real: Callable[..., bool] = os.access
+
+    def access(name: object, mode: int) -> bool:
+        return False if Path(str(name)) == target and mode & os.W_OK else real(name, mode)
+
+    monkeypatch.setattr(os, "access", access)
+    with pytest.raises(DatabaseFileError, match="read-only"):
+        Backend(str(path))
+    assert _snapshot(tmp_path) == before
+
+
+def test_new_paths_empty_files_and_table_less_databases_are_initialized_and_marked(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "empty.db").write_bytes(b"")
+    with sqlite3.connect(tmp_path / "bare.db") as conn:
+        conn.execute("PRAGMA user_version = 0")
+    conn.close()
+    for name in ("new.db", "empty.db", "bare.db"):
+        path = tmp_path / name
+        with Backend(str(path)) as backend:
+            backend.handle("CreateSecurityGroup", {"GroupName": "g", "Description": "d"})
+        with Backend(str(path)) as again:  # ours now: opened again with its group
+            names = {g["GroupName"] for g in again.handle("DescribeSecurityGroups", {})[
+                "SecurityGroups"]}  # fmt: skip
+        assert names == {"default", "g"}
+        with sqlite3.connect(path) as conn:
+            assert conn.execute("PRAGMA application_id").fetchone() == (APPLICATION_ID,)
+        conn.close()
+        # The mark in the header bytes, as SQLite's file format places it (offset 68).
+        assert path.read_bytes()[68:72] == b"EC2Q" or (tmp_path / f"{name}-wal").exists()
+
+
+def test_a_missing_directory_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(DatabaseFileError, match="cannot be created: no directory"):
+        Backend(str(tmp_path / "no" / "sg.db"))
+    assert not (tmp_path / "no").exists()
+
+
+@pytest.mark.parametrize("case", ["another application's", "newer schema"])
+def test_serve_refuses_a_bad_db_in_one_line_without_traceback(tmp_path: Path, case: str) -> None:
+    path = tmp_path / "sg.db"
+    BAD[case][0](path)
+    before = _snapshot(tmp_path)
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE",
+           "AWS_SECRET_ACCESS_KEY": "secret"}  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-m", "ec2query", "serve", "--port", "0", "--db", str(path)],
+        capture_output=True, text=True, timeout=60, env=env, check=False,
+    )  # fmt: skip
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert done.returncode != 0
+    assert lines == [f"{path}: {BAD[case][1]}"] or (
+        len(lines) == 1 and lines[0].startswith(f"{path}: ") and BAD[case][1] in lines[0]
+    )
+    assert "Traceback" not in done.stderr and done.stdout == ""
+    assert _snapshot(tmp_path) == before
