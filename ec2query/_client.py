@@ -15,8 +15,9 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
+from ._client_types import Operations
 from ._errors import EC2Error, ResponseParseError, ServiceError, TransportError, UsageError
-from ._model import CURRENT_VERSION, all_operations, check_version, operation
+from ._model import CURRENT_VERSION, check_version, operation
 from ._request import (
     SIGNATURES,
     UNSIGNED,
@@ -69,7 +70,7 @@ def resolve_client_region(region: str | None, endpoint: str | None, *,
                           _configured_endpoint(endpoint, env))
 
 
-class Client:
+class Client(Operations):
     """An EC2 client for the security-group operations, on one ``requests.Session``.
 
     ``call("RevokeSecurityGroupIngress", params)`` or
@@ -267,18 +268,3 @@ def _retryable(error: EC2Error) -> bool:
     if not isinstance(error, ServiceError):
         return False
     return error.code in RETRYABLE_CODES or error.http_status >= 500
-
-
-def _operation_method(api_name: str) -> Callable[..., dict[str, Any]]:
-    def method(self: Client, **params: Any) -> dict[str, Any]:
-        return self.call(api_name, params)
-
-    cli = operation(api_name).cli_name
-    method.__name__ = cli.replace("-", "_")
-    method.__qualname__ = f"Client.{method.__name__}"
-    method.__doc__ = f"Call {api_name} with boto3-style keyword params; returns the parsed result."
-    return method
-
-
-for _op in all_operations():
-    setattr(Client, _op.cli_name.replace("-", "_"), _operation_method(_op.name))
