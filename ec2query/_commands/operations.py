@@ -60,6 +60,10 @@ def _seconds(text: str) -> int:
     return int(text)
 
 
+#: The output formats; without --output, AWS_DEFAULT_OUTPUT, else the profile's ``output``.
+OUTPUTS = ("json", "text", "table", "xml")
+
+
 def _global_parser() -> argparse.ArgumentParser:
     parser = _Parser(add_help=False, allow_abbrev=False)
     parser.add_argument("--endpoint-url")
@@ -67,7 +71,7 @@ def _global_parser() -> argparse.ArgumentParser:
     parser.add_argument("--profile")
     parser.add_argument("--signature-version", choices=("v4", "v4-query", "v2"), default="v4")
     parser.add_argument("--api-version", choices=VERSIONS, default=CURRENT_VERSION)
-    parser.add_argument("--output", choices=("json", "text", "table", "xml"), default="json")
+    parser.add_argument("--output", choices=OUTPUTS)
     parser.add_argument("--debug", action="store_true")
     parser.add_argument("--no-send", action="store_true")
     parser.add_argument("--no-validate", action="store_true")
@@ -105,7 +109,8 @@ GLOBAL_HELP = """global options:
   --profile NAME          credentials and region from this AWS profile
   --signature-version V   v4 (default, header), v4-query (presigned GET) or v2
   --api-version V         2016-11-15 (default) or 2011-12-15
-  --output FORMAT         json (default), text, table, or xml (EC2's raw answer)
+  --output FORMAT         json, text, table, or xml (EC2's raw answer); default:
+                          AWS_DEFAULT_OUTPUT, the profile's output, else json
   --debug                 print the signed request and the response on stderr
                           (session tokens redacted)
   --no-send               print the signed raw HTTP request instead of sending it
@@ -121,7 +126,8 @@ GLOBAL_HELP = """global options:
   --ca-bundle PATH        verify TLS with this CA bundle (default: AWS_CA_BUNDLE)
   --cli-read-timeout N    seconds to wait for an answer (default 60; 0: no limit)
   --cli-connect-timeout N seconds to wait for the connection (default 5; 0: no limit)
-  --color on|off|auto     accepted as aws-cli takes it; ec2query's output is never coloured
+  --color on|off|auto     colour table values and bars: always, never, or when standard
+                          output is a terminal (default auto)
 """
 
 
@@ -181,6 +187,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if options.query is not None:
         _compile_query(options.query)  # a bad expression is refused before anything is sent
+    options.output = _output_format(options)
     request = parse_cli_args(name, rest)
     if request.skeleton == "input":
         print(json.dumps(cli_skeleton(name), indent=4))
@@ -262,10 +269,27 @@ def _send(name: str, params: dict[str, Any], options: argparse.Namespace) -> int
         return 0
     if options.query is not None:
         result = _search(options.query, result)
-    text = output.render(result, options.output)
+    colour = options.color == "on" or (options.color == "auto" and sys.stdout.isatty())
+    text = output.render(result, options.output, title=name, colour=colour)
     if text:
         print(text)
     return 0
+
+
+def _output_format(options: argparse.Namespace) -> str:
+    """``--output``, else ``AWS_DEFAULT_OUTPUT``, else the profile's ``output``, else json,
+    as aws-cli chooses; a value from the environment or the profile is checked alike."""
+    if options.output is not None:
+        return str(options.output)
+    from ..auth._credentials import profile_setting
+
+    chosen = os.environ.get("AWS_DEFAULT_OUTPUT") or profile_setting(
+        "output", profile=options.profile)
+    if chosen is None:
+        return "json"
+    if chosen not in OUTPUTS:
+        raise UsageError(f"Unknown output type: {chosen[:64]}")
+    return chosen
 
 
 def _timeout(seconds: int | None, default: float) -> float | None:
