@@ -20,12 +20,13 @@ import re
 import sys
 from typing import Any
 
-from .._codec.cliargs import cli_skeleton, option_name, parse_cli_args
+from .._codec.cliargs import cli_skeleton, parse_cli_args
 from .._errors import EC2Error, RequestError, ServiceError, TransportError, UsageError
-from .._model import CURRENT_VERSION, VERSIONS, ListShape, Structure, all_operations, operation
+from .._model import CURRENT_VERSION, VERSIONS, all_operations, operation
 from .._model.operations import PAGINATORS
 from .._request import UNSIGNED
 from . import output, paging
+from .ophelp import usage
 
 EXIT_CONFIG = 253
 EXIT_SERVICE = 254
@@ -100,37 +101,6 @@ FLAG_GLOBALS = frozenset({"--debug", "--no-send", "--no-validate", "--no-paginat
                           "--no-sign-request", "--no-verify-ssl"})
 
 
-GLOBAL_HELP = """global options:
-  --endpoint-url URL      send to URL (default: AWS_ENDPOINT_URL_EC2, AWS_ENDPOINT_URL,
-                          else https://ec2.REGION.amazonaws.com)
-  --region REGION         region to sign for (default: AWS_REGION, AWS_DEFAULT_REGION,
-                          the profile's, else the one an ec2.REGION.amazonaws.com
-                          endpoint names; with none: "You must specify a region.")
-  --profile NAME          credentials and region from this AWS profile
-  --signature-version V   v4 (default, header), v4-query (presigned GET) or v2
-  --api-version V         2016-11-15 (default) or 2011-12-15
-  --output FORMAT         json, text, table, or xml (EC2's raw answer); default:
-                          AWS_DEFAULT_OUTPUT, the profile's output, else json
-  --debug                 print the signed request and the response on stderr
-                          (session tokens redacted)
-  --no-send               print the signed raw HTTP request instead of sending it
-  --no-validate           skip the local check of EC2's rules before sending
-  --query EXPRESSION      a JMESPath expression applied to the result before it is printed
-                          (needs the jmespath package: pip install 'ec2query[cli]')
-  --max-items N           print at most N items of a paginated result, and a NextToken
-  --page-size N           ask for N items per request (every page is still fetched)
-  --starting-token TOKEN  resume from a NextToken printed by --max-items
-  --no-paginate           send one request and print its page as it is
-  --no-sign-request       send the request unsigned (no credentials are looked up)
-  --no-verify-ssl         do not verify the endpoint's TLS certificate
-  --ca-bundle PATH        verify TLS with this CA bundle (default: AWS_CA_BUNDLE)
-  --cli-read-timeout N    seconds to wait for an answer (default 60; 0: no limit)
-  --cli-connect-timeout N seconds to wait for the connection (default 5; 0: no limit)
-  --color on|off|auto     colour table values and bars: always, never, or when standard
-                          output is a terminal (default auto)
-"""
-
-
 def register(subparsers: Any) -> None:
     for op in all_operations():
         parser = subparsers.add_parser(
@@ -140,43 +110,6 @@ def register(subparsers: Any) -> None:
         )
         parser.add_argument("argv", nargs=argparse.REMAINDER)
         parser.set_defaults(func=run, operation=op.name)
-
-
-def usage(operation_name: str) -> str:
-    """Every option the operation takes, from the model, with the global options."""
-    op = operation(operation_name)
-    lines = [
-        f"usage: ec2query {op.cli_name} [options]",
-        "",
-        f"{op.name}: options as aws-cli takes them (JSON or shorthand for structures and lists):",
-    ]
-    for member in op.input().members:
-        flag = f"--{option_name(member.name)}"
-        if isinstance(member.shape, ListShape):
-            kind = "LIST"
-        elif isinstance(member.shape, Structure):
-            kind = "STRUCTURE"
-        elif member.shape.kind == "boolean":
-            flag = f"{flag} | --no-{option_name(member.name)}"
-            kind = ""
-        else:
-            kind = member.shape.kind.upper()
-        lines.append(f"  {flag} {kind}".rstrip())
-    if op.name.startswith(("Authorize", "Revoke")):
-        lines += [
-            "  --protocol tcp|udp|icmp|all|NUMBER",
-            "  --port N | N-M | TYPE-CODE | -1",
-            "  --cidr CIDR",
-            "  --source-group sg-ID|NAME",
-            "  --group-owner ACCOUNT",
-        ]
-    lines += [
-        "  --cli-input-json JSON|file://PATH",
-        "  --generate-cli-skeleton [input|output]",
-        "",
-        GLOBAL_HELP,
-    ]
-    return "\n".join(lines)
 
 
 def run(args: argparse.Namespace) -> int:
