@@ -15,18 +15,25 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
+from ._client_types import Operations
 from ._errors import EC2Error, ResponseParseError, ServiceError, TransportError, UsageError
-from ._model import CURRENT_VERSION, all_operations, check_version, operation
-from ._request import SIGNATURES, Endpoint, RawRequest, build_signed_request
+from ._model import CURRENT_VERSION, check_version, operation
+from ._request import (
+    SIGNATURES,
+    UNSIGNED,
+    Endpoint,
+    RawRequest,
+    build_signed_request,
+    require_region,
+)
 from .auth._credentials import Credentials, CredentialsProvider, resolve_credentials, resolve_region
 from .auth._sigv4 import Signer
 
 if TYPE_CHECKING:  # requests is imported on first send: building a request needs none of it
     import requests
 
-__all__ = ["DEFAULT_REGION", "RETRYABLE_CODES", "Client", "resolve_endpoint"]
+__all__ = ["RETRYABLE_CODES", "UNSIGNED", "Client", "resolve_endpoint"]
 
-DEFAULT_REGION = "us-east-1"
 #: Error codes that mean "try again later" (EC2's throttling and overload answers).
 RETRYABLE_CODES = frozenset(
     {
@@ -41,21 +48,43 @@ RETRYABLE_CODES = frozenset(
 )
 
 
-def resolve_endpoint(endpoint: str | None, region: str, env: Mapping[str, str] = os.environ) -> str:
-    """``endpoint``, else ``AWS_ENDPOINT_URL_EC2``, else ``AWS_ENDPOINT_URL``, else EC2's own."""
+def _configured_endpoint(endpoint: str | None, env: Mapping[str, str]) -> str | None:
     for candidate in (endpoint, env.get("AWS_ENDPOINT_URL_EC2"), env.get("AWS_ENDPOINT_URL")):
         if candidate:
             return candidate
-    return f"https://ec2.{region}.amazonaws.com"
+    return None
 
 
-class Client:
+def resolve_endpoint(endpoint: str | None, region: str, env: Mapping[str, str] = os.environ) -> str:
+    """``endpoint``, else ``AWS_ENDPOINT_URL_EC2``, else ``AWS_ENDPOINT_URL``, else EC2's own."""
+    return _configured_endpoint(endpoint, env) or f"https://ec2.{region}.amazonaws.com"
+
+
+def resolve_client_region(region: str | None, endpoint: str | None, *,
+                          profile: str | None = None,
+                          env: Mapping[str, str] = os.environ) -> str:
+    """The region as aws-cli finds it: ``region``, ``AWS_REGION``, ``AWS_DEFAULT_REGION``,
+    the profile's, else the one a regional EC2 endpoint names (``endpoint``, else the
+    endpoint environment variables); ``UsageError`` (code ``NoRegion``) with none."""
+    return require_region(resolve_region(region, profile=profile, env=env),
+                          _configured_endpoint(endpoint, env))
+
+
+class Client(Operations):
     """An EC2 client for the security-group operations, on one ``requests.Session``.
 
     ``call("RevokeSecurityGroupIngress", params)`` or
     ``revoke_security_group_ingress(**params)`` returns the parsed result (the
-    dict boto3 returns) or raises :class:`~ec2query.EC2Error` with EC2's code,
-    message, request id and HTTP status.
+    dict boto3 returns, ``ResponseMetadata`` with ``RequestId``, ``HTTPStatusCode``,
+    ``HTTPHeaders`` and ``RetryAttempts`` included) or raises
+    :class:`~ec2query.EC2Error` with EC2's code, message, request id and HTTP status.
+
+    ``endpoint`` may be spelled ``endpoint_url=`` as boto3 spells it. The region is
+    found as aws-cli finds it (:func:`resolve_client_region`); with none,
+    ``UsageError`` (code ``NoRegion``) here, as boto3 raises ``NoRegionError``.
+    ``signature=UNSIGNED`` sends requests unsigned. ``timeout`` is requests'
+    (connect, read) in seconds, None waiting forever; ``verify`` is requests'
+    (False, or a CA bundle's path).
     """
 
     def __init__(
@@ -67,23 +96,29 @@ class Client:
         version: str = CURRENT_VERSION,
         *,
         profile: str | None = None,
-        timeout: float | tuple[float, float] = (5.0, 60.0),
+        timeout: float | tuple[float | None, float | None] | None = (5.0, 60.0),
         retries: int = 4,
         backoff: float = 0.1,
         max_backoff: float = 20.0,
         validate: bool = True,
+        verify: bool | str = True,
+        endpoint_url: str | None = None,
         session: requests.Session | None = None,
         env: Mapping[str, str] | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], datetime] | None = None,
         observer: Callable[[RawRequest, requests.Response | None], None] | None = None,
     ) -> None:
-        if signature not in SIGNATURES:
-            raise UsageError(f"signature must be one of {', '.join(SIGNATURES)}",
+        if signature not in (*SIGNATURES, UNSIGNED):
+            raise UsageError(f"signature must be one of {', '.join(SIGNATURES)} or {UNSIGNED!r}",
                              code="InvalidParameterValue")
+        if endpoint is not None and endpoint_url is not None and endpoint != endpoint_url:
+            raise UsageError("Give the endpoint once: endpoint or endpoint_url")
+        endpoint = endpoint if endpoint is not None else endpoint_url
         self._env = os.environ if env is None else env
-        self.region = resolve_region(region, profile=profile, env=self._env) or DEFAULT_REGION
+        self.region = resolve_client_region(region, endpoint, profile=profile, env=self._env)
         self.endpoint = resolve_endpoint(endpoint, self.region, self._env)
+        self.verify = verify
         self.signature = signature
         self.version = check_version(version)
         self.profile = profile
@@ -144,6 +179,9 @@ class Client:
                 endpoint = parsed
             except UsageError:  # refused by build_signed_request, after the params' checks
                 pass
+        if self.signature == UNSIGNED:
+            return build_signed_request(operation_name, params, endpoint=endpoint,
+                                        signature=UNSIGNED, version=self.version)
         return build_signed_request(
             operation_name,
             params,
@@ -165,7 +203,7 @@ class Client:
         attempt = 0
         while True:
             try:
-                return self._send_once(op.name, params)
+                return self._send_once(op.name, params, attempt)
             except EC2Error as error:
                 if attempt >= self.retries or not _retryable(error):
                     raise
@@ -173,7 +211,8 @@ class Client:
             self._sleep(random.uniform(0, delay))  # noqa: S311 - jitter, not secrecy
             attempt += 1
 
-    def _send_once(self, operation_name: str, params: Mapping[str, Any]) -> dict[str, Any]:
+    def _send_once(self, operation_name: str, params: Mapping[str, Any],
+                   attempt: int = 0) -> dict[str, Any]:
         import requests
 
         from ._codec.xml import parse_response
@@ -186,6 +225,7 @@ class Client:
                 data=raw.body or None,
                 headers=raw.headers,
                 timeout=self.timeout,
+                verify=self.verify,
                 allow_redirects=False,
             )
         except requests.Timeout as exc:
@@ -203,7 +243,7 @@ class Client:
         if self.observer is not None:
             self.observer(raw, response)
         try:
-            return parse_response(operation_name, response.content)
+            result = parse_response(operation_name, response.content)
         except ServiceError as error:
             error.http_status = response.status_code
             raise
@@ -215,6 +255,11 @@ class Client:
                     http_status=response.status_code,
                 ) from None
             raise error
+        metadata = result.setdefault("ResponseMetadata", {})
+        metadata.update(HTTPStatusCode=response.status_code,
+                        HTTPHeaders={k.lower(): v for k, v in response.headers.items()},
+                        RetryAttempts=attempt)
+        return result
 
 
 def _retryable(error: EC2Error) -> bool:
@@ -223,18 +268,3 @@ def _retryable(error: EC2Error) -> bool:
     if not isinstance(error, ServiceError):
         return False
     return error.code in RETRYABLE_CODES or error.http_status >= 500
-
-
-def _operation_method(api_name: str) -> Callable[..., dict[str, Any]]:
-    def method(self: Client, **params: Any) -> dict[str, Any]:
-        return self.call(api_name, params)
-
-    cli = operation(api_name).cli_name
-    method.__name__ = cli.replace("-", "_")
-    method.__qualname__ = f"Client.{method.__name__}"
-    method.__doc__ = f"Call {api_name} with boto3-style keyword params; returns the parsed result."
-    return method
-
-
-for _op in all_operations():
-    setattr(Client, _op.cli_name.replace("-", "_"), _operation_method(_op.name))

@@ -3,8 +3,9 @@
 Each subcommand lives in its own module under :mod:`ec2query._commands` and
 exposes ``register(subparsers)``, which adds its parser and sets
 ``func=run`` on it; ``run(args) -> int`` returns the exit status. This module
-only wires them together and maps errors to exit codes the way aws-cli does:
-0 success, 252 bad usage, 254 a service error, 255 anything else refused.
+only wires them together and maps errors to exit codes the way aws-cli v2 does:
+0 success, 252 bad usage, 253 no region or no credentials, 254 a service error,
+255 anything else refused.
 """
 
 from __future__ import annotations
@@ -32,8 +33,11 @@ COMMANDS: tuple[str, ...] = (
 
 EXIT_OK = 0
 EXIT_USAGE = 252
+EXIT_CONFIG = 253
 EXIT_SERVICE = 254
 EXIT_REFUSED = 255
+#: Codes of setup problems (no region, no credentials): aws-cli v2's status 253.
+CONFIG_CODES = frozenset({"NoRegion", "MissingAuthenticationToken"})
 
 
 class _Parser(argparse.ArgumentParser):
@@ -78,10 +82,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
     try:
         return int(args.func(args))
-    except UsageError as exc:
-        print(f"\n{exc.message}\n", file=sys.stderr)
-        return EXIT_USAGE
     except EC2Error as exc:
+        if isinstance(exc, UsageError) or exc.code in CONFIG_CODES:
+            print(f"\n{exc.message}\n", file=sys.stderr)
+            return EXIT_CONFIG if exc.code in CONFIG_CODES else EXIT_USAGE
         print(f"\n{exc}\n", file=sys.stderr)
         return EXIT_REFUSED
     except BrokenPipeError:

@@ -27,20 +27,33 @@ from .auth._util import host_for_signing
 __all__ = [
     "FORM_CONTENT_TYPE",
     "SIGNATURES",
+    "UNSIGNED",
     "Endpoint",
     "RawRequest",
     "build_signed_request",
     "parse_timestamp",
+    "region_of_endpoint",
+    "require_region",
     "sign_query_pairs",
 ]
 
 #: The Content-Type botocore sends with EC2 Query bodies.
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded; charset=utf-8"
 SIGNATURES = ("v4", "v4-query", "v2")
+#: The ``signature`` of a request sent unsigned (aws-cli's ``--no-sign-request``):
+#: the v4 form POST without ``Authorization``; no credentials or region are needed.
+UNSIGNED = "none"
 
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+\Z")
 _BAD_VALUE = re.compile(r"[\r\n\0]")
 _BAD_URL = re.compile(r"[\x00-\x20\x7f]")
+#: EC2's regional endpoint host names: ``ec2.REGION.amazonaws.com`` (``.com.cn`` in China),
+#: with the FIPS and dual-stack spellings.
+_REGIONAL_HOST = re.compile(
+    r"ec2(?:-fips)?\.([a-z]{2}(?:-[a-z]+)+-\d+)\.(?:api\.aws|amazonaws\.com(?:\.cn)?)\Z")
+#: aws-cli's text when nothing names a region (botocore's ``NoRegionError``).
+NO_REGION = ('You must specify a region. You can also configure your region with --region, '
+             'AWS_REGION, AWS_DEFAULT_REGION or the profile\'s "region".')
 _COMMON_METHODS = frozenset({"GET", "POST", "PUT", "HEAD", "DELETE", "OPTIONS", "PATCH"})
 
 
@@ -147,6 +160,29 @@ class Endpoint:
                    host_for_signing(parts.scheme, parts.netloc))
 
 
+def region_of_endpoint(endpoint: str | Endpoint | None) -> str | None:
+    """The region a regional EC2 endpoint names in its host (``ec2.eu-west-1.amazonaws.com``
+    gives ``eu-west-1``); None for any other endpoint (a gateway, a proxy, a bad URL)."""
+    if endpoint is None:
+        return None
+    if not isinstance(endpoint, Endpoint):
+        try:
+            endpoint = Endpoint.parse(endpoint)
+        except UsageError:
+            return None
+    found = _REGIONAL_HOST.match(endpoint.host.lower().split(":")[0])
+    return found.group(1) if found else None
+
+
+def require_region(region: str | None, endpoint: str | Endpoint | None = None) -> str:
+    """``region``, else the one ``endpoint``'s host names; ``UsageError`` (code
+    ``NoRegion``, aws-cli's text) when neither gives one."""
+    found = region or region_of_endpoint(endpoint)
+    if not found:
+        raise UsageError(NO_REGION, code="NoRegion")
+    return found
+
+
 def parse_timestamp(value: datetime | str | None) -> datetime:
     """An aware UTC datetime from a datetime, an ISO 8601 string, or None (now)."""
     if value is None:
@@ -167,16 +203,21 @@ def parse_timestamp(value: datetime | str | None) -> datetime:
 
 
 def _signer(signer: Signer | None, credentials: Credentials | CredentialsProvider | None,
-            region: str) -> Signer:
+            region: str | None, endpoint: Endpoint, signature: str) -> Signer | None:
+    if signature == UNSIGNED:
+        return None
+    if signature not in SIGNATURES:
+        raise UsageError(
+            f"Invalid signature {signature!r}: expected one of {', '.join(SIGNATURES)}")
     if signer is not None:
         return signer
     if credentials is None:
         raise UsageError("Give credentials (or a signer) to sign a request")
-    return Signer(credentials, region)
+    return Signer(credentials, require_region(region, endpoint))
 
 
 def _sign(pairs: Iterable[tuple[str, str]] | None, body: bytes | None, endpoint: Endpoint,
-          signer: Signer, signature: str, when: datetime, expires: int) -> RawRequest:
+          signer: Signer | None, signature: str, when: datetime, expires: int) -> RawRequest:
     """The one place a request is signed: ``body`` (v4) or ``pairs`` (v4-query, v2)."""
     try:
         return _sign_text(pairs, body, endpoint, signer, signature, when, expires)
@@ -190,9 +231,14 @@ def _not_unicode(exc: UnicodeEncodeError) -> RequestError:
 
 
 def _sign_text(pairs: Iterable[tuple[str, str]] | None, body: bytes | None,
-               endpoint: Endpoint, signer: Signer, signature: str, when: datetime,
+               endpoint: Endpoint, signer: Signer | None, signature: str, when: datetime,
                expires: int) -> RawRequest:
     base, host = endpoint.url, endpoint.host
+    if signer is None or signature == UNSIGNED:
+        if body is None:
+            body = _ascii(encode_form(pairs or ()))
+        return RawRequest("POST", base, {"Host": host, "Content-Type": FORM_CONTENT_TYPE,
+                                         "Content-Length": str(len(body))}, body)
     if signature == "v4":
         if body is None:
             body = _ascii(encode_form(pairs or ()))
@@ -225,7 +271,7 @@ def sign_query_pairs(
     *,
     endpoint: str | Endpoint,
     credentials: Credentials | CredentialsProvider | None = None,
-    region: str = "us-east-1",
+    region: str | None = None,
     signature: str = "v4",
     timestamp: datetime | str | None = None,
     expires: int = 3600,
@@ -235,11 +281,13 @@ def sign_query_pairs(
 
     ``signer``: a :class:`~ec2query.auth.Signer` to sign with (its credentials and
     region), as a client holds one; otherwise one is made from ``credentials``
-    and ``region`` for this call.
+    and ``region`` for this call. ``region`` None takes the one a regional EC2
+    endpoint names (``ec2.eu-west-1.amazonaws.com``); with neither, ``UsageError``
+    (code ``NoRegion``), as aws-cli refuses to guess.
     """
-    sign_with = _signer(signer, credentials, region)
-    when = parse_timestamp(timestamp)
     plan = endpoint if isinstance(endpoint, Endpoint) else Endpoint.parse(endpoint)
+    sign_with = _signer(signer, credentials, region, plan, signature)
+    when = parse_timestamp(timestamp)
     return _sign(list(pairs), None, plan, sign_with, signature, when, expires)
 
 
@@ -249,7 +297,7 @@ def build_signed_request(
     *,
     endpoint: str | Endpoint,
     credentials: Credentials | CredentialsProvider | None = None,
-    region: str = "us-east-1",
+    region: str | None = None,
     signature: str = "v4",
     version: str = "2016-11-15",
     timestamp: datetime | str | None = None,
@@ -262,18 +310,19 @@ def build_signed_request(
     sends it), ``"v4-query"`` (GET, everything in a presigned URL valid for
     ``expires`` seconds) or ``"v2"`` (POST, SigV2 HmacSHA256 in the body).
     ``timestamp`` (datetime or ISO 8601) makes the output reproducible.
-    ``signer`` as in :func:`sign_query_pairs`.
+    ``signer`` and ``region`` as in :func:`sign_query_pairs`. ``signature=UNSIGNED``
+    (``"none"``) gives the v4 form POST unsigned, needing no credentials or region.
     """
     body: bytes | None = None
     pairs: list[tuple[str, str]] | None = None
-    if signature == "v4":
+    if signature in ("v4", UNSIGNED):
         try:  # the body straight from the encoder, as botocore's serializer writes it
             body = encode_query(operation, params, version=version).encode("ascii")
         except Exception:  # refused: to_query below raises the codec's own error
             body = None
     if body is None:
         pairs = to_query(operation, params, version=version)
-    sign_with = _signer(signer, credentials, region)
-    when = parse_timestamp(timestamp)
     plan = endpoint if isinstance(endpoint, Endpoint) else Endpoint.parse(endpoint)
+    sign_with = _signer(signer, credentials, region, plan, signature)
+    when = parse_timestamp(timestamp)
     return _sign(pairs, body, plan, sign_with, signature, when, expires)

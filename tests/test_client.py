@@ -220,3 +220,40 @@ def test_endpoint_resolution_follows_the_aws_tools():
     assert (
         Client(env={"AWS_REGION": "ap-south-1"}).endpoint == "https://ec2.ap-south-1.amazonaws.com"
     )
+
+
+# ------------------------------------------------------------------ ResponseMetadata
+
+
+def _metadata_shape(metadata):
+    return {key: type(value) for key, value in metadata.items()}
+
+
+def test_response_metadata_has_boto3s_keys_and_values(boto, client):
+    """The same server's answer: the same keys, types, status, header names and attempts."""
+    theirs = boto.describe_security_groups()["ResponseMetadata"]
+    ours = client.describe_security_groups()["ResponseMetadata"]
+    assert _metadata_shape(ours) == _metadata_shape(theirs)
+    assert ours["HTTPStatusCode"] == theirs["HTTPStatusCode"] == 200
+    assert set(ours["HTTPHeaders"]) == set(theirs["HTTPHeaders"])
+    assert all(name == name.lower() for name in ours["HTTPHeaders"])
+    assert ours["HTTPHeaders"]["content-type"] == theirs["HTTPHeaders"]["content-type"]
+    assert ours["RetryAttempts"] == theirs["RetryAttempts"] == 0
+
+
+def test_retry_attempts_count_as_boto3_counts_them():
+    from botocore.config import Config
+
+    answers = [(503, b"<html>busy</html>"), (200, OK)]
+    with scripted_server(list(answers)) as (url, _):
+        boto = boto3.client("ec2", endpoint_url=url, region_name="us-east-1",
+                            aws_access_key_id=CREDS.access_key,
+                            aws_secret_access_key=CREDS.secret_key,
+                            config=Config(retries={"mode": "standard", "max_attempts": 3}))
+        theirs = boto.revoke_security_group_ingress(**PARAMS)["ResponseMetadata"]
+    with scripted_server(list(answers)) as (url, _):
+        ours = _client(url)[0].revoke_security_group_ingress(**PARAMS)["ResponseMetadata"]
+    assert _metadata_shape(ours) == _metadata_shape(theirs)
+    assert ours["RetryAttempts"] == theirs["RetryAttempts"] == 1
+    assert ours["RequestId"] == theirs["RequestId"] == "r-1"
+    assert ours["HTTPHeaders"].keys() == theirs["HTTPHeaders"].keys()

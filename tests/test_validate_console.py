@@ -78,7 +78,7 @@ def test_json_params_from_a_file_and_from_stdin(
     path.write_text(VALID_JSON.replace("ICMP", "all"), encoding="utf-8")
     argv = ["--from", "json", "--operation", "AuthorizeSecurityGroupIngress"]
     expected = "InvalidParameterValue: Invalid value 'all' for IP protocol. Unknown protocol.\n"
-    assert run([*argv, str(path)], capsys) == (255, expected)
+    assert run([*argv, f"file://{path}"], capsys) == (255, expected)
     assert run([*argv, f"@{path}"], capsys) == (255, expected)
     assert run([*argv, "-"], capsys, stdin=path.read_text()) == (255, expected)
 

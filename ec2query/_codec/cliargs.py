@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from .._errors import EC2Error, UsageError
+from .._limits import MAX_QUERY_BYTES
 from .._model import TAGGABLE, Kind, ListShape, Member, Operation, Scalar, Structure, operation
 from .._model.operations import PAGINATORS
 from . import shorthand
@@ -151,7 +152,7 @@ def _operation_parser(name: str, required: bool) -> _ArgParser:
     op = operation(name)
     shape = op.input()
     needed = shape.required
-    parser = _ArgParser(prog=f"aws ec2 {op.cli_name}", add_help=False, conflict_handler="resolve")
+    parser = _ArgParser(prog=f"ec2query {op.cli_name}", add_help=False, conflict_handler="resolve")
     for member in shape.members:
         flag = f"--{option_name(member.name)}"
         is_required = required and member.name in needed
@@ -216,7 +217,7 @@ def parse_cli_args(operation_name: str, argv: Sequence[str]) -> CliRequest:
     try:
         parsed, unknown = _operation_parser(op.name, not override).parse_known_args(args)
     except shorthand.IntegerOutOfRange as exc:
-        raise UsageError(f"aws ec2 {op.cli_name}: error: {exc.message}", code=exc.code) from None
+        raise UsageError(f"ec2query {op.cli_name}: error: {exc.message}", code=exc.code) from None
     values = vars(parsed)
     positional = values.pop("help")
     if positional == "help":
@@ -340,13 +341,24 @@ def _load(flag: str, value: Any) -> Any:
     return value
 
 
+def read_bounded(path: str | Path, what: str) -> bytes:
+    """The bytes of the file at ``path``, read no further than the request limit
+    (``MAX_QUERY_BYTES``): nothing larger could be sent, and ``/dev/zero`` never ends.
+    ``what`` names the input in the ``UsageError`` for an unreadable or larger file."""
+    try:
+        with Path(path).expanduser().open("rb") as stream:
+            data = stream.read(MAX_QUERY_BYTES + 1)
+    except OSError as exc:
+        raise UsageError(f"{what}: cannot read {path}: {exc.strerror or exc}") from None
+    if len(data) > MAX_QUERY_BYTES:
+        raise UsageError(f"{what}: {path} is larger than the request limit of "
+                         f"{MAX_QUERY_BYTES} bytes")
+    return data
+
+
 def _read_file(flag: str, uri: str) -> str:
     binary = uri.startswith("fileb://")
-    path = Path(uri.split("://", 1)[1]).expanduser()
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise UsageError(f"Error parsing parameter '{flag}': cannot read {uri}: {exc}") from None
+    data = read_bounded(uri.split("://", 1)[1], f"Error parsing parameter '{flag}'")
     if binary:
         raise UsageError(
             f"Error parsing parameter '{flag}': {uri} gives binary data, and no member "

@@ -13,10 +13,8 @@ import argparse
 import json
 import re
 import shlex
-import sys
 import uuid
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from .._codec.cliargs import from_cli_args, shell_join, to_cli_args
@@ -25,6 +23,7 @@ from .._codec.query import encode_query, from_query
 from .._codec.xml import parse_response, render_response
 from .._errors import UsageError
 from .._model import CURRENT_VERSION, VERSIONS, operation
+from .inputs import INPUT_HELP, read_input
 
 Request = tuple[str, dict[str, Any]]
 
@@ -122,10 +121,9 @@ def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "convert",
         help="convert a request between its forms",
-        description="Convert one request between its forms. INPUT is the request itself, "
-        "@FILE to read it from a file, or - (the default) to read standard input.",
+        description="Convert one request between its forms. INPUT is " + INPUT_HELP + ".",
     )
-    parser.add_argument("input", nargs="?", default="-", help="the request, @FILE, or - for stdin")
+    parser.add_argument("input", nargs="?", default="-", help=INPUT_HELP)
     parser.add_argument("--from", dest="source", choices=sorted(READERS), default="query")
     parser.add_argument("--to", dest="target", choices=sorted(WRITERS), default="json")
     parser.add_argument(
@@ -158,18 +156,6 @@ def register(subparsers: Any) -> None:
         help='JSON output as {"Operation": ..., "Params": ...}',
     )
     parser.set_defaults(func=run)
-
-
-def read_input(value: str) -> str:
-    """The text of INPUT: itself, the file after ``@``, or standard input for ``-``."""
-    if value == "-":
-        return sys.stdin.read()
-    if value.startswith("@"):
-        try:
-            return Path(value[1:]).read_text(encoding="utf-8")
-        except OSError as exc:
-            raise UsageError(f"Cannot read {value[1:]}: {exc.strerror}") from None
-    return value
 
 
 def run(args: argparse.Namespace) -> int:

@@ -15,15 +15,18 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sys
 from typing import Any
 
-from .._codec.cliargs import cli_skeleton, option_name, parse_cli_args
+from .._codec.cliargs import cli_skeleton, parse_cli_args
 from .._errors import EC2Error, RequestError, ServiceError, TransportError, UsageError
-from .._model import CURRENT_VERSION, VERSIONS, ListShape, Structure, all_operations, operation
+from .._model import CURRENT_VERSION, VERSIONS, all_operations, operation
 from .._model.operations import PAGINATORS
+from .._request import UNSIGNED
 from . import output, paging
+from .ophelp import usage
 
 EXIT_CONFIG = 253
 EXIT_SERVICE = 254
@@ -51,6 +54,17 @@ def _positive(text: str) -> int:
     return int(text)
 
 
+def _seconds(text: str) -> int:
+    """aws-cli's timeout value: whole seconds, 0 for no limit."""
+    if not (text.isascii() and text.isdigit()) or len(text) > 9:
+        raise argparse.ArgumentTypeError(f"{text[:64]!r} is not a whole number of seconds")
+    return int(text)
+
+
+#: The output formats; without --output, AWS_DEFAULT_OUTPUT, else the profile's ``output``.
+OUTPUTS = ("json", "text", "table", "xml")
+
+
 def _global_parser() -> argparse.ArgumentParser:
     parser = _Parser(add_help=False, allow_abbrev=False)
     parser.add_argument("--endpoint-url")
@@ -58,7 +72,7 @@ def _global_parser() -> argparse.ArgumentParser:
     parser.add_argument("--profile")
     parser.add_argument("--signature-version", choices=("v4", "v4-query", "v2"), default="v4")
     parser.add_argument("--api-version", choices=VERSIONS, default=CURRENT_VERSION)
-    parser.add_argument("--output", choices=("json", "text", "table", "xml"), default="json")
+    parser.add_argument("--output", choices=OUTPUTS)
     parser.add_argument("--debug", action="store_true")
     parser.add_argument("--no-send", action="store_true")
     parser.add_argument("--no-validate", action="store_true")
@@ -67,38 +81,24 @@ def _global_parser() -> argparse.ArgumentParser:
     parser.add_argument("--page-size", type=_positive)
     parser.add_argument("--starting-token")
     parser.add_argument("--no-paginate", action="store_true")
+    parser.add_argument("--no-sign-request", action="store_true")
+    parser.add_argument("--no-verify-ssl", action="store_true")
+    parser.add_argument("--ca-bundle")
+    parser.add_argument("--cli-read-timeout", type=_seconds)
+    parser.add_argument("--cli-connect-timeout", type=_seconds)
+    parser.add_argument("--color", choices=("on", "off", "auto"), default="auto")
     return parser
 
 
 #: Global options that take a value, for the console to find the operation behind them.
 VALUED_GLOBALS = frozenset({
     "--endpoint-url", "--region", "--profile", "--signature-version", "--api-version",
-    "--output", "--query", "--max-items", "--page-size", "--starting-token",
+    "--output", "--query", "--max-items", "--page-size", "--starting-token", "--ca-bundle",
+    "--cli-read-timeout", "--cli-connect-timeout", "--color",
 })
 #: Global options that are flags.
-FLAG_GLOBALS = frozenset({"--debug", "--no-send", "--no-validate", "--no-paginate"})
-
-
-GLOBAL_HELP = """global options:
-  --endpoint-url URL      send to URL (default: AWS_ENDPOINT_URL_EC2, AWS_ENDPOINT_URL,
-                          else https://ec2.REGION.amazonaws.com)
-  --region REGION         region to sign for (default: AWS_REGION, AWS_DEFAULT_REGION,
-                          the profile's, else us-east-1)
-  --profile NAME          credentials and region from this AWS profile
-  --signature-version V   v4 (default, header), v4-query (presigned GET) or v2
-  --api-version V         2016-11-15 (default) or 2011-12-15
-  --output FORMAT         json (default), text, table, or xml (EC2's raw answer)
-  --debug                 print the signed request and the response on stderr
-                          (session tokens redacted)
-  --no-send               print the signed raw HTTP request instead of sending it
-  --no-validate           skip the local check of EC2's rules before sending
-  --query EXPRESSION      a JMESPath expression applied to the result before it is printed
-                          (needs the jmespath package: pip install 'ec2query[cli]')
-  --max-items N           print at most N items of a paginated result, and a NextToken
-  --page-size N           ask for N items per request (every page is still fetched)
-  --starting-token TOKEN  resume from a NextToken printed by --max-items
-  --no-paginate           send one request and print its page as it is
-"""
+FLAG_GLOBALS = frozenset({"--debug", "--no-send", "--no-validate", "--no-paginate",
+                          "--no-sign-request", "--no-verify-ssl"})
 
 
 def register(subparsers: Any) -> None:
@@ -112,43 +112,6 @@ def register(subparsers: Any) -> None:
         parser.set_defaults(func=run, operation=op.name)
 
 
-def usage(operation_name: str) -> str:
-    """Every option the operation takes, from the model, with the global options."""
-    op = operation(operation_name)
-    lines = [
-        f"usage: ec2query {op.cli_name} [options]",
-        "",
-        f"{op.name}: options as aws-cli takes them (JSON or shorthand for structures and lists):",
-    ]
-    for member in op.input().members:
-        flag = f"--{option_name(member.name)}"
-        if isinstance(member.shape, ListShape):
-            kind = "LIST"
-        elif isinstance(member.shape, Structure):
-            kind = "STRUCTURE"
-        elif member.shape.kind == "boolean":
-            flag = f"{flag} | --no-{option_name(member.name)}"
-            kind = ""
-        else:
-            kind = member.shape.kind.upper()
-        lines.append(f"  {flag} {kind}".rstrip())
-    if op.name.startswith(("Authorize", "Revoke")):
-        lines += [
-            "  --protocol tcp|udp|icmp|all|NUMBER",
-            "  --port N | N-M | TYPE-CODE | -1",
-            "  --cidr CIDR",
-            "  --source-group sg-ID|NAME",
-            "  --group-owner ACCOUNT",
-        ]
-    lines += [
-        "  --cli-input-json JSON|file://PATH",
-        "  --generate-cli-skeleton [input|output]",
-        "",
-        GLOBAL_HELP,
-    ]
-    return "\n".join(lines)
-
-
 def run(args: argparse.Namespace) -> int:
     name = operation(args.operation).name
     options, rest = _global_parser().parse_known_args(args.argv)
@@ -157,6 +120,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if options.query is not None:
         _compile_query(options.query)  # a bad expression is refused before anything is sent
+    options.output = _output_format(options)
     request = parse_cli_args(name, rest)
     if request.skeleton == "input":
         print(json.dumps(cli_skeleton(name), indent=4))
@@ -171,18 +135,23 @@ def _send(name: str, params: dict[str, Any], options: argparse.Namespace) -> int
     from .._client import Client
 
     exchanges: list[tuple[Any, Any]] = []
-    client = Client(
-        options.endpoint_url,
-        region=options.region,
-        profile=options.profile,
-        signature=options.signature_version,
-        version=options.api_version,
-        validate=not options.no_validate,
-        observer=lambda raw, response: exchanges.append((raw, response)),
-    )
+    verify = _verify(options)
     try:
-        client.credentials  # noqa: B018 - resolve now: a missing key is a setup problem
-    except EC2Error as error:
+        client = Client(
+            options.endpoint_url,
+            region=options.region,
+            profile=options.profile,
+            signature=UNSIGNED if options.no_sign_request else options.signature_version,
+            version=options.api_version,
+            validate=not options.no_validate,
+            timeout=(_timeout(options.cli_connect_timeout, 5.0),
+                     _timeout(options.cli_read_timeout, 60.0)),
+            verify=verify,
+            observer=lambda raw, response: exchanges.append((raw, response)),
+        )
+        if not options.no_sign_request:
+            client.credentials  # noqa: B018 - resolve now: a missing key is a setup problem
+    except EC2Error as error:  # no region, no credentials: aws-cli v2's configuration status
         print(f"\n{error.message}\n", file=sys.stderr)
         return EXIT_CONFIG
     try:
@@ -233,10 +202,45 @@ def _send(name: str, params: dict[str, Any], options: argparse.Namespace) -> int
         return 0
     if options.query is not None:
         result = _search(options.query, result)
-    text = output.render(result, options.output)
+    colour = options.color == "on" or (options.color == "auto" and sys.stdout.isatty())
+    text = output.render(result, options.output, title=name, colour=colour)
     if text:
         print(text)
     return 0
+
+
+def _output_format(options: argparse.Namespace) -> str:
+    """``--output``, else ``AWS_DEFAULT_OUTPUT``, else the profile's ``output``, else json,
+    as aws-cli chooses; a value from the environment or the profile is checked alike."""
+    if options.output is not None:
+        return str(options.output)
+    from ..auth._credentials import profile_setting
+
+    chosen = os.environ.get("AWS_DEFAULT_OUTPUT") or profile_setting(
+        "output", profile=options.profile)
+    if chosen is None:
+        return "json"
+    if chosen not in OUTPUTS:
+        raise UsageError(f"Unknown output type: {chosen[:64]}")
+    return chosen
+
+
+def _timeout(seconds: int | None, default: float) -> float | None:
+    """aws-cli's timeout option as requests takes it: 0 waits forever."""
+    if seconds is None:
+        return default
+    return None if seconds == 0 else float(seconds)
+
+
+def _verify(options: argparse.Namespace) -> bool | str:
+    """TLS verification as aws-cli chooses it: off, ``--ca-bundle``, ``AWS_CA_BUNDLE``, on."""
+    if options.no_verify_ssl:
+        return False
+    bundle: str | None = options.ca_bundle or os.environ.get("AWS_CA_BUNDLE")
+    if bundle and not os.path.exists(bundle):  # requests' own text, before anything is sent
+        raise UsageError(f"Could not find a suitable TLS CA certificate bundle, "
+                         f"invalid path: {bundle}")
+    return bundle or True
 
 
 def _call(client: Any, name: str, params: dict[str, Any], options: argparse.Namespace) -> Any:

@@ -6,18 +6,20 @@ import json
 from typing import Any
 
 from .._model import Kind, ListShape, Scalar, Structure
+from .table import render_table
 
 __all__ = ["render", "skeleton"]
 
 
-def render(result: Any, fmt: str) -> str:
-    """``result`` in the output format ``fmt`` (``json``, ``text`` or ``table``)."""
+def render(result: Any, fmt: str, *, title: str = "", colour: bool = False) -> str:
+    """``result`` in the output format ``fmt`` (``json``, ``text`` or ``table``); a table
+    is titled ``title`` (the operation's name) and coloured where ``colour`` says."""
     if fmt == "text":
         lines: list[str] = []
         _text(result, "", lines)
         return "\n".join(lines)
     if fmt == "table":
-        return "\n".join(_table(result, ""))
+        return render_table(result, title, colour=colour)
     return json.dumps(result, indent=4, ensure_ascii=False)
 
 
@@ -49,33 +51,6 @@ def _text(value: Any, identifier: str, lines: list[str]) -> None:
                 _text(item, identifier, lines)
     else:
         lines.append("\t".join([*head, _scalar(value)]))
-
-
-def _table(value: Any, title: str) -> list[str]:
-    """A plain table per structure: its scalars as rows, nested values as sub-tables."""
-    out: list[str] = []
-    if isinstance(value, list):
-        for item in value:
-            out += _table(item, title)
-        return out
-    if not isinstance(value, dict):
-        return [f"| {_scalar(value)} |"]
-    rows = [(k, _scalar(v)) for k, v in value.items() if _is_scalar(v)]
-    if rows or title:
-        width = max([len(k) for k, _ in rows] + [0])
-        vwidth = max([len(v) for _, v in rows] + [len(title) - width, 0])
-        rule = "+" + "-" * (width + vwidth + 5) + "+"
-        out.append(rule)
-        if title:
-            out.append(f"| {title.center(width + vwidth + 3)} |")
-            out.append(rule)
-        for key, text in rows:
-            out.append(f"| {key.ljust(width)} | {text.ljust(vwidth)} |")
-        out.append(rule)
-    for key, item in value.items():
-        if not _is_scalar(item):
-            out += _table(item, key)
-    return out
 
 
 def skeleton(shape: Structure) -> dict[str, Any]:

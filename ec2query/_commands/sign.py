@@ -10,19 +10,22 @@ thing to look at when EC2 answers ``SignatureDoesNotMatch``.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import hashlib
 import json
 import sys
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
+from .._client import resolve_client_region, resolve_endpoint
 from .._codec.query import split_pairs, to_query
 from .._errors import RequestError, UsageError
 from .._model import CURRENT_VERSION, operation
 from .._request import SIGNATURES, RawRequest, sign_query_pairs
 from ..auth import _sigv2 as sigv2
 from ..auth import _sigv4 as sigv4
-from ..auth._credentials import Credentials, resolve_credentials, resolve_region
+from ..auth._credentials import Credentials, resolve_credentials
+from .inputs import INPUT_HELP, read_input
 
 Pairs = list[tuple[str, str]]
 
@@ -81,7 +84,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     p.add_argument("input", nargs="?", default="-",
                    help="the request (a Query string, JSON params or an 'aws ec2 ...' command "
-                   "line); '-' or absent reads stdin")
+                   "line): " + INPUT_HELP)
     p.add_argument("--from", dest="source", choices=sorted(READERS), default="query",
                    help="input form (default: query)")
     p.add_argument("--operation", help="operation name for JSON input, API or CLI spelling")
@@ -90,9 +93,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p.add_argument("--signature", choices=SIGNATURES, default="v4",
                    help="v4: Authorization header, POST (default); v4-query: presigned GET URL; "
                    "v2: SigV2 HmacSHA256, POST")
-    p.add_argument("--endpoint", help="endpoint URL (default: https://ec2.REGION.amazonaws.com)")
-    p.add_argument("--region", help="region (default: AWS_REGION, AWS_DEFAULT_REGION, profile, "
-                   "us-east-1)")
+    p.add_argument("--endpoint", help="endpoint URL (default: AWS_ENDPOINT_URL_EC2, "
+                   "AWS_ENDPOINT_URL, else https://ec2.REGION.amazonaws.com)")
+    p.add_argument("--region", help="region (default: AWS_REGION, AWS_DEFAULT_REGION, the "
+                   "profile's, else the one an ec2.REGION.amazonaws.com endpoint names)")
     p.add_argument("--timestamp", help="signing time, ISO 8601 (default: now), for "
                    "reproducible output")
     p.add_argument("--expires", type=int, default=3600,
@@ -100,20 +104,23 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p.add_argument("--profile", help="profile in the shared credentials/config files")
     p.add_argument("--access-key", help="access key id (overrides the resolution chain)")
     p.add_argument("--secret-key", help="secret access key (prefer the environment)")
-    p.add_argument("--session-token", help="session token for temporary credentials")
+    p.add_argument("--session-token", help="session token for temporary credentials (overrides "
+                   "the one found with the keys)")
     p.add_argument("--curl", action="store_true", help="print a curl command instead")
     p.add_argument("--explain", action="store_true",
                    help="also print the canonical request and the string to sign")
     p.set_defaults(func=run)
 
 
-def _input_text(value: str) -> str:
-    return sys.stdin.read() if value == "-" else value
-
-
 def _credentials(args: argparse.Namespace) -> Credentials:
-    return resolve_credentials(args.profile, access_key=args.access_key,
-                               secret_key=args.secret_key, token=args.session_token)
+    """The keys as aws-cli finds them (explicit keys, else the environment unless
+    ``--profile`` is given, else the profile), each with the token found beside them;
+    ``--session-token``, when given, is the token whatever found the keys."""
+    found = resolve_credentials(args.profile, access_key=args.access_key,
+                                secret_key=args.secret_key)
+    if args.session_token:
+        return dataclasses.replace(found, token=args.session_token)
+    return found
 
 
 def explain(request: RawRequest, signature: str, region: str) -> str:
@@ -146,9 +153,9 @@ def explain(request: RawRequest, signature: str, region: str) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Read, sign and print; the exit status is 0 on success."""
-    pairs = READERS[args.source](_input_text(args.input), args)
-    region = resolve_region(args.region, profile=args.profile) or "us-east-1"
-    endpoint = args.endpoint or f"https://ec2.{region}.amazonaws.com"
+    pairs = READERS[args.source](read_input(args.input), args)
+    region = resolve_client_region(args.region, args.endpoint, profile=args.profile)
+    endpoint = resolve_endpoint(args.endpoint, region)
     request = sign_query_pairs(pairs, endpoint=endpoint, credentials=_credentials(args),
                                region=region, signature=args.signature,
                                timestamp=args.timestamp, expires=args.expires)

@@ -15,13 +15,13 @@ import argparse
 import importlib
 import json
 import sys
-from pathlib import Path
 from typing import Any
 
 from .._errors import EC2Error, UsageError
 from .._model import VERSIONS, operation
 from .._validate import problems, rules_markdown
-from .convert import READERS, read_input
+from .convert import READERS
+from .inputs import INPUT_HELP, read_input, read_input_bytes
 
 EXIT_OK = 0
 EXIT_REFUSED = 255
@@ -33,10 +33,9 @@ def register(subparsers: Any) -> None:
         "validate",
         help="list every problem EC2 would find in a request",
         description="Judge one request with EC2's rules and print every problem as "
-        "'Code: message'. INPUT is the request itself, a file (FILE or @FILE), or - "
-        "(the default) for standard input. Exit status 0: valid; 255: refused.",
+        "'Code: message'. INPUT is " + INPUT_HELP + ". Exit status 0: valid; 255: refused.",
     )
-    parser.add_argument("input", nargs="?", default="-", help="the request, FILE, @FILE, or -")
+    parser.add_argument("input", nargs="?", default="-", help=INPUT_HELP)
     parser.add_argument("--from", dest="source", choices=sorted(READERS), default="query")
     parser.add_argument("--operation", help="operation of JSON input (API or CLI name)")
     era = parser.add_mutually_exclusive_group()
@@ -84,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _request_problems(args: argparse.Namespace) -> list[EC2Error]:
-    text = _read(args.input)
+    text = read_input(args.input)
     try:
         name, params = READERS[args.source](text, args)
         if (
@@ -112,15 +111,6 @@ def _request_problems(args: argparse.Namespace) -> list[EC2Error]:
         return [error]
 
 
-def _read(value: str) -> str:
-    """INPUT as ``convert`` reads it, and also a plain path to an existing file."""
-    if value not in ("-", "") and not value.startswith("@") and "=" not in value:
-        path = Path(value)
-        if path.is_file():
-            return path.read_text(encoding="utf-8")
-    return read_input(value)
-
-
 def _xml_problems(args: argparse.Namespace) -> list[EC2Error]:
     try:
         xml = importlib.import_module("ec2query._codec.xml")
@@ -129,13 +119,8 @@ def _xml_problems(args: argparse.Namespace) -> list[EC2Error]:
         raise UsageError(
             "XML validation is not available: ec2query._codec.xml.validate_document is missing"
         ) from None
-    if args.xml == "-":
-        body = sys.stdin.buffer.read()
-    else:
-        try:
-            body = Path(args.xml).read_bytes()
-        except OSError as exc:
-            raise UsageError(f"Cannot read {args.xml}: {exc.strerror}") from None
+    plain_path = args.xml != "-" and not args.xml.startswith(("@", "file://"))
+    body = read_input_bytes(f"@{args.xml}" if plain_path else args.xml)
     try:
         result = validate_document(body, version=args.version)
     except EC2Error as error:

@@ -31,6 +31,7 @@ __all__ = [
     "Credentials",
     "CredentialsProvider",
     "RefreshingCredentials",
+    "profile_setting",
     "resolve_credentials",
     "resolve_region",
 ]
@@ -274,8 +275,17 @@ def resolve_region(
     for var in ("AWS_REGION", "AWS_DEFAULT_REGION"):
         if env.get(var):
             return env[var]
+    return profile_setting("region", profile=profile, env=env, config_file=config_file)
+
+
+def profile_setting(
+    key: str,
+    *,
+    profile: str | None = None,
+    env: Mapping[str, str] = os.environ,
+    config_file: str | os.PathLike[str] | None = None,
+) -> str | None:
+    """The profile's ``key`` in the shared config file (``region``, ``output``), else None."""
     section = _section(_read_ini(_config_path(env, config_file)), _profile_name(profile, env),
                        config=True)
-    if section and section.get("region"):
-        return section["region"]
-    return None
+    return (section or {}).get(key) or None

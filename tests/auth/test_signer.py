@@ -120,7 +120,7 @@ def test_build_signed_request_with_a_signer_or_credentials_is_the_same(creds, re
 def test_signing_needs_credentials_or_a_signer():
     with pytest.raises(UsageError):
         build_signed_request("RevokeSecurityGroupIngress", {"GroupName": "g"},
-                             endpoint="https://h")
+                             endpoint="https://h", region="us-east-1")
     with pytest.raises(UsageError):
         Signer("not credentials", "us-east-1")  # type: ignore[arg-type]
 
@@ -140,14 +140,14 @@ def test_refusals_are_typed():
         signer.sign_headers(method="GET", url="https://h/?a=%FF", timestamp=WHEN)
     with pytest.raises(RequestError):  # a lone surrogate cannot go on the wire
         sign_query_pairs([("Action", "\ud800")], endpoint="https://h", credentials=CREDS,
-                         signature="v2", timestamp=WHEN)
+                         signature="v2", timestamp=WHEN, region="us-east-1")
 
 
 def test_raw_requests_still_refuse_bad_header_values():
     creds = Credentials("AKID", "secret", "a\nb")
     with pytest.raises(UsageError, match="CR, LF or NUL"):
         build_signed_request("RevokeSecurityGroupIngress", {"GroupName": "x"},
-                             endpoint="https://h", credentials=creds)
+                             endpoint="https://h", credentials=creds, region="us-east-1")
     with pytest.raises(UsageError, match="header name"):
         RawRequest("GET", "https://h/", {"Bad Name": "v"})
     with pytest.raises(UsageError, match="URL"):

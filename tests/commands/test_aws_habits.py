@@ -129,3 +129,37 @@ def test_version_help_and_python_m() -> None:
     assert helped.returncode == 0 and helped.stdout.startswith("usage: ec2query")
     op_help = _run("ec2query", "describe-security-groups", "help")
     assert op_help.returncode == 0 and "--max-items N" in op_help.stdout
+
+
+@pytest.mark.parametrize("flags", [["--debug"], ["--output", "text"], ["--no-sign-request"],
+                                   ["--query", "SecurityGroups[].GroupName"]])
+def test_each_global_option_may_stand_before_the_operation(url: str, flags: list[str]) -> None:
+    """Before the operation as after it, and as aws-cli answers (an unsigned request is
+    refused by the gateway alike)."""
+    aws = _run("awscli", *flags, "--endpoint-url", url, "ec2", "describe-security-groups",
+               "--group-names", "group-1")
+    before = _run("ec2query", *flags, "--endpoint-url", url, "describe-security-groups",
+                  "--group-names", "group-1")
+    after = _run("ec2query", "describe-security-groups", "--group-names", "group-1",
+                 "--endpoint-url", url, *flags)
+    assert before.returncode == after.returncode, (before.stderr, after.stderr)
+    assert before.stdout == after.stdout
+    if aws.returncode:  # aws-cli v1 exits 255 for EC2's errors, v2 and ec2query 254
+        assert (aws.returncode, before.returncode) == (255, 254)
+        assert "(MissingAuthenticationToken)" in aws.stderr
+        assert "(MissingAuthenticationToken)" in before.stderr
+    elif flags[0] != "--output":
+        assert json.loads(before.stdout) == json.loads(aws.stdout)
+    else:
+        assert before.stdout.split() == aws.stdout.split()
+
+
+def test_sign_without_credentials_exits_253_as_operations_do(tmp_path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(HOME=str(tmp_path), AWS_DEFAULT_REGION="us-east-1")
+    for argv in (["sign", "Action=DescribeSecurityGroups&Version=2016-11-15"],
+                 ["describe-security-groups", "--endpoint-url", "http://127.0.0.1:9"]):
+        done = subprocess.run([sys.executable, "-m", "ec2query", *argv], capture_output=True,
+                              text=True, env=env, timeout=60)
+        assert done.returncode == 253, done.stderr
+        assert "Unable to locate credentials" in done.stderr

@@ -159,7 +159,8 @@ def test_output_formats(moto):
             lambda out: json.loads(out)["SecurityGroups"][0]["GroupName"] == "MySecurityGroup",
         ),
         ("text", lambda out: out.startswith("SECURITYGROUPS\tseed\t")),
-        ("table", lambda out: "| GroupName" in out),
+        ("table", lambda out: "DescribeSecurityGroups" in out.splitlines()[1]
+                              and "MySecurityGroup" in out),
         (
             "xml",
             lambda out: out.startswith("<?xml") and "<groupName>MySecurityGroup</groupName>" in out,

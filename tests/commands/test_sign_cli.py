@@ -22,7 +22,7 @@ SEED_BODY = ("Action=RevokeSecurityGroupIngress&Version=2016-11-15&GroupName=MyS
 
 def test_the_seed_command_line_is_signed_as_botocore_signs_its_body(capsys):
     assert main(["sign", "--from", "cli", SEED_CLI, "--access-key", KEY, "--secret-key", SECRET,
-                 "--timestamp", "2015-08-30T12:36:00Z"]) == 0
+                 "--region", "us-east-1", "--timestamp", "2015-08-30T12:36:00Z"]) == 0
     raw = capsys.readouterr().out
     head, body = raw.rstrip("\n").split("\r\n\r\n")
     assert body == SEED_BODY

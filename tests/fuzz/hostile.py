@@ -181,6 +181,7 @@ def signed_environ(pairs: list[tuple[str, str]], *, signature: str = "v4") -> di
         credentials=CREDS,
         signature=signature,
         timestamp=NOW,
+        region="us-east-1",
     )
     target = raw.target
     path, _, query = target.partition("?")

@@ -93,6 +93,7 @@ REPLAY = {
                 credentials=CREDS,
                 signature=signature,
                 timestamp=NOW,
+                region="us-east-1",
             )
             for signature in ("v4", "v4-query", "v2")
         ]

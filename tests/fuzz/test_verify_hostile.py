@@ -165,6 +165,7 @@ SIGNED = {
         credentials=CREDS,
         signature=scheme,
         timestamp=NOW,
+        region="us-east-1",
     )
     for scheme in ("v4", "v4-query", "v2")
 }

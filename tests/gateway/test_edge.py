@@ -264,7 +264,8 @@ def test_a_client_that_does_not_read_its_answers_blocks_nobody_else():
     with running(app, outbuf_high_watermark=64 * 1024) as url:
         host, port = url.removeprefix("http://").split(":")
         describe = build_signed_request("DescribeSecurityGroups", {}, endpoint=url,
-                                        credentials=Credentials(key, secret)).to_http()
+                                        credentials=Credentials(key, secret),
+                                        region="us-east-1").to_http()
         with socket.create_connection((host, int(port)), timeout=10) as greedy:
             greedy.sendall(describe * 20)
             time.sleep(1.0)

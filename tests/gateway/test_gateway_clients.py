@@ -264,20 +264,21 @@ def _code(response):
 def test_every_signature_scheme_is_accepted(gateway, signature):
     raw = build_signed_request(
         "DescribeSecurityGroups", {}, endpoint=gateway, credentials=CREDS, signature=signature
-    )
+, region="us-east-1")
     assert _code(_post(raw)) == (200, "OK")
 
 
 def test_a_wrong_secret_is_signature_does_not_match(gateway):
     wrong = Credentials(CREDS.access_key, "not-the-secret")
-    raw = build_signed_request("DescribeSecurityGroups", {}, endpoint=gateway, credentials=wrong)
+    raw = build_signed_request("DescribeSecurityGroups", {}, endpoint=gateway, credentials=wrong,
+                               region="us-east-1")
     assert _code(_post(raw)) == (403, "SignatureDoesNotMatch")
 
 
 def test_an_unknown_access_key_is_auth_failure(gateway):
     raw = build_signed_request(
         "DescribeSecurityGroups", {}, endpoint=gateway, credentials=Credentials("AKIDUNKNOWN", "x")
-    )
+, region="us-east-1")
     assert _code(_post(raw)) == (401, "AuthFailure")
 
 
@@ -285,14 +286,14 @@ def test_a_stale_date_is_request_expired(gateway):
     stale = datetime.now(timezone.utc) - timedelta(minutes=20)
     raw = build_signed_request(
         "DescribeSecurityGroups", {}, endpoint=gateway, credentials=CREDS, timestamp=stale
-    )
+, region="us-east-1")
     assert _code(_post(raw)) == (400, "RequestExpired")
 
 
 def test_a_tampered_body_is_signature_does_not_match(gateway):
     raw = build_signed_request(
         "DescribeSecurityGroups", {"GroupNames": ["a"]}, endpoint=gateway, credentials=CREDS
-    )
+, region="us-east-1")
     tampered = raw.body.replace(b"GroupName.1=a", b"GroupName.1=b")
     response = requests.post(raw.url, data=tampered, headers=raw.headers, timeout=10)
     assert _code(response) == (403, "SignatureDoesNotMatch")
@@ -309,7 +310,8 @@ def test_no_signature_at_all_is_missing_authentication_token(gateway):
 
 
 def test_every_answer_carries_a_request_id_header_equal_to_the_body(gateway):
-    raw = build_signed_request("DescribeSecurityGroups", {}, endpoint=gateway, credentials=CREDS)
+    raw = build_signed_request("DescribeSecurityGroups", {}, endpoint=gateway, credentials=CREDS,
+                               region="us-east-1")
     response = _post(raw)
     assert response.headers["x-amzn-RequestId"].encode() in response.content
 

@@ -87,7 +87,7 @@ def test_a_signed_body_that_is_not_utf8_is_malformed_after_verification():
     from ec2query._request import sign_query_pairs
 
     raw = sign_query_pairs(DESCRIBE, endpoint="http://localhost", credentials=CREDS,
-                           timestamp=NOW)
+                           timestamp=NOW, region="us-east-1")
     body = raw.body + b"&GroupName=%FF"
     from ec2query.auth import Signer
 

@@ -20,14 +20,16 @@ CREDS = Credentials("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
 
 def _call(app, operation, params, version):
     return _send(app, build_signed_request(operation, params, endpoint="http://gw.example",
-                                           credentials=CREDS, version=version))
+                                           credentials=CREDS, version=version,
+                                           region="us-east-1"))
 
 
 def _send_at(app, operation, params, version):
     """Send ``params`` encoded by the current model with another ``Version``: members that
     version may not have."""
     pairs = [(k, version if k == "Version" else v) for k, v in to_query(operation, params)]
-    return _send(app, sign_query_pairs(pairs, endpoint="http://gw.example", credentials=CREDS))
+    return _send(app, sign_query_pairs(pairs, endpoint="http://gw.example", credentials=CREDS,
+                                         region="us-east-1"))
 
 
 def _send(app, raw):

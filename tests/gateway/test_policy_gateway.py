@@ -56,7 +56,7 @@ OFFICE_SSH = {
 def call(app, operation, params, version="2016-11-15"):
     raw = build_signed_request(
         operation, params, endpoint="http://gw.example", credentials=CREDS, version=version
-    )
+, region="us-east-1")
     environ = {
         "REQUEST_METHOD": "POST",
         "PATH_INFO": "/",
