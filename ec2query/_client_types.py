@@ -86,7 +86,6 @@ class CreateTagsRequest(TypedDict, total=False):
 
 
 class CreateTagsResult(TypedDict, total=False):
-    Return: bool
     ResponseMetadata: ResponseMetadata
 
 
@@ -109,7 +108,6 @@ class DeleteTagsRequest(TypedDict, total=False):
 
 
 class DeleteTagsResult(TypedDict, total=False):
-    Return: bool
     ResponseMetadata: ResponseMetadata
 
 

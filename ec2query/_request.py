@@ -85,6 +85,10 @@ class RawRequest:
         if ("://" not in url or " " in url or not url.isprintable()) and (
                 _BAD_URL.search(url) or "://" not in url):
             raise UsageError("The URL must be absolute and contain no spaces or control characters")
+        try:
+            urlsplit(url)  # what target and the Host header read
+        except ValueError as exc:  # an unclosed "[" in the host: "Invalid IPv6 URL"
+            raise UsageError(f"The URL is not valid: {exc}") from None
         headers = dict(self.headers)
         if headers and not (_plain_names(headers) and _clean("".join(headers.values()))):
             for name, value in headers.items():  # the first culprit, named

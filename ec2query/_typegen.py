@@ -12,7 +12,16 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from ._model import Kind, ListShape, Member, Scalar, Shape, Structure, all_operations
+from ._model import (
+    UNMODELED_OUTPUTS,
+    Kind,
+    ListShape,
+    Member,
+    Scalar,
+    Shape,
+    Structure,
+    all_operations,
+)
 
 __all__ = ["TARGET", "render"]
 
@@ -91,7 +100,10 @@ def render() -> str:
     for op in operations:
         for version in reversed(op.versions):  # the current version's member order first
             _collect(op.input(version), found, seen)
-            _collect(op.output(version), found, seen)
+            if op.output_name in UNMODELED_OUTPUTS:  # read as botocore reads it: no members
+                found.setdefault(op.output_name, {})
+            else:
+                _collect(op.output(version), found, seen)
     results = {op.output_name for op in operations}
     parts = [_HEADER]
     for name in sorted(found):
