@@ -6,6 +6,8 @@ any work proportional to its size is done. SECURITY.md lists them for users.
 
 from __future__ import annotations
 
+import re
+
 #: Largest Query request (body or query string) accepted, in bytes.
 MAX_QUERY_BYTES = 1024 * 1024
 #: Most parameters (``key=value`` pairs) in one request.
@@ -18,3 +20,6 @@ MAX_VALUE_LENGTH = 64 * 1024
 MAX_SHORTHAND_DEPTH = 32
 #: EC2 integers are 32-bit signed.
 INT_MIN, INT_MAX = -(2**31), 2**31 - 1
+#: A character XML 1.0 cannot carry (the complement of its ``Char`` production): EC2's
+#: answers are XML, so no value may hold one (the validator's ``text-not-xml``, the renderer).
+NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")

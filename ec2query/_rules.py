@@ -39,6 +39,7 @@ from ._grammar import (
     canonical_ports,
     shown,
 )
+from ._limits import NOT_XML
 from ._model import (
     CURRENT_VERSION,
     FLAT_RULE_MEMBERS,
@@ -163,7 +164,8 @@ STAGES: tuple[str, ...] = (
     "group-id",  # each DescribeSecurityGroups GroupIds entry
     "filter",  # each DescribeSecurityGroups Filters entry
     "tag-spec",  # each TagSpecifications entry
-    "tag",  # each Tags entry of CreateTags and DeleteTags
+    "tag",  # each Tags entry of CreateTags and DeleteTags, and of each TagSpecifications entry
+    "request-last",  # the request's text, once nothing else is wrong with it
 )
 
 OK: None = None
@@ -269,6 +271,30 @@ def _shape(ctx: Context) -> tuple[list[Fields], list[Fields]]:
                 wrong.append({"name": name, "value": fault.value, "expected": fault.expected})
         ctx.shape = (unknown, wrong)
     return ctx.shape
+
+
+def _not_xml(value: Any, spec: Any, path: tuple[str, ...], out: list[Fields]) -> None:
+    """Each string of ``value`` (shaped as ``spec``) that holds a character XML cannot carry,
+    as ``{"name": Query name, "char": U+XXXX}``; values of the wrong type are not looked at."""
+    if type(value) is str:
+        if not value.isprintable():  # printable text is XML text: no search needed
+            bad = NOT_XML.search(value)
+            if bad is not None:
+                out.append({"name": ".".join(path), "char": f"U+{ord(bad.group()):04X}"})
+    elif type(spec) is dict and isinstance(value, Mapping):
+        for key, item in value.items():
+            entry = spec.get(key)
+            if entry is not None and entry[1] is not int and entry[1] is not bool:
+                _not_xml(item, entry[1], (*path, entry[0]), out)
+    elif type(spec) is _ListOf and isinstance(value, (list, tuple)):
+        for index, item in enumerate(value, 1):
+            _not_xml(item, spec[0], (*path, str(index)), out)
+
+
+def _characters_not_xml(params: Any, ctx: Context) -> Verdict:
+    out: list[Fields] = []
+    _not_xml(params, _request_spec(ctx.op), (), out)
+    return out or None
 
 
 def _unknown_members(params: Any, ctx: Context) -> Verdict:
@@ -838,25 +864,31 @@ RULES: tuple[Rule, ...] = (
          "InvalidParameterValue",
          "'{value}' is not a valid taggable resource type for this operation.",
          "REAL aws-cli#2865 (RunInstances); security-group-rule / security-group per operation"),
-    # ---- Tags entries of CreateTags and DeleteTags
+    # ---- Tags entries of CreateTags and DeleteTags, and of the TagSpecifications entries
     Rule("tag-key-required", "tag", WRITE_TAGS, "any", _tag_key_empty,
          "InvalidParameterValue",
          "Value ( '' ) for parameter Tag key is invalid. Tag key cannot be null or empty.",
          "REAL aws-cli#3283 (CreateTags); DeleteTags may name a value alone"),
-    Rule("tag-key-reserved", "tag", WRITE_TAGS, "any", _tag_key_reserved,
+    Rule("tag-key-reserved", "tag", WRITE_TAGS | TAGGING, "any", _tag_key_reserved,
          "InvalidParameterValue",
          "Value ( {value} ) for parameter key is invalid. Tag keys starting with 'aws:' are "
          "reserved for internal use",
          "REAL AWS-Automated-Daily-Instance-AMI-Snapshots#7 (CreateTags)"),
-    Rule("tag-key-length", "tag", WRITE_TAGS, "any", _tag_too_long("Key", 128),
+    Rule("tag-key-length", "tag", WRITE_TAGS | TAGGING, "any", _tag_too_long("Key", 128),
          "InvalidParameterValue",
          "Value ( {value} ) for parameter key is invalid. Tag keys have a maximum length of 128 "
          "characters",
          "inferred: DOC (tag keys up to 128 characters); text by the pattern above"),
-    Rule("tag-value-length", "tag", WRITE_TAGS, "any", _tag_too_long("Value", 256),
+    Rule("tag-value-length", "tag", WRITE_TAGS | TAGGING, "any", _tag_too_long("Value", 256),
          "InvalidParameterValue",
          "Value ( {value} ) for parameter value is invalid. Tag values have a maximum length of "
          "256 characters",
          "inferred: DOC (tag values up to 256 characters); text by the pattern above"),
+    # ---- the request's text
+    Rule("text-not-xml", "request-last", ALL_OPS, "any", _characters_not_xml,
+         "InvalidParameterValue",
+         "Invalid value for parameter {name}: character {char} is not allowed",
+         "inferred: EC2 answers in XML, which cannot carry these characters (XML 1.0's Char); "
+         "the code is EC2's for a value it refuses, the text ours"),
 )
 # fmt: on

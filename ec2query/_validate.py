@@ -131,12 +131,23 @@ def _judge(
         ("group-id", "GroupIds"),
         ("filter", "Filters"),
         ("tag-spec", "TagSpecifications"),
-        ("tag", "Tags"),
     ):
         rules = table[scope]
         if rules and _apply(rules, params.get(member, ()), ctx, out, first):
             return out
+    rules = table["tag"]
+    if rules and _apply(rules, _tags(params), ctx, out, first):
+        return out
+    _apply(table["request-last"], (params,), ctx, out, first)
     return out
+
+
+def _tags(params: Mapping[str, Any]) -> list[Any]:
+    """The tags a request names: its ``Tags``, then those of each ``TagSpecifications``."""
+    tags = list(params.get("Tags", ()))
+    for spec in params.get("TagSpecifications", ()):
+        tags += spec.get("Tags", ()) if isinstance(spec, Mapping) else ()
+    return tags
 
 
 def _apply(

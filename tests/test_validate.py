@@ -1103,7 +1103,59 @@ INVALID: list[Any] = [
         f"Value ( {'v' * 257} ) for parameter value is invalid. Tag values have a maximum "
         "length of 256 characters",
     ),
+    (  # a tag of a TagSpecifications entry is judged as a CreateTags tag
+        "tag-key-reserved",
+        "CreateSecurityGroup",
+        {"GroupName": "web", "Description": "web", "TagSpecifications": [
+            {"ResourceType": "security-group", "Tags": [{"Key": "AWS:x", "Value": "1"}]}]},
+        None,
+        "InvalidParameterValue",
+        "Value ( AWS:x ) for parameter key is invalid. Tag keys starting with 'aws:' are "
+        "reserved for internal use",
+    ),
+    # the request's text: what XML 1.0 cannot carry (NUL, other C0 controls, U+FFFE/U+FFFF)
+    (
+        "text-not-xml",
+        "CreateTags",
+        {"Resources": ["sg-12345678"], "Tags": [{"Key": "team", "Value": "a\x00b"}]},
+        None,
+        "InvalidParameterValue",
+        "Invalid value for parameter Tag.1.Value: character U+0000 is not allowed",
+    ),
+    (
+        "text-not-xml",
+        "DescribeSecurityGroups",
+        {"Filters": [{"Name": "tag:team", "Values": ["ok", "\x1b[0m"]}]},
+        None,
+        "InvalidParameterValue",
+        "Invalid value for parameter Filter.1.Value.2: character U+001B is not allowed",
+    ),
+    (
+        "text-not-xml",
+        "DeleteSecurityGroup",
+        {"GroupName": "web\uffff"},
+        None,
+        "InvalidParameterValue",
+        "Invalid value for parameter GroupName: character U+FFFF is not allowed",
+    ),
+    (
+        "text-not-xml",
+        "CreateSecurityGroup",
+        {"GroupName": "web", "Description": "web", "TagSpecifications": [
+            {"ResourceType": "security-group", "Tags": [{"Key": "k\x7f\x01", "Value": ""}]}]},
+        None,
+        "InvalidParameterValue",
+        "Invalid value for parameter TagSpecification.1.Tag.1.Key: character U+0001 is not "
+        "allowed",
+    ),
 ]
+
+
+def test_text_xml_carries_is_not_refused() -> None:
+    """Tab, line feed, carriage return, DEL, non-ASCII letters and characters beyond the BMP
+    are XML text (XML 1.0's Char): a tag may hold them."""
+    validate("CreateTags", {"Resources": ["sg-12345678"],
+                            "Tags": [{"Key": "k", "Value": "a\tb\nc\rd\x7f é \U0001f389"}]})
 
 
 def _row_id(row: tuple) -> str:

@@ -43,8 +43,7 @@ NAMESPACE = "http://ec2.amazonaws.com/doc/{version}/"
 INDENT = "    "
 _DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n'
 
-# Characters XML 1.0 cannot carry at all, even as character references.
-_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# Characters XML 1.0 cannot carry at all, even as references, are limits.NOT_XML.
 _ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"}
 _NEEDS_ESCAPE = re.compile("[&<>\r]")
 
@@ -96,7 +95,7 @@ def _text(value: object, path: _Path, key: str | int | None = None) -> str:
         return value  # XML carries it as it is: what the checks below would return
     if type(value) is not str:
         raise _invalid_type(_where(path, key), value, "str")
-    bad = _NOT_XML.search(value)
+    bad = limits.NOT_XML.search(value)
     if bad is not None:
         raise UsageError(
             f"Invalid value for parameter {_where(path, key)}: character "
@@ -245,7 +244,7 @@ def render_error(error: EC2Error, *, request_id: str) -> bytes:
     code = _text(getattr(error, "code", None), "code")
     message = getattr(error, "message", None)
     if type(message) is str:  # a message may echo the request: keep the document well formed
-        message = _NOT_XML.sub("\ufffd", message)
+        message = limits.NOT_XML.sub("\ufffd", message)
     message = _text(message, "message")
     rid = _text(request_id, "request_id")
     return (

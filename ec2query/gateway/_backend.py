@@ -57,8 +57,9 @@ from ._canon import (
     security_group_rule,
     unknown_permission,
 )
-from ._describe import decode_token, encode_token, matches
+from ._describe import decode_token, encode_token, matches, page
 from ._dialect import SQLITE, Connection, Dialect
+from ._notfound import not_found
 from ._postgres import PostgresStore, is_url
 from ._storage import StorageError, check_database_file, in_memory
 from ._tags import create_tags, delete_tags, describe_tags
@@ -113,7 +114,7 @@ class NotValidated(RequestError):
     validator's own code and message (the gateway validates first, so it never sees one)."""
 
 
-def _not_found(message: str) -> RequestError:
+def _group_not_found(message: str) -> RequestError:
     return RequestError("InvalidGroup.NotFound", message)
 
 
@@ -417,14 +418,14 @@ class Backend:
         _check(type(group_id) is str, "GroupId")  # never a number for the database to parse
         row = conn.execute(_GROUP_BY_ID + lock, (group_id,)).fetchone()
         if row is None:
-            raise _not_found(f"The security group '{group_id}' does not exist")
+            raise not_found(group_id, "sg")
         return (row[0], row[1], row[2])
 
     def _group_by_name(self, conn: Connection, name: Any, lock: str = "") -> tuple[str, str, str]:
         vpc_id = self._default_vpc(conn, by_name=True)
         row = conn.execute(_GROUP_BY_NAME + lock, (vpc_id, name)).fetchone()
         if row is None:
-            raise _not_found(
+            raise _group_not_found(
                 f"The security group '{name}' does not exist in default VPC '{vpc_id}'"
             )
         return (row[0], row[1], row[2])
@@ -507,7 +508,7 @@ class Backend:
             wanted = set()
             for group_id in params["GroupIds"]:
                 if group_id not in by_id:
-                    raise _not_found(f"The security group '{group_id}' does not exist")
+                    raise not_found(group_id, "sg")
                 wanted.add(group_id)
         if params.get("GroupNames"):
             wanted = wanted if wanted is not None else set()
@@ -614,12 +615,13 @@ class Backend:
             name, default = pair["GroupName"], self.default_vpc_id or "none"
             row = conn.execute(_GROUP_BY_NAME + lock, (default, name)).fetchone()
             if row is None:
-                raise _not_found(
+                raise _group_not_found(
                     f"The security group '{name}' does not exist in default VPC '{default}'"
                 )
             group_id, source_vpc = row[0], row[1]
         if source_vpc != vpc_id and not pair.get("VpcPeeringConnectionId"):
-            raise _not_found("You have specified two resources that belong to different networks.")
+            raise _group_not_found(
+                "You have specified two resources that belong to different networks.")
         return group_id
 
     def _find(
@@ -735,23 +737,21 @@ class Backend:
             known = {rule.rule_id for rule in rows}
             for rule_id in ids:
                 if rule_id not in known:
-                    raise _rule_not_found(rule_id)
+                    raise not_found(rule_id, "sgr")
             wanted = set(ids)
             rows = [rule for rule in rows if rule.rule_id in wanted]
         for spec in params.get("Filters") or ():
             name, values = spec.get("Name", ""), set(spec.get("Values") or ())
             rows = [rule for rule in rows if _rule_matches(rule, tags.get(rule.rule_id, {}),
                                                            name, values)]
-        start = decode_token(params["NextToken"]) if params.get("NextToken") else 0
-        limit = params.get("MaxResults")
-        page = rows[start:] if limit is None else rows[start:start + limit]
+        shown, token = page(rows, params)
         result: dict[str, Any] = {"SecurityGroupRules": [
             security_group_rule(rule, account_id=self.account_id, region=self.region,
                                 tags=tags.get(rule.rule_id, {}))
-            for rule in page
+            for rule in shown
         ]}
-        if limit is not None and start + limit < len(rows):
-            result["NextToken"] = encode_token(start + limit)
+        if token is not None:
+            result["NextToken"] = token
         return result
 
     def _modify_rules(self, conn: Connection, params: dict[str, Any]) -> dict[str, Any]:
@@ -765,7 +765,7 @@ class Backend:
                 _SELECT_RULE + " WHERE rule_id = ? AND group_id = ?", (rule_id, group_id)
             ).fetchone()
             if row is None:
-                raise _rule_not_found(rule_id)
+                raise not_found(rule_id, "sgr")
             old = Rule._make(row)
             permission = rule_request_permission(update.get("SecurityGroupRule") or {})
             wants = self._wants(conn, {"IpPermissions": [permission]}, vpc_id)
@@ -805,17 +805,10 @@ class Backend:
         for item in params.get("SecurityGroupRuleDescriptions") or ():
             rule_id = item["SecurityGroupRuleId"]
             if conn.execute(_RULE_BY_ID, (rule_id, group_id, int(egress))).fetchone() is None:
-                raise _rule_not_found(rule_id)
+                raise not_found(rule_id, "sgr")
             conn.execute("UPDATE rule SET description = ? WHERE rule_id = ?",
                          (item.get("Description") or None, rule_id))
         return {"Return": True}
-
-
-def _rule_not_found(rule_id: str) -> RequestError:
-    return RequestError(
-        "InvalidSecurityGroupRuleId.NotFound",
-        f"The security group rule ID '{rule_id}' does not exist",
-    )
 
 
 def _rule_matches(rule: Rule, tags: dict[str, str], name: str, values: set[str]) -> bool:

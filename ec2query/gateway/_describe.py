@@ -1,4 +1,5 @@
-"""DescribeSecurityGroups' ``Filters`` and paging, over groups already shaped as EC2 shows them.
+"""DescribeSecurityGroups' ``Filters`` over groups already shaped as EC2 shows them, and the
+paging every Describe shares (its opaque ``NextToken``).
 
 Filters follow EC2's documented semantics (botocore ``DescribeSecurityGroups``
 doc): values of one filter are OR-ed, filters are AND-ed, ``*`` and ``?`` are
@@ -13,14 +14,16 @@ from __future__ import annotations
 
 import base64
 import re
-from collections.abc import Callable, Iterator, Mapping
-from typing import Any
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any, TypeVar
 
 from .._errors import RequestError
 from .._grammar import canonical_protocol
 from ._canon import Unvalidated
 
-__all__ = ["decode_token", "encode_token", "matches"]
+__all__ = ["decode_token", "encode_token", "matches", "page"]
+
+T = TypeVar("T")
 
 _GROUP_FIELDS = {
     "group-id": "GroupId",
@@ -150,3 +153,15 @@ def decode_token(token: Any) -> int:
     except (ValueError, UnicodeDecodeError):
         pass
     raise RequestError("InvalidPaginationToken", f"The pagination token '{token}' is invalid.")
+
+
+def page(rows: Sequence[T], params: dict[str, Any]) -> tuple[Sequence[T], str | None]:
+    """The page of ``rows`` that ``NextToken`` and ``MaxResults`` ask for, and the token of
+    the next page (``None`` after the last). A token here is the position after the page,
+    for Describes whose rows are listed afresh in one order on each call."""
+    start = decode_token(params["NextToken"]) if params.get("NextToken") else 0
+    limit = params.get("MaxResults")
+    if limit is None:
+        return rows[start:], None
+    end = start + limit
+    return rows[start:end], (encode_token(end) if end < len(rows) else None)

@@ -1,9 +1,9 @@
 """CreateTags, DeleteTags and DescribeTags over the backend's two tag tables.
 
 The backend's resources are security groups (``sg_tag``) and their rules (``rule_tag``).
-An id of any other resource type is answered as EC2 answers an id that does not exist:
-the not-found error of its type where EC2's text is known, ``InvalidID`` otherwise
-(inferred: the backend holds no resource of those types, so none of them exists).
+An id of any other resource type is answered as EC2 answers an id that does not exist
+(``_notfound``: inferred, the backend holds no resource of those types, so none of them
+exists).
 """
 
 from __future__ import annotations
@@ -11,8 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 from .._errors import RequestError
-from ._describe import decode_token, encode_token
+from ._describe import page
 from ._dialect import Connection, Dialect
+from ._notfound import not_found
 
 __all__ = ["TAG_LIMIT", "create_tags", "delete_tags", "describe_tags"]
 
@@ -26,28 +27,6 @@ _TABLES = {
     "sgr": ("rule_tag", "rule_id", "rule", "security-group-rule", "upsert_rule_tag"),
 }
 
-#: Id prefix -> EC2's not-found error for a well-formed id of that type (REAL texts:
-#: InvalidInstanceID.NotFound, boto#3227 and others; the rest inferred from their pattern).
-_NOT_FOUND = {
-    "sg": ("InvalidGroup.NotFound", "The security group '{id}' does not exist"),
-    "sgr": ("InvalidSecurityGroupRuleId.NotFound",
-            "The security group rule ID '{id}' does not exist"),
-    "i": ("InvalidInstanceID.NotFound", "The instance ID '{id}' does not exist"),
-    "vpc": ("InvalidVpcID.NotFound", "The vpc ID '{id}' does not exist"),
-    "subnet": ("InvalidSubnetID.NotFound", "The subnet ID '{id}' does not exist"),
-    "vol": ("InvalidVolume.NotFound", "The volume '{id}' does not exist."),
-    "snap": ("InvalidSnapshot.NotFound", "The snapshot '{id}' does not exist."),
-    "ami": ("InvalidAMIID.NotFound", "The image id '[{id}]' does not exist"),
-    "eni": ("InvalidNetworkInterfaceID.NotFound", "The networkInterface ID '{id}' does not exist"),
-}
-
-
-def _not_found(resource_id: str) -> RequestError:
-    code, text = _NOT_FOUND.get(resource_id.rpartition("-")[0],
-                                ("InvalidID", "The ID '{id}' is not valid"))
-    return RequestError(code, text.format(id=resource_id))
-
-
 def _resources(
     sql: Dialect, conn: Connection, ids: list[str]
 ) -> list[tuple[str, str, str, str]]:
@@ -59,14 +38,14 @@ def _resources(
     for resource_id in ids:
         kind = _TABLES.get(resource_id.rpartition("-")[0])
         if kind is None:
-            raise _not_found(resource_id)
+            raise not_found(resource_id)
         table, column, resources, _, upsert = kind
         row = conn.execute(
             f"SELECT 1 FROM {resources} WHERE {column} = ?" + sql.lock_change,  # noqa: S608
             (resource_id,),
         ).fetchone()
         if row is None:
-            raise _not_found(resource_id)
+            raise not_found(resource_id)
         found.append((table, column, resource_id, getattr(sql, upsert)))
     return found
 
@@ -121,12 +100,10 @@ def describe_tags(sql: Dialect, conn: Connection, params: dict[str, Any]) -> dic
     for spec in params.get("Filters") or ():
         name, values = spec.get("Name", ""), set(spec.get("Values") or ())
         rows = [row for row in rows if _matches(row, name, values)]
-    start = decode_token(params["NextToken"]) if params.get("NextToken") else 0
-    limit = params.get("MaxResults")
-    page = rows[start:] if limit is None else rows[start:start + limit]
-    result: dict[str, Any] = {"Tags": page}
-    if limit is not None and start + limit < len(rows):
-        result["NextToken"] = encode_token(start + limit)
+    shown, token = page(rows, params)
+    result: dict[str, Any] = {"Tags": list(shown)}
+    if token is not None:
+        result["NextToken"] = token
     return result
 
 

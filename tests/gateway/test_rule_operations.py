@@ -8,12 +8,9 @@ import botocore.config
 import botocore.exceptions
 import pytest
 
-from ec2query.auth import Credentials
-from ec2query.gateway import make_app
-from ec2query.gateway._server import running
-from tests.servers import FAKE_ENV, boto_ec2, moto_server
+from tests.gateway.conftest import CREDS
+from tests.servers import boto_ec2, moto_server
 
-CREDS = Credentials(FAKE_ENV["AWS_ACCESS_KEY_ID"], FAKE_ENV["AWS_SECRET_ACCESS_KEY"])
 SSH = {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22,
        "IpRanges": [{"CidrIp": "10.0.0.0/8", "Description": "admin"}]}
 KEYS = ("IsEgress", "IpProtocol", "FromPort", "ToPort", "CidrIpv4", "CidrIpv6")
@@ -45,18 +42,6 @@ def _life_cycle(ec2) -> list:  # type: ignore[no-untyped-def]
         Filters=[{"Name": "group-id", "Values": [group]}])["SecurityGroupRules"]
     seen.append([r["IsEgress"] for r in left])
     return seen
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def gateway(request):
-    """The served gateway on SQLite (``:memory:``) and on PostgreSQL (a schema of its own)."""
-    db = ":memory:" if request.param == "sqlite" else request.getfixturevalue("pg_url")
-    app = make_app(db=db, credentials=[CREDS])
-    try:
-        with running(app) as url:
-            yield url
-    finally:
-        app.backend.close()
 
 
 def test_the_rule_life_cycle_matches_moto(gateway):

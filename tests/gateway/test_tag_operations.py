@@ -7,12 +7,8 @@ from __future__ import annotations
 import botocore.exceptions
 import pytest
 
-from ec2query.auth import Credentials
-from ec2query.gateway import make_app
-from ec2query.gateway._server import running
-from tests.servers import FAKE_ENV, boto_ec2, moto_server
-
-CREDS = Credentials(FAKE_ENV["AWS_ACCESS_KEY_ID"], FAKE_ENV["AWS_SECRET_ACCESS_KEY"])
+from tests.gateway.conftest import CREDS
+from tests.servers import boto_ec2, moto_server
 
 
 def _tags(ec2, **filters: list[str]) -> list[tuple[str, str, str]]:  # type: ignore[no-untyped-def]
@@ -40,18 +36,6 @@ def _life_cycle(ec2) -> list:  # type: ignore[no-untyped-def]
     group = ec2.describe_security_groups(GroupIds=[web])["SecurityGroups"][0]
     seen.append(group.get("Tags"))
     return seen
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def gateway(request):
-    """The served gateway on SQLite (``:memory:``) and on PostgreSQL (a schema of its own)."""
-    db = ":memory:" if request.param == "sqlite" else request.getfixturevalue("pg_url")
-    app = make_app(db=db, credentials=[CREDS])
-    try:
-        with running(app) as url:
-            yield url
-    finally:
-        app.backend.close()
 
 
 def test_the_tag_life_cycle_matches_moto(gateway):
@@ -114,3 +98,23 @@ def test_fifty_tags_a_resource(gateway):
     with pytest.raises(botocore.exceptions.ClientError) as caught:
         ec2.create_tags(Resources=[web], Tags=[{"Key": "k50", "Value": ""}])
     assert caught.value.response["Error"]["Code"] == "TagLimitExceeded"
+
+
+def test_text_xml_cannot_carry_is_refused_on_both_engines(gateway):
+    """A NUL in a tag, a name or a filter is refused by the validator, the same on SQLite and
+    PostgreSQL (whose text cannot hold it), and nothing is stored that DescribeTags could not
+    show."""
+    ec2 = boto_ec2(gateway, CREDS)
+    group = ec2.create_security_group(GroupName="nul", Description="nul")["GroupId"]
+    calls = (
+        lambda: ec2.create_tags(Resources=[group], Tags=[{"Key": "k\x00", "Value": "v"}]),
+        lambda: ec2.describe_security_groups(GroupNames=["nul\x00"]),
+        lambda: ec2.delete_security_group(GroupName="nul\x00"),
+        lambda: ec2.describe_tags(Filters=[{"Name": "value", "Values": ["\x00"]}]),
+    )
+    for call in calls:
+        with pytest.raises(botocore.exceptions.ClientError) as refused:
+            call()
+        assert refused.value.response["Error"]["Code"] == "InvalidParameterValue"
+        assert refused.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert ec2.describe_tags()["Tags"] == []
