@@ -10,6 +10,8 @@ connection) and botocore, which parses every answer.
 
 from __future__ import annotations
 
+import json
+
 import botocore.config
 import botocore.exceptions
 import botocore.parsers
@@ -113,3 +115,24 @@ def test_boto3_at_each_version_since_2015_10_01(gateway, models, version):  # no
     assert ec2.describe_security_group_references(GroupId=[web])[
         "SecurityGroupReferenceSet"] == []
     assert ec2.describe_stale_security_groups(VpcId=DEFAULT_VPC)["StaleSecurityGroupSet"] == []
+
+
+def test_the_console_answers_as_aws_cli_prints(gateway):  # noqa: F811
+    """``ec2query describe-security-group-references`` and ``describe-stale-security-groups``
+    (the real entry point) print botocore's parse of the gateway's answer as aws-cli does."""
+    from tests.commands.test_operations import ec2query
+
+    web, _, _ = _peered(boto_ec2(gateway, CREDS))
+    refs = ec2query("describe-security-group-references", "--group-id", web,
+                    "--endpoint-url", gateway, "--region", "us-east-1")
+    assert refs.returncode == 0, refs.stderr
+    assert json.loads(refs.stdout) == {"SecurityGroupReferenceSet": [
+        {"GroupId": web, "ReferencingVpcId": PEER_VPC}]}
+    stale = ec2query("describe-stale-security-groups", "--vpc-id", PEER_VPC,
+                     "--endpoint-url", gateway, "--region", "us-east-1")
+    assert stale.returncode == 0, stale.stderr
+    assert json.loads(stale.stdout) == {"StaleSecurityGroupSet": []}
+    missing = ec2query("describe-stale-security-groups", "--vpc-id", "vpc-0123456789abcdef0",
+                       "--endpoint-url", gateway, "--region", "us-east-1")
+    assert missing.returncode == 254
+    assert "(InvalidVpcID.NotFound)" in missing.stderr
