@@ -111,6 +111,16 @@ class DeleteTagsResult(TypedDict, total=False):
     ResponseMetadata: ResponseMetadata
 
 
+class DescribeSecurityGroupReferencesRequest(TypedDict, total=False):
+    DryRun: bool
+    GroupId: Required[list[str]]
+
+
+class DescribeSecurityGroupReferencesResult(TypedDict, total=False):
+    SecurityGroupReferenceSet: list[SecurityGroupReference]
+    ResponseMetadata: ResponseMetadata
+
+
 class DescribeSecurityGroupRulesRequest(TypedDict, total=False):
     Filters: list[Filter]
     SecurityGroupRuleIds: list[str]
@@ -137,6 +147,19 @@ class DescribeSecurityGroupsRequest(TypedDict, total=False):
 class DescribeSecurityGroupsResult(TypedDict, total=False):
     NextToken: str
     SecurityGroups: list[SecurityGroup]
+    ResponseMetadata: ResponseMetadata
+
+
+class DescribeStaleSecurityGroupsRequest(TypedDict, total=False):
+    DryRun: bool
+    MaxResults: int
+    NextToken: str
+    VpcId: Required[str]
+
+
+class DescribeStaleSecurityGroupsResult(TypedDict, total=False):
+    NextToken: str
+    StaleSecurityGroupSet: list[StaleSecurityGroup]
     ResponseMetadata: ResponseMetadata
 
 
@@ -270,6 +293,13 @@ class SecurityGroup(TypedDict, total=False):
     IpPermissions: list[IpPermission]
 
 
+class SecurityGroupReference(TypedDict, total=False):
+    GroupId: str
+    ReferencingVpcId: str
+    VpcPeeringConnectionId: str
+    TransitGatewayId: str
+
+
 class SecurityGroupRule(TypedDict, total=False):
     SecurityGroupRuleId: str
     GroupId: str
@@ -306,6 +336,24 @@ class SecurityGroupRuleRequest(TypedDict, total=False):
 class SecurityGroupRuleUpdate(TypedDict, total=False):
     SecurityGroupRuleId: Required[str]
     SecurityGroupRule: SecurityGroupRuleRequest
+
+
+class StaleIpPermission(TypedDict, total=False):
+    FromPort: int
+    IpProtocol: str
+    IpRanges: list[str]
+    PrefixListIds: list[str]
+    ToPort: int
+    UserIdGroupPairs: list[UserIdGroupPair]
+
+
+class StaleSecurityGroup(TypedDict, total=False):
+    Description: str
+    GroupId: str
+    GroupName: str
+    StaleIpPermissions: list[StaleIpPermission]
+    StaleIpPermissionsEgress: list[StaleIpPermission]
+    VpcId: str
 
 
 class Tag(TypedDict, total=False):
@@ -465,3 +513,17 @@ class Operations:
         """Call DescribeTags with boto3-style keyword params."""
         result = self.call("DescribeTags", params)
         return cast("DescribeTagsResult", result)
+
+    def describe_security_group_references(
+        self, **params: Unpack[DescribeSecurityGroupReferencesRequest]
+    ) -> DescribeSecurityGroupReferencesResult:
+        """Call DescribeSecurityGroupReferences with boto3-style keyword params."""
+        result = self.call("DescribeSecurityGroupReferences", params)
+        return cast("DescribeSecurityGroupReferencesResult", result)
+
+    def describe_stale_security_groups(
+        self, **params: Unpack[DescribeStaleSecurityGroupsRequest]
+    ) -> DescribeStaleSecurityGroupsResult:
+        """Call DescribeStaleSecurityGroups with boto3-style keyword params."""
+        result = self.call("DescribeStaleSecurityGroups", params)
+        return cast("DescribeStaleSecurityGroupsResult", result)

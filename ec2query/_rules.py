@@ -129,12 +129,16 @@ TAGGING = frozenset(TAGGABLE)
 #: The tag operations: the two that write tags, and DescribeTags.
 WRITE_TAGS = frozenset({"CreateTags", "DeleteTags"})
 DESCRIBE_TAGS = frozenset({"DescribeTags"})
+#: The two operations that report references across VPCs (docs/backend.md: none are stale).
+REFERENCES = frozenset({"DescribeSecurityGroupReferences"})
+STALE = frozenset({"DescribeStaleSecurityGroups"})
 ALL_OPS = (
     RULE_OPS | CREATE | DESCRIBE | DELETE | DESCRIBE_RULES | MODIFY | WRITE_TAGS | DESCRIBE_TAGS
+    | REFERENCES | STALE
 )
-#: The operations with ``MaxResults`` (the same 5..1000 bounds in each: the model's, and the
-#: API reference's DescribeTags "between 5 and 1000").
-PAGED = DESCRIBE | DESCRIBE_RULES | DESCRIBE_TAGS
+#: The operations with ``MaxResults``, each with the model's bounds (5..1000; the API
+#: reference's DescribeTags "between 5 and 1000"; DescribeStaleSecurityGroups 5..255).
+PAGED = DESCRIBE | DESCRIBE_RULES | DESCRIBE_TAGS | STALE
 #: The operations whose input has members the model marks required.
 REQUIRED_OPS = frozenset(
     op.name for op in all_operations() if any(op.input(v).required for v in op.versions)
@@ -374,14 +378,21 @@ MAX_RESULTS: tuple[int, int] = (
 )
 
 
+def max_results_bounds(op: str) -> tuple[int, int]:
+    """The inclusive bounds of operation ``op``'s ``MaxResults``: the model's ``BOUNDS``, else
+    DescribeSecurityGroups' (DescribeTags: botocore has none, the API reference 5..1000)."""
+    bounds = operation(op).input().by_name["MaxResults"].shape.bounds  # type: ignore[union-attr]
+    return bounds or MAX_RESULTS
+
+
 def _max_results_low(params: Mapping[str, Any], ctx: Context) -> Verdict:
-    value = params.get("MaxResults")
-    return {"value": value} if value is not None and value < MAX_RESULTS[0] else None
+    value, low = params.get("MaxResults"), max_results_bounds(ctx.op)[0]
+    return {"value": value, "bound": low} if value is not None and value < low else None
 
 
 def _max_results_high(params: Mapping[str, Any], ctx: Context) -> Verdict:
-    value = params.get("MaxResults")
-    return {"value": value} if value is not None and value > MAX_RESULTS[1] else None
+    value, high = params.get("MaxResults"), max_results_bounds(ctx.op)[1]
+    return {"value": value, "bound": high} if value is not None and value > high else None
 
 
 def _max_results_with_ids(params: Mapping[str, Any], ctx: Context) -> Verdict:
@@ -698,13 +709,14 @@ RULES: tuple[Rule, ...] = (
     Rule("describe-max-results-min", "request", PAGED, "any", _max_results_low,
          "InvalidParameterValue",
          "Value ( {value} ) for parameter maxResults is invalid. Expecting a value greater than "
-         f"{MAX_RESULTS[0]}.",
-         "REAL research 9c (aws-sdk-ruby#2575, DescribeInstances); DOC: between 5 and 1000"),
+         "{bound}.",
+         "REAL research 9c (aws-sdk-ruby#2575, DescribeInstances); DOC: between 5 and 1000 "
+         "(DescribeStaleSecurityGroups: 5 and 255, its text inferred)"),
     Rule("describe-max-results-max", "request", PAGED, "any", _max_results_high,
          "InvalidParameterValue",
          "Value ( {value} ) for parameter maxResults is invalid. Expecting a value smaller than "
-         f"{MAX_RESULTS[1]}.",
-         "EMU research 9c; DOC: between 5 and 1000"),
+         "{bound}.",
+         "EMU research 9c; DOC: between 5 and 1000 (DescribeStaleSecurityGroups: 5 and 255)"),
     Rule("describe-max-results-not-with-ids", "request", DESCRIBE, "any", _max_results_with_ids,
          "InvalidParameterCombination",
          "The parameter securityGroupIdSet cannot be used with the parameter maxResults",
@@ -842,10 +854,12 @@ RULES: tuple[Rule, ...] = (
          "Only one of CidrIpv4, CidrIpv6, PrefixListId or ReferencedGroupId may be specified.",
          "inferred: DOC (SecurityGroupRuleRequest names one source of the four)"),
     # ---- DescribeSecurityGroups items
-    Rule("describe-group-id-format", "group-id", DESCRIBE, "any", _describe_id_malformed,
+    Rule("describe-group-id-format", "group-id", DESCRIBE | REFERENCES, "any",
+         _describe_id_malformed,
          "InvalidGroupId.Malformed",
          "The security-group ID '{value}' is malformed",
-         "REAL E31 and research 8e (DeleteSecurityGroup)"),
+         "REAL E31 and research 8e (DeleteSecurityGroup); DescribeSecurityGroupReferences' "
+         "GroupId.N inferred to be judged alike"),
     Rule("describe-filter-name", "filter", DESCRIBE | DESCRIBE_TAGS, "any", _filter_name,
          "InvalidParameterValue",
          "The filter '{name}' is invalid",

@@ -74,6 +74,9 @@ def problems(
 #: a rule ModifySecurityGroupRules writes is judged as the rule an authorize would add
 #: (inferred: EC2 documents no separate checks for it).
 _PERMISSIONS_AS = {"ModifySecurityGroupRules": "AuthorizeSecurityGroupIngress"}
+#: Operation -> the member holding the group ids the "group-id" rows judge, where it is not
+#: ``GroupIds`` (DescribeSecurityGroupReferences' list is ``GroupId``, as botocore names it).
+_GROUP_ID_LISTS = {"DescribeSecurityGroupReferences": "GroupId"}
 
 
 @cache
@@ -128,7 +131,7 @@ def _judge(
     if _apply(table["request-after"], (params,), ctx, out, first):
         return out
     for scope, member in (
-        ("group-id", "GroupIds"),
+        ("group-id", _GROUP_ID_LISTS.get(ctx.op, "GroupIds")),
         ("filter", "Filters"),
         ("tag-spec", "TagSpecifications"),
     ):

@@ -12,7 +12,7 @@ from .._codec.cliargs import SIMPLIFIED_OPERATIONS, option_name
 from .._model import ListShape, Structure, operation
 from .._rules import RULES
 
-__all__ = ["GLOBAL_HELP", "MEMBER_HELP", "RULE_HELP", "usage"]
+__all__ = ["GLOBAL_HELP", "MEMBER_HELP", "OPERATION_MEMBER_HELP", "RULE_HELP", "usage"]
 
 #: What each input member is, in this project's words.
 MEMBER_HELP: dict[str, str] = {
@@ -40,6 +40,13 @@ MEMBER_HELP: dict[str, str] = {
     "MaxResults": "at most this many results in one answer",
     "SecurityGroupRules": "the rules to replace, each by ID with its new definition",
     "SecurityGroupRuleDescriptions": "the rules, by ID, each with its new description",
+}
+
+#: (operation, member) -> its help where the member means more there than ``MEMBER_HELP`` says.
+OPERATION_MEMBER_HELP: dict[tuple[str, str], str] = {
+    ("DescribeSecurityGroupReferences", "GroupId"):
+        "the groups whose referencing VPCs to list, by ID (sg-...)",
+    ("DescribeStaleSecurityGroups", "VpcId"): "the VPC whose stale rules to describe (vpc-...)",
 }
 
 #: The validator's rules that bind options together, in plain words (by rule name).
@@ -122,7 +129,7 @@ def usage(operation_name: str) -> str:
             kind = ""
         else:
             kind = member.shape.kind.upper()
-        text = MEMBER_HELP.get(member.name, "")
+        text = OPERATION_MEMBER_HELP.get((op.name, member.name)) or MEMBER_HELP.get(member.name, "")
         lines.append(_line(f"{flag} {kind}".rstrip(),
                            f"{text} (required)" if member.required else text))
     if op.name in SIMPLIFIED_OPERATIONS:

@@ -36,6 +36,8 @@ DB = "sg-0d4b8e3f0c2e56b71"
 ADMIN = "sg-0e5c9f4a1d3f67c82"
 APP = "sg-0f6da05b2e4078d93"
 APP_VPC = "vpc-0f1e2d3c4b5a69788"
+DEFAULT_VPC = "vpc-0a1b2c3d4e5f60718"  # the backend's default VPC
+PEERING = "pcx-0a1b2c3d4e5f60718"
 MISSING = "sg-0123456789abcdef0"
 PL_S3 = "pl-63a5400a"
 PL_DDB = "pl-02cd2c6b"
@@ -150,6 +152,8 @@ UE = "UpdateSecurityGroupRuleDescriptionsEgress"
 CT = "CreateTags"
 DT = "DeleteTags"
 DE = "DescribeTags"
+SR = "DescribeSecurityGroupReferences"
+ST = "DescribeStaleSecurityGroups"
 RULE_OPS = (AI, RI, AE, RE)
 INGRESS = (AI, RI)
 SHORT = {AI: "authorize-ingress", RI: "revoke-ingress", AE: "authorize-egress",
@@ -216,6 +220,9 @@ _FLAT = {"GroupName": "websrv", "IpProtocol": "tcp", "FromPort": 80, "ToPort": 8
 _AUTH_DB_FROM_WEB = (AI, perms(rule("tcp", 3306, 3306, **sg(WEB)), group=DB))
 _AUTH_WEB_22 = (AI, perms(_SEED))
 _AUTH_WEB_EGRESS = (AE, perms(rule("tcp", 443, 443, **v4("0.0.0.0/0"))))
+#: APP (in APP_VPC) lets WEB (the default VPC) in across a peering connection.
+_AUTH_APP_FROM_WEB = (AI, perms(rule("tcp", 443, 443, **sg(
+    {"GroupId": WEB, "VpcId": DEFAULT_VPC, "VpcPeeringConnectionId": PEERING})), group=APP))
 
 _SPECIFIC: list[Spec] = [
     # -- by group name, DryRun, tags, canonical forms ------------------------------------
@@ -431,6 +438,24 @@ _SPECIFIC: list[Spec] = [
     bad("filter-unknown", DE, {"Filters": [{"Name": "owner-id", "Values": [ACCOUNT]}]},
         "InvalidParameterValue"),
     bad("max-results-4", DE, {"MaxResults": 4}, "InvalidParameterValue"),
+    # -- references across VPCs (no peering is recorded: docs/backend.md) ------------------------
+    ok("none", SR, {"GroupId": [WEB]}, "referenced from no other VPC"),
+    ok("peered", SR, {"GroupId": [WEB, DB]}, "APP's rule references WEB across a peering",
+       setup=(_AUTH_APP_FROM_WEB,)),
+    refused("dry-run", SR, {"GroupId": [WEB], "DryRun": True}, "DryRunOperation"),
+    refused("group-not-found", SR, {"GroupId": [MISSING]}, "InvalidGroup.NotFound"),
+    bad("group-id-malformed", SR, {"GroupId": ["sg-xyz"]}, "InvalidGroupId.Malformed"),
+    bad("group-id-missing", SR, {}, "MissingParameter"),
+    ok("default-vpc", ST, {"VpcId": DEFAULT_VPC}),
+    ok("peered", ST, {"VpcId": APP_VPC}, "a rule referencing a peer VPC's group is not stale",
+       setup=(_AUTH_APP_FROM_WEB,)),
+    ok("page", ST, {"VpcId": APP_VPC, "MaxResults": 5}),
+    refused("dry-run", ST, {"VpcId": APP_VPC, "DryRun": True}, "DryRunOperation"),
+    refused("vpc-not-found", ST, {"VpcId": "vpc-0123456789abcdef0"}, "InvalidVpcID.NotFound"),
+    bad("vpc-id-missing", ST, {}, "MissingParameter"),
+    bad("max-results-4", ST, {"VpcId": APP_VPC, "MaxResults": 4}, "InvalidParameterValue"),
+    bad("max-results-256", ST, {"VpcId": APP_VPC, "MaxResults": 256}, "InvalidParameterValue",
+        "5 to 255 (the API reference), not DescribeTags' 1000"),
     # -- refused in the world's state ----------------------------------------------------------
     refused("duplicate-rule", AI, perms(_SEED), "InvalidPermission.Duplicate",
             setup=(_AUTH_WEB_22,)),
@@ -621,6 +646,9 @@ def _version_cases() -> list[Spec]:
             ok(at, DE, {"Filters": [{"Name": "key", "Values": ["team"]}]}, version=version,
                setup=((CT, {"Resources": [WEB], "Tags": [{"Key": "team", "Value": "w"}]}),)),
         ]
+        if version >= "2015-10-01":
+            out += [ok(at, SR, {"GroupId": [WEB]}, version=version, setup=(_AUTH_APP_FROM_WEB,)),
+                    ok(at, ST, {"VpcId": APP_VPC}, version=version)]
         if dry:
             out.append(refused(f"{at}-dry-run", DS, dry, "DryRunOperation", version=version))
     out.append(ok("user-id-at-2013-10-15", AI, {"UserId": ACCOUNT, **_FLAT},

@@ -88,6 +88,16 @@ OPERATIONS: dict[str, tuple[str, str, str]] = {
     "CreateTags": ("create-tags", "CreateTagsRequest", "CreateTagsResult"),
     "DeleteTags": ("delete-tags", "DeleteTagsRequest", "DeleteTagsResult"),
     "DescribeTags": ("describe-tags", "DescribeTagsRequest", "DescribeTagsResult"),
+    "DescribeSecurityGroupReferences": (
+        "describe-security-group-references",
+        "DescribeSecurityGroupReferencesRequest",
+        "DescribeSecurityGroupReferencesResult",
+    ),
+    "DescribeStaleSecurityGroups": (
+        "describe-stale-security-groups",
+        "DescribeStaleSecurityGroupsRequest",
+        "DescribeStaleSecurityGroupsResult",
+    ),
 }
 
 #: The results EC2 writes that botocore models as no output at all: the API reference's
@@ -147,6 +157,7 @@ ADDED: dict[str, dict[str, tuple[str, ...]]] = {
         "DescribeSecurityGroupsResult": ("NextToken",),
         "SecurityGroup": ("SecurityGroupArn",),
         "DeleteSecurityGroupResult": ("GroupId",),
+        "SecurityGroupReference": ("TransitGatewayId",),
     },
 }
 
@@ -191,12 +202,15 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "CreateSecurityGroupRequest": ("GroupName", "Description"),
     "CreateTagsRequest": ("Resources", "Tags"),
     "DeleteTagsRequest": ("Resources",),
+    "DescribeSecurityGroupReferencesRequest": ("GroupId",),
+    "DescribeStaleSecurityGroupsRequest": ("VpcId",),
 }
 
 #: (structure, member) -> the inclusive range an integer must be in (botocore's min/max).
 BOUNDS: dict[tuple[str, str], tuple[int, int]] = {
     ("DescribeSecurityGroupsRequest", "MaxResults"): (5, 1000),
     ("DescribeSecurityGroupRulesRequest", "MaxResults"): (5, 1000),
+    ("DescribeStaleSecurityGroupsRequest", "MaxResults"): (5, 255),
 }
 
 #: Operation -> how its results come in pages (botocore's paginator model, which aws-cli
@@ -207,6 +221,9 @@ PAGINATORS: dict[str, tuple[str, str, str, str]] = {
         "NextToken", "NextToken", "MaxResults", "SecurityGroupRules",
     ),
     "DescribeTags": ("NextToken", "NextToken", "MaxResults", "Tags"),
+    "DescribeStaleSecurityGroups": (
+        "NextToken", "NextToken", "MaxResults", "StaleSecurityGroupSet",
+    ),
 }
 
 #: Operation -> the resource type its ``TagSpecifications`` tag on creation: the rule for the

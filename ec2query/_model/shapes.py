@@ -285,6 +285,45 @@ STRUCTURES: dict[str, tuple[tuple[str, str, str, str], ...]] = {
         ("ResourceType", "string", "ResourceType", "resourceType"),
         ("Value", "string", "Value", "value"),
     ),
+    "DescribeSecurityGroupReferencesRequest": (
+        ("DryRun", "boolean", "DryRun", "DryRun"),
+        ("GroupId", "[string]", "GroupId", "GroupId"),
+    ),
+    "DescribeSecurityGroupReferencesResult": (
+        ("SecurityGroupReferenceSet", "[SecurityGroupReference]", "SecurityGroupReferenceSet", "securityGroupReferenceSet"),
+    ),
+    "SecurityGroupReference": (
+        ("GroupId", "string", "GroupId", "groupId"),
+        ("ReferencingVpcId", "string", "ReferencingVpcId", "referencingVpcId"),
+        ("VpcPeeringConnectionId", "string", "VpcPeeringConnectionId", "vpcPeeringConnectionId"),
+        ("TransitGatewayId", "string", "TransitGatewayId", "transitGatewayId"),
+    ),
+    "DescribeStaleSecurityGroupsRequest": (
+        ("DryRun", "boolean", "DryRun", "DryRun"),
+        ("MaxResults", "integer", "MaxResults", "MaxResults"),
+        ("NextToken", "string", "NextToken", "NextToken"),
+        ("VpcId", "string", "VpcId", "VpcId"),
+    ),
+    "DescribeStaleSecurityGroupsResult": (
+        ("NextToken", "string", "NextToken", "nextToken"),
+        ("StaleSecurityGroupSet", "[StaleSecurityGroup]", "StaleSecurityGroupSet", "staleSecurityGroupSet"),
+    ),
+    "StaleSecurityGroup": (
+        ("Description", "string", "Description", "description"),
+        ("GroupId", "string", "GroupId", "groupId"),
+        ("GroupName", "string", "GroupName", "groupName"),
+        ("StaleIpPermissions", "[StaleIpPermission]", "StaleIpPermissions", "staleIpPermissions"),
+        ("StaleIpPermissionsEgress", "[StaleIpPermission]", "StaleIpPermissionsEgress", "staleIpPermissionsEgress"),
+        ("VpcId", "string", "VpcId", "vpcId"),
+    ),
+    "StaleIpPermission": (
+        ("FromPort", "integer", "FromPort", "fromPort"),
+        ("IpProtocol", "string", "IpProtocol", "ipProtocol"),
+        ("IpRanges", "[string]", "IpRanges", "ipRanges"),
+        ("PrefixListIds", "[string]", "PrefixListIds", "prefixListIds"),
+        ("ToPort", "integer", "ToPort", "toPort"),
+        ("UserIdGroupPairs", "[UserIdGroupPair]", "Groups", "groups"),
+    ),
     "DeleteSecurityGroupRequest": (
         ("GroupId", "string", "GroupId", "GroupId"),
         ("GroupName", "string", "GroupName", "GroupName"),

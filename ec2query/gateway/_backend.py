@@ -61,6 +61,7 @@ from ._describe import decode_token, encode_token, matches, page
 from ._dialect import SQLITE, Connection, Dialect
 from ._notfound import not_found
 from ._postgres import PostgresStore, is_url
+from ._references import describe_references, describe_stale
 from ._storage import StorageError, check_database_file, in_memory
 from ._tags import create_tags, delete_tags, describe_tags
 
@@ -80,7 +81,8 @@ BUSY_TIMEOUT_MS = 30_000
 _DEFAULT_NAME = "default"
 _DEFAULT_DESCRIPTION = "default VPC security group"
 _NO_DEFAULT_VPC = "No default VPC for this user"
-_READ_ONLY = frozenset({"DescribeSecurityGroups", "DescribeSecurityGroupRules", "DescribeTags"})
+_READ_ONLY = frozenset({"DescribeSecurityGroups", "DescribeSecurityGroupRules", "DescribeTags",
+                        "DescribeSecurityGroupReferences", "DescribeStaleSecurityGroups"})
 _FLAT = frozenset(FLAT_RULE_MEMBERS)
 _RULE_OPS = frozenset(
     {"AuthorizeSecurityGroupIngress", "AuthorizeSecurityGroupEgress",
@@ -187,6 +189,8 @@ class Backend:
             "CreateTags": lambda c, p: create_tags(self._sql, c, p),
             "DeleteTags": lambda c, p: delete_tags(self._sql, c, p),
             "DescribeTags": lambda c, p: describe_tags(self._sql, c, p),
+            "DescribeSecurityGroupReferences": describe_references,
+            "DescribeStaleSecurityGroups": describe_stale,
         }
         self._pg: PostgresStore | None = None
         self._unbindable: tuple[type[BaseException], ...] = _UNBINDABLE

@@ -169,7 +169,13 @@ def moto_bodies() -> dict[str, list[bytes]]:
     return bodies
 
 
-@pytest.mark.parametrize("operation_name", [op.name for op in all_operations()])
+#: The operations moto 5.2.1 does not implement (its EC2 responses have no method for them);
+#: their documents are checked against botocore by the round trip above and by the corpus.
+MOTO_LACKS = frozenset({"DescribeSecurityGroupReferences", "DescribeStaleSecurityGroups"})
+
+
+@pytest.mark.parametrize("operation_name", [op.name for op in all_operations()
+                                            if op.name not in MOTO_LACKS])
 def test_moto_responses_parse_as_botocore_does(moto_bodies, operation_name):
     bodies = moto_bodies.get(operation_name)
     assert bodies, f"moto gave no {operation_name} response"
