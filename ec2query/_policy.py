@@ -28,7 +28,15 @@ from typing import Any
 from ._codec.forms import normalize, rule_request_permission
 from ._errors import PolicyError, PolicyFileError, UsageError
 from ._model import operation as operation_model
-from ._policy_rules import RULE_TYPES, Change, Source, permissions_of
+from ._policy_rules import (
+    ACCESS,
+    COUNT,
+    RULE_TYPES,
+    Change,
+    Source,
+    current_permission,
+    permissions_of,
+)
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -53,10 +61,8 @@ __all__ = [
 JUDGED: dict[str, str | None] = {
     "AuthorizeSecurityGroupIngress": "ingress",
     "AuthorizeSecurityGroupEgress": "egress",
-    "ModifySecurityGroupRules": None,  # each rule's own direction (``rule_directions``)
+    "ModifySecurityGroupRules": None,  # each rule's own direction (``current_rules``)
 }
-#: Rule types that judge only what a change adds: a modify replaces rules, never adds one.
-_ADDING_ONLY = frozenset({"max-rules-per-group"})
 
 #: EC2's text for UnauthorizedOperation with an encoded message (as the EC2 API and
 #: STS DecodeAuthorizationMessage documentation and real EC2 answers word it).
@@ -185,7 +191,7 @@ class Policy:
         account_id: str | None = None,
         group_rule_count: int | None = None,
         group_aliases: Iterable[str] = (),
-        rule_directions: Mapping[str, str] | None = None,
+        current_rules: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> list[Violation]:
         """Every violation of this policy in one validated request, in rule order.
 
@@ -193,9 +199,11 @@ class Policy:
         direction (``None``: unknown; ``max-rules-per-group`` then judges the request
         alone). ``group_aliases``: other names of the target group (its id when the
         request names it by name, and the reverse), for rules scoped to ``groups``.
-        ``rule_directions``: for ModifySecurityGroupRules, each rule id's direction
-        (``"ingress"``/``"egress"``); a rule whose direction is not known is judged as
-        both, so that nothing refused on either side gets through.
+        ``current_rules``: for ModifySecurityGroupRules, the rules it names as they are
+        now, by id, as DescribeSecurityGroupRules gives them. A rule among them is judged
+        in its direction, and the access rules pass it when it grants no more than it
+        does now; a rule not among them is judged in both directions (each violation
+        reported once) as a rule that grants everything anew.
         """
         name = operation_model(operation).name
         if name not in JUDGED:
@@ -207,18 +215,27 @@ class Policy:
             change = Change(direction, permissions_of(normalize(name, params)),
                             group_rule_count, self.is_world)
             return self._judge(name, params, change, identity, aliases)
-        by_direction: dict[str, list[dict[str, Any]]] = {}
-        for update in params.get("SecurityGroupRules") or ():
-            known = (rule_directions or {}).get(update.get("SecurityGroupRuleId", ""))
-            for side in (known,) if known else ("ingress", "egress"):
-                by_direction.setdefault(side, []).append(
-                    rule_request_permission(update.get("SecurityGroupRule") or {}))
         found = []
-        for side, permissions in by_direction.items():
-            change = Change(side, permissions_of({"IpPermissions": permissions}), None,
-                            self.is_world)
-            found.extend(self._judge(name, params, change, identity, aliases,
-                                     skip=_ADDING_ONLY))
+        for update in params.get("SecurityGroupRules") or ():
+            new = permissions_of(
+                {"IpPermissions": [rule_request_permission(update.get("SecurityGroupRule") or {})]})
+            now = (current_rules or {}).get(update.get("SecurityGroupRuleId", ""))
+            skip = {COUNT}  # a modify replaces a rule, it never adds one
+            if now is None:
+                sides: tuple[str, ...] = ("ingress", "egress")
+            else:
+                sides = ("egress",) if now.get("IsEgress") else ("ingress",)
+                if new[0].within(current_permission(now)):
+                    skip.add(ACCESS)  # it grants nothing the rule does not grant already
+            seen: set[tuple[str, str | None, str]] = set()
+            for side in sides:
+                change = Change(side, new, None, self.is_world)
+                for violation in self._judge(name, params, change, identity, aliases,
+                                             skip=frozenset(skip)):
+                    key = (violation.rule, violation.source, violation.message)
+                    if key not in seen:  # a rule judging both sides reports the rule once
+                        seen.add(key)
+                        found.append(violation)
         return found
 
     def _judge(
@@ -236,7 +253,7 @@ class Policy:
         found = []
         for rule in self.rules:
             kind = RULE_TYPES[rule.type]
-            if (rule.type in skip or direction not in kind.directions
+            if (kind.judges in skip or direction not in kind.directions
                     or not rule.applies(params, identity, aliases)):
                 continue
             for index, source, text in kind.check(rule.params, change):
@@ -274,12 +291,15 @@ def check_request(
     access_key: str | None = None,
     account_id: str | None = None,
     group_rule_count: int | None = None,
+    current_rules: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> list[Violation]:
     """Offline: every violation of ``policy`` (a Policy or a file's path) in one request.
 
     The request is validated first (the policy judges only requests EC2 would
     accept: an invalid one raises EC2's first ``RequestError``). Without
-    ``group_rule_count``, ``max-rules-per-group`` judges the request alone.
+    ``group_rule_count``, ``max-rules-per-group`` judges the request alone; without
+    ``current_rules`` (DescribeSecurityGroupRules' items by id), a modified rule is
+    judged as wholly new, in both directions (:meth:`Policy.violations`).
     """
     from ._validate import validate
 
@@ -292,6 +312,7 @@ def check_request(
         access_key=access_key,
         account_id=account_id,
         group_rule_count=group_rule_count,
+        current_rules=current_rules,
     )
 
 

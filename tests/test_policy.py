@@ -653,3 +653,90 @@ def test_a_missing_file_is_refused(tmp_path):
 
 def test_an_empty_policy_allows_everything():
     assert policy("").violations(INGRESS, ingress(tcp(22, 22))) == []
+
+
+# ----------------------------------------------------------------- ModifySecurityGroupRules
+
+MODIFY = "ModifySecurityGroupRules"
+RULE_ID = "sgr-0123456789abcdef0"
+GUARDED = policy(
+    '[[rule]]\ntype = "restricted-ssh"\n\n'
+    '[[rule]]\ntype = "allowed-cidrs"\ncidrs = ["10.0.0.0/8"]\n\n'
+    '[[rule]]\ntype = "require-description"\n\n'
+    '[[rule]]\ntype = "max-rules-per-group"\nlimit = 0\n'
+)
+
+
+def modify(**rule):
+    return {"GroupId": GROUP, "SecurityGroupRules": [
+        {"SecurityGroupRuleId": RULE_ID, "SecurityGroupRule": {"Description": "d", **rule}}]}
+
+
+def now(**rule):
+    """A rule as DescribeSecurityGroupRules describes it (ingress unless IsEgress)."""
+    return {RULE_ID: {"SecurityGroupRuleId": RULE_ID, "GroupId": GROUP, "IsEgress": False,
+                      **rule}}
+
+
+WORLD_0_1024 = now(IpProtocol="tcp", FromPort=0, ToPort=1024, CidrIpv4="0.0.0.0/0")
+
+
+@pytest.mark.parametrize(
+    ("params", "current", "broken"),
+    [
+        # the rule unknown: judged as wholly new, in both directions, each rule once
+        (modify(IpProtocol="tcp", FromPort=22, ToPort=22, CidrIpv4="0.0.0.0/0"), None,
+         ["restricted-ssh#1", "allowed-cidrs#2"]),
+        # the same rule, only its description changed: it opens nothing
+        (modify(IpProtocol="tcp", FromPort=0, ToPort=1024, CidrIpv4="0.0.0.0/0"),
+         WORLD_0_1024, []),
+        # narrowed: ports inside 0-1024, a CIDR inside 0.0.0.0/0, TCP 6 is tcp
+        (modify(IpProtocol="6", FromPort=22, ToPort=22, CidrIpv4="198.51.100.0/24"),
+         WORLD_0_1024, []),
+        # widened by one port: judged as the rule it leaves
+        (modify(IpProtocol="tcp", FromPort=0, ToPort=1025, CidrIpv4="0.0.0.0/0"),
+         WORLD_0_1024, ["restricted-ssh#1", "allowed-cidrs#2"]),
+        # another protocol is not inside tcp; all traffic is inside nothing but -1
+        (modify(IpProtocol="udp", FromPort=22, ToPort=22, CidrIpv4="0.0.0.0/0"),
+         WORLD_0_1024, ["allowed-cidrs#2"]),
+        (modify(IpProtocol="-1", CidrIpv4="0.0.0.0/0"), WORLD_0_1024,
+         ["restricted-ssh#1", "allowed-cidrs#2"]),
+        (modify(IpProtocol="tcp", FromPort=22, ToPort=22, CidrIpv4="0.0.0.0/0"),
+         now(IpProtocol="-1", FromPort=-1, ToPort=-1, CidrIpv4="0.0.0.0/0"), []),
+        # a CIDR is inside a CIDR of its own family only; ::/0 is not inside 0.0.0.0/0
+        (modify(IpProtocol="tcp", FromPort=22, ToPort=22, CidrIpv6="::/0"), WORLD_0_1024,
+         ["restricted-ssh#1", "allowed-cidrs#2"]),
+        # an egress rule: restricted-ssh judges ingress only
+        (modify(IpProtocol="tcp", FromPort=22, ToPort=22, CidrIpv4="0.0.0.0/0"),
+         now(IsEgress=True, IpProtocol="tcp", FromPort=443, ToPort=443, CidrIpv4="10.0.0.0/8"),
+         ["allowed-cidrs#2"]),
+        # ICMP: type and code equal, or -1 in the current rule
+        (modify(IpProtocol="icmp", FromPort=8, ToPort=0, CidrIpv4="0.0.0.0/0"),
+         now(IpProtocol="icmp", FromPort=8, ToPort=-1, CidrIpv4="0.0.0.0/0"), []),
+        (modify(IpProtocol="icmp", FromPort=3, ToPort=0, CidrIpv4="0.0.0.0/0"),
+         now(IpProtocol="icmp", FromPort=8, ToPort=-1, CidrIpv4="0.0.0.0/0"),
+         ["allowed-cidrs#2"]),
+        # a group reference or a prefix list is inside itself only
+        (modify(IpProtocol="tcp", FromPort=22, ToPort=22, ReferencedGroupId="sg-0fedcba987654321f"),
+         now(IpProtocol="tcp", FromPort=0, ToPort=1024,
+             ReferencedGroupInfo={"GroupId": "sg-0fedcba987654321f", "UserId": "123456789012"}),
+         []),
+        (modify(IpProtocol="tcp", FromPort=22, ToPort=22, CidrIpv4="0.0.0.0/0"),
+         now(IpProtocol="tcp", FromPort=0, ToPort=1024, PrefixListId="pl-12345678"),
+         ["restricted-ssh#1", "allowed-cidrs#2"]),
+    ],
+)
+def test_a_modify_is_refused_only_for_access_it_grants_anew(params, current, broken):
+    assert rules_broken(GUARDED, params, MODIFY, current_rules=current) == broken
+
+
+def test_a_modify_is_judged_by_the_description_it_sets_and_never_by_a_count():
+    found = GUARDED.violations(MODIFY, modify(IpProtocol="tcp", FromPort=0, ToPort=1024,
+                                              CidrIpv4="10.0.0.0/8", Description=""),
+                               current_rules=WORLD_0_1024)
+    assert [(v.rule, v.direction, v.message) for v in found] == [
+        ("require-description#3", "ingress", "the rule for 10.0.0.0/8 has no description")]
+    # unknown direction: reported once, not once per direction
+    unknown = GUARDED.violations(MODIFY, modify(IpProtocol="tcp", FromPort=80, ToPort=80,
+                                                CidrIpv4="10.0.0.0/8", Description=""))
+    assert [v.rule for v in unknown] == ["require-description#3"]

@@ -287,7 +287,9 @@ def make_app(
     if policy is not None:
         from ._guard import Guard
 
-        guard = Guard.build(policy, backend=backend, audit_log=audit_log)
+        reader = forwarder.read if forwarder is not None else backend.handle
+        guard = Guard.build(policy, reader=reader, audit_log=audit_log,
+                            account_id=getattr(backend, "account_id", None))
     return Gateway(
         backend=backend,
         lookup=_store(credentials),
