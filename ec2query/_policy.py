@@ -490,9 +490,13 @@ def _key_line(lines: list[str], start: int, key: str | None) -> int | None:
     (0: the top of the file), else the table's own line."""
     if key is None:
         return start or None
-    pattern = re.compile(rf"\s*(?:{re.escape(key)}|\"{re.escape(key)}\")\s*=")
+    name = rf"(?:{re.escape(key)}|\"{re.escape(key)}\")"
+    pattern = re.compile(rf"\s*{name}\s*=")
+    subtable = re.compile(rf"\s*\[\s*rule\s*\.\s*{name}\s*\]")  # [rule.KEY] below [[rule]]
     for number in range(start + 1, len(lines) + 1):
         line = lines[number - 1]
+        if start and subtable.match(line):
+            return number
         if _TABLE_HEADER.match(line):
             break
         if pattern.match(line):

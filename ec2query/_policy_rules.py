@@ -227,9 +227,15 @@ class RuleType:
 # with the problem; _policy.py adds the file, the line and the rule.
 
 
+def _shown(value: Any) -> str:
+    """A setting's value in a problem's text, as the TOML file spells it (``true``, not
+    Python's ``True``)."""
+    return ("true" if value else "false") if isinstance(value, bool) else repr(value)
+
+
 def _port(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= PORT_MAX:
-        raise ValueError(f"{value!r} is not a port 0-{PORT_MAX}")
+        raise ValueError(f"{_shown(value)} is not a port 0-{PORT_MAX}")
     return value
 
 
@@ -250,7 +256,7 @@ def read_port_ranges(value: Any) -> tuple[tuple[int, int], ...]:
             ranges.append((_port(item), item))
             continue
         if not isinstance(item, str):
-            raise ValueError(f"{item!r} is not a port or a range LOW-HIGH")
+            raise ValueError(f"{_shown(item)} is not a port or a range LOW-HIGH")
         low, _, high = item.strip().partition("-")
         try:
             first, last = int(low), int(high or low)
@@ -272,14 +278,14 @@ def read_cidrs(value: Any) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Networ
         try:
             networks.append(ipaddress.ip_network(canonical_cidr(item)))
         except ValueError:
-            raise ValueError(f"{item!r} is not a CIDR") from None
+            raise ValueError(f"{_shown(item)} is not a CIDR") from None
     return tuple(networks)
 
 
 def read_limit(value: Any) -> int:
     """``20``: a count of rules, 0 or more."""
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ValueError(f"{value!r} is not a number of rules (an integer, 0 or more)")
+        raise ValueError(f"{_shown(value)} is not a number of rules (an integer, 0 or more)")
     return value
 
 

@@ -614,6 +614,41 @@ def test_check_request_validates_then_lists_violations(tmp_path):
             "policy.toml, line 1: unknown setting 'rules' (expected [[rule]], "
             "world_ipv4_prefix, world_ipv6_prefix)",
         ),
+        (
+            '[[rule]]\ntype = "max-rules-per-group"\nlimit = true\n',
+            "policy.toml, line 3: rule 1 (max-rules-per-group): limit true is not a number of "
+            "rules (an integer, 0 or more)",
+        ),
+        (
+            '[[rule]]\ntype = "restricted-ssh"\n\n[rule.options]\nports = [22]\n',
+            "policy.toml, line 4: rule 1 (restricted-ssh): unknown setting 'options' (allowed: "
+            "accounts, groups, id, message, type)",
+        ),
+        (
+            '[[rule]]\ntype = "restricted-ssh"\naccounts = []\n',
+            "policy.toml, line 3: rule 1 (restricted-ssh): accounts is empty: the rule would "
+            "apply to nothing",
+        ),
+        (
+            '[[rule]]\ntype = "restricted-ssh"\n\n  [[ rule ]]\n  type = "allowed-cidrs"\n'
+            '  cidrs = ["10.0.0.0/33"]\n',
+            "policy.toml, line 6: rule 2 (allowed-cidrs): cidrs '10.0.0.0/33' is not a CIDR",
+        ),
+        (
+            '[[rule]]\ntype = "restricted-common-ports"\nblocked_ports = [22, 70000]\n',
+            "policy.toml, line 3: rule 1 (restricted-common-ports): blocked_ports 70000 is not "
+            "a port 0-65535",
+        ),
+        (
+            '[[rule]]\ntype = "vpc-sg-open-only-to-authorized-ports"\n'
+            'authorized_udp_ports = ["1-2-3"]\n',
+            "policy.toml, line 3: rule 1 (vpc-sg-open-only-to-authorized-ports): "
+            "authorized_udp_ports '1-2-3' is not a port or a range LOW-HIGH",
+        ),
+        (
+            '[[rule]]\ntype = "restricted-ssh"\nmessage = " "\n',
+            "policy.toml, line 3: rule 1 (restricted-ssh): message must be a non-empty string",
+        ),
         ('[[rule]]\ntype = "restricted-ssh"\ngroups = [\n', None),
         ("[[rule]]\ntype = restricted-ssh\n", None),
     ],
@@ -642,6 +677,14 @@ def test_toml_syntax_errors_carry_tomllibs_line():
         policy('[[rule]]\ntype = "restricted-ssh"\n\n[[rule]]\ntype = restricted-ssh\n')
     assert error.value.line == 5
     assert error.value.message == ("policy.toml, line 5: not valid TOML: Invalid value (column 8)")
+
+
+def test_a_file_that_is_not_utf8_is_refused(tmp_path):
+    binary = tmp_path / "policy.toml"
+    binary.write_bytes(b"\xff\xfe[[rule]]")
+    with pytest.raises(PolicyFileError) as error:
+        load_policy(binary)
+    assert error.value.message == f"{binary}: the file is not UTF-8 text"
 
 
 def test_a_missing_file_is_refused(tmp_path):
@@ -740,3 +783,42 @@ def test_a_modify_is_judged_by_the_description_it_sets_and_never_by_a_count():
     unknown = GUARDED.violations(MODIFY, modify(IpProtocol="tcp", FromPort=80, ToPort=80,
                                                 CidrIpv4="10.0.0.0/8", Description=""))
     assert [v.rule for v in unknown] == ["require-description#3"]
+
+
+# ----------------------------------------------------- group references and prefix lists
+
+EVERY_RULE = policy(
+    '[[rule]]\ntype = "restricted-ssh"\n\n'
+    '[[rule]]\ntype = "restricted-common-ports"\n\n'
+    '[[rule]]\ntype = "vpc-sg-open-only-to-authorized-ports"\n\n'
+    '[[rule]]\ntype = "require-description"\n\n'
+    '[[rule]]\ntype = "allowed-cidrs"\ncidrs = ["10.0.0.0/8"]\n\n'
+    '[[rule]]\ntype = "max-rules-per-group"\nlimit = 2\n'
+)
+
+
+def test_group_references_and_prefix_lists_are_never_the_world_but_are_described_and_counted():
+    """All traffic from a group, a group of another account and a prefix list: no access
+    rule judges them (they are not CIDRs; a prefix list's entries are not read), the
+    description rule does, and each is one rule of the count (3 > 2)."""
+    request = ingress({
+        "IpProtocol": "-1",
+        "UserIdGroupPairs": [{"GroupId": "sg-0fedcba9876543210", "Description": "app"},
+                             {"GroupId": "sg-0aaaaaaaaaaaaaaaa", "UserId": "111122223333"}],
+        "PrefixListIds": [{"PrefixListId": "pl-12345678"}],
+    })
+    found = EVERY_RULE.violations(INGRESS, request)
+    assert [(v.rule, v.source) for v in found] == [
+        ("require-description#4", "111122223333/sg-0aaaaaaaaaaaaaaaa"),
+        ("require-description#4", "pl-12345678"),
+        ("max-rules-per-group#6", None),
+    ]
+    assert found[1].permission == {"IpProtocol": "-1",
+                                   "PrefixListIds": [{"PrefixListId": "pl-12345678"}]}
+
+
+def test_the_flat_form_names_its_source_group():
+    flat = {"GroupName": "websrv", "SourceSecurityGroupName": "lb",
+            "SourceSecurityGroupOwnerId": "111122223333"}
+    assert [(v.rule, v.source) for v in EVERY_RULE.violations(INGRESS, flat)] == [
+        ("require-description#4", "111122223333/lb")]

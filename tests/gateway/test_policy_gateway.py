@@ -18,6 +18,7 @@ from lxml import etree
 
 from ec2query._client import Client
 from ec2query._errors import PolicyFileError, ServiceError
+from ec2query._model import VERSIONS
 from ec2query._policy import decode_message, parse_policy
 from ec2query._request import build_signed_request
 from ec2query.auth import Credentials
@@ -174,6 +175,43 @@ def test_the_legacy_flat_form_is_refused_too(app):
     status, body = call(app, "AuthorizeSecurityGroupIngress", flat, version="2011-12-15")
     assert (status, error_of(body)[0]) == (403, "UnauthorizedOperation")
     assert ingress_of(app, app.group_id) == []
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_every_api_version_is_judged_nested_and_flat(app, audit, version):
+    """Each version the model has, both forms where the version has them (egress takes
+    only the nested form: EC2 refuses flat egress members, the validator with it)."""
+    nested = {"GroupId": app.group_id, "IpPermissions": [WORLD_SSH]}
+    flat = {"GroupId": app.group_id, "IpProtocol": "tcp", "FromPort": 0, "ToPort": 1024,
+            "CidrIp": "0.0.0.0/0"}
+    for params in (nested, flat):
+        status, body = call(app, "AuthorizeSecurityGroupIngress", params, version=version)
+        assert (status, error_of(body)[0]) == (403, "UnauthorizedOperation")
+        [violation] = decode_message(error_of(body)[1])["violations"]
+        assert (violation["rule"], violation["source"]) == ("no-world-ssh", "0.0.0.0/0")
+    limited = call(app, "CreateSecurityGroup", {"GroupName": "limited", "Description": "d"})[1]
+    four = {"GroupId": etree.fromstring(limited).findtext("{*}groupId"), "IpPermissions": [
+        {**HTTPS, "IpRanges": [{"CidrIp": f"10.{n}.0.0/16"} for n in range(4)]}]}
+    status, body = call(app, "AuthorizeSecurityGroupEgress", four, version=version)
+    assert (status, error_of(body)[0]) == (403, "UnauthorizedOperation")
+    assert ingress_of(app, app.group_id) == []
+    assert [json.loads(line)["decision"] for line in audit] == ["refused"] * 3
+
+
+def test_tag_specifications_do_not_take_a_change_past_the_policy(app):
+    """TagSpecifications (2016-11-15) ride on the change: refused, no rule and no tag."""
+    tagged = {"GroupId": app.group_id, "IpPermissions": [WORLD_SSH], "TagSpecifications": [
+        {"ResourceType": "security-group-rule", "Tags": [{"Key": "team", "Value": "web"}]}]}
+    status, body = call(app, "AuthorizeSecurityGroupIngress", tagged)
+    assert (status, error_of(body)[0]) == (403, "UnauthorizedOperation")
+    assert ingress_of(app, app.group_id) == []
+    status, body = call(app, "DescribeTags", {})
+    assert status == 200 and etree.fromstring(body).find("{*}tagSet/{*}item") is None
+    allowed = {**tagged, "IpPermissions": [OFFICE_SSH]}
+    status, body = call(app, "AuthorizeSecurityGroupIngress", allowed)
+    assert status == 200, body
+    assert [t.text for t in etree.fromstring(call(app, "DescribeTags", {})[1]).iter(
+        "{*}value")] == ["web"]
 
 
 def test_dry_run_answers_the_policys_verdict(app, audit):
