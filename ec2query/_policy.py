@@ -65,7 +65,8 @@ JUDGED: dict[str, str | None] = {
 }
 
 #: EC2's text for UnauthorizedOperation with an encoded message (as the EC2 API and
-#: STS DecodeAuthorizationMessage documentation and real EC2 answers word it).
+#: STS DecodeAuthorizationMessage documentation and real EC2 answers word it, e.g. the
+#: DisassociateAddress answer quoted in ClusterLabs/resource-agents#1794).
 REFUSAL_TEXT = (
     "You are not authorized to perform this operation. Encoded authorization failure message: "
 )

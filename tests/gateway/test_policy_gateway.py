@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import json
 import re
+from urllib.parse import parse_qsl
 
 import boto3
 import botocore.exceptions
@@ -24,7 +25,7 @@ from ec2query._request import build_signed_request
 from ec2query.auth import Credentials
 from ec2query.gateway import make_app
 from ec2query.gateway._server import running
-from tests.servers import FAKE_ENV, boto_ec2, moto_server
+from tests.servers import FAKE_ENV, boto_ec2, moto_server, scripted_server
 
 CREDS = Credentials("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
 POLICY = parse_policy(
@@ -354,6 +355,33 @@ def test_forwarding_a_refused_change_never_reaches_upstream():
         assert [p["IpRanges"] for p in group["IpPermissions"]] == [[{"CidrIp": "192.0.2.0/24"}]]
         assert [json.loads(x)["decision"] for x in audit] == ["refused", "refused", "allowed"]
         assert json.loads(audit[0])["accessKey"] == "AKIDGATEWAYCLIENT"
+
+
+_DRY_RUN = (b'<?xml version="1.0" encoding="UTF-8"?><Response><Errors><Error>'
+            b"<Code>DryRunOperation</Code><Message>Request would have succeeded, but DryRun "
+            b"flag is set.</Message></Error></Errors><RequestID>upstream-id</RequestID></Response>")
+
+
+def test_forwarding_a_dry_run_the_policy_allows_is_answered_by_upstream():
+    """Upstream's own authorization decides a dry run the policy allows: it is forwarded
+    with DryRun=true and upstream's answer relayed (its request id shows whose it is);
+    a dry run the policy refuses is never sent."""
+    ssh_only = parse_policy('[[rule]]\nid = "no-world-ssh"\ntype = "restricted-ssh"\n')
+    with scripted_server([(412, _DRY_RUN)]) as (upstream, received):  # no group read asked
+        app = make_app(credentials=[GATEWAY_CLIENT], upstream=upstream,
+                       upstream_credentials=UPSTREAM, policy=ssh_only)
+        with running(app) as gateway:
+            client = boto_ec2(gateway, GATEWAY_CLIENT)
+            for permission, code in ((WORLD_SSH, "UnauthorizedOperation"),
+                                     (OFFICE_SSH, "DryRunOperation")):
+                with pytest.raises(botocore.exceptions.ClientError) as error:
+                    client.authorize_security_group_ingress(
+                        GroupId="sg-0123456789abcdef0", IpPermissions=[permission], DryRun=True)
+                assert error.value.response["Error"]["Code"] == code
+    assert error.value.response["ResponseMetadata"]["RequestId"] == "upstream-id"
+    [body] = received
+    assert ("DryRun", "true") in parse_qsl(body.decode())
+    assert ("IpPermissions.1.IpRanges.1.CidrIp", "192.0.2.0/24") in parse_qsl(body.decode())
 
 
 def test_forwarding_asks_upstream_for_the_groups_rules_and_its_other_name():
