@@ -20,7 +20,7 @@ import binascii
 import json
 import re
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -62,7 +62,13 @@ JUDGED: dict[str, str | None] = {
     "AuthorizeSecurityGroupIngress": "ingress",
     "AuthorizeSecurityGroupEgress": "egress",
     "ModifySecurityGroupRules": None,  # each rule's own direction (``current_rules``)
+    "UpdateSecurityGroupRuleDescriptionsIngress": "ingress",
+    "UpdateSecurityGroupRuleDescriptionsEgress": "egress",
 }
+_NOT_DESCRIPTIONS = frozenset({ACCESS, COUNT})
+#: Operations that change descriptions only: judged by the rules that judge descriptions.
+_DESCRIPTIONS_ONLY = frozenset(
+    {"UpdateSecurityGroupRuleDescriptionsIngress", "UpdateSecurityGroupRuleDescriptionsEgress"})
 
 #: EC2's text for UnauthorizedOperation with an encoded message (as the EC2 API and
 #: STS DecodeAuthorizationMessage documentation and real EC2 answers word it, e.g. the
@@ -139,6 +145,17 @@ class Violation:
         return f"{self.rule} [{self.type}, policy line {self.line}]: {self.message}{where}"
 
 
+@dataclass(frozen=True)
+class _Asked:
+    """The request being judged: its operation, params and what is known of its caller
+    (access key, account id) and of its group (its other names)."""
+
+    name: str
+    params: Mapping[str, Any]
+    identity: set[str]
+    aliases: tuple[str, ...]
+
+
 class Policy:
     """A loaded policy: its rules, and how wide a CIDR must be to count as "the world"."""
 
@@ -209,18 +226,27 @@ class Policy:
         name = operation_model(operation).name
         if name not in JUDGED:
             return []
-        identity = {value for value in (access_key, account_id) if value}
-        aliases = tuple(group_aliases)
+        asked = _Asked(name, params, {value for value in (access_key, account_id) if value},
+                       tuple(group_aliases))
         direction = JUDGED[name]
+        if name in _DESCRIPTIONS_ONLY and direction is not None:
+            return self._judge_descriptions(asked, direction)
         if direction is not None:
             change = Change(direction, permissions_of(normalize(name, params)),
                             group_rule_count, self.is_world)
-            return self._judge(name, params, change, identity, aliases)
+            return self._judge(asked, change)
+        return self._judge_modify(asked, current_rules or {})
+
+    def _judge_modify(
+        self, asked: _Asked, current_rules: Mapping[str, Mapping[str, Any]]
+    ) -> list[Violation]:
+        """ModifySecurityGroupRules: each new rule, in its rule's direction (both when the
+        rule is unknown), the access rules skipped when it grants nothing new."""
         found = []
-        for update in params.get("SecurityGroupRules") or ():
+        for update in asked.params.get("SecurityGroupRules") or ():
             new = permissions_of(
                 {"IpPermissions": [rule_request_permission(update.get("SecurityGroupRule") or {})]})
-            now = (current_rules or {}).get(update.get("SecurityGroupRuleId", ""))
+            now = current_rules.get(update.get("SecurityGroupRuleId", ""))
             skip = {COUNT}  # a modify replaces a rule, it never adds one
             if now is None:
                 sides: tuple[str, ...] = ("ingress", "egress")
@@ -231,33 +257,40 @@ class Policy:
             seen: set[tuple[str, str | None, str]] = set()
             for side in sides:
                 change = Change(side, new, None, self.is_world)
-                for violation in self._judge(name, params, change, identity, aliases,
-                                             skip=frozenset(skip)):
+                for violation in self._judge(asked, change, skip=frozenset(skip)):
                     key = (violation.rule, violation.source, violation.message)
                     if key not in seen:  # a rule judging both sides reports the rule once
                         seen.add(key)
                         found.append(violation)
         return found
 
+    def _judge_descriptions(self, asked: _Asked, direction: str) -> list[Violation]:
+        """UpdateSecurityGroupRuleDescriptions*: the descriptions it sets, by value (its
+        ``IpPermissions``, judged as an authorize's) and by rule id, whose violation names
+        the rule id as its source (the rule's permission is not in the request)."""
+        name = asked.name
+        change = Change(direction, permissions_of(normalize(name, asked.params)), None,
+                        self.is_world)
+        found = self._judge(asked, change, skip=_NOT_DESCRIPTIONS)
+        for item in asked.params.get("SecurityGroupRuleDescriptions") or ():
+            if (item.get("Description") or "").strip():
+                continue
+            rule_id = str(item.get("SecurityGroupRuleId", ""))
+            for rule in self._governing(asked, direction, _NOT_DESCRIPTIONS):
+                found.append(Violation(
+                    rule=rule.id, type=rule.type, line=rule.line,
+                    message=rule.message or f"the rule {rule_id} has no description",
+                    operation=name, direction=direction, permission=None, source=rule_id))
+        return found
+
     def _judge(
-        self,
-        name: str,
-        params: Mapping[str, Any],
-        change: Change,
-        identity: set[str],
-        aliases: tuple[str, ...],
-        *,
-        skip: frozenset[str] = frozenset(),
+        self, asked: _Asked, change: Change, *, skip: frozenset[str] = frozenset()
     ) -> list[Violation]:
         """The violations of one change (one direction's permissions), in rule order."""
         direction = change.direction
         found = []
-        for rule in self.rules:
-            kind = RULE_TYPES[rule.type]
-            if (kind.judges in skip or direction not in kind.directions
-                    or not rule.applies(params, identity, aliases)):
-                continue
-            for index, source, text in kind.check(rule.params, change):
+        for rule in self._governing(asked, direction, skip):
+            for index, source, text in RULE_TYPES[rule.type].check(rule.params, change):
                 permission = None if index is None else change.permissions[index]
                 found.append(
                     Violation(
@@ -265,13 +298,21 @@ class Policy:
                         type=rule.type,
                         line=rule.line,
                         message=rule.message or text,
-                        operation=name,
+                        operation=asked.name,
                         direction=direction,
                         permission=None if permission is None else permission.as_params(source),
                         source=None if source is None else source.value,
                     )
                 )
         return found
+
+    def _governing(self, asked: _Asked, direction: str, skip: frozenset[str]) -> Iterator[Rule]:
+        """The rules that judge this direction of this request, but those of ``skip``."""
+        for rule in self.rules:
+            kind = RULE_TYPES[rule.type]
+            if (kind.judges not in skip and direction in kind.directions
+                    and rule.applies(asked.params, asked.identity, asked.aliases)):
+                yield rule
 
     def refusal(self, violations: list[Violation], *, request_id: str | None = None) -> PolicyError:
         """EC2's ``UnauthorizedOperation`` for these violations, the encoded message inside."""

@@ -822,3 +822,29 @@ def test_the_flat_form_names_its_source_group():
             "SourceSecurityGroupOwnerId": "111122223333"}
     assert [(v.rule, v.source) for v in EVERY_RULE.violations(INGRESS, flat)] == [
         ("require-description#4", "111122223333/lb")]
+
+
+# ----------------------------------------------------- UpdateSecurityGroupRuleDescriptions*
+
+UPDATE_INGRESS = "UpdateSecurityGroupRuleDescriptionsIngress"
+UPDATE_EGRESS = "UpdateSecurityGroupRuleDescriptionsEgress"
+
+
+def test_a_description_update_is_judged_by_the_description_rules_only():
+    """It changes no access and adds no rule: restricted-ssh, allowed-cidrs and the count
+    pass a world SSH rule; require-description refuses a description taken away, by value
+    (the source) or by rule id (the id)."""
+    by_value = {"GroupId": GROUP, "IpPermissions": [tcp(22, 22)]}  # no Description: cleared
+    by_id = {"GroupId": GROUP, "SecurityGroupRuleDescriptions": [
+        {"SecurityGroupRuleId": RULE_ID, "Description": "bastion"},
+        {"SecurityGroupRuleId": "sgr-0fedcba9876543210"}]}
+    for operation, direction in ((UPDATE_INGRESS, "ingress"), (UPDATE_EGRESS, "egress")):
+        found = GUARDED.violations(operation, by_value) + GUARDED.violations(operation, by_id)
+        assert [(v.rule, v.direction, v.source, v.message) for v in found] == [
+            ("require-description#3", direction, "0.0.0.0/0",
+             "the rule for 0.0.0.0/0 has no description"),
+            ("require-description#3", direction, "sgr-0fedcba9876543210",
+             "the rule sgr-0fedcba9876543210 has no description")]
+        assert found[1].permission is None
+    described = {"GroupId": GROUP, "IpPermissions": [tcp(22, 22, Description="bastion")]}
+    assert GUARDED.violations(UPDATE_INGRESS, described) == []

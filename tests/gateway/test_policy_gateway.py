@@ -600,3 +600,32 @@ def test_a_modify_that_grants_nothing_new_is_not_refused_for_what_the_rule_grant
                      rule="described")
         assert _moto_rules(boto, group_id)[legacy] == (
             False, "tcp", 22, 80, "0.0.0.0/0", "legacy, narrowed")
+
+
+def test_a_description_cannot_be_taken_away_past_require_description():
+    """An open SSH rule that predates the policy may be described (restricted-ssh does
+    not judge a description update); taking a description away, by value or by rule id,
+    is refused and leaves it."""
+    from ec2query.gateway import Backend
+
+    backend = Backend()
+    before = make_app(credentials=[CREDS], backend=backend)
+    group_id = etree.fromstring(call(before, "CreateSecurityGroup", {
+        "GroupName": "old", "Description": "d"})[1]).findtext("{*}groupId")
+    assert call(before, "AuthorizeSecurityGroupIngress",
+                {"GroupId": group_id, "IpPermissions": [WORLD_SSH]})[0] == 200
+    rule_id = _rule_ids(before, group_id)["false"]
+    guarded = make_app(credentials=[CREDS], backend=backend, policy=DESCRIBED_POLICY)
+    update = "UpdateSecurityGroupRuleDescriptionsIngress"
+    described = {**WORLD_SSH, "IpRanges": [{"CidrIp": "0.0.0.0/0", "Description": "bastion"}]}
+    assert call(guarded, update, {"GroupId": group_id, "IpPermissions": [described]})[0] == 200
+    for params in ({"GroupId": group_id, "IpPermissions": [WORLD_SSH]},
+                   {"GroupId": group_id, "SecurityGroupRuleDescriptions": [
+                       {"SecurityGroupRuleId": rule_id}]}):
+        status, body = call(guarded, update, params)
+        assert (status, error_of(body)[0]) == (403, "UnauthorizedOperation")
+        [violation] = decode_message(error_of(body)[1])["violations"]
+        assert violation["rule"] == "described"
+    status, body = call(guarded, "DescribeSecurityGroupRules", {"SecurityGroupRuleIds": [rule_id]})
+    assert etree.fromstring(body).findtext(".//{*}description") == "bastion"
+    backend.close()
