@@ -20,7 +20,7 @@ import binascii
 import json
 import re
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,7 +28,15 @@ from typing import Any
 from ._codec.forms import normalize, rule_request_permission
 from ._errors import PolicyError, PolicyFileError, UsageError
 from ._model import operation as operation_model
-from ._policy_rules import RULE_TYPES, Change, Source, permissions_of
+from ._policy_rules import (
+    ACCESS,
+    COUNT,
+    RULE_TYPES,
+    Change,
+    Source,
+    current_permission,
+    permissions_of,
+)
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -53,13 +61,18 @@ __all__ = [
 JUDGED: dict[str, str | None] = {
     "AuthorizeSecurityGroupIngress": "ingress",
     "AuthorizeSecurityGroupEgress": "egress",
-    "ModifySecurityGroupRules": None,  # each rule's own direction (``rule_directions``)
+    "ModifySecurityGroupRules": None,  # each rule's own direction (``current_rules``)
+    "UpdateSecurityGroupRuleDescriptionsIngress": "ingress",
+    "UpdateSecurityGroupRuleDescriptionsEgress": "egress",
 }
-#: Rule types that judge only what a change adds: a modify replaces rules, never adds one.
-_ADDING_ONLY = frozenset({"max-rules-per-group"})
+_NOT_DESCRIPTIONS = frozenset({ACCESS, COUNT})
+#: Operations that change descriptions only: judged by the rules that judge descriptions.
+_DESCRIPTIONS_ONLY = frozenset(
+    {"UpdateSecurityGroupRuleDescriptionsIngress", "UpdateSecurityGroupRuleDescriptionsEgress"})
 
 #: EC2's text for UnauthorizedOperation with an encoded message (as the EC2 API and
-#: STS DecodeAuthorizationMessage documentation and real EC2 answers word it).
+#: STS DecodeAuthorizationMessage documentation and real EC2 answers word it, e.g. the
+#: DisassociateAddress answer quoted in ClusterLabs/resource-agents#1794).
 REFUSAL_TEXT = (
     "You are not authorized to perform this operation. Encoded authorization failure message: "
 )
@@ -132,6 +145,17 @@ class Violation:
         return f"{self.rule} [{self.type}, policy line {self.line}]: {self.message}{where}"
 
 
+@dataclass(frozen=True)
+class _Asked:
+    """The request being judged: its operation, params and what is known of its caller
+    (access key, account id) and of its group (its other names)."""
+
+    name: str
+    params: Mapping[str, Any]
+    identity: set[str]
+    aliases: tuple[str, ...]
+
+
 class Policy:
     """A loaded policy: its rules, and how wide a CIDR must be to count as "the world"."""
 
@@ -185,7 +209,7 @@ class Policy:
         account_id: str | None = None,
         group_rule_count: int | None = None,
         group_aliases: Iterable[str] = (),
-        rule_directions: Mapping[str, str] | None = None,
+        current_rules: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> list[Violation]:
         """Every violation of this policy in one validated request, in rule order.
 
@@ -193,53 +217,80 @@ class Policy:
         direction (``None``: unknown; ``max-rules-per-group`` then judges the request
         alone). ``group_aliases``: other names of the target group (its id when the
         request names it by name, and the reverse), for rules scoped to ``groups``.
-        ``rule_directions``: for ModifySecurityGroupRules, each rule id's direction
-        (``"ingress"``/``"egress"``); a rule whose direction is not known is judged as
-        both, so that nothing refused on either side gets through.
+        ``current_rules``: for ModifySecurityGroupRules, the rules it names as they are
+        now, by id, as DescribeSecurityGroupRules gives them. A rule among them is judged
+        in its direction, and the access rules pass it when it grants no more than it
+        does now; a rule not among them is judged in both directions (each violation
+        reported once) as a rule that grants everything anew.
         """
         name = operation_model(operation).name
         if name not in JUDGED:
             return []
-        identity = {value for value in (access_key, account_id) if value}
-        aliases = tuple(group_aliases)
+        asked = _Asked(name, params, {value for value in (access_key, account_id) if value},
+                       tuple(group_aliases))
         direction = JUDGED[name]
+        if name in _DESCRIPTIONS_ONLY and direction is not None:
+            return self._judge_descriptions(asked, direction)
         if direction is not None:
             change = Change(direction, permissions_of(normalize(name, params)),
                             group_rule_count, self.is_world)
-            return self._judge(name, params, change, identity, aliases)
-        by_direction: dict[str, list[dict[str, Any]]] = {}
-        for update in params.get("SecurityGroupRules") or ():
-            known = (rule_directions or {}).get(update.get("SecurityGroupRuleId", ""))
-            for side in (known,) if known else ("ingress", "egress"):
-                by_direction.setdefault(side, []).append(
-                    rule_request_permission(update.get("SecurityGroupRule") or {}))
+            return self._judge(asked, change)
+        return self._judge_modify(asked, current_rules or {})
+
+    def _judge_modify(
+        self, asked: _Asked, current_rules: Mapping[str, Mapping[str, Any]]
+    ) -> list[Violation]:
+        """ModifySecurityGroupRules: each new rule, in its rule's direction (both when the
+        rule is unknown), the access rules skipped when it grants nothing new."""
         found = []
-        for side, permissions in by_direction.items():
-            change = Change(side, permissions_of({"IpPermissions": permissions}), None,
-                            self.is_world)
-            found.extend(self._judge(name, params, change, identity, aliases,
-                                     skip=_ADDING_ONLY))
+        for update in asked.params.get("SecurityGroupRules") or ():
+            new = permissions_of(
+                {"IpPermissions": [rule_request_permission(update.get("SecurityGroupRule") or {})]})
+            now = current_rules.get(update.get("SecurityGroupRuleId", ""))
+            skip = {COUNT}  # a modify replaces a rule, it never adds one
+            if now is None:
+                sides: tuple[str, ...] = ("ingress", "egress")
+            else:
+                sides = ("egress",) if now.get("IsEgress") else ("ingress",)
+                if new[0].within(current_permission(now)):
+                    skip.add(ACCESS)  # it grants nothing the rule does not grant already
+            seen: set[tuple[str, str | None, str]] = set()
+            for side in sides:
+                change = Change(side, new, None, self.is_world)
+                for violation in self._judge(asked, change, skip=frozenset(skip)):
+                    key = (violation.rule, violation.source, violation.message)
+                    if key not in seen:  # a rule judging both sides reports the rule once
+                        seen.add(key)
+                        found.append(violation)
+        return found
+
+    def _judge_descriptions(self, asked: _Asked, direction: str) -> list[Violation]:
+        """UpdateSecurityGroupRuleDescriptions*: the descriptions it sets, by value (its
+        ``IpPermissions``, judged as an authorize's) and by rule id, whose violation names
+        the rule id as its source (the rule's permission is not in the request)."""
+        name = asked.name
+        change = Change(direction, permissions_of(normalize(name, asked.params)), None,
+                        self.is_world)
+        found = self._judge(asked, change, skip=_NOT_DESCRIPTIONS)
+        for item in asked.params.get("SecurityGroupRuleDescriptions") or ():
+            if (item.get("Description") or "").strip():
+                continue
+            rule_id = str(item.get("SecurityGroupRuleId", ""))
+            for rule in self._governing(asked, direction, _NOT_DESCRIPTIONS):
+                found.append(Violation(
+                    rule=rule.id, type=rule.type, line=rule.line,
+                    message=rule.message or f"the rule {rule_id} has no description",
+                    operation=name, direction=direction, permission=None, source=rule_id))
         return found
 
     def _judge(
-        self,
-        name: str,
-        params: Mapping[str, Any],
-        change: Change,
-        identity: set[str],
-        aliases: tuple[str, ...],
-        *,
-        skip: frozenset[str] = frozenset(),
+        self, asked: _Asked, change: Change, *, skip: frozenset[str] = frozenset()
     ) -> list[Violation]:
         """The violations of one change (one direction's permissions), in rule order."""
         direction = change.direction
         found = []
-        for rule in self.rules:
-            kind = RULE_TYPES[rule.type]
-            if (rule.type in skip or direction not in kind.directions
-                    or not rule.applies(params, identity, aliases)):
-                continue
-            for index, source, text in kind.check(rule.params, change):
+        for rule in self._governing(asked, direction, skip):
+            for index, source, text in RULE_TYPES[rule.type].check(rule.params, change):
                 permission = None if index is None else change.permissions[index]
                 found.append(
                     Violation(
@@ -247,13 +298,21 @@ class Policy:
                         type=rule.type,
                         line=rule.line,
                         message=rule.message or text,
-                        operation=name,
+                        operation=asked.name,
                         direction=direction,
                         permission=None if permission is None else permission.as_params(source),
                         source=None if source is None else source.value,
                     )
                 )
         return found
+
+    def _governing(self, asked: _Asked, direction: str, skip: frozenset[str]) -> Iterator[Rule]:
+        """The rules that judge this direction of this request, but those of ``skip``."""
+        for rule in self.rules:
+            kind = RULE_TYPES[rule.type]
+            if (kind.judges not in skip and direction in kind.directions
+                    and rule.applies(asked.params, asked.identity, asked.aliases)):
+                yield rule
 
     def refusal(self, violations: list[Violation], *, request_id: str | None = None) -> PolicyError:
         """EC2's ``UnauthorizedOperation`` for these violations, the encoded message inside."""
@@ -274,12 +333,15 @@ def check_request(
     access_key: str | None = None,
     account_id: str | None = None,
     group_rule_count: int | None = None,
+    current_rules: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> list[Violation]:
     """Offline: every violation of ``policy`` (a Policy or a file's path) in one request.
 
     The request is validated first (the policy judges only requests EC2 would
     accept: an invalid one raises EC2's first ``RequestError``). Without
-    ``group_rule_count``, ``max-rules-per-group`` judges the request alone.
+    ``group_rule_count``, ``max-rules-per-group`` judges the request alone; without
+    ``current_rules`` (DescribeSecurityGroupRules' items by id), a modified rule is
+    judged as wholly new, in both directions (:meth:`Policy.violations`).
     """
     from ._validate import validate
 
@@ -292,6 +354,7 @@ def check_request(
         access_key=access_key,
         account_id=account_id,
         group_rule_count=group_rule_count,
+        current_rules=current_rules,
     )
 
 
@@ -469,9 +532,13 @@ def _key_line(lines: list[str], start: int, key: str | None) -> int | None:
     (0: the top of the file), else the table's own line."""
     if key is None:
         return start or None
-    pattern = re.compile(rf"\s*(?:{re.escape(key)}|\"{re.escape(key)}\")\s*=")
+    name = rf"(?:{re.escape(key)}|\"{re.escape(key)}\")"
+    pattern = re.compile(rf"\s*{name}\s*=")
+    subtable = re.compile(rf"\s*\[\s*rule\s*\.\s*{name}\s*\]")  # [rule.KEY] below [[rule]]
     for number in range(start + 1, len(lines) + 1):
         line = lines[number - 1]
+        if start and subtable.match(line):
+            return number
         if _TABLE_HEADER.match(line):
             break
         if pattern.match(line):

@@ -21,15 +21,20 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ._codec.forms import rule_request_permission
 from ._grammar import PORT_MAX, canonical_cidr, canonical_protocol
 
 __all__ = [
+    "ACCESS",
+    "COUNT",
+    "DESCRIPTION",
     "RULE_TYPES",
     "Change",
     "Finding",
     "Permission",
     "RuleType",
     "Source",
+    "current_permission",
     "permissions_of",
 ]
 
@@ -81,6 +86,25 @@ class Permission:
         ports = self.ports
         return ports is not None and ports[0] <= port <= ports[1]
 
+    def within(self, other: Permission) -> bool:
+        """Whether every packet this one-source permission lets through, ``other`` (one
+        source too) lets through already: the source is the same or inside ``other``'s,
+        the protocol is ``other``'s (or ``other``'s is ``-1``), and so are the ports (a
+        TCP/UDP range inside ``other``'s; ICMP's type and code equal or ``-1`` there)."""
+        if len(self.sources) != 1 or len(other.sources) != 1:
+            return False
+        if not _source_within(self.sources[0], other.sources[0]):
+            return False
+        if other.protocol == _ALL:
+            return True
+        if self.protocol != other.protocol:
+            return False
+        mine, theirs = self.ports, other.ports
+        if mine is not None and theirs is not None:
+            return theirs[0] <= mine[0] and mine[1] <= theirs[1]
+        return all(outer in (None, -1, inner) for inner, outer in
+                   ((self.from_port, other.from_port), (self.to_port, other.to_port)))
+
     def as_params(self, source: Source | None = None) -> dict[str, Any]:
         """The permission as canonical params, with only ``source`` when one is given."""
         result: dict[str, Any] = {"IpProtocol": self.protocol}
@@ -91,6 +115,36 @@ class Permission:
         for item in (source,) if source is not None else self.sources:
             result.setdefault(item.member, []).append(dict(item.entry))
         return result
+
+
+#: A DescribeSecurityGroupRules source member -> the SecurityGroupRuleRequest member it is.
+_DESCRIBED_SOURCES = (("CidrIpv4", "CidrIpv4"), ("CidrIpv6", "CidrIpv6"),
+                      ("PrefixListId", "PrefixListId"))
+
+
+def current_permission(rule: Mapping[str, Any]) -> Permission:
+    """A rule as DescribeSecurityGroupRules describes it, as the one-source permission it is."""
+    request = {key: rule[key] for key in ("IpProtocol", "FromPort", "ToPort", "Description")
+               if rule.get(key) is not None}
+    for member, key in _DESCRIBED_SOURCES:
+        if rule.get(member):
+            request[key] = rule[member]
+    group = (rule.get("ReferencedGroupInfo") or {}).get("GroupId")
+    if group:
+        request["ReferencedGroupId"] = group
+    return permissions_of({"IpPermissions": [rule_request_permission(request)]})[0]
+
+
+def _source_within(inner: Source, outer: Source) -> bool:
+    """Whether ``inner`` is ``outer`` or, for CIDRs of one family, a subnet of it."""
+    if inner.kind != outer.kind:
+        return False
+    if inner.kind not in ("cidr4", "cidr6"):
+        return inner.value == outer.value
+    try:
+        return ipaddress.ip_network(inner.value).subnet_of(ipaddress.ip_network(outer.value))  # type: ignore[arg-type]
+    except ValueError:
+        return False
 
 
 def permissions_of(canonical: Mapping[str, Any]) -> list[Permission]:
@@ -161,6 +215,7 @@ class RuleType:
     name: str
     check: Check
     directions: frozenset[str]
+    judges: str  # what of a change the rule judges: "access", "description" or "count"
     params: Mapping[str, Callable[[Any], Any]] = field(default_factory=dict)
     defaults: Mapping[str, Any] = field(default_factory=dict)
     required: frozenset[str] = frozenset()
@@ -172,9 +227,15 @@ class RuleType:
 # with the problem; _policy.py adds the file, the line and the rule.
 
 
+def _shown(value: Any) -> str:
+    """A setting's value in a problem's text, as the TOML file spells it (``true``, not
+    Python's ``True``)."""
+    return ("true" if value else "false") if isinstance(value, bool) else repr(value)
+
+
 def _port(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= PORT_MAX:
-        raise ValueError(f"{value!r} is not a port 0-{PORT_MAX}")
+        raise ValueError(f"{_shown(value)} is not a port 0-{PORT_MAX}")
     return value
 
 
@@ -195,7 +256,7 @@ def read_port_ranges(value: Any) -> tuple[tuple[int, int], ...]:
             ranges.append((_port(item), item))
             continue
         if not isinstance(item, str):
-            raise ValueError(f"{item!r} is not a port or a range LOW-HIGH")
+            raise ValueError(f"{_shown(item)} is not a port or a range LOW-HIGH")
         low, _, high = item.strip().partition("-")
         try:
             first, last = int(low), int(high or low)
@@ -217,14 +278,14 @@ def read_cidrs(value: Any) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Networ
         try:
             networks.append(ipaddress.ip_network(canonical_cidr(item)))
         except ValueError:
-            raise ValueError(f"{item!r} is not a CIDR") from None
+            raise ValueError(f"{_shown(item)} is not a CIDR") from None
     return tuple(networks)
 
 
 def read_limit(value: Any) -> int:
     """``20``: a count of rules, 0 or more."""
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ValueError(f"{value!r} is not a number of rules (an integer, 0 or more)")
+        raise ValueError(f"{_shown(value)} is not a number of rules (an integer, 0 or more)")
     return value
 
 
@@ -343,6 +404,9 @@ def check_max_rules(rule: Mapping[str, Any], change: Change) -> Iterator[Finding
         )
 
 
+#: What a rule type judges of a change: the access it grants (a modify that grants no more
+#: than the rule it replaces grants nothing), the descriptions it sets, the rules it adds.
+ACCESS, DESCRIPTION, COUNT = "access", "description", "count"
 _BOTH = frozenset({"ingress", "egress"})
 _INGRESS = frozenset({"ingress"})
 _CONFIG = "https://docs.aws.amazon.com/config/latest/developerguide/"
@@ -355,12 +419,14 @@ RULE_TYPES: dict[str, RuleType] = {
             "restricted-ssh",
             check_restricted_ssh,
             _INGRESS,
+            ACCESS,
             evidence=f"AWS Config INCOMING_SSH_DISABLED, {_CONFIG}restricted-ssh.html",
         ),
         RuleType(
             "restricted-common-ports",
             check_common_ports,
             _INGRESS,
+            ACCESS,
             params={"blocked_ports": read_ports},
             defaults={"blocked_ports": COMMON_PORTS_DEFAULT},
             evidence="AWS Config RESTRICTED_INCOMING_TRAFFIC, "
@@ -370,6 +436,7 @@ RULE_TYPES: dict[str, RuleType] = {
             "vpc-sg-open-only-to-authorized-ports",
             check_authorized_ports,
             _INGRESS,
+            ACCESS,
             params={
                 "authorized_tcp_ports": read_port_ranges,
                 "authorized_udp_ports": read_port_ranges,
@@ -382,12 +449,14 @@ RULE_TYPES: dict[str, RuleType] = {
             "require-description",
             check_description,
             _BOTH,
+            DESCRIPTION,
             evidence="ec2query's own: every source carries a Description",
         ),
         RuleType(
             "allowed-cidrs",
             check_allowed_cidrs,
             _BOTH,
+            ACCESS,
             params={"cidrs": read_cidrs},
             required=frozenset({"cidrs"}),
             evidence="ec2query's own: every CIDR source inside one of `cidrs`",
@@ -396,6 +465,7 @@ RULE_TYPES: dict[str, RuleType] = {
             "max-rules-per-group",
             check_max_rules,
             _BOTH,
+            COUNT,
             params={"limit": read_limit},
             required=frozenset({"limit"}),
             evidence="ec2query's own: a quota below EC2's per-group quota",

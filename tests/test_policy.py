@@ -614,6 +614,41 @@ def test_check_request_validates_then_lists_violations(tmp_path):
             "policy.toml, line 1: unknown setting 'rules' (expected [[rule]], "
             "world_ipv4_prefix, world_ipv6_prefix)",
         ),
+        (
+            '[[rule]]\ntype = "max-rules-per-group"\nlimit = true\n',
+            "policy.toml, line 3: rule 1 (max-rules-per-group): limit true is not a number of "
+            "rules (an integer, 0 or more)",
+        ),
+        (
+            '[[rule]]\ntype = "restricted-ssh"\n\n[rule.options]\nports = [22]\n',
+            "policy.toml, line 4: rule 1 (restricted-ssh): unknown setting 'options' (allowed: "
+            "accounts, groups, id, message, type)",
+        ),
+        (
+            '[[rule]]\ntype = "restricted-ssh"\naccounts = []\n',
+            "policy.toml, line 3: rule 1 (restricted-ssh): accounts is empty: the rule would "
+            "apply to nothing",
+        ),
+        (
+            '[[rule]]\ntype = "restricted-ssh"\n\n  [[ rule ]]\n  type = "allowed-cidrs"\n'
+            '  cidrs = ["10.0.0.0/33"]\n',
+            "policy.toml, line 6: rule 2 (allowed-cidrs): cidrs '10.0.0.0/33' is not a CIDR",
+        ),
+        (
+            '[[rule]]\ntype = "restricted-common-ports"\nblocked_ports = [22, 70000]\n',
+            "policy.toml, line 3: rule 1 (restricted-common-ports): blocked_ports 70000 is not "
+            "a port 0-65535",
+        ),
+        (
+            '[[rule]]\ntype = "vpc-sg-open-only-to-authorized-ports"\n'
+            'authorized_udp_ports = ["1-2-3"]\n',
+            "policy.toml, line 3: rule 1 (vpc-sg-open-only-to-authorized-ports): "
+            "authorized_udp_ports '1-2-3' is not a port or a range LOW-HIGH",
+        ),
+        (
+            '[[rule]]\ntype = "restricted-ssh"\nmessage = " "\n',
+            "policy.toml, line 3: rule 1 (restricted-ssh): message must be a non-empty string",
+        ),
         ('[[rule]]\ntype = "restricted-ssh"\ngroups = [\n', None),
         ("[[rule]]\ntype = restricted-ssh\n", None),
     ],
@@ -644,6 +679,14 @@ def test_toml_syntax_errors_carry_tomllibs_line():
     assert error.value.message == ("policy.toml, line 5: not valid TOML: Invalid value (column 8)")
 
 
+def test_a_file_that_is_not_utf8_is_refused(tmp_path):
+    binary = tmp_path / "policy.toml"
+    binary.write_bytes(b"\xff\xfe[[rule]]")
+    with pytest.raises(PolicyFileError) as error:
+        load_policy(binary)
+    assert error.value.message == f"{binary}: the file is not UTF-8 text"
+
+
 def test_a_missing_file_is_refused(tmp_path):
     missing = tmp_path / "nope.toml"
     with pytest.raises(PolicyFileError) as error:
@@ -653,3 +696,155 @@ def test_a_missing_file_is_refused(tmp_path):
 
 def test_an_empty_policy_allows_everything():
     assert policy("").violations(INGRESS, ingress(tcp(22, 22))) == []
+
+
+# ----------------------------------------------------------------- ModifySecurityGroupRules
+
+MODIFY = "ModifySecurityGroupRules"
+RULE_ID = "sgr-0123456789abcdef0"
+GUARDED = policy(
+    '[[rule]]\ntype = "restricted-ssh"\n\n'
+    '[[rule]]\ntype = "allowed-cidrs"\ncidrs = ["10.0.0.0/8"]\n\n'
+    '[[rule]]\ntype = "require-description"\n\n'
+    '[[rule]]\ntype = "max-rules-per-group"\nlimit = 0\n'
+)
+
+
+def modify(**rule):
+    return {"GroupId": GROUP, "SecurityGroupRules": [
+        {"SecurityGroupRuleId": RULE_ID, "SecurityGroupRule": {"Description": "d", **rule}}]}
+
+
+def now(**rule):
+    """A rule as DescribeSecurityGroupRules describes it (ingress unless IsEgress)."""
+    return {RULE_ID: {"SecurityGroupRuleId": RULE_ID, "GroupId": GROUP, "IsEgress": False,
+                      **rule}}
+
+
+WORLD_0_1024 = now(IpProtocol="tcp", FromPort=0, ToPort=1024, CidrIpv4="0.0.0.0/0")
+
+
+@pytest.mark.parametrize(
+    ("params", "current", "broken"),
+    [
+        # the rule unknown: judged as wholly new, in both directions, each rule once
+        (modify(IpProtocol="tcp", FromPort=22, ToPort=22, CidrIpv4="0.0.0.0/0"), None,
+         ["restricted-ssh#1", "allowed-cidrs#2"]),
+        # the same rule, only its description changed: it opens nothing
+        (modify(IpProtocol="tcp", FromPort=0, ToPort=1024, CidrIpv4="0.0.0.0/0"),
+         WORLD_0_1024, []),
+        # narrowed: ports inside 0-1024, a CIDR inside 0.0.0.0/0, TCP 6 is tcp
+        (modify(IpProtocol="6", FromPort=22, ToPort=22, CidrIpv4="198.51.100.0/24"),
+         WORLD_0_1024, []),
+        # widened by one port: judged as the rule it leaves
+        (modify(IpProtocol="tcp", FromPort=0, ToPort=1025, CidrIpv4="0.0.0.0/0"),
+         WORLD_0_1024, ["restricted-ssh#1", "allowed-cidrs#2"]),
+        # another protocol is not inside tcp; all traffic is inside nothing but -1
+        (modify(IpProtocol="udp", FromPort=22, ToPort=22, CidrIpv4="0.0.0.0/0"),
+         WORLD_0_1024, ["allowed-cidrs#2"]),
+        (modify(IpProtocol="-1", CidrIpv4="0.0.0.0/0"), WORLD_0_1024,
+         ["restricted-ssh#1", "allowed-cidrs#2"]),
+        (modify(IpProtocol="tcp", FromPort=22, ToPort=22, CidrIpv4="0.0.0.0/0"),
+         now(IpProtocol="-1", FromPort=-1, ToPort=-1, CidrIpv4="0.0.0.0/0"), []),
+        # a CIDR is inside a CIDR of its own family only; ::/0 is not inside 0.0.0.0/0
+        (modify(IpProtocol="tcp", FromPort=22, ToPort=22, CidrIpv6="::/0"), WORLD_0_1024,
+         ["restricted-ssh#1", "allowed-cidrs#2"]),
+        # an egress rule: restricted-ssh judges ingress only
+        (modify(IpProtocol="tcp", FromPort=22, ToPort=22, CidrIpv4="0.0.0.0/0"),
+         now(IsEgress=True, IpProtocol="tcp", FromPort=443, ToPort=443, CidrIpv4="10.0.0.0/8"),
+         ["allowed-cidrs#2"]),
+        # ICMP: type and code equal, or -1 in the current rule
+        (modify(IpProtocol="icmp", FromPort=8, ToPort=0, CidrIpv4="0.0.0.0/0"),
+         now(IpProtocol="icmp", FromPort=8, ToPort=-1, CidrIpv4="0.0.0.0/0"), []),
+        (modify(IpProtocol="icmp", FromPort=3, ToPort=0, CidrIpv4="0.0.0.0/0"),
+         now(IpProtocol="icmp", FromPort=8, ToPort=-1, CidrIpv4="0.0.0.0/0"),
+         ["allowed-cidrs#2"]),
+        # a group reference or a prefix list is inside itself only
+        (modify(IpProtocol="tcp", FromPort=22, ToPort=22, ReferencedGroupId="sg-0fedcba987654321f"),
+         now(IpProtocol="tcp", FromPort=0, ToPort=1024,
+             ReferencedGroupInfo={"GroupId": "sg-0fedcba987654321f", "UserId": "123456789012"}),
+         []),
+        (modify(IpProtocol="tcp", FromPort=22, ToPort=22, CidrIpv4="0.0.0.0/0"),
+         now(IpProtocol="tcp", FromPort=0, ToPort=1024, PrefixListId="pl-12345678"),
+         ["restricted-ssh#1", "allowed-cidrs#2"]),
+    ],
+)
+def test_a_modify_is_refused_only_for_access_it_grants_anew(params, current, broken):
+    assert rules_broken(GUARDED, params, MODIFY, current_rules=current) == broken
+
+
+def test_a_modify_is_judged_by_the_description_it_sets_and_never_by_a_count():
+    found = GUARDED.violations(MODIFY, modify(IpProtocol="tcp", FromPort=0, ToPort=1024,
+                                              CidrIpv4="10.0.0.0/8", Description=""),
+                               current_rules=WORLD_0_1024)
+    assert [(v.rule, v.direction, v.message) for v in found] == [
+        ("require-description#3", "ingress", "the rule for 10.0.0.0/8 has no description")]
+    # unknown direction: reported once, not once per direction
+    unknown = GUARDED.violations(MODIFY, modify(IpProtocol="tcp", FromPort=80, ToPort=80,
+                                                CidrIpv4="10.0.0.0/8", Description=""))
+    assert [v.rule for v in unknown] == ["require-description#3"]
+
+
+# ----------------------------------------------------- group references and prefix lists
+
+EVERY_RULE = policy(
+    '[[rule]]\ntype = "restricted-ssh"\n\n'
+    '[[rule]]\ntype = "restricted-common-ports"\n\n'
+    '[[rule]]\ntype = "vpc-sg-open-only-to-authorized-ports"\n\n'
+    '[[rule]]\ntype = "require-description"\n\n'
+    '[[rule]]\ntype = "allowed-cidrs"\ncidrs = ["10.0.0.0/8"]\n\n'
+    '[[rule]]\ntype = "max-rules-per-group"\nlimit = 2\n'
+)
+
+
+def test_group_references_and_prefix_lists_are_never_the_world_but_are_described_and_counted():
+    """All traffic from a group, a group of another account and a prefix list: no access
+    rule judges them (they are not CIDRs; a prefix list's entries are not read), the
+    description rule does, and each is one rule of the count (3 > 2)."""
+    request = ingress({
+        "IpProtocol": "-1",
+        "UserIdGroupPairs": [{"GroupId": "sg-0fedcba9876543210", "Description": "app"},
+                             {"GroupId": "sg-0aaaaaaaaaaaaaaaa", "UserId": "111122223333"}],
+        "PrefixListIds": [{"PrefixListId": "pl-12345678"}],
+    })
+    found = EVERY_RULE.violations(INGRESS, request)
+    assert [(v.rule, v.source) for v in found] == [
+        ("require-description#4", "111122223333/sg-0aaaaaaaaaaaaaaaa"),
+        ("require-description#4", "pl-12345678"),
+        ("max-rules-per-group#6", None),
+    ]
+    assert found[1].permission == {"IpProtocol": "-1",
+                                   "PrefixListIds": [{"PrefixListId": "pl-12345678"}]}
+
+
+def test_the_flat_form_names_its_source_group():
+    flat = {"GroupName": "websrv", "SourceSecurityGroupName": "lb",
+            "SourceSecurityGroupOwnerId": "111122223333"}
+    assert [(v.rule, v.source) for v in EVERY_RULE.violations(INGRESS, flat)] == [
+        ("require-description#4", "111122223333/lb")]
+
+
+# ----------------------------------------------------- UpdateSecurityGroupRuleDescriptions*
+
+UPDATE_INGRESS = "UpdateSecurityGroupRuleDescriptionsIngress"
+UPDATE_EGRESS = "UpdateSecurityGroupRuleDescriptionsEgress"
+
+
+def test_a_description_update_is_judged_by_the_description_rules_only():
+    """It changes no access and adds no rule: restricted-ssh, allowed-cidrs and the count
+    pass a world SSH rule; require-description refuses a description taken away, by value
+    (the source) or by rule id (the id)."""
+    by_value = {"GroupId": GROUP, "IpPermissions": [tcp(22, 22)]}  # no Description: cleared
+    by_id = {"GroupId": GROUP, "SecurityGroupRuleDescriptions": [
+        {"SecurityGroupRuleId": RULE_ID, "Description": "bastion"},
+        {"SecurityGroupRuleId": "sgr-0fedcba9876543210"}]}
+    for operation, direction in ((UPDATE_INGRESS, "ingress"), (UPDATE_EGRESS, "egress")):
+        found = GUARDED.violations(operation, by_value) + GUARDED.violations(operation, by_id)
+        assert [(v.rule, v.direction, v.source, v.message) for v in found] == [
+            ("require-description#3", direction, "0.0.0.0/0",
+             "the rule for 0.0.0.0/0 has no description"),
+            ("require-description#3", direction, "sgr-0fedcba9876543210",
+             "the rule sgr-0fedcba9876543210 has no description")]
+        assert found[1].permission is None
+    described = {"GroupId": GROUP, "IpPermissions": [tcp(22, 22, Description="bastion")]}
+    assert GUARDED.violations(UPDATE_INGRESS, described) == []

@@ -83,6 +83,11 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _request_problems(args: argparse.Namespace) -> list[EC2Error]:
+    policy = None
+    if args.policy is not None:  # a bad policy file is refused first, whatever the request
+        from .._policy import load_policy
+
+        policy = load_policy(args.policy)
     text = read_input(args.input)
     try:
         name, params = READERS[args.source](text, args)
@@ -93,10 +98,9 @@ def _request_problems(args: argparse.Namespace) -> list[EC2Error]:
         ):
             raise UsageError(f"--operation {args.operation} does not match Action={name}")
         found: list[EC2Error] = list(problems(name, params, vpc=args.vpc))
-        if not found and args.policy is not None:  # the policy judges valid requests only
-            from .._policy import load_policy, violation_errors
+        if not found and policy is not None:  # the policy judges valid requests only
+            from .._policy import violation_errors
 
-            policy = load_policy(args.policy)
             found.extend(
                 violation_errors(
                     policy.violations(

@@ -195,19 +195,19 @@ class Gateway:
         if version is None:
             raise RequestError("MissingParameter", "The request must contain the parameter Version")
         if self.pass_through:
-            action = _first(pairs, "Action")
-            if action is not None and action not in OPERATIONS:
+            action = _relayed_action(pairs)
+            if action is not None:
                 status, content_type, answer = self.forwarder.relay(pairs)
                 return action[:64], status, content_type, answer
         operation, params = from_text_pairs(pairs)  # split_pairs decoded them: text
         validate(operation, params)
         if self.guard is not None:
             self.guard(operation, params, access_key=verified.access_key, request_id=request_id)
-        if params.pop("DryRun", False):
-            raise DryRunOperation()
-        if self.forwarder is not None:
+        if self.forwarder is not None:  # a dry run too: upstream's own authorization answers it
             status, content_type, answer = self.forwarder(operation, params, version)
             return operation, status, content_type, answer
+        if params.pop("DryRun", False):
+            raise DryRunOperation()
         if self.backend is None:
             raise InternalError(message="The gateway has neither a backend nor an upstream")
         result = self.backend.handle(operation, params)
@@ -287,7 +287,9 @@ def make_app(
     if policy is not None:
         from ._guard import Guard
 
-        guard = Guard.build(policy, backend=backend, audit_log=audit_log)
+        reader = forwarder.read if forwarder is not None else backend.handle
+        guard = Guard.build(policy, reader=reader, audit_log=audit_log,
+                            account_id=getattr(backend, "account_id", None))
     return Gateway(
         backend=backend,
         lookup=_store(credentials),
@@ -325,6 +327,22 @@ def _not_here(pairs: list[tuple[str, str]]) -> RequestError:
     """The answer to a request signed for a path the gateway does not serve: EC2's answer
     for an action it does not have (inferred: no capture of EC2 at another path)."""
     return invalid_action((_first(pairs, "Action") or "")[:128])
+
+
+#: The modeled operations' API and CLI names folded: no spelling of one is relayed unjudged.
+_FOLDED_OPERATIONS = frozenset(
+    name.casefold() for api, (cli, _, _) in OPERATIONS.items() for name in (api, cli))
+
+
+def _relayed_action(pairs: list[tuple[str, str]]) -> str | None:
+    """The action pass-through relays as it came: one ``Action`` pair, naming no modeled
+    operation in any case or spacing. Anything else takes the modeled path, which refuses
+    a repeated ``Action`` and a misspelt name: an upstream that read the last ``Action``,
+    or names without regard to case, must not receive a rule change the policy never saw."""
+    actions = [value for name, value in pairs if name == "Action"]
+    if len(actions) != 1 or actions[0].strip().casefold() in _FOLDED_OPERATIONS:
+        return None
+    return actions[0]
 
 
 def _first(pairs: list[tuple[str, str]], key: str) -> str | None:

@@ -10,7 +10,9 @@ from typing import Any
 
 import requests
 
+from .._codec.xml import parse_response
 from .._errors import ServiceError
+from .._model import CURRENT_VERSION
 from .._request import Endpoint, RawRequest, build_signed_request, sign_query_pairs
 from ..auth._credentials import resolve_credentials
 from ..auth._sigv4 import Signer
@@ -50,6 +52,16 @@ class Forwarder:
                 operation, params, endpoint=self._endpoint, signer=self.signer, version=version
             )
         )
+
+    def read(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
+        """A read-only operation's result from upstream, parsed as the backend gives it
+        (the policy's view of the groups); upstream's error as ServiceError."""
+        status, _, body = self(operation, params, CURRENT_VERSION)
+        result = parse_response(operation, body)  # an error document raises ServiceError
+        if status != 200:
+            raise ServiceError("ServiceUnavailable", "The upstream endpoint answered "
+                               f"HTTP {status}", http_status=503)
+        return result
 
     def relay(self, pairs: list[tuple[str, str]]) -> tuple[int, str, bytes]:
         """Send the request's own pairs (``Action`` and ``Version`` included, the

@@ -3,9 +3,11 @@
 The gateway calls a :class:`Guard` once per request, after ``validate`` and
 before the DryRun check, so ``DryRun=true`` answers the policy's verdict too
 and a refused request reaches neither the backend nor the upstream. The guard
-asks the backend (when there is one) for what the request alone cannot tell:
-the target group's current rule count and its other name; in forwarding mode
-it judges the request alone (docs/policy.md).
+asks what the request alone cannot tell of whoever holds the groups (the
+embedded backend, or the upstream endpoint in forwarding mode, through a
+``reader`` that answers a read-only operation): the target group's current
+rule count and its other name, and the rules a ModifySecurityGroupRules
+replaces (docs/policy.md).
 
 Audit: one JSON line per decision on a judged operation, to a file (appended),
 to standard error (``"-"``), to any object with ``write``, or to a callable.
@@ -27,6 +29,9 @@ from .._policy import Policy, Violation, load_policy
 __all__ = ["Guard", "audit_sink"]
 
 Sink = Callable[[str], None]
+#: Answers a read-only operation (DescribeSecurityGroups, DescribeSecurityGroupRules) with
+#: its result as ``Backend.handle`` gives it; raises EC2Error.
+Reader = Callable[[str, dict[str, Any]], Mapping[str, Any]]
 _SOURCE_LISTS = ("IpRanges", "Ipv6Ranges", "UserIdGroupPairs", "PrefixListIds")
 
 
@@ -60,27 +65,37 @@ def audit_sink(target: Any) -> Sink | None:
 
 
 class Guard:
-    """One policy, the backend it may ask about groups (or none), and the audit sink."""
+    """One policy, the reader it asks about groups and rules (or none), the account id of
+    the groups' owner when known, and the audit sink."""
 
     def __init__(
         self,
         policy: Policy,
         *,
-        backend: Any = None,
+        reader: Reader | None = None,
+        account_id: str | None = None,
         audit: Sink | None = None,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
         self.policy = policy
-        self.backend = backend
+        self.reader = reader
+        self.account_id = account_id
         self.audit = audit
         self.clock = clock or (lambda: datetime.now(timezone.utc))
 
     @classmethod
-    def build(cls, policy: Any, *, backend: Any = None, audit_log: Any = None) -> Guard:
+    def build(
+        cls,
+        policy: Any,
+        *,
+        reader: Reader | None = None,
+        account_id: str | None = None,
+        audit_log: Any = None,
+    ) -> Guard:
         """A guard from a :class:`Policy` or the path of a policy file."""
         if not isinstance(policy, Policy):
             policy = load_policy(policy)
-        return cls(policy, backend=backend, audit=audit_sink(audit_log))
+        return cls(policy, reader=reader, account_id=account_id, audit=audit_sink(audit_log))
 
     def __call__(
         self,
@@ -98,38 +113,40 @@ class Guard:
             operation,
             params,
             access_key=access_key,
-            account_id=getattr(self.backend, "account_id", None),
+            account_id=self.account_id,
             group_rule_count=count,
             group_aliases=aliases,
-            rule_directions=self._rule_directions(operation, params),
+            current_rules=self._current_rules(params),
         )
         if self.audit is not None:
             self.audit(self._audit_line(operation, params, access_key, request_id, found))
         if found:
             raise self.policy.refusal(found, request_id=request_id)
 
-    def _rule_directions(self, operation: str, params: Mapping[str, Any]) -> dict[str, str]:
-        """For ModifySecurityGroupRules, each named rule's direction, from the backend's
-        DescribeSecurityGroupRules; empty without a backend or when a rule is not found
-        (the policy then judges the rule as both directions; the backend refuses it)."""
+    def _current_rules(self, params: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
+        """For ModifySecurityGroupRules, the rules it names as they are now, by id, from
+        DescribeSecurityGroupRules; a rule of another group does not count. Empty without
+        a reader or when the read fails (a rule that does not exist: the change is then
+        refused by its owner), and the policy judges each rule as wholly new."""
         updates = params.get("SecurityGroupRules") or ()
-        if self.backend is None or not updates:
+        if self.reader is None or not updates:
             return {}
         ids = [update["SecurityGroupRuleId"] for update in updates]
         try:
-            rules = self.backend.handle(
-                "DescribeSecurityGroupRules", {"SecurityGroupRuleIds": ids})["SecurityGroupRules"]
+            rules = self.reader("DescribeSecurityGroupRules",
+                                {"SecurityGroupRuleIds": ids})["SecurityGroupRules"]
         except EC2Error:
             return {}
-        return {r["SecurityGroupRuleId"]: "egress" if r["IsEgress"] else "ingress" for r in rules}
+        return {rule["SecurityGroupRuleId"]: rule for rule in rules
+                if rule.get("GroupId") == params.get("GroupId")}
 
     def _group_state(
         self, operation: str, params: Mapping[str, Any]
     ) -> tuple[int | None, tuple[str, ...]]:
         """The group's rule count in the request's direction and its id and name, from the
-        backend's DescribeSecurityGroups; ``(None, ())`` without a backend or a group."""
+        reader's DescribeSecurityGroups; ``(None, ())`` without a reader or a group."""
         policy = self.policy
-        if self.backend is None or not (policy.needs_rule_count or policy.needs_group_aliases):
+        if self.reader is None or not (policy.needs_rule_count or policy.needs_group_aliases):
             return None, ()
         if params.get("GroupId"):
             query = {"GroupIds": [params["GroupId"]]}
@@ -138,7 +155,7 @@ class Guard:
         else:
             return None, ()
         try:
-            groups = self.backend.handle("DescribeSecurityGroups", query)["SecurityGroups"]
+            groups = self.reader("DescribeSecurityGroups", query)["SecurityGroups"]
         except EC2Error:  # no such group: the backend will say so when the change is made
             return None, ()
         if len(groups) != 1:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 
 import pytest
@@ -81,6 +82,56 @@ def test_validate_refuses_a_bad_policy_file_with_its_line(tmp_path, capsys):
         f"{bad}, line 3: rule 1 (max-rules-per-group): limit 'many' is not a number of rules "
         "(an integer, 0 or more)"
     )
+
+
+def test_a_bad_policy_file_is_refused_even_when_the_request_is_invalid(tmp_path, capsys):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[[rule]]\ntype = "restricted-ssh"\nports = [22]\n')
+    invalid = "Action=AuthorizeSecurityGroupIngress&Version=2016-11-15"
+    assert console.main(["validate", "--policy", str(bad), invalid]) == 252
+    assert capsys.readouterr().err.strip() == (
+        f"{bad}, line 3: rule 1 (restricted-ssh): unknown setting 'ports' (allowed: "
+        "accounts, groups, id, message, type)"
+    )
+
+
+SSH_ONLY = '[[rule]]\ntype = "restricted-ssh"\n'
+SSH_PARAMS = {"GroupId": "sg-0123456789abcdef0", "IpPermissions": [
+    {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]}
+SSH_LINE = ("UnauthorizedOperation: restricted-ssh#1 [restricted-ssh, policy line 1]: "
+            "tcp 22 opens SSH (TCP 22) to 0.0.0.0/0 (source 0.0.0.0/0)")
+
+
+@pytest.mark.parametrize(
+    ("options", "text"),
+    [
+        ([], WORLD_SSH),
+        (["--from", "json", "--operation", "AuthorizeSecurityGroupIngress"],
+         json.dumps(SSH_PARAMS)),
+        (["--from", "json", "--operation", "authorize-security-group-ingress"],
+         json.dumps(SSH_PARAMS)),
+        (["--from", "cli"], "aws ec2 authorize-security-group-ingress --group-id "
+         "sg-0123456789abcdef0 --protocol tcp --port 22 --cidr 0.0.0.0/0"),
+        (["--from", "cli"], "aws ec2 authorize-security-group-ingress --group-id "
+         "sg-0123456789abcdef0 --ip-permissions "
+         "IpProtocol=tcp,FromPort=22,ToPort=22,IpRanges=[{CidrIp=0.0.0.0/0}]"),
+        (["--from", "cli"], "aws ec2 modify-security-group-rules --group-id "
+         "sg-0123456789abcdef0 --security-group-rules SecurityGroupRuleId=sgr-0123456789abcdef0,"
+         "SecurityGroupRule={IpProtocol=tcp,FromPort=22,ToPort=22,CidrIpv4=0.0.0.0/0}"),
+    ],
+)
+@pytest.mark.parametrize("where", ["argument", "@file", "file://", "stdin"])
+def test_validate_judges_every_input_form(tmp_path, capsys, monkeypatch, options, text, where):
+    policy = tmp_path / "policy.toml"
+    policy.write_text(SSH_ONLY)
+    request = tmp_path / "request.txt"
+    request.write_text(text)
+    given = {"argument": text, "@file": f"@{request}", "file://": f"file://{request}",
+             "stdin": "-"}[where]
+    if where == "stdin":
+        monkeypatch.setattr("sys.stdin", io.StringIO(text))
+    assert console.main(["validate", "--policy", str(policy), *options, given]) == 255
+    assert capsys.readouterr().out.splitlines() == [SSH_LINE]
 
 
 def test_decode_authorization_message_prints_the_document(capsys):

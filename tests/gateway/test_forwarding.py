@@ -9,9 +9,11 @@ import botocore.credentials
 import botocore.exceptions
 import botocore.session
 import pytest
+import requests
 from botocore import serialize
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
+from lxml import etree
 
 from ec2query._client import Client
 from ec2query._errors import ServiceError, UsageError
@@ -130,3 +132,36 @@ def test_pass_through_forwards_the_pairs_unchanged_and_signed_for_upstream():
 def test_pass_through_needs_an_upstream():
     with pytest.raises(UsageError):
         make_app(credentials=[GATEWAY_CLIENT], pass_through=True)
+
+
+@pytest.mark.parametrize(
+    ("pairs", "code"),
+    [
+        # a second Action: an upstream reading the last one would make the change unjudged
+        ([("Action", "DescribeVpcs"), ("Action", "AuthorizeSecurityGroupIngress")],
+         "InvalidParameterValue"),
+        ([("Action", "authorizesecuritygroupingress")], "InvalidAction"),
+        ([("Action", " AuthorizeSecurityGroupIngress")], "InvalidAction"),
+        # the decoder reads a CLI name as the operation: judged, and refused by the policy
+        ([("Action", "authorize-security-group-ingress")], "UnauthorizedOperation"),
+    ],
+)
+def test_pass_through_never_relays_a_spelling_of_a_modeled_operation(pairs, code):
+    """Each takes the modeled path and is refused there, never sent on unjudged."""
+    from ec2query._policy import parse_policy
+    from ec2query._request import sign_query_pairs
+
+    policy = parse_policy('[[rule]]\ntype = "restricted-ssh"\n')
+    with scripted_server([]) as (upstream, received):
+        app = make_app(credentials=[GATEWAY_CLIENT], upstream=upstream,
+                       upstream_credentials=CREDS, pass_through=True, policy=policy)
+        with running(app) as gateway:
+            raw = sign_query_pairs(
+                [*pairs, ("Version", "2016-11-15"), ("GroupId", "sg-0123456789abcdef0"),
+                 ("IpPermissions.1.IpProtocol", "-1"),
+                 ("IpPermissions.1.IpRanges.1.CidrIp", "0.0.0.0/0")],
+                endpoint=gateway, credentials=GATEWAY_CLIENT, region="us-east-1")
+            response = requests.post(raw.url, data=raw.body, headers=raw.headers, timeout=10)
+    assert etree.fromstring(response.content).findtext("Errors/Error/Code") == code
+    assert response.status_code == (403 if code == "UnauthorizedOperation" else 400)
+    assert received == []

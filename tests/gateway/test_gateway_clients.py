@@ -323,3 +323,43 @@ def test_our_client_with_every_signature(gateway):
         client.authorize_security_group_ingress(GroupId=group["GroupId"], IpPermissions=[SSH])
         described = client.describe_security_groups(GroupIds=[group["GroupId"]])
         assert described["SecurityGroups"][0]["IpPermissions"][0]["FromPort"] == 22
+
+
+def test_serve_with_upstream_pass_through_policy_and_audit_on_stderr(tmp_path):
+    """``ec2query serve --upstream MOTO --pass-through --policy FILE --audit-log -``: an
+    operation outside the model reaches moto_server, a refused change does not, an allowed
+    one does, and each decision is one JSON line on standard error."""
+    from tests.servers import moto_server
+
+    policy = tmp_path / "guardrails.toml"
+    policy.write_text('[[rule]]\nid = "no-world-ssh"\ntype = "restricted-ssh"\n')
+    with moto_server() as upstream:
+        oracle = boto3.client("ec2", endpoint_url=upstream, region_name="us-east-1",
+                              aws_access_key_id=CREDS.access_key,
+                              aws_secret_access_key=CREDS.secret_key)
+        group_id = oracle.create_security_group(GroupName="web", Description="d")["GroupId"]
+        process, url = _serve(tmp_path, "--upstream", upstream, "--pass-through",
+                              "--policy", str(policy), "--audit-log", "-")
+        try:
+            boto = boto3.client("ec2", endpoint_url=url, region_name="us-east-1",
+                                aws_access_key_id=CREDS.access_key,
+                                aws_secret_access_key=CREDS.secret_key)
+            assert boto.describe_vpcs()["Vpcs"] == oracle.describe_vpcs()["Vpcs"]
+            world = {**SSH, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}
+            with pytest.raises(botocore.exceptions.ClientError) as error:
+                boto.authorize_security_group_ingress(GroupId=group_id, IpPermissions=[world])
+            assert error.value.response["Error"]["Code"] == "UnauthorizedOperation"
+            assert error.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+            boto.authorize_security_group_ingress(GroupId=group_id, IpPermissions=[SSH])
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
+        assert _rules(oracle, group_id) == [("tcp", 22, 22, ["203.0.113.0/24"])]
+    lines = [json.loads(line) for line in
+             next(tmp_path.glob("serve-*.log")).read_text().splitlines() if line.startswith("{")]
+    assert [(x["operation"], x["decision"], x["rules"], x["accessKey"], x["group"])
+            for x in lines] == [
+        ("AuthorizeSecurityGroupIngress", "refused", ["no-world-ssh"], CREDS.access_key,
+         group_id),
+        ("AuthorizeSecurityGroupIngress", "allowed", [], CREDS.access_key, group_id)]
+    assert lines[0]["requestId"] == error.value.response["ResponseMetadata"]["RequestId"]
