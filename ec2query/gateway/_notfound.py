@@ -3,8 +3,9 @@
 One table for the backend and the tag operations. The texts of ``sg`` and ``sgr`` are
 the ones the backend has always answered with (REAL: InvalidGroup.NotFound's text, and
 InvalidSecurityGroupRuleId.NotFound's from the API reference's error list); of the other
-types, InvalidInstanceID.NotFound is REAL (boto#3227 and others), the rest are inferred
-from that pattern. An id of a type with no entry is ``InvalidID`` (inferred).
+types, InvalidInstanceID.NotFound (boto#3227 and others) and InvalidVpcID.NotFound
+(terraform-aws-consul#29, aws-load-balancer-controller#1188) are REAL, the rest are
+inferred from that pattern. An id of a type with no entry is ``InvalidID`` (inferred).
 """
 
 from __future__ import annotations

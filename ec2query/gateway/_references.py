@@ -16,9 +16,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from .._errors import RequestError
 from ._describe import decode_token
 from ._dialect import Connection
+from ._notfound import not_found
 
 __all__ = ["describe_references", "describe_stale"]
 
@@ -38,8 +38,7 @@ def describe_references(conn: Connection, params: dict[str, Any]) -> dict[str, A
     for group_id in dict.fromkeys(params["GroupId"]):
         row = conn.execute(_GROUP_VPC, (group_id,)).fetchone()
         if row is None:
-            raise RequestError("InvalidGroup.NotFound",
-                               f"The security group '{group_id}' does not exist")
+            raise not_found(group_id, "sg")
         references += [{"GroupId": group_id, "ReferencingVpcId": vpc_id}
                        for (vpc_id,) in conn.execute(_REFERENCING_VPCS, (group_id, row[0]))]
     return {"SecurityGroupReferenceSet": references}
@@ -51,7 +50,7 @@ def describe_stale(conn: Connection, params: dict[str, Any]) -> dict[str, Any]:
     read as any page's (``InvalidPaginationToken`` when it is not one of ours)."""
     vpc_id = params["VpcId"]
     if conn.execute("SELECT 1 FROM vpc WHERE vpc_id = ?", (vpc_id,)).fetchone() is None:
-        raise RequestError("InvalidVpcID.NotFound", f"The vpc ID '{vpc_id}' does not exist")
+        raise not_found(vpc_id, "vpc")
     if params.get("NextToken"):
         decode_token(params["NextToken"])
     return {"StaleSecurityGroupSet": []}

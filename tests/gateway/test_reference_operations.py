@@ -17,8 +17,8 @@ import botocore.exceptions
 import botocore.parsers
 import pytest
 
+from tests.gateway.conftest import CREDS
 from tests.gateway.test_gateway_boto3_versions import _client, models  # noqa: F401 (fixture)
-from tests.gateway.test_tag_operations import CREDS, gateway  # noqa: F401 (SQLite, PostgreSQL)
 from tests.servers import boto_ec2, moto_server
 
 DEFAULT_VPC = "vpc-0a1b2c3d4e5f60718"  # the backend's default VPC
@@ -45,7 +45,7 @@ def _peered(ec2) -> tuple[str, str, str]:  # type: ignore[no-untyped-def]
     return web, db, app
 
 
-def test_a_group_is_referenced_by_the_other_vpcs_whose_rules_name_it(gateway):  # noqa: F811
+def test_a_group_is_referenced_by_the_other_vpcs_whose_rules_name_it(gateway):
     ec2 = boto_ec2(gateway, CREDS)
     web, db, app = _peered(ec2)
     answer = ec2.describe_security_group_references(GroupId=[web, db, app])
@@ -58,7 +58,7 @@ def test_a_group_is_referenced_by_the_other_vpcs_whose_rules_name_it(gateway):  
         "SecurityGroupReferenceSet"] == []
 
 
-def test_no_rule_is_stale(gateway):  # noqa: F811
+def test_no_rule_is_stale(gateway):
     ec2 = boto_ec2(gateway, CREDS)
     web, _, _ = _peered(ec2)
     for vpc in (DEFAULT_VPC, PEER_VPC):
@@ -92,7 +92,7 @@ def test_no_rule_is_stale(gateway):  # noqa: F811
     ("describe_stale_security_groups", {"VpcId": DEFAULT_VPC, "DryRun": True},
      "DryRunOperation", "Request would have succeeded, but DryRun flag is set."),
 ])
-def test_refusals_have_ec2s_codes_and_texts(gateway, call, params, code, message):  # noqa: F811
+def test_refusals_have_ec2s_codes_and_texts(gateway, call, params, code, message):
     ec2 = boto_ec2(gateway, CREDS, config=UNCHECKED)
     with pytest.raises(botocore.exceptions.ClientError) as caught:
         getattr(ec2, call)(**params)
@@ -117,7 +117,7 @@ def test_boto3_at_each_version_since_2015_10_01(gateway, models, version):  # no
     assert ec2.describe_stale_security_groups(VpcId=DEFAULT_VPC)["StaleSecurityGroupSet"] == []
 
 
-def test_the_console_answers_as_aws_cli_prints(gateway):  # noqa: F811
+def test_the_console_answers_as_aws_cli_prints(gateway):
     """``ec2query describe-security-group-references`` and ``describe-stale-security-groups``
     (the real entry point) print botocore's parse of the gateway's answer as aws-cli does."""
     from tests.commands.test_operations import ec2query
