@@ -28,7 +28,6 @@ from .._model import (
     PlanCache,
     Scalar,
     Structure,
-    check_version,
     operation,
 )
 from .._percent import form_encode
@@ -106,9 +105,9 @@ def to_query(
     Every member and type error is raised here, in walk order, before any value is encoded.
     """
     op = operation(operation_name)
-    checked = check_version(version)
-    out: Pairs = [("Action", op.name), ("Version", checked)]
-    _structure(out, params, _PLANS.get(op.input(checked)), "", "params")
+    plan = _PLANS.get(op.input(version))  # the version checked (NoSuchVersion) first
+    out: Pairs = [("Action", op.name), ("Version", version)]
+    _structure(out, params, plan, "", "params")
     return out
 
 

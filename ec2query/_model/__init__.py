@@ -321,7 +321,7 @@ def all_operations() -> tuple[Operation, ...]:
 
 def check_version(version: str) -> str:
     """Return ``version`` if the model knows it; EC2's ``NoSuchVersion`` otherwise."""
-    if version in VERSIONS:
+    if isinstance(version, str) and version in _RANK:  # one hash, not a scan
         return version
     raise RequestError(
         "NoSuchVersion",

@@ -27,7 +27,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Iterable, Mapping
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from urllib.parse import urlsplit
 
 from .._codec.query import split_pairs
@@ -164,6 +164,13 @@ def canonical_headers(
 def header_block(grouped: dict[str, list[str]], signed_headers: Iterable[str] | None
            ) -> tuple[str, str]:
     """:func:`canonical_headers` of headers already grouped by stripped lower-case name."""
+    names, lines = _header_lines(grouped, signed_headers)
+    return "".join(lines), ";".join(names)
+
+
+def _header_lines(grouped: dict[str, list[str]], signed_headers: Iterable[str] | None
+                  ) -> tuple[list[str], list[str]]:
+    """The signed names, sorted, and the canonical line (``name:value\\n``) of each."""
     if signed_headers is None:
         names = sorted([n for n in grouped if n not in UNSIGNED_HEADERS])
     else:
@@ -177,7 +184,7 @@ def header_block(grouped: dict[str, list[str]], signed_headers: Iterable[str] | 
             lines.append(f"{name}:{' '.join(values[0].split())}\n")
         else:
             lines.append(f"{name}:{','.join([' '.join(v.split()) for v in values])}\n")
-    return "".join(lines), ";".join(names)
+    return names, lines
 
 
 def canonical_request(
@@ -198,14 +205,25 @@ def assemble(method: str, path: str, query: str | Iterable[tuple[str, str]], blo
              signed: str, payload_hash: str) -> str:
     """:func:`canonical_request` from its header block and signed list (the signer and
     the verifier group headers their own way, then build the request here)."""
+    return f"{_request_lines(method, path, query)}{block}\n{signed}\n{payload_hash}"
+
+
+def _request_lines(method: str, path: str, query: str | Iterable[tuple[str, str]]) -> str:
+    """The canonical request's first three lines: method, canonical URI and query."""
     return (f"{method}\n{path if path == '/' else canonical_uri(path)}\n"
-            f"{canonical_query(query) if query else ''}\n{block}\n{signed}\n{payload_hash}")
+            f"{canonical_query(query) if query else ''}\n")
 
 
 def string_to_sign(*, canonical_request: str, timestamp: str, region: str, service: str) -> str:
     """The SigV4 string to sign; ``timestamp`` is the ``X-Amz-Date`` value."""
+    return _string_to_sign(timestamp, f"{timestamp[:8]}/{region}/{service}/aws4_request",
+                           canonical_request)
+
+
+def _string_to_sign(date: str, scope: str, canonical_request: str) -> str:
+    """:func:`string_to_sign` from the credential scope."""
     digest = _sha256(canonical_request.encode("utf-8")).hexdigest()
-    return f"{ALGORITHM}\n{timestamp}\n{timestamp[:8]}/{region}/{service}/aws4_request\n{digest}"
+    return f"{ALGORITHM}\n{date}\n{scope}\n{digest}"
 
 
 def signing_key(secret_key: str, datestamp: str, region: str, service: str) -> bytes:
@@ -321,6 +339,79 @@ def _check_expires(expires: int) -> int:
     return int(expires)
 
 
+class _Frame:
+    """What a request's canonical form owes to its method, URL and headers alone, as a
+    :class:`Signer` remembers it for the request it last signed: the canonical
+    request cut where the date and the payload hash go, and the signed header list.
+
+    ``key`` is ``(method, url, header items, session token, signed_headers,
+    content_sha256)``; a request with an equal key has the same frame, so
+    ``f"{head}{content line}{middle}x-amz-date:{date}\\n{tail}{payload hash}"`` is
+    its canonical request, exactly what :func:`canonical_request` gives.
+    """
+
+    __slots__ = ("head", "key", "middle", "signed", "tail")
+
+    def __init__(self, key: _FrameKey) -> None:
+        method, url, items, token, chosen, content_sha256 = key
+        scheme, netloc, path, query, _ = urlsplit(url)
+        grouped = _grouped_request_headers(items, scheme, netloc)
+        own = ["X-Amz-Date"]
+        grouped["x-amz-date"] = [""]  # stale copies were dropped: these are the only ones
+        if token:
+            own.append("X-Amz-Security-Token")
+            grouped["x-amz-security-token"] = [token]
+        if content_sha256:
+            own.append("X-Amz-Content-Sha256")
+            grouped["x-amz-content-sha256"] = [""]
+        signed_headers = None if chosen is None else {
+            *(n.lower() for n in chosen), "host", *map(str.lower, own)}
+        names, lines = _header_lines(grouped, signed_headers)
+        date = names.index("x-amz-date")
+        cut = names.index("x-amz-content-sha256") if content_sha256 else date
+        self.key = key
+        self.head = _request_lines(method.upper(), path, query) + "".join(lines[:cut])
+        self.middle = "".join(lines[cut + 1:date]) if content_sha256 else ""
+        self.signed = ";".join(names)
+        self.tail = f"{''.join(lines[date + 1:])}\n{self.signed}\n"
+
+    def __repr__(self) -> str:
+        return f"_Frame(signed={self.signed!r})"
+
+
+#: A frame's key: method, URL, the header items, the session token, the signed header
+#: names asked for (None: the default set) and whether X-Amz-Content-Sha256 is sent.
+_FrameKey = tuple[str, str, tuple[tuple[str, str], ...], "str | None",
+                  "tuple[str, ...] | None", bool]
+
+
+class _Second:
+    """What a :class:`Signer` remembers of the second it last signed in: the span
+    ``[start, end)`` (None when the time came as ``X-Amz-Date`` text), its
+    ``X-Amz-Date`` text, and for ``credentials`` the day's scope and derived key."""
+
+    __slots__ = ("credentials", "date", "end", "key", "scope", "start")
+
+    def __init__(self, moment: datetime | None, date: str, credentials: Credentials,
+                 scope: str, key: DerivedKey) -> None:
+        self.start = self.end = None
+        if moment is not None:
+            start = moment.replace(microsecond=0)
+            if start < _LAST_SECOND:  # the last second of year 9999 is never remembered
+                self.start, self.end = start, start + _ONE_SECOND
+        self.date = date
+        self.credentials = credentials
+        self.scope = scope
+        self.key = key
+
+    def __repr__(self) -> str:
+        return f"_Second({self.date!r})"
+
+
+_ONE_SECOND = timedelta(seconds=1)
+_LAST_SECOND = datetime.max.replace(microsecond=0, tzinfo=timezone.utc)
+
+
 class Signer:
     """SigV4 for one identity, region and service; the one SigV4 signer.
 
@@ -328,25 +419,47 @@ class Signer:
     current credentials at every signing (so rotated session tokens are picked
     up). The derived signing key is kept in a :class:`KeyCache` of
     ``cache_size`` entries (a day's key serves every request of that day).
+    Region and service are fixed for the signer's life.
+
+    Besides the key cache a signer remembers two things, one entry each, replaced
+    as a whole when they no longer fit: the second it last signed in
+    (:class:`_Second`: its ``X-Amz-Date`` text and, for the credentials it signed
+    with, the credential scope and derived key), and the frame of the last
+    request it signed with :meth:`sign_headers` (:class:`_Frame`: the canonical
+    request less its date and payload hash, for that method, URL and headers), so
+    that a client sending to one endpoint formats the date once a second and
+    canonicalizes its URL and headers once.
     The repr names the access key, never the secret or the token.
     """
 
-    __slots__ = ("_keys", "credentials", "region", "service")
+    __slots__ = ("_frame", "_keys", "_region", "_second", "_service", "credentials")
 
     def __init__(self, credentials: Credentials | CredentialsProvider, region: str,
                  service: str = "ec2", *, cache_size: int = 2) -> None:
         if not hasattr(credentials, "get_credentials"):
             raise UsageError("Signer needs Credentials or a credentials provider")
         self.credentials = credentials
-        self.region = region
-        self.service = service
+        self._region = region
+        self._service = service
         self._keys = KeyCache(cache_size)
+        self._second: _Second | None = None
+        self._frame: _Frame | None = None
 
     def __repr__(self) -> str:
         who = (f"access_key={self.credentials.access_key!r}"
                if isinstance(self.credentials, Credentials)
                else f"credentials={type(self.credentials).__name__}")
-        return f"Signer({who}, region={self.region!r}, service={self.service!r})"
+        return f"Signer({who}, region={self._region!r}, service={self._service!r})"
+
+    @property
+    def region(self) -> str:
+        """The region signed for (the credential scope's second part)."""
+        return self._region
+
+    @property
+    def service(self) -> str:
+        """The service signed for (the credential scope's third part)."""
+        return self._service
 
     @property
     def keys(self) -> KeyCache:
@@ -355,8 +468,31 @@ class Signer:
 
     def signature(self, credentials: Credentials, timestamp: str, string_to_sign: str) -> str:
         """Hex HMAC-SHA256 of ``string_to_sign`` under the key of ``timestamp``'s day."""
-        key = self._keys.get(credentials.secret_key, timestamp[:8], self.region, self.service)
+        key = self._keys.get(credentials.secret_key, timestamp[:8], self._region, self._service)
         return key.hexdigest(string_to_sign.encode("utf-8"))
+
+    def _at(self, timestamp: datetime | str, credentials: Credentials) -> _Second:
+        """The second of ``timestamp`` (a datetime or an ``X-Amz-Date`` value) for
+        ``credentials``: the remembered one if it is that second's, else a new one."""
+        second = self._second
+        if isinstance(timestamp, str):
+            if (second is not None and second.date == timestamp
+                    and second.credentials is credentials):
+                return second
+            return self._remember(None, timestamp, credentials)
+        moment = timestamp if timestamp.tzinfo is timezone.utc else utc(timestamp)
+        if (second is not None and second.start is not None
+                and second.start <= moment < second.end  # type: ignore[operator]
+                and second.credentials is credentials):
+            return second
+        return self._remember(moment, amz_date(moment), credentials)
+
+    def _remember(self, moment: datetime | None, date: str, credentials: Credentials) -> _Second:
+        scope = f"{date[:8]}/{self._region}/{self._service}/aws4_request"
+        key = self._keys.get(credentials.secret_key, date[:8], self._region, self._service)
+        second = _Second(moment, date, credentials, scope, key)
+        self._second = second  # one assignment: another thread sees the old or the new
+        return second
 
     def sign_headers(
         self,
@@ -381,30 +517,29 @@ class Signer:
         a datetime or an ``X-Amz-Date`` value.
         """
         credentials = self.credentials.get_credentials()
-        scheme, netloc, path, query, _ = urlsplit(url)
-        grouped = _grouped_request_headers(headers, scheme, netloc)
-        date = timestamp if type(timestamp) is str else amz_date(timestamp)  # type: ignore[arg-type]
-        added = {"X-Amz-Date": date}
-        grouped.setdefault("x-amz-date", []).append(date)
         token = credentials.token
+        key = (method, url, () if headers is None else tuple(
+                   headers.items() if isinstance(headers, Mapping) else headers),
+               token, None if signed_headers is None else tuple(signed_headers),
+               content_sha256)
+        frame = self._frame
+        if frame is None or frame.key != key:
+            frame = self._frame = _Frame(key)
+        second = self._at(timestamp, credentials)
+        date = second.date
+        added = {"X-Amz-Date": date}
         if token:
             added["X-Amz-Security-Token"] = token
-            grouped.setdefault("x-amz-security-token", []).append(token)
         payload = _sha256(body if type(body) is bytes else _body_bytes(body)).hexdigest()
+        content = ""
         if content_sha256:
             added["X-Amz-Content-Sha256"] = payload
-            grouped.setdefault("x-amz-content-sha256", []).append(payload)
-        if signed_headers is not None:
-            signed_headers = {*(n.lower() for n in signed_headers), "host",
-                              *map(str.lower, added)}
-        lines, signed = header_block(grouped, signed_headers)
-        scope = f"{date[:8]}/{self.region}/{self.service}/aws4_request"
-        creq = assemble(method.upper(), path, query, lines, signed, payload)
-        sts = f"{ALGORITHM}\n{date}\n{scope}\n{_sha256(creq.encode()).hexdigest()}"
-        key = self._keys.get(credentials.secret_key, date[:8], self.region, self.service)
+            content = f"x-amz-content-sha256:{payload}\n"
+        creq = f"{frame.head}{content}{frame.middle}x-amz-date:{date}\n{frame.tail}{payload}"
+        sts = _string_to_sign(date, second.scope, creq)
         added["Authorization"] = (
-            f"{ALGORITHM} Credential={credentials.access_key}/{scope}, "
-            f"SignedHeaders={signed}, Signature={key.hexdigest(sts.encode())}")
+            f"{ALGORITHM} Credential={credentials.access_key}/{second.scope}, "
+            f"SignedHeaders={frame.signed}, Signature={second.key.hexdigest(sts.encode())}")
         return added
 
     def presign_url(
@@ -430,8 +565,8 @@ class Signer:
         credentials = self.credentials.get_credentials()
         parts = urlsplit(url)
         grouped = _grouped_request_headers(headers, parts.scheme, parts.netloc)
-        date = timestamp if isinstance(timestamp, str) else amz_date(timestamp)
-        scope = credential_scope(date[:8], self.region, self.service)
+        second = self._at(timestamp, credentials)
+        date, scope = second.date, second.scope
         pairs = split_pairs(parts.query.encode("utf-8")) if parts.query else []
         pairs.extend(params)
         lines, signed = header_block(grouped, None)
@@ -446,9 +581,7 @@ class Signer:
             pairs.append(("X-Amz-Security-Token", credentials.token))
         payload = _sha256(_body_bytes(body)).hexdigest()
         creq = assemble(method.upper(), parts.path, pairs, lines, signed, payload)
-        sts = string_to_sign(canonical_request=creq, timestamp=date, region=self.region,
-                             service=self.service)
-        sig = self.signature(credentials, date, sts)
+        sig = second.key.hexdigest(_string_to_sign(date, scope, creq).encode())
         base = f"{parts.scheme}://{parts.netloc}{parts.path or '/'}"
         return f"{base}?{encode_pairs(pairs)}&X-Amz-Signature={sig}"
 

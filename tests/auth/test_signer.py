@@ -7,6 +7,7 @@ import threading
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from botocore.awsrequest import AWSRequest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -22,6 +23,7 @@ from ec2query.auth import Credentials, RefreshingCredentials, Signer, sign_heade
 from ec2query.auth import _sigv4 as sigv4
 from ec2query.auth import _verify as verify
 
+from . import _botocore as boto
 from .strategies import CREDENTIALS, REGIONS, TIMES
 
 WHEN = datetime(2024, 5, 1, 12, tzinfo=timezone.utc)
@@ -100,6 +102,45 @@ def test_a_held_signer_signs_as_a_new_one(creds, region, when, body):
     held = Signer(creds, region)
     for _ in range(2):
         assert _sign(held, when, body) == _sign(Signer(creds, region), when, body)
+
+
+#: Requests as a client sends them, to one endpoint or several: the signer remembers the
+#: last one's frame and the last second, so a series must mix repeats and changes.
+_URLS = st.sampled_from(["https://ec2.us-east-1.amazonaws.com/", "http://localhost:5000/",
+                         "https://h/a/b?b=2&a=%2F~x", "https://h:443/"])
+_HEADERS = st.sampled_from([
+    {"Content-Type": FORM_CONTENT_TYPE},
+    {"Host": "h", "Content-Type": FORM_CONTENT_TYPE},
+    {"Content-Type": FORM_CONTENT_TYPE, "X-Amz-Meta": "  a   b ", "X-Amz-Date": "stale"},
+    {"x-amz-zeta": "z", "X-Amz-Apple": "a", "User-Agent": "ua", "Zed": "1\t2"},
+])
+_MOMENTS = st.integers(min_value=0, max_value=2_500_000).map(  # microseconds around WHEN
+    lambda us: WHEN - timedelta(microseconds=1_000_000 - us))
+_REQUEST = st.tuples(st.sampled_from(["POST", "GET", "get"]), _URLS, _HEADERS,
+                     st.binary(max_size=16), _MOMENTS, st.sampled_from([0, 1]))
+
+
+@given(series=st.lists(_REQUEST, min_size=1, max_size=8),
+       keys=st.lists(CREDENTIALS, min_size=1, max_size=2))
+def test_a_signer_signs_a_series_of_requests_as_botocore(series, keys):
+    """One signer, many requests: each is signed as botocore signs it on its own."""
+    current = [keys[0]]
+
+    class Rotating:
+        def get_credentials(self) -> Credentials:
+            return current[0]
+
+    signer = Signer(Rotating(), "eu-west-3")
+    for method, url, headers, body, when, which in series:
+        current[0] = keys[which % len(keys)]
+        ours = signer.sign_headers(method=method, url=url, headers=headers, body=body,
+                                   timestamp=when)
+        request = AWSRequest(method=method.upper(), url=url, data=body,
+                             headers={k: v for k, v in headers.items() if k != "X-Amz-Date"})
+        expected = boto.sigv4_header(request, current[0], "eu-west-3", "ec2", when)
+        assert ours["Authorization"] == expected.headers["Authorization"], (method, url)
+        assert ours["X-Amz-Date"] == expected.headers["X-Amz-Date"]
+        assert ours.get("X-Amz-Security-Token") == expected.headers.get("X-Amz-Security-Token")
 
 
 @given(creds=CREDENTIALS, region=REGIONS, when=TIMES,
