@@ -61,7 +61,10 @@ def running(app: Any, *, host: str = "127.0.0.1", port: int = 0, **options: Any)
             for channel in list(server._map.values()):
                 channel.close()
 
-        server.trigger.pull_trigger(close_all)
+        try:
+            server.trigger.pull_trigger(close_all)
+        except OSError:  # the wake-up pipe is gone: the loop has ended; close what is left
+            close_all()
         thread.join(timeout=5)
         server.task_dispatcher.shutdown(timeout=1)
 
