@@ -385,14 +385,20 @@ def max_results_bounds(op: str) -> tuple[int, int]:
     return bounds or MAX_RESULTS
 
 
-def _max_results_low(params: Mapping[str, Any], ctx: Context) -> Verdict:
-    value, low = params.get("MaxResults"), max_results_bounds(ctx.op)[0]
-    return {"value": value, "bound": low} if value is not None and value < low else None
+def _max_results_outside(side: int) -> Callable[[Any, Context], Verdict]:
+    """The test of one bound of ``MaxResults`` (``side`` 0: below the low one, 1: above the
+    high one), looked up in the model only when the request has a ``MaxResults``."""
+    def test(params: Mapping[str, Any], ctx: Context) -> Verdict:
+        value = params.get("MaxResults")
+        if value is None:
+            return None
+        bound = max_results_bounds(ctx.op)[side]
+        outside = value < bound if side == 0 else value > bound
+        return {"value": value, "bound": bound} if outside else None
+    return test
 
 
-def _max_results_high(params: Mapping[str, Any], ctx: Context) -> Verdict:
-    value, high = params.get("MaxResults"), max_results_bounds(ctx.op)[1]
-    return {"value": value, "bound": high} if value is not None and value > high else None
+_max_results_low, _max_results_high = _max_results_outside(0), _max_results_outside(1)
 
 
 def _max_results_with_ids(params: Mapping[str, Any], ctx: Context) -> Verdict:
