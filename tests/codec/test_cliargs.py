@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shlex
+from functools import cache
 from typing import Any
 
 import pytest
@@ -32,6 +33,29 @@ _text = st.one_of(
 )
 
 
+@cache
+def _ec2_model() -> Any:
+    try:
+        import botocore.session
+    except ImportError:  # pragma: no cover - the test extras install it
+        return None
+    return botocore.session.get_session().get_service_model("ec2")
+
+
+@cache
+def _min_length(owner: str, name: str) -> int:
+    """botocore's ``min`` length of string member ``name`` of ``owner`` (its validation refuses
+    a shorter one: DescribeStaleSecurityGroups' NextToken is 1..1024); 0 without botocore."""
+    model = _ec2_model()
+    if model is None:
+        return 0
+    try:
+        member = model.shape_for(owner).members[name]
+    except (LookupError, AttributeError):
+        return 0
+    return int(member.metadata.get("min", 0)) if member.type_name == "string" else 0
+
+
 def _value(shape: Any, owner: str, name: str) -> st.SearchStrategy[Any]:
     if isinstance(shape, Structure):
         return _structure(shape)
@@ -42,7 +66,8 @@ def _value(shape: Any, owner: str, name: str) -> st.SearchStrategy[Any]:
         return st.integers(min_value=low, max_value=70000)
     if shape.kind == "boolean":
         return st.booleans()
-    return _text
+    low = _min_length(owner, name)
+    return _text.filter(lambda text: len(text) >= low) if low else _text
 
 
 def _structure(shape: Structure) -> st.SearchStrategy[dict[str, Any]]:
