@@ -89,7 +89,7 @@ class Context:
     params: Mapping[str, Any]
     flat: dict[str, Any] = field(default_factory=dict)
     permissions: list[Permission] = field(default_factory=list)
-    shape: tuple[list[Fields], list[Fields]] | None = None
+    shape: tuple[list[Fields], list[Fields], list[Fields]] | None = None
 
 
 class Rule(NamedTuple):
@@ -212,23 +212,36 @@ def _spec(shape: Any) -> Any:
 
 
 class _Fault:
-    """One shape fault: an unknown member (``name`` is its key), or a value of the wrong kind
-    (``path`` the Query names to it, innermost first, joined when the message is made)."""
+    """One fault of the request's shape or text: an unknown member (``name`` is its key), a
+    value of the wrong kind (``expected``), or text holding a character XML cannot carry
+    (``char``, as U+XXXX); ``path`` holds the Query names to it, innermost first, joined
+    only when the message is made."""
 
-    __slots__ = ("expected", "name", "path", "value")
+    __slots__ = ("char", "expected", "name", "path", "value")
 
-    def __init__(self, name: str | None, value: str = "", expected: str = "") -> None:
+    def __init__(self, name: str | None, value: str = "", expected: str = "",
+                 char: str = "") -> None:
         self.name = name
         self.path: list[str] = []
         self.value = value
         self.expected = expected
+        self.char = char
+
+
+def _text_fault(text: str) -> list[_Fault] | None:
+    """A fault for text XML cannot carry; printable text is XML text, searched no further."""
+    if text.isprintable():
+        return None
+    bad = NOT_XML.search(text)
+    return None if bad is None else [_Fault(None, char=f"U+{ord(bad.group()):04X}")]
 
 
 def _faults(value: Any, spec: Any, kind: Kind) -> list[_Fault] | None:
-    """The faults of ``value`` against ``spec`` (of ``kind``), in request order; None if none."""
+    """The faults of ``value`` against ``spec`` (of ``kind``), in request order; None if none.
+    The one walk of the request: its members, its values' kinds and its text."""
     if type(spec) is type:
         if type(value) is spec:
-            return None
+            return _text_fault(value) if spec is str else None
         shown_value = value if spec is not str and type(value) in (int, str) else type(value)
         text = shown(shown_value) if type(shown_value) is not type else shown_value.__name__
         return [_Fault(None, text[:SHOWN_MAX], kind.value.title())]
@@ -242,12 +255,17 @@ def _faults(value: Any, spec: Any, kind: Kind) -> list[_Fault] | None:
             if entry is None:
                 found = found or []
                 found.append(_Fault(key))
-            elif type(item) is not entry[1]:  # a scalar of the right type stops here, uncalled
+                continue
+            if type(item) is not entry[1]:
                 inner = _faults(item, entry[1], entry[2])
-                if inner:
-                    for fault in inner:
-                        fault.path.append(entry[0])
-                    found = inner if found is None else found + inner
+            elif entry[1] is str:  # a string of the right type: only its text is judged
+                inner = _text_fault(item)
+            else:  # a number or a flag of the right type stops here, uncalled
+                continue
+            if inner:
+                for fault in inner:
+                    fault.path.append(entry[0])
+                found = inner if found is None else found + inner
         return found
     if type(value) is not list and not isinstance(value, (list, tuple)):
         return [_Fault(None, type(value).__name__, "List")]
@@ -255,50 +273,38 @@ def _faults(value: Any, spec: Any, kind: Kind) -> list[_Fault] | None:
     for index, item in enumerate(value, 1):
         if type(item) is not element:
             inner = _faults(item, element, element_kind)
-            if inner:
-                for fault in inner:
-                    fault.path.append(str(index))
-                found = inner if found is None else found + inner
+        elif element is str:
+            inner = _text_fault(item)
+        else:
+            continue
+        if inner:
+            for fault in inner:
+                fault.path.append(str(index))
+            found = inner if found is None else found + inner
     return found
 
 
-def _shape(ctx: Context) -> tuple[list[Fields], list[Fields]]:
-    """Unknown members and wrongly typed values, found once per request by one walk."""
+def _shape(ctx: Context) -> tuple[list[Fields], list[Fields], list[Fields]]:
+    """Unknown members, wrongly typed values and text XML cannot carry, found once per
+    request by one walk."""
     if ctx.shape is None:
         unknown: list[Fields] = []
         wrong: list[Fields] = []
+        not_xml: list[Fields] = []
         for fault in _faults(ctx.params, _request_spec(ctx.op), Kind.STRUCTURE) or ():
+            name = ".".join(reversed(fault.path)) or "params"
             if fault.name is not None:
                 unknown.append({"name": fault.name})
+            elif fault.char:
+                not_xml.append({"name": name, "char": fault.char})
             else:
-                name = ".".join(reversed(fault.path)) or "params"
                 wrong.append({"name": name, "value": fault.value, "expected": fault.expected})
-        ctx.shape = (unknown, wrong)
+        ctx.shape = (unknown, wrong, not_xml)
     return ctx.shape
 
 
-def _not_xml(value: Any, spec: Any, path: tuple[str, ...], out: list[Fields]) -> None:
-    """Each string of ``value`` (shaped as ``spec``) that holds a character XML cannot carry,
-    as ``{"name": Query name, "char": U+XXXX}``; values of the wrong type are not looked at."""
-    if type(value) is str:
-        if not value.isprintable():  # printable text is XML text: no search needed
-            bad = NOT_XML.search(value)
-            if bad is not None:
-                out.append({"name": ".".join(path), "char": f"U+{ord(bad.group()):04X}"})
-    elif type(spec) is dict and isinstance(value, Mapping):
-        for key, item in value.items():
-            entry = spec.get(key)
-            if entry is not None and entry[1] is not int and entry[1] is not bool:
-                _not_xml(item, entry[1], (*path, entry[0]), out)
-    elif type(spec) is _ListOf and isinstance(value, (list, tuple)):
-        for index, item in enumerate(value, 1):
-            _not_xml(item, spec[0], (*path, str(index)), out)
-
-
 def _characters_not_xml(params: Any, ctx: Context) -> Verdict:
-    out: list[Fields] = []
-    _not_xml(params, _request_spec(ctx.op), (), out)
-    return out or None
+    return _shape(ctx)[2] or None
 
 
 def _unknown_members(params: Any, ctx: Context) -> Verdict:
