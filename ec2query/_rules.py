@@ -241,7 +241,7 @@ def _faults(value: Any, spec: Any, kind: Kind) -> list[_Fault] | None:
     The one walk of the request: its members, its values' kinds and its text."""
     if type(spec) is type:
         if type(value) is spec:
-            return _text_fault(value) if spec is str else None
+            return _text_fault(value) if type(value) is str else None
         shown_value = value if spec is not str and type(value) in (int, str) else type(value)
         text = shown(shown_value) if type(shown_value) is not type else shown_value.__name__
         return [_Fault(None, text[:SHOWN_MAX], kind.value.title())]
