@@ -519,7 +519,8 @@ class Signer:
         credentials = self.credentials.get_credentials()
         token = credentials.token
         key = (method, url, () if headers is None else tuple(
-                   headers.items() if isinstance(headers, Mapping) else headers),
+                   headers.items() if type(headers) is dict or isinstance(headers, Mapping)
+                   else headers),
                token, None if signed_headers is None else tuple(signed_headers),
                content_sha256)
         frame = self._frame
