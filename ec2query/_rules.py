@@ -77,7 +77,6 @@ class Source:
     data: Mapping[str, Any]
     value: Any  # the CIDR, prefix list id or group id/name as given
     canonical: str | None  # the form duplicates are judged by; None when malformed
-    permission: Permission
 
 
 @dataclass(slots=True)

@@ -60,7 +60,10 @@ def validate(operation_name: str, params: Mapping[str, Any], *, vpc: bool | None
     """Raise the first error EC2 would answer for this request; return ``None`` when it is valid."""
     found = _judge(operation_name, params, vpc, first=True)
     if found:
-        raise found[0]
+        try:
+            raise found[0]
+        finally:  # the list would hold the error, its traceback this frame: a cycle
+            del found
 
 
 def problems(
@@ -220,11 +223,11 @@ def _permission(data: Mapping[str, Any], *, flat: bool, full: bool) -> Permissio
     permission = Permission(data, flat, protocol, canonical, kind, full)
     for key, kind_name in _SOURCES:
         for item in data.get(key, ()):
-            permission.sources.append(_source(kind_name, item, permission))
+            permission.sources.append(_source(kind_name, item))
     return permission
 
 
-def _source(kind: str, data: Mapping[str, Any], permission: Permission) -> Source:
+def _source(kind: str, data: Mapping[str, Any]) -> Source:
     if kind == "ipv4":
         value = data.get("CidrIp")
         canonical = None if value is None else canonical_ipv4(value)
@@ -237,7 +240,7 @@ def _source(kind: str, data: Mapping[str, Any], permission: Permission) -> Sourc
     else:
         value = data.get("GroupId") or data.get("GroupName")
         canonical = None if value is None else f"{data.get('UserId', '')}/{value}"
-    return Source(kind, data, value, canonical, permission)
+    return Source(kind, data, value, canonical)
 
 
 class _Shown(dict):  # type: ignore[type-arg]
