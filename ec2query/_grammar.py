@@ -35,6 +35,8 @@ __all__ = [
     "PROTOCOL_NUMBER_NAMES",
     "RULE_ID",
     "TAGGABLE",
+    "TAG_LIMIT",
+    "VPC_ID",
     "canonical_cidr",
     "canonical_ipv4",
     "canonical_ipv6",
@@ -168,6 +170,10 @@ GROUP_ID = re.compile(r"sg-(?:[0-9a-f]{8}|[0-9a-f]{17})")
 RULE_ID = re.compile(r"sgr-(?:[0-9a-f]{8}|[0-9a-f]{17})")
 # Prefix lists, "form pl-xxxxxxxx" (reference D1, InvalidPrefixListId.Malformed).
 PREFIX_LIST_ID = re.compile(r"pl-(?:[0-9a-f]{8}|[0-9a-f]{17})")
+# VPCs, "in the form vpc-xxxxxxxxxxxxxxxxx" (the API reference's InvalidVpcID.Malformed);
+# 8 digits as for groups, and no other count: EC2 calls ``vpc-012345678`` malformed
+# (REAL, ansible-collections/community.aws#1475).
+VPC_ID = re.compile(r"vpc-(?:[0-9a-f]{8}|[0-9a-f]{17})")
 
 # --------------------------------------------------------------------------- text
 
@@ -218,6 +224,10 @@ FILTER_VALUE_MAX = 255
 # The resource type each operation tags on creation is the model's ``TAGGABLE``
 # (``security-group-rule`` for the Authorize operations, ``security-group`` for
 # CreateSecurityGroup), re-exported here for the validator's rules.
+
+#: Tags per resource: EC2's quota (DOC, "Tag restrictions": 50 user tags a resource); a key
+#: given again replaces its value and does not count twice.
+TAG_LIMIT = 50
 
 # --------------------------------------------------------------------------- values in messages
 

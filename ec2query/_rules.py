@@ -35,7 +35,9 @@ from ._grammar import (
     PORT_MAX,
     RULE_ID,
     SHOWN_MAX,
+    TAG_LIMIT,
     TAGGABLE,
+    VPC_ID,
     canonical_ports,
     shown,
 )
@@ -168,6 +170,7 @@ STAGES: tuple[str, ...] = (
     "filter",  # each DescribeSecurityGroups Filters entry
     "tag-spec",  # each TagSpecifications entry
     "tag",  # each Tags entry of CreateTags and DeleteTags, and of each TagSpecifications entry
+    "tag-set",  # the tags of the request's TagSpecifications together
     "request-last",  # the request's text, once nothing else is wrong with it
 )
 
@@ -323,6 +326,13 @@ def _egress_flat_member(params: Mapping[str, Any], ctx: Context) -> Verdict:
 def _group_id_malformed(params: Mapping[str, Any], ctx: Context) -> Verdict:
     value = params.get("GroupId")
     return None if value is None or GROUP_ID.fullmatch(value) else {"value": value}
+
+
+def _vpc_id_malformed(params: Mapping[str, Any], ctx: Context) -> Verdict:
+    value = params.get("VpcId")
+    if value is None or (value == "" and ctx.op == "CreateSecurityGroup"):
+        return None  # CreateSecurityGroup without a VPC (or an empty one) is in the default VPC
+    return None if VPC_ID.fullmatch(value) else {"value": value}
 
 
 def _no_target_group(params: Mapping[str, Any], ctx: Context) -> Verdict:
@@ -642,6 +652,29 @@ def _tag_resource_type_wrong(item: Mapping[str, Any], ctx: Context) -> Verdict:
     return {"value": value} if value and value != TAGGABLE[ctx.op] else None
 
 
+def _spec_keys(params: Mapping[str, Any], ctx: Context) -> list[str]:
+    """The tag keys the request's TagSpecifications give its new resource, in order (the
+    "tag-spec" rows have seen to it that every entry names the operation's resource type)."""
+    return [
+        tag.get("Key", "")
+        for spec in params.get("TagSpecifications") or ()
+        for tag in spec.get("Tags") or ()
+    ]
+
+
+def _tag_key_twice(params: Mapping[str, Any], ctx: Context) -> Verdict:
+    seen: set[str] = set()
+    for key in _spec_keys(params, ctx):
+        if key in seen:
+            return {"value": key}
+        seen.add(key)
+    return None
+
+
+def _too_many_tags(params: Mapping[str, Any], ctx: Context) -> Verdict:
+    return NO_FIELDS if len(set(_spec_keys(params, ctx))) > TAG_LIMIT else None
+
+
 # --------------------------------------------------------------------------- the table
 
 _TEXT_SET = "a-zA-Z0-9. _-:/()#,@[]+=&;{{}}!$*"  # braces doubled: messages are format strings
@@ -716,6 +749,11 @@ RULES: tuple[Rule, ...] = (
          "Invalid security group description. Valid descriptions are strings less than 256 "
          f"characters from the following set:  {_TEXT_SET}",
          "REAL research 10d; length over 255 inferred to give the same text"),
+    Rule("vpc-id-format", "request", CREATE | STALE, "any", _vpc_id_malformed,
+         "InvalidVpcId.Malformed",
+         "The vpc ID {value} is malformed",
+         "REAL ansible-collections/community.aws#1475 (2022, code and text as EC2 answered); "
+         "the API reference's error list spells the code InvalidVpcID.Malformed"),
     # ---- request: DescribeSecurityGroups
     Rule("describe-max-results-min", "request", PAGED, "any", _max_results_low,
          "InvalidParameterValue",
@@ -909,6 +947,16 @@ RULES: tuple[Rule, ...] = (
          "Value ( {value} ) for parameter value is invalid. Tag values have a maximum length of "
          "256 characters",
          "inferred: DOC (tag values up to 256 characters); text by the pattern above"),
+    # ---- the tags of the TagSpecifications together (the new resource's tags)
+    Rule("tag-key-duplicate", "tag-set", TAGGING, "any", _tag_key_twice,
+         "InvalidParameterValue",
+         "Duplicate tag key '{value}' specified.",
+         "REAL cloud-custodian#3792 (CreateSnapshot's TagSpecifications); inferred to hold "
+         "across two entries of one resource type"),
+    Rule("tag-limit", "tag-set", TAGGING, "any", _too_many_tags,
+         "TagLimitExceeded",
+         "The maximum number of Tags for a resource has been reached.",
+         "DOC: 50 tags a resource; code and text moto's (moto#8150), CreateTags' too"),
     # ---- the request's text
     Rule("text-not-xml", "request-last", ALL_OPS, "any", _characters_not_xml,
          "InvalidParameterValue",

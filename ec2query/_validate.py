@@ -144,6 +144,8 @@ def _judge(
     rules = table["tag"]
     if rules and _apply(rules, _tags(params), ctx, out, first):
         return out
+    if _apply(table["tag-set"], (params,), ctx, out, first):
+        return out
     _apply(table["request-last"], (params,), ctx, out, first)
     return out
 

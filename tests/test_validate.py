@@ -237,6 +237,16 @@ VALID: list[Any] = [
         id="create_allowed_characters",
     ),
     pytest.param(CREATE, {"GroupName": "n" * 255, "Description": "d" * 255}, None, id="create_255"),
+    pytest.param(
+        CREATE,
+        {"GroupName": "web", "Description": "web", "VpcId": "vpc-0a1b2c3d4e5f60718",
+         "TagSpecifications": [{"ResourceType": "security-group", "Tags": [
+             {"Key": f"k{n}", "Value": "v"} for n in range(50)]}]},
+        None,
+        id="create_17_digit_vpc_and_50_tags",
+    ),
+    pytest.param(CREATE, {"GroupName": "web", "Description": "web", "VpcId": ""}, None,
+                 id="create_empty_vpc_is_the_default"),
     pytest.param(DELETE, {"GroupName": "websrv"}, None, id="delete_by_name"),
     pytest.param(DELETE, {"GroupId": SG}, True, id="delete_by_id"),
 ]
@@ -1136,6 +1146,41 @@ INVALID: list[Any] = [
         "InvalidParameterValue",
         "Value ( AWS:x ) for parameter key is invalid. Tag keys starting with 'aws:' are "
         "reserved for internal use",
+    ),
+    (  # the keys of two entries of one resource type are one resource's tags
+        "tag-key-duplicate",
+        "CreateSecurityGroup",
+        {"GroupName": "web", "Description": "web", "TagSpecifications": [
+            {"ResourceType": "security-group", "Tags": [{"Key": "env", "Value": "a"}]},
+            {"ResourceType": "security-group", "Tags": [{"Key": "env", "Value": "b"}]}]},
+        None,
+        "InvalidParameterValue",
+        "Duplicate tag key 'env' specified.",
+    ),
+    (
+        "tag-limit",
+        AUTH_IN,
+        req(rule(), TagSpecifications=[{"ResourceType": "security-group-rule", "Tags": [
+            {"Key": f"k{n}", "Value": "v"} for n in range(51)]}]),
+        None,
+        "TagLimitExceeded",
+        "The maximum number of Tags for a resource has been reached.",
+    ),
+    (  # 9 digits: neither the 8 of older ids nor the 17 of current ones
+        "vpc-id-format",
+        "CreateSecurityGroup",
+        {"GroupName": "web", "Description": "web", "VpcId": "vpc-012345678"},
+        None,
+        "InvalidVpcId.Malformed",
+        "The vpc ID vpc-012345678 is malformed",
+    ),
+    (
+        "vpc-id-format",
+        "DescribeStaleSecurityGroups",
+        {"VpcId": "vpc-0123456789ABCDEF0"},
+        None,
+        "InvalidVpcId.Malformed",
+        "The vpc ID vpc-0123456789ABCDEF0 is malformed",
     ),
     # the request's text: what XML 1.0 cannot carry (NUL, other C0 controls, U+FFFE/U+FFFF)
     (

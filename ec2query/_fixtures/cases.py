@@ -453,6 +453,7 @@ _SPECIFIC: list[Spec] = [
     refused("dry-run", ST, {"VpcId": APP_VPC, "DryRun": True}, "DryRunOperation"),
     refused("vpc-not-found", ST, {"VpcId": "vpc-0123456789abcdef0"}, "InvalidVpcID.NotFound"),
     bad("vpc-id-missing", ST, {}, "MissingParameter"),
+    bad("vpc-id-malformed", ST, {"VpcId": "vpc-xyz"}, "InvalidVpcId.Malformed"),
     bad("max-results-4", ST, {"VpcId": APP_VPC, "MaxResults": 4}, "InvalidParameterValue"),
     bad("max-results-256", ST, {"VpcId": APP_VPC, "MaxResults": 256}, "InvalidParameterValue",
         "5 to 255 (the API reference), not DescribeTags' 1000"),
@@ -542,6 +543,13 @@ _INVALID: list[tuple[str, tuple[str, ...], Params, str]] = [
     ("tag-resource-type-wrong", (AI, AE), perms(_P, TagSpecifications=[
         {"ResourceType": "instance", "Tags": [{"Key": "k", "Value": "v"}]}]),
      "InvalidParameterValue"),
+    ("tag-key-duplicate", (AI,), perms(_P, TagSpecifications=[
+        {"ResourceType": "security-group-rule", "Tags": [{"Key": "k", "Value": "1"},
+                                                         {"Key": "k", "Value": "2"}]}]),
+     "InvalidParameterValue"),
+    ("tag-limit", (AE,), perms(_P, TagSpecifications=[
+        {"ResourceType": "security-group-rule",
+         "Tags": [{"Key": f"k{n}", "Value": "v"} for n in range(51)]}]), "TagLimitExceeded"),
     # legacy flat members
     ("egress-flat-members", (AE, RE), {"GroupId": WEB, "IpProtocol": "tcp", "FromPort": 22,
                                        "ToPort": 22, "CidrIp": "10.0.0.0/8"}, "UnknownParameter"),
@@ -577,6 +585,15 @@ _INVALID: list[tuple[str, tuple[str, ...], Params, str]] = [
                                         "TagSpecifications": [{"ResourceType": "vpc", "Tags": [
                                             {"Key": "k", "Value": "v"}]}]},
      "InvalidParameterValue"),
+    ("tag-key-duplicate", (CR,), {"GroupName": "cache", "Description": "x",
+                                  "TagSpecifications": [
+                                      {"ResourceType": "security-group",
+                                       "Tags": [{"Key": "env", "Value": "a"}]},
+                                      {"ResourceType": "security-group",
+                                       "Tags": [{"Key": "env", "Value": "b"}]}]},
+     "InvalidParameterValue"),
+    ("vpc-id-malformed", (CR,), {"GroupName": "cache", "Description": "x",
+                                 "VpcId": "vpc-012345678"}, "InvalidVpcId.Malformed"),
     # describe
     ("max-results-4", (DS,), {"MaxResults": 4}, "InvalidParameterValue"),
     ("max-results-1001", (DS,), {"MaxResults": 1001}, "InvalidParameterValue"),

@@ -10,15 +10,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from .._errors import RequestError
+from .._grammar import TAG_LIMIT
+from .._validate import refusal
 from ._describe import page
 from ._dialect import Connection, Dialect
 from ._notfound import not_found
 
-__all__ = ["TAG_LIMIT", "create_tags", "delete_tags", "describe_tags"]
-
-#: Tags per resource (EC2's quota; a key already on the resource does not count again).
-TAG_LIMIT = 50
+__all__ = ["create_tags", "delete_tags", "describe_tags"]
 
 #: Resource type -> (tag table, id column, the table of the resources, DescribeTags' type
 #: name, the dialect's upsert of that tag table).
@@ -57,8 +55,7 @@ def create_tags(sql: Dialect, conn: Connection, params: dict[str, Any]) -> dict[
         keys = {row[0] for row in conn.execute(
             f"SELECT key FROM {table} WHERE {column} = ?", (resource_id,))}  # noqa: S608
         if len(keys | tags.keys()) > TAG_LIMIT:
-            raise RequestError(  # inferred: moto's text; EC2's code (research: moto#8150)
-                "TagLimitExceeded", "The maximum number of Tags for a resource has been reached.")
+            raise refusal("tag-limit")
         conn.executemany(upsert, [(resource_id, key, value) for key, value in tags.items()])
     return {"Return": True}
 
