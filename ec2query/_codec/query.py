@@ -28,6 +28,7 @@ from .._model import (
     PlanCache,
     Scalar,
     Structure,
+    invalid_action,
     operation,
 )
 from .._percent import form_encode
@@ -224,6 +225,8 @@ def from_text_pairs(pairs: Iterable[tuple[str, str]]) -> tuple[str, Params]:
     if action is None:
         raise RequestError("MissingAction", "The request must contain the parameter Action")
     op = operation(action)
+    if op.name != action:  # a CLI name (authorize-security-group-ingress) is not an Action
+        raise invalid_action(action)
     # EC2 requires Version; a decoder reads its absence as the current API (the
     # API reference's own examples omit it) and leaves the refusal to the gateway.
     return op.name, deserialize(flat, op.input(flat.pop("Version", CURRENT_VERSION)))

@@ -66,6 +66,15 @@ def test_an_operation_newer_than_the_version_is_an_invalid_action(operation):
     assert error.value.code == "InvalidAction"
 
 
+@pytest.mark.parametrize("action", ["authorize-security-group-ingress", "describe-tags"])
+def test_a_cli_name_is_not_an_action(action):
+    # Only the API names are EC2's actions (botocore's model); the CLI names are aws-cli's.
+    with pytest.raises(RequestError) as error:
+        ec2query.from_query(f"Action={action}&Version=2016-11-15")
+    assert (error.value.code, str(error.value.message)) == (
+        "InvalidAction", f"The action {action} is not valid for this web service.")
+
+
 def test_seed_request_body_matches_botocore_literal():
     params = {
         "GroupName": "websrv",
