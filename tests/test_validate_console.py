@@ -150,6 +150,21 @@ def test_xml_broken_document_is_refused(tmp_path: Path, capsys: pytest.CaptureFi
     assert out.startswith("MalformedResponse: ")
 
 
+@needs_xml
+def test_from_xml_judges_the_document_by_the_xsds(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A document is a response, never a request: --from xml is --xml with the document as INPUT
+    # (its elements are not judged as request params).
+    good, broken = tmp_path / "error.xml", tmp_path / "broken.xml"
+    good.write_bytes(ERROR_DOC)
+    broken.write_bytes(ERROR_DOC.replace(b"<Code>", b"<Cod>").replace(b"</Code>", b"</Cod>"))
+    assert run(["--from", "xml", f"@{good}"], capsys) == (0, "valid\n")
+    status, out = run(["--from", "xml", f"@{broken}"], capsys)
+    assert status == 255
+    assert out.startswith("MalformedResponse: ")
+
+
 def test_module_entry_point() -> None:
     proc = subprocess.run(
         [

@@ -5,8 +5,8 @@ JSON params with ``--from json --operation OP``), then judged by
 :func:`ec2query._validate.problems`. Output is ``Code: message`` per problem
 (or ``--format json``: a list of ``{"code", "message"}``); the exit status is
 0 when the request is valid and 255 (aws-cli's "refused") when it is not.
-``--xml FILE`` checks a response or error document against the project's
-XSDs instead; ``--rules`` prints the rule table.
+``--xml FILE`` (or ``--from xml`` with the document as INPUT) checks a response or
+error document against the project's XSDs instead; ``--rules`` prints the rule table.
 """
 
 from __future__ import annotations
@@ -71,7 +71,13 @@ def run(args: argparse.Namespace) -> int:
     if args.rules:
         sys.stdout.write(rules_markdown())
         return EXIT_OK
-    found = _xml_problems(args) if args.xml is not None else _request_problems(args)
+    if args.xml is not None:
+        plain_path = args.xml != "-" and not args.xml.startswith(("@", "file://"))
+        found = _xml_problems(read_input_bytes(f"@{args.xml}" if plain_path else args.xml), args)
+    elif args.source == "xml":  # a document is a response: judged by the XSDs, as --xml
+        found = _xml_problems(read_input(args.input).encode("utf-8"), args)
+    else:
+        found = _request_problems(args)
     if args.format == "json":
         print(json.dumps([{"code": e.code, "message": e.message} for e in found], indent=2))
     elif found:
@@ -115,7 +121,7 @@ def _request_problems(args: argparse.Namespace) -> list[EC2Error]:
         return [error]
 
 
-def _xml_problems(args: argparse.Namespace) -> list[EC2Error]:
+def _xml_problems(body: bytes, args: argparse.Namespace) -> list[EC2Error]:
     try:
         xml = importlib.import_module("ec2query._codec.xml")
         validate_document = xml.validate_document
@@ -123,8 +129,6 @@ def _xml_problems(args: argparse.Namespace) -> list[EC2Error]:
         raise UsageError(
             "XML validation is not available: ec2query._codec.xml.validate_document is missing"
         ) from None
-    plain_path = args.xml != "-" and not args.xml.startswith(("@", "file://"))
-    body = read_input_bytes(f"@{args.xml}" if plain_path else args.xml)
     try:
         result = validate_document(body, version=args.version)
     except EC2Error as error:
