@@ -142,8 +142,8 @@ def test_pass_through_needs_an_upstream():
          "InvalidParameterValue"),
         ([("Action", "authorizesecuritygroupingress")], "InvalidAction"),
         ([("Action", " AuthorizeSecurityGroupIngress")], "InvalidAction"),
-        # the decoder reads a CLI name as the operation: judged, and refused by the policy
-        ([("Action", "authorize-security-group-ingress")], "UnauthorizedOperation"),
+        # a CLI name is aws-cli's, not an Action: refused as EC2 refuses an unknown action
+        ([("Action", "authorize-security-group-ingress")], "InvalidAction"),
     ],
 )
 def test_pass_through_never_relays_a_spelling_of_a_modeled_operation(pairs, code):
