@@ -438,7 +438,13 @@ _SPECIFIC: list[Spec] = [
     bad("filter-unknown", DE, {"Filters": [{"Name": "owner-id", "Values": [ACCOUNT]}]},
         "InvalidParameterValue"),
     bad("max-results-4", DE, {"MaxResults": 4}, "InvalidParameterValue"),
-    # -- references across VPCs (no peering is recorded: docs/backend.md) ------------------------
+    # -- references across VPCs (the peering named is kept: docs/backend.md) ----------------------
+    ok("peered", AI, _AUTH_APP_FROM_WEB[1],
+       "WEB across a peering: the rule shows WEB's VPC and the connection"),
+    ok("peered", DS, {"GroupIds": [APP]}, "the pair with VpcId, VpcPeeringConnectionId and status",
+       setup=(_AUTH_APP_FROM_WEB,)),
+    ok("peered", DR, {"Filters": [{"Name": "group-id", "Values": [APP]}]},
+       "ReferencedGroupInfo with the peering", setup=(_AUTH_APP_FROM_WEB,)),
     ok("none", SR, {"GroupId": [WEB]}, "referenced from no other VPC"),
     ok("peered", SR, {"GroupId": [WEB, DB]}, "APP's rule references WEB across a peering",
        setup=(_AUTH_APP_FROM_WEB,)),

@@ -70,8 +70,8 @@ __all__ = ["DEFAULT_VPC_ID", "Backend", "NotValidated", "StorageError"]
 #: The default VPC's id unless the caller names another.
 DEFAULT_VPC_ID = "vpc-0a1b2c3d4e5f60718"
 #: The layout of the tables (``meta.schema``); older databases are upgraded when opened.
-SCHEMA_VERSION = "2"
-_KNOWN_SCHEMAS = ("1", SCHEMA_VERSION)  # those a database may have to be opened, oldest first
+SCHEMA_VERSION = "3"
+_KNOWN_SCHEMAS = ("1", "2", SCHEMA_VERSION)  # those a database may have to be opened, oldest first
 #: The first SQLite whose DELETE ... RETURNING the backend uses (3.35.4 fixed a defect in
 #: the new syntax); older ones find, then delete.
 RETURNING_SQLITE = (3, 35, 4)
@@ -90,7 +90,10 @@ _RULE_OPS = frozenset(
      "UpdateSecurityGroupRuleDescriptionsIngress", "UpdateSecurityGroupRuleDescriptionsEgress"}
 )  # fmt: skip
 # Columns in the order of _canon.Rule's fields (a test pins the two together).
-_RULE_COLUMNS = "rule_id, group_id, egress, protocol, from_port, to_port, kind, peer, description"
+_RULE_COLUMNS = (
+    "rule_id, group_id, egress, protocol, from_port, to_port, kind, peer, description, peering,"
+    " peer_vpc"
+)
 _SELECT_RULE = f"SELECT {_RULE_COLUMNS} FROM rule"  # noqa: S608 - constants only
 _FIND_RULE = (
     _SELECT_RULE + " WHERE group_id = ? AND egress = ? AND protocol = ? AND from_port = ?"
@@ -105,6 +108,7 @@ _GROUP_BY_ID = "SELECT group_id, vpc_id, name FROM sg WHERE group_id = ?"
 _GROUP_BY_NAME = "SELECT group_id, vpc_id, name FROM sg WHERE vpc_id = ? AND name = ?"
 _NAME_TAKEN = "SELECT 1 FROM sg WHERE vpc_id = ? AND name = ?"
 _NOT_FOUND_RULE = "The specified rule does not exist in this security group."
+_LOCAL: tuple[str | None, str | None] = (None, None)  # a source within the group's VPC
 #: What an unvalidated request can make the backend's own code raise where it asserts.
 _ASSERTED = (Unvalidated, LookupError, TypeError, AttributeError, ValueError, ArithmeticError)
 #: sqlite3's refusals of a value it cannot bind: the input's fault (when the validator agrees).
@@ -358,8 +362,8 @@ class Backend:
         # Not executescript(): it would COMMIT our transaction; run the statements one by one.
         for statement in self._sql.schema:
             conn.execute(statement)
-        if version == "1":  # SQLite only: PostgreSQL databases began with schema 2
-            _migrate(conn)
+        if version is not None and version != SCHEMA_VERSION:
+            _migrate(conn, self._sql, version)  # schema 1 is SQLite's only: PostgreSQL began with 2
         conn.execute(self._sql.mark)  # our mark: _storage (SQLite), _postgres
         if self.default_vpc_id is not None:
             self._ensure_vpc(conn, self.default_vpc_id, default=True)
@@ -397,6 +401,7 @@ class Backend:
             rule = Rule(
                 new_id("sgr", self._rng), group_id, int(egress), want.protocol,
                 want.from_port, want.to_port, want.kind, want.peer, want.description,
+                want.peering, want.peer_vpc,
             )  # fmt: skip
             if conn.execute(self._sql.insert_rule, (*rule, time.time_ns())).rowcount:
                 return rule
@@ -591,27 +596,34 @@ class Backend:
             )
             _check(_port_range(from_port) and _port_range(to_port), "ports")
             # In this order: IPv4 ranges, IPv6 ranges, prefix lists, groups (each only if given).
-            sources: list[tuple[str, str, Any]] = []
+            sources: list[tuple[str, str, Any, tuple[str | None, str | None]]] = []
             for item in permission.get("IpRanges") or ():
-                sources.append(("cidr4", _cidr(canonical_ipv4, item["CidrIp"]), item))
+                sources.append(("cidr4", _cidr(canonical_ipv4, item["CidrIp"]), item, _LOCAL))
             for item in permission.get("Ipv6Ranges") or ():
-                sources.append(("cidr6", _cidr(canonical_ipv6, item["CidrIpv6"]), item))
+                sources.append(("cidr6", _cidr(canonical_ipv6, item["CidrIpv6"]), item, _LOCAL))
             for item in permission.get("PrefixListIds") or ():
                 _check(PREFIX_LIST_ID.fullmatch(item["PrefixListId"]), "PrefixListId")
-                sources.append(("pl", item["PrefixListId"], item))
+                sources.append(("pl", item["PrefixListId"], item, _LOCAL))
             for item in permission.get("UserIdGroupPairs") or ():
-                sources.append(("group", self._source_group(conn, item, vpc_id), item))
+                group_id, across = self._source_group(conn, item, vpc_id)
+                sources.append(("group", group_id, item, across))
             _check(sources, "source")
-            for kind, peer, item in sources:
+            for kind, peer, item, (peering, peer_vpc) in sources:
                 key = (protocol, from_port, to_port, kind, peer)
                 if key in seen:
                     raise refusal("same-permission-twice")
                 seen.add(key)
-                wants.append(Want(*key, item.get("Description") or None, index))
+                wants.append(
+                    Want(*key, item.get("Description") or None, index, peering, peer_vpc)
+                )
         return wants
 
-    def _source_group(self, conn: Connection, pair: dict[str, Any], vpc_id: str) -> str:
-        """The group id a UserIdGroupPair references; it must exist and share the target's VPC."""
+    def _source_group(
+        self, conn: Connection, pair: dict[str, Any], vpc_id: str
+    ) -> tuple[str, tuple[str | None, str | None]]:
+        """The group id a UserIdGroupPair references and (peering id, the group's
+        VPC) for a reference across VPCs: the group must exist, and be in the target's VPC
+        unless the pair names a ``VpcPeeringConnectionId`` (taken as given, and kept)."""
         lock = self._sql.lock_reference  # the source outlives this write (DeleteSecurityGroup)
         if pair.get("GroupId") is not None:
             group_id, source_vpc, _ = self._group_by_id(conn, pair["GroupId"], lock)
@@ -623,10 +635,14 @@ class Backend:
                     f"The security group '{name}' does not exist in default VPC '{default}'"
                 )
             group_id, source_vpc = row[0], row[1]
-        if source_vpc != vpc_id and not pair.get("VpcPeeringConnectionId"):
+        if source_vpc == vpc_id:  # a peering named for a group of the same VPC is not kept
+            return group_id, _LOCAL
+        peering = pair.get("VpcPeeringConnectionId")
+        if not peering:
             raise _group_not_found(
                 "You have specified two resources that belong to different networks.")
-        return group_id
+        _check(type(peering) is str, "VpcPeeringConnectionId")
+        return group_id, (peering, source_vpc)
 
     def _find(
         self, conn: Connection, group_id: str, egress: bool, want: Want
@@ -772,6 +788,10 @@ class Backend:
                 raise not_found(rule_id, "sgr")
             old = Rule._make(row)
             permission = rule_request_permission(update.get("SecurityGroupRule") or {})
+            pairs = permission.get("UserIdGroupPairs")
+            if old.peering and pairs and pairs[0].get("GroupId") == old.peer:
+                # SecurityGroupRuleRequest has no peering member: the same group keeps it
+                pairs[0]["VpcPeeringConnectionId"] = old.peering
             wants = self._wants(conn, {"IpPermissions": [permission]}, vpc_id)
             _check(len(wants) == 1, "one source")  # the validator's modify-rule-* rows
             want = wants[0]
@@ -783,9 +803,9 @@ class Backend:
                 )
             conn.execute(
                 "UPDATE rule SET protocol = ?, from_port = ?, to_port = ?, kind = ?, peer = ?,"
-                " description = ? WHERE rule_id = ?",
+                " description = ?, peering = ?, peer_vpc = ? WHERE rule_id = ?",
                 (want.protocol, want.from_port, want.to_port, want.kind, want.peer,
-                 want.description, rule_id),
+                 want.description, want.peering, want.peer_vpc, rule_id),
             )
             touched.setdefault(bool(old.egress), []).append(want)
         for egress, wants in touched.items():  # a rule may change family (IPv4 to IPv6)
@@ -849,21 +869,32 @@ def _schema_version(conn: Connection, dialect: Dialect) -> str | None:
     return None if row is None else str(row[0])
 
 
-def _migrate(conn: Connection) -> None:
-    """Bring a schema 1 database up to :data:`SCHEMA_VERSION`, in place.
+def _migrate(conn: Connection, dialect: Dialect, version: str) -> None:
+    """Bring a database of an older schema up to :data:`SCHEMA_VERSION`, in place.
 
-    Schema 1 keyed ``rule`` by ``peer`` first, so counting or deleting a group's
-    rules read the whole table. Its table is renamed aside, the schema's own
-    statements make the current one (and the trigger), and the rows are copied.
+    Schema 1 (SQLite) keyed ``rule`` by ``peer`` first, so counting or deleting
+    a group's rules read the whole table: its table is renamed aside, the
+    schema's own statements make the current one (and the trigger), and the
+    rows are copied. Schema 2 had no ``peering`` and ``peer_vpc``: they are
+    added, NULL (no peering recorded for the rules it holds).
     """
-    conn.execute("DROP TRIGGER IF EXISTS rule_tag_follows_rule")
-    conn.execute("ALTER TABLE rule RENAME TO rule_schema_1")
-    for statement in SQLITE.schema:
-        conn.execute(statement)
-    columns = f"{_RULE_COLUMNS}, seq"
-    conn.execute(f"INSERT INTO rule ({columns}) SELECT {columns} FROM rule_schema_1")  # noqa: S608
-    conn.execute("DROP TABLE rule_schema_1")
+    if version == "1":
+        conn.execute("DROP TRIGGER IF EXISTS rule_tag_follows_rule")
+        conn.execute("ALTER TABLE rule RENAME TO rule_schema_1")
+        for statement in SQLITE.schema:
+            conn.execute(statement)
+        columns = _SCHEMA_1_COLUMNS
+        conn.execute(f"INSERT INTO rule ({columns}) SELECT {columns} FROM rule_schema_1")  # noqa: S608
+        conn.execute("DROP TABLE rule_schema_1")
+    else:
+        for column in ("peering", "peer_vpc"):
+            conn.execute(f"ALTER TABLE rule ADD COLUMN {column} {dialect.text_type}")
     conn.execute("UPDATE meta SET value = ? WHERE key = 'schema'", (SCHEMA_VERSION,))
+
+
+_SCHEMA_1_COLUMNS = (
+    "rule_id, group_id, egress, protocol, from_port, to_port, kind, peer, description, seq"
+)
 
 
 def _port_range(value: Any) -> bool:

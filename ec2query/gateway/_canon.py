@@ -57,6 +57,8 @@ class Want(NamedTuple):
     peer: str
     description: str | None
     index: int  # type: ignore[assignment]  # the permission's position; shadows tuple.index
+    peering: str | None = None  # a group reference across VPCs: the pcx- id named
+    peer_vpc: str | None = None  # and the referenced group's VPC (both or neither)
 
     @property
     def key(self) -> tuple[str, int, int, str, str]:
@@ -75,6 +77,13 @@ class Rule(NamedTuple):
     kind: str
     peer: str
     description: str | None
+    peering: str | None  # Want's: set only for a group reference across VPCs
+    peer_vpc: str | None
+
+
+#: A peering connection's status as the backend reports it: it records no connection, so
+#: one a rule names is taken as active (inferred; EC2 reports the connection's own status).
+PEERING_STATUS = "active"
 
 
 def new_id(prefix: str, rng: random.Random | None = None) -> str:
@@ -114,14 +123,26 @@ def duplicate_message(protocol: str, from_port: int, to_port: int, peer: str) ->
     return f'the specified rule "peer: {peer}, {body}, ALLOW" already exists'
 
 
-def _source(kind: str, peer: str, description: str | None, account_id: str) -> dict[str, Any]:
+def _pair(group_id: str, account_id: str, rule: Rule | Want) -> dict[str, Any]:
+    """A ``UserIdGroupPair`` or ``ReferencedGroupInfo``: the group, its account and, for a
+    reference across VPCs, the group's VPC and the peering connection (API reference,
+    UserIdGroupPair: "The ID of the VPC for the referenced security group, if applicable")."""
+    item: dict[str, Any] = {"GroupId": group_id, "UserId": account_id}
+    if rule.peering:
+        item["VpcId"] = rule.peer_vpc
+        item["VpcPeeringConnectionId"] = rule.peering
+        item["PeeringStatus"] = PEERING_STATUS
+    return item
+
+
+def _source(rule: Rule | Want, account_id: str) -> dict[str, Any]:
     """The IpRange / Ipv6Range / PrefixListId / UserIdGroupPair dict for one rule's source."""
-    _, value_member, _ = SOURCES[kind]
-    item: dict[str, Any] = {value_member: peer}
-    if kind == "group":
-        item["UserId"] = account_id
-    if description:
-        item["Description"] = description
+    if rule.kind == "group":
+        item = _pair(rule.peer, account_id, rule)
+    else:
+        item = {SOURCES[rule.kind][1]: rule.peer}
+    if rule.description:
+        item["Description"] = rule.description
     return item
 
 
@@ -144,7 +165,7 @@ def group_permissions(rules: Iterable[Rule], account_id: str) -> list[dict[str, 
             for list_member, _, _ in SOURCES.values():
                 permission[list_member] = []
         list_member = SOURCES[rule.kind][0]
-        permission[list_member].append(_source(rule.kind, rule.peer, rule.description, account_id))
+        permission[list_member].append(_source(rule, account_id))
     return list(permissions.values())
 
 
@@ -154,9 +175,7 @@ def unknown_permission(wants: list[Want], account_id: str) -> dict[str, Any]:
     permission = _permission_head(first.protocol, first.from_port, first.to_port)
     for want in wants:
         list_member = SOURCES[want.kind][0]
-        permission.setdefault(list_member, []).append(
-            _source(want.kind, want.peer, want.description, account_id)
-        )
+        permission.setdefault(list_member, []).append(_source(want, account_id))
     return permission
 
 
@@ -175,7 +194,7 @@ def security_group_rule(
     }
     member = SOURCES[rule.kind][2]
     if rule.kind == "group":
-        result[member] = {"GroupId": rule.peer, "UserId": account_id}
+        result[member] = _pair(rule.peer, account_id, rule)
     else:
         result[member] = rule.peer
     if rule.description:

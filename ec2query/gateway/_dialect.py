@@ -54,6 +54,8 @@ class Dialect:
     name: str
     #: The idempotent statements that make the tables (run at every open).
     schema: tuple[str, ...]
+    #: The type of a text column (a migration's ADD COLUMN).
+    text_type: str
     #: Inserts that do nothing when a key is taken (``rowcount`` 0): vpc, sg, rule.
     insert_vpc: str
     insert_group: str
@@ -100,7 +102,7 @@ def _script(name: str) -> tuple[str, ...]:
 
 _RULE_VALUES = (
     " rule (rule_id, group_id, egress, protocol, from_port, to_port, kind, peer, description,"
-    " seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " peering, peer_vpc, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 _GROUP_VALUES = " sg (group_id, vpc_id, name, description) VALUES (?, ?, ?, ?)"
 _VPC_VALUES = " vpc (vpc_id, is_default) VALUES (?, ?)"
@@ -108,6 +110,7 @@ _VPC_VALUES = " vpc (vpc_id, is_default) VALUES (?, ?)"
 SQLITE = Dialect(
     name="sqlite",
     schema=_script("_schema.sql"),
+    text_type="TEXT",
     insert_vpc="INSERT OR IGNORE INTO" + _VPC_VALUES,
     insert_group="INSERT OR IGNORE INTO" + _GROUP_VALUES,
     insert_rule="INSERT OR IGNORE INTO" + _RULE_VALUES,
@@ -125,6 +128,7 @@ SQLITE = Dialect(
 POSTGRES = Dialect(
     name="postgresql",
     schema=_script("_schema_postgres.sql"),
+    text_type='TEXT COLLATE "C"',  # as _schema_postgres.sql's
     insert_vpc="INSERT INTO" + _VPC_VALUES + " ON CONFLICT DO NOTHING",
     insert_group="INSERT INTO" + _GROUP_VALUES + " ON CONFLICT DO NOTHING",
     insert_rule="INSERT INTO" + _RULE_VALUES + " ON CONFLICT DO NOTHING",

@@ -1,12 +1,13 @@
 """DescribeSecurityGroupReferences and DescribeStaleSecurityGroups: references across VPCs.
 
 Both operations exist to report what a VPC peering connection carries. The backend has one
-account and records no peering connection: a rule may still reference a group of another
-of the account's VPCs when the request names a ``VpcPeeringConnectionId`` (the backend
-takes the id as given and does not keep it). So:
+account and records no peering connection of its own: a rule may still reference a group of
+another of the account's VPCs when the request names a ``VpcPeeringConnectionId``, which
+the backend takes as given and keeps with the rule. So:
 
-- a group's references are the other VPCs holding a rule that references it, each once,
-  without a ``VpcPeeringConnectionId`` (none is recorded);
+- a group's references are the other VPCs holding a rule that references it, once per VPC
+  and peering connection, with the connection's id (none for a rule stored by schema 2,
+  which did not keep it);
 - no rule is ever stale: a referenced group cannot be deleted (``DependencyViolation``,
   whichever VPC the rule is in) and no peering connection exists to be deleted, so a VPC's
   stale groups are always none.
@@ -26,8 +27,9 @@ _GROUP_VPC = "SELECT vpc_id FROM sg WHERE group_id = ?"
 # The VPCs, other than the group's own, with a rule referencing the group (a scan of rule, as
 # DeleteSecurityGroup's dependency check: no index on peer, docs/backend.md).
 _REFERENCING_VPCS = (
-    "SELECT DISTINCT sg.vpc_id FROM rule JOIN sg ON sg.group_id = rule.group_id"
-    " WHERE rule.kind = 'group' AND rule.peer = ? AND sg.vpc_id != ? ORDER BY sg.vpc_id"
+    "SELECT DISTINCT sg.vpc_id, coalesce(rule.peering, '') FROM rule"  # '': none recorded
+    " JOIN sg ON sg.group_id = rule.group_id"
+    " WHERE rule.kind = 'group' AND rule.peer = ? AND sg.vpc_id != ? ORDER BY 1, 2"
 )
 
 
@@ -39,8 +41,11 @@ def describe_references(conn: Connection, params: dict[str, Any]) -> dict[str, A
         row = conn.execute(_GROUP_VPC, (group_id,)).fetchone()
         if row is None:
             raise not_found(group_id, "sg")
-        references += [{"GroupId": group_id, "ReferencingVpcId": vpc_id}
-                       for (vpc_id,) in conn.execute(_REFERENCING_VPCS, (group_id, row[0]))]
+        for vpc_id, peering in conn.execute(_REFERENCING_VPCS, (group_id, row[0])):
+            reference = {"GroupId": group_id, "ReferencingVpcId": vpc_id}
+            if peering:
+                reference["VpcPeeringConnectionId"] = peering
+            references.append(reference)
     return {"SecurityGroupReferenceSet": references}
 
 

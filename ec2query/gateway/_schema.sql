@@ -9,7 +9,7 @@ CREATE TABLE IF NOT EXISTS meta (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
 ) WITHOUT ROWID;
-INSERT OR IGNORE INTO meta (key, value) VALUES ('schema', '2');  -- backend.SCHEMA_VERSION
+INSERT OR IGNORE INTO meta (key, value) VALUES ('schema', '3');  -- backend.SCHEMA_VERSION
 
 CREATE TABLE IF NOT EXISTS vpc (
     vpc_id     TEXT PRIMARY KEY,
@@ -39,7 +39,8 @@ CREATE TABLE IF NOT EXISTS sg_tag (
 -- AUTOINCREMENT's sqlite_sequence) is one more page per commit, so the rare
 -- DependencyViolation check (who references a group) scans instead. (A partial index
 -- would be worse still: SQLite re-prepares every statement binding its column.)
--- Schema 1 led with "peer"; backend._migrate rebuilds such a table.
+-- Schema 1 led with "peer"; backend._migrate rebuilds such a table. Schema 2 had no
+-- peering and peer_vpc; backend._migrate adds them (NULL: no peering recorded).
 CREATE TABLE IF NOT EXISTS rule (
     group_id    TEXT NOT NULL,
     egress      INTEGER NOT NULL,                    -- 0 ingress, 1 egress
@@ -51,6 +52,8 @@ CREATE TABLE IF NOT EXISTS rule (
     rule_id     TEXT NOT NULL UNIQUE,
     description TEXT,
     seq         INTEGER NOT NULL,                    -- creation time in ns: describe order
+    peering     TEXT,                                -- pcx-... of a reference across VPCs
+    peer_vpc    TEXT,                                -- and the referenced group's VPC
     PRIMARY KEY (group_id, egress, protocol, from_port, to_port, kind, peer)
 ) WITHOUT ROWID;
 

@@ -9,7 +9,7 @@ CREATE TABLE IF NOT EXISTS meta (
     key   TEXT COLLATE "C" PRIMARY KEY,
     value TEXT NOT NULL
 );
-INSERT INTO meta (key, value) VALUES ('schema', '2') ON CONFLICT DO NOTHING;  -- backend.SCHEMA_VERSION
+INSERT INTO meta (key, value) VALUES ('schema', '3') ON CONFLICT DO NOTHING;  -- backend.SCHEMA_VERSION
 
 CREATE TABLE IF NOT EXISTS vpc (
     vpc_id     TEXT COLLATE "C" PRIMARY KEY,
@@ -43,6 +43,8 @@ CREATE TABLE IF NOT EXISTS rule (
     rule_id     TEXT COLLATE "C" NOT NULL UNIQUE,
     description TEXT COLLATE "C",
     seq         BIGINT NOT NULL,                     -- creation time in ns: describe order
+    peering     TEXT COLLATE "C",                    -- pcx-... of a reference across VPCs
+    peer_vpc    TEXT COLLATE "C",                    -- and the referenced group's VPC
     PRIMARY KEY (group_id, egress, protocol, from_port, to_port, kind, peer)
 );
 

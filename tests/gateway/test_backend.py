@@ -913,3 +913,48 @@ def test_no_request_raises_anything_but_an_ec2_error(request: tuple[str, Any]) -
             assert not passed, "a validated request tripped the backend's assertions"
         except EC2Error as error:
             assert error.code != "InternalError"
+
+
+# ---------------------------------------------------------------------------- peering
+
+PEERING = "pcx-0a1b2c3d4e5f60718"
+
+
+def test_a_reference_across_vpcs_keeps_its_peering_connection(world: World) -> None:
+    """The pair as the API reference's UserIdGroupPair describes it: for a group of another
+    VPC, "the ID of the VPC for the referenced security group" and the peering connection's
+    id and status (the backend records no connection: the one named is taken as active)."""
+    pair = {"GroupId": world.web, "VpcPeeringConnectionId": PEERING}
+    authorized = world.call("AuthorizeSecurityGroupIngress", {"GroupId": world.app, "IpPermissions": [
+        {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "UserIdGroupPairs": [pair]}]})
+    shown = {"GroupId": world.web, "UserId": ACCOUNT, "VpcId": DEFAULT_VPC_ID,
+             "VpcPeeringConnectionId": PEERING, "PeeringStatus": "active"}
+    (rule,) = authorized["SecurityGroupRules"]
+    assert rule["ReferencedGroupInfo"] == shown
+    group = world.call("DescribeSecurityGroups", {"GroupIds": [world.app]})["SecurityGroups"][0]
+    assert group["IpPermissions"][0]["UserIdGroupPairs"] == [shown]
+    # Modified in place (a port): the rule still references web across the same connection.
+    world.call("ModifySecurityGroupRules", {"GroupId": world.app, "SecurityGroupRules": [
+        {"SecurityGroupRuleId": rule["SecurityGroupRuleId"], "SecurityGroupRule": {
+            "IpProtocol": "tcp", "FromPort": 8443, "ToPort": 8443,
+            "ReferencedGroupId": world.web}}]})
+    (described,) = world.call("DescribeSecurityGroupRules", {"SecurityGroupRuleIds": [
+        rule["SecurityGroupRuleId"]]})["SecurityGroupRules"]
+    assert (described["FromPort"], described["ReferencedGroupInfo"]) == (8443, shown)
+    assert world.call("DescribeSecurityGroupReferences", {"GroupId": [world.web]})[
+        "SecurityGroupReferenceSet"] == [
+        {"GroupId": world.web, "ReferencingVpcId": OTHER_VPC, "VpcPeeringConnectionId": PEERING}]
+    # Revoked by value: a group of another VPC is named across a peering, as when authorized.
+    world.call("RevokeSecurityGroupIngress", {"GroupId": world.app, "IpPermissions": [
+        {"IpProtocol": "tcp", "FromPort": 8443, "ToPort": 8443, "UserIdGroupPairs": [pair]}]})
+    assert world.call("DescribeSecurityGroupReferences", {"GroupId": [world.web]})[
+        "SecurityGroupReferenceSet"] == []
+
+
+def test_a_peering_named_within_one_vpc_is_not_kept(world: World) -> None:
+    world.call("AuthorizeSecurityGroupIngress", {"GroupId": world.db, "IpPermissions": [
+        {"IpProtocol": "tcp", "FromPort": 5432, "ToPort": 5432, "UserIdGroupPairs": [
+            {"GroupId": world.app, "VpcPeeringConnectionId": PEERING}]}]})
+    group = world.call("DescribeSecurityGroups", {"GroupIds": [world.db]})["SecurityGroups"][0]
+    assert group["IpPermissions"][0]["UserIdGroupPairs"] == [
+        {"GroupId": world.app, "UserId": ACCOUNT}]

@@ -49,7 +49,7 @@ def _marked_by_another(path: Path) -> None:
 def _newer_schema(path: Path) -> None:
     Backend(str(path)).close()
     with sqlite3.connect(path) as conn:
-        conn.execute("UPDATE meta SET value = '3' WHERE key = 'schema'")
+        conn.execute("UPDATE meta SET value = '4' WHERE key = 'schema'")
     conn.close()
 
 
@@ -60,7 +60,7 @@ BAD = {
     "another application's": (_users, "is another application's SQLite database"),
     "foreign meta and rule": (_foreign_meta, "is another application's SQLite database"),
     "another application's mark": (_marked_by_another, "application_id 0x000004d2"),
-    "newer schema": (_newer_schema, "has schema '3', which this release (schema 2) cannot read"),
+    "newer schema": (_newer_schema, "has schema '4', which this release (schema 3) cannot read"),
 }
 
 

@@ -68,7 +68,7 @@ def test_a_url_makes_the_tables_and_marks_them(pg_url: str) -> None:
         create(backend)
     assert tables(pg_url) == {"meta", "vpc", "sg", "sg_tag", "rule", "rule_tag"}
     assert dict(sql(pg_url, "SELECT key, value FROM meta")) == {
-        "schema": "2", "application": "ec2query"}  # fmt: skip
+        "schema": "3", "application": "ec2query"}  # fmt: skip
     for _ in range(2):  # reopened: the state is there, with one default group
         with Backend(pg_url) as backend:
             names = [g["GroupName"] for g in backend.handle("DescribeSecurityGroups", {})[
@@ -81,8 +81,8 @@ REFUSALS: dict[str, tuple[list[str], str]] = {
     "another application's tables": (["CREATE TABLE customers (id int)"], FOREIGN),
     "our tables without the mark": (["DELETE FROM meta WHERE key = 'application'"], FOREIGN),
     "a later schema": (
-        ["UPDATE meta SET value = '3' WHERE key = 'schema'"],
-        "has schema '3', which this release (schema 2) cannot read"),
+        ["UPDATE meta SET value = '4' WHERE key = 'schema'"],
+        "has schema '4', which this release (schema 3) cannot read"),
 }  # fmt: skip
 
 

@@ -397,7 +397,7 @@ def test_a_schema_1_database_is_upgraded_with_its_rules(tmp_path: Path) -> None:
     old.close()
     with Backend(path) as backend:
         conn = backend._connection()
-        assert conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone() == ("2",)
+        assert conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone() == ("3",)
         (table,) = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'rule'").fetchone()
         assert "PRIMARY KEY (group_id, egress," in table
         web = "sg-0000000000000000b"
@@ -419,13 +419,53 @@ def test_a_schema_1_database_is_upgraded_with_its_rules(tmp_path: Path) -> None:
         assert [len(g["IpPermissionsEgress"]) for g in rules] == [1, 1]
 
 
+def _statements(backend: Backend, *statements: str) -> list[tuple[Any, ...]]:
+    """Run SQL in one of the backend's write transactions; the last statement's rows."""
+    def body(conn: Any, _: Any) -> dict[str, Any]:
+        cursor = None
+        for statement in statements:
+            cursor = conn.execute(statement)
+        rows = cursor.fetchall() if cursor is not None and cursor.description else []
+        return {"rows": [tuple(row) for row in rows]}
+    return list(backend._run(body, {}, write=True)["rows"])
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_a_schema_2_database_gains_the_peering_columns(
+    tmp_path: Path, request: pytest.FixtureRequest, engine: str
+) -> None:
+    """Schema 2 kept no peering: opened, its rule table gains the two columns (NULL, so its
+    rules show no peering) and a rule across VPCs made afterwards keeps its connection."""
+    db = str(tmp_path / "sg.db") if engine == "sqlite" else request.getfixturevalue("pg_url")
+    with Backend(db) as backend:  # made by this release, then taken back to schema 2
+        web = backend.handle("CreateSecurityGroup", {"GroupName": "web", "Description": "w"})
+        backend.handle("AuthorizeSecurityGroupIngress",
+                       {"GroupId": web["GroupId"], "IpPermissions": [tcp(22, "10.0.0.0/8")]})
+        _statements(backend, "ALTER TABLE rule DROP COLUMN peering",
+                    "ALTER TABLE rule DROP COLUMN peer_vpc",
+                    "UPDATE meta SET value = '2' WHERE key = 'schema'")
+    with Backend(db) as backend:
+        assert _statements(backend, "SELECT value FROM meta WHERE key = 'schema'") == [("3",)]
+        assert ingress(backend, web["GroupId"]) == {(22, "10.0.0.0/8")}
+        app = backend.handle("CreateSecurityGroup", {
+            "GroupName": "app", "Description": "a", "VpcId": "vpc-0ffffffffffffffff"})
+        pair = {"GroupId": web["GroupId"], "VpcPeeringConnectionId": "pcx-0123456789abcdef0"}
+        rules = backend.handle("AuthorizeSecurityGroupIngress", {
+            "GroupId": app["GroupId"], "IpPermissions": [{
+                "IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "UserIdGroupPairs": [pair]}]})
+        shown = rules["SecurityGroupRules"][0]["ReferencedGroupInfo"]
+        assert shown["VpcPeeringConnectionId"] == "pcx-0123456789abcdef0"
+        assert _statements(backend, "SELECT count(*) FROM rule WHERE peering IS NOT NULL") == [
+            (1,)]
+
+
 def test_a_database_of_an_unknown_schema_is_refused_by_name(tmp_path: Path) -> None:
     import sqlite3
 
     path = str(tmp_path / "sg.db")
     Backend(path).close()
     with sqlite3.connect(path) as conn:
-        conn.execute("UPDATE meta SET value = '3' WHERE key = 'schema'")
+        conn.execute("UPDATE meta SET value = '4' WHERE key = 'schema'")
     conn.close()
-    with pytest.raises(StorageError, match=r"schema '3', which this release \(schema 2\) cannot"):
+    with pytest.raises(StorageError, match=r"schema '4', which this release \(schema 3\) cannot"):
         Backend(path)

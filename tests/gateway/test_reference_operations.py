@@ -49,11 +49,10 @@ def test_a_group_is_referenced_by_the_other_vpcs_whose_rules_name_it(gateway):
     ec2 = boto_ec2(gateway, CREDS)
     web, db, app = _peered(ec2)
     answer = ec2.describe_security_group_references(GroupId=[web, db, app])
-    # The API reference's example: the group, and the VPC of the group referencing it; the
-    # reference from db (the same VPC) is none of these. No peering connection is recorded,
-    # so none is named (docs/backend.md).
+    # The API reference's example: the group, the VPC of the group referencing it and the
+    # peering connection; the reference from db (the same VPC) is none of these.
     assert answer["SecurityGroupReferenceSet"] == [
-        {"GroupId": web, "ReferencingVpcId": PEER_VPC}]
+        {"GroupId": web, "ReferencingVpcId": PEER_VPC, "VpcPeeringConnectionId": PEERING}]
     assert ec2.describe_security_group_references(GroupId=[db])[
         "SecurityGroupReferenceSet"] == []
 
@@ -127,7 +126,7 @@ def test_the_console_answers_as_aws_cli_prints(gateway):
                     "--endpoint-url", gateway, "--region", "us-east-1")
     assert refs.returncode == 0, refs.stderr
     assert json.loads(refs.stdout) == {"SecurityGroupReferenceSet": [
-        {"GroupId": web, "ReferencingVpcId": PEER_VPC}]}
+        {"GroupId": web, "ReferencingVpcId": PEER_VPC, "VpcPeeringConnectionId": PEERING}]}
     stale = ec2query("describe-stale-security-groups", "--vpc-id", PEER_VPC,
                      "--endpoint-url", gateway, "--region", "us-east-1")
     assert stale.returncode == 0, stale.stderr
