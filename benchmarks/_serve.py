@@ -45,16 +45,17 @@ BARE_BODY = (b'<?xml version="1.0" encoding="UTF-8"?>\n<RevokeSecurityGroupIngre
 def pairs(group: str) -> list[Pair | Skipped]:
     """The serve pairs, or skips naming what is missing."""
     try:
-        import moto.server
+        import moto.server  # noqa: F401
         import waitress  # noqa: F401
     except ImportError as exc:
         return [Skipped("serve", "authorize/revoke over HTTP", f"needs moto and waitress ({exc})")]
     workdir = tempfile.mkdtemp(prefix="ec2query-serve-bench-")
     ours = _Server(_ours_command(workdir, 1))
     ours2 = _Server(_ours_command(workdir, 2, "two"))
-    moto = _Server([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", "{port}"])
+    moto_server = _Server([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", "{port}"])
     bare = _Server([sys.executable, "-m", "benchmarks._serve_bare", "{port}"])
-    loads = {server: _Load(server) for server in (ours, ours2, moto, bare)}
+    bare2 = _Server([sys.executable, "-m", "benchmarks._serve_bare", "{port}", "2"])
+    loads = {server: _Load(server) for server in (ours, ours2, moto_server, bare, bare2)}
 
     def pair(name: str, a: _Server, peer_name: str, b: _Server, target: float,
              note: str) -> Pair:
@@ -64,12 +65,14 @@ def pairs(group: str) -> list[Pair | Skipped]:
 
     per = f"{CLIENTS} keep-alive clients x {PER_CLIENT} signed requests"
     return [
-        pair("ec2query serve vs moto_server", ours, "moto_server", moto, 10.0, per),
-        pair("ec2query serve --workers 2 vs moto_server", ours2, "moto_server", moto, 10.0, per),
+        pair("ec2query serve vs moto_server", ours, "moto_server", moto_server, 10.0, per),
+        pair("ec2query serve --workers 2 vs moto_server", ours2, "moto_server", moto_server,
+             10.0, per),
         pair("ec2query serve vs the edge's ceiling", ours, "bare WSGI app, same edge", bare,
              0.5, "ratio = share of the ceiling served (target 0.5)"),
         pair("ec2query serve --workers 2 vs the edge's ceiling", ours2,
-             "bare WSGI app, same edge", bare, 0.5, "ceiling: one bare process"),
+             "bare WSGI app, same edge, 2 workers", bare2, 0.5,
+             "ceiling: the bare app in 2 processes too"),
     ]
 
 
