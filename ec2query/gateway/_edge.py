@@ -29,7 +29,9 @@ waitress is pinned to one major version for them:
 - :class:`EdgeChannel` and :class:`EdgeServer` answer each request in the
   event loop's own thread by default (``threads=0``: no hand-off to a worker
   thread and back), and keep the loop from spinning on a channel's output lock
-  while a request is answered in a thread (``threads=N``).
+  while a request is answered in a thread (``threads=N``);
+- one of several forked workers sharing a listening socket leaves a new
+  connection to a worker that holds fewer (``_balance``).
 """
 
 from __future__ import annotations
@@ -54,6 +56,7 @@ from .. import _limits as limits
 from .._codec.xml import render_error
 from .._errors import EC2Error, RequestError
 from ._app import _XML_TYPE, _invalid_http, _request_id, _status_line, _too_large
+from ._balance import Loads
 
 __all__ = ["DEFAULTS", "EdgeServer", "edge_server"]
 
@@ -67,6 +70,9 @@ DEFAULTS: dict[str, Any] = {
 }
 
 _BARE_LF = re.compile(rb"(?<!\r)\n")
+#: The longest a worker that left new connections to another goes without looking again
+#: (seconds; the event loop's poll timeout, waitress' is a second).
+_YIELD_RECHECK = 0.1
 
 
 class _Timeout(Error):  # type: ignore[misc]  # waitress is untyped
@@ -173,13 +179,18 @@ class EdgeChannel(HTTPChannel):  # type: ignore[misc]
 
 
 class EdgeServer(TcpWSGIServer):  # type: ignore[misc]
-    """waitress' TCP server with the edge's channel and its request deadlines."""
+    """waitress' TCP server with the edge's channel and its request deadlines; with
+    ``loads``, worker ``worker`` of several sharing the listening socket."""
 
     channel_class = EdgeChannel
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, loads: Loads | None = None, worker: int = 0,
+                 **kwargs: Any) -> None:
         self.inline: list[Any] = []  # channels with a request to answer in the loop's thread
+        self.loads, self.worker = loads, worker
         super().__init__(*args, **kwargs)
+        if loads is not None:
+            loads.start(worker)
 
     def add_task(self, channel: Any) -> None:
         """Hand the channel's next request to a thread, or with ``threads=0`` keep it for
@@ -194,6 +205,10 @@ class EdgeServer(TcpWSGIServer):  # type: ignore[misc]
         pipelined requests come back through ``add_task`` as each one ends). A client that
         does not read its answers has its next request held back until the loop has sent
         its output below waitress' high-water mark."""
+        if not self.inline:
+            return
+        if self.loads is not None:
+            self.loads.answering(self.worker, time.monotonic())
         held = []
         while self.inline:
             channel = self.inline.pop(0)
@@ -203,11 +218,18 @@ class EdgeServer(TcpWSGIServer):  # type: ignore[misc]
             else:
                 channel.service()
         self.inline = held
+        if self.loads is not None:
+            self.loads.answering(self.worker, 0.0)
 
     def readable(self) -> bool:
-        self.run_inline()  # once per turn of the loop: requests held back above
+        """Whether the loop should accept: once per turn, after the requests held back
+        above are answered, unless another worker holds fewer connections (``_balance``)."""
+        self.run_inline()
         readable: bool = super().readable()
-        return readable
+        if self.loads is None:
+            return readable
+        self.loads.publish(self.worker, len(self.active_channels))
+        return readable and not self.loads.should_yield(self.worker)
 
     def maintenance(self, now: float) -> None:
         super().maintenance(now)  # idle keep-alive connections (channel_timeout)
@@ -239,9 +261,11 @@ class EdgeServer(TcpWSGIServer):  # type: ignore[misc]
 
 
 def edge_server(app: Any, *, host: str = "127.0.0.1", port: int = 0, threads: int = 0,
-                sock: Any = None, **options: Any) -> EdgeServer:
+                sock: Any = None, loads: Loads | None = None, worker: int = 0,
+                **options: Any) -> EdgeServer:
     """An :class:`EdgeServer` for ``app`` (not started); ``sock`` is a listening socket to
-    serve instead of binding ``host:port`` (several processes share one). ``threads=0``
+    serve instead of binding ``host:port`` (several processes share one; ``loads`` is
+    their table and ``worker`` this one's place in it, see ``_balance``). ``threads=0``
     answers each request in the event loop's thread, with no hand-off between threads
     (measured: a third more requests served with the embedded backend, whose requests
     never wait on the network); ``threads=N`` hands them to N threads. ``options`` are
@@ -266,9 +290,11 @@ def edge_server(app: Any, *, host: str = "127.0.0.1", port: int = 0, threads: in
     adjustments.edge_inline = threads <= 0
     dispatcher = ThreadedTaskDispatcher()
     dispatcher.set_thread_count(0 if adjustments.edge_inline else adjustments.threads)
+    if loads is not None:  # a worker that yields re-checks at least this often
+        adjustments.asyncore_loop_timeout = _YIELD_RECHECK
     if sock is not None:
         sockinfo = (sock.family, sock.type, sock.proto, sock.getsockname())
         return EdgeServer(app, {}, True, sock, dispatcher=dispatcher, adj=adjustments,
-                          bind_socket=False, sockinfo=sockinfo)
+                          bind_socket=False, sockinfo=sockinfo, loads=loads, worker=worker)
     return EdgeServer(app, {}, True, None, dispatcher=dispatcher, adj=adjustments,
-                      sockinfo=adjustments.listen[0])
+                      sockinfo=adjustments.listen[0], loads=loads, worker=worker)

@@ -7,6 +7,7 @@ import ctypes
 import ctypes.util
 import logging
 import os
+import select
 import signal
 import socket
 import sys
@@ -74,8 +75,9 @@ def serve(app: Any, *, host: str = "127.0.0.1", port: int = 8773, threads: int |
           **options: Any) -> None:
     """Serve ``app`` until interrupted, in this process or in ``workers`` forked ones
     sharing one listening socket (and whatever ``app`` holds: its SQLite file). ``ready``
-    is called with the bound port once clients can connect. A worker that dies is
-    replaced; the workers stop with the parent, however it ends."""
+    is called with the bound port once clients can connect. New connections go to the
+    worker holding fewest (``_balance``). A worker that dies is replaced; the workers stop
+    with the parent, however it ends."""
     bound_allocator()
     if workers <= 1:
         server = create_server(app, host=host, port=port, threads=threads, **options)
@@ -90,22 +92,26 @@ def serve(app: Any, *, host: str = "127.0.0.1", port: int = 8773, threads: int |
         return
     if not hasattr(os, "fork"):  # pragma: no cover - Windows
         raise UsageError("--workers needs os.fork (POSIX); use one worker here")
+    from ._balance import Loads
+
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     listener = socket.create_server((host, port), family=family, backlog=1024)
-    children: set[int] = set()
+    loads = Loads(workers)  # shared with every worker: who holds how many connections
+    children: dict[int, int] = {}  # pid -> the worker's place in loads
     stopping = False
 
-    def start_worker() -> None:
+    def start_worker(index: int, started: int | None = None) -> None:
         pid = os.fork()
         if pid == 0:  # the worker: serve until its parent is gone
             code = 0
             try:
-                _worker(app, listener, os.getppid(), threads, options)
+                _worker(app, listener, os.getppid(), threads,
+                        {**options, "loads": loads, "worker": index}, started)
             except BaseException:  # a worker never returns into the parent's code
                 code = 1
             finally:
                 os._exit(code)
-        children.add(pid)
+        children[pid] = index
 
     def stop(signum: int, frame: Any) -> None:
         nonlocal stopping
@@ -116,8 +122,11 @@ def serve(app: Any, *, host: str = "127.0.0.1", port: int = 8773, threads: int |
 
     previous = signal.signal(signal.SIGTERM, stop)
     try:
-        for _ in range(workers):
-            start_worker()
+        waiting, started = os.pipe()  # each first worker writes a byte once it serves
+        for index in range(workers):
+            start_worker(index, started)
+        os.close(started)
+        _wait_for(waiting, workers)
         if ready is not None:
             ready(listener.getsockname()[1])
         while children:
@@ -128,17 +137,38 @@ def serve(app: Any, *, host: str = "127.0.0.1", port: int = 8773, threads: int |
                 continue
             except ChildProcessError:
                 break
-            children.discard(pid)
+            if pid not in children:
+                continue
+            index = children.pop(pid)
+            loads.retire(index)  # not waited for until its successor has started
             if not stopping:
                 time.sleep(0.1)  # a worker that cannot start must not spin
-                start_worker()
+                start_worker(index)
     finally:
         signal.signal(signal.SIGTERM, previous)
         listener.close()
 
 
+def _wait_for(waiting: int, workers: int, timeout: float = 30.0) -> None:
+    """Until ``workers`` bytes arrive on ``waiting`` (then closed): every worker serves.
+    A worker that cannot start does not keep ``ready`` waiting past ``timeout`` seconds,
+    nor once every worker has gone (the pipe ends)."""
+    deadline, count = time.monotonic() + timeout, 0
+    try:
+        while count < workers:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([waiting], [], [], left)[0]:
+                return
+            data = os.read(waiting, workers)
+            if not data:
+                return
+            count += len(data)
+    finally:
+        os.close(waiting)
+
+
 def _worker(app: Any, listener: socket.socket, parent: int, threads: int | None,
-            options: dict[str, Any]) -> None:
+            options: dict[str, Any], started: int | None) -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops the workers
 
@@ -148,7 +178,11 @@ def _worker(app: Any, listener: socket.socket, parent: int, threads: int | None,
         os._exit(0)
 
     threading.Thread(target=watch, name="ec2query-parent-watch", daemon=True).start()
-    create_server(app, threads=threads, sock=listener, **options).run()
+    server = create_server(app, threads=threads, sock=listener, **options)
+    if started is not None:  # the parent's ready() waits for every first worker
+        os.write(started, b".")
+        os.close(started)
+    server.run()
 
 
 def bound_allocator() -> None:
