@@ -5,10 +5,15 @@ accepts: with a few long-lived keep-alive connections (an SDK's pool, a proxy
 in front) one worker often holds three of four while the other idles, and the
 busy one sets the pace. Each worker therefore publishes, in a table the parent
 maps before forking, how many connections it holds and whether it is in the
-middle of answering; a worker holding more than another that is free to accept
-leaves the next connection to that one. A worker answering for longer than
-:data:`BUSY_AFTER` seconds, or gone, is not waited for: nobody holds a
-connection back for it.
+middle of answering, with a heartbeat at every turn of its event loop; a
+worker holding more than another that is free to accept leaves the next
+connection to that one, and so does a worker whose every thread is answering.
+A worker answering for longer than :data:`BUSY_AFTER` seconds (in its loop, or
+with every thread taken), one whose loop has not turned for :data:`STALE_AFTER`
+seconds (stopped, frozen, starved of CPU) and one that is gone are not waited
+for: nobody holds a connection back for them. A worker that yields looks again
+at least every ``_edge._YIELD_RECHECK`` seconds, so a connection waits at most
+about that long for a worker that has just become taken.
 """
 
 from __future__ import annotations
@@ -17,13 +22,18 @@ import math
 import mmap
 import time
 
-__all__ = ["BUSY_AFTER", "Loads"]
+__all__ = ["BUSY_AFTER", "STALE_AFTER", "Loads"]
 
 #: A worker that has been answering for longer than this (seconds) cannot take a
 #: connection now: the others accept it rather than wait.
 BUSY_AFTER = 0.01
+#: A worker whose loop has not turned for this long (seconds; a waiting loop turns at
+#: least every ``_edge._YIELD_RECHECK``) is not waited for either.
+STALE_AFTER = 0.3
 
-_COUNT, _SINCE = 0, 1  # each worker's slot: open connections, when its answering began (0: not)
+# Each worker's slot: open connections, when its answering began (0: not), its last turn.
+_COUNT, _SINCE, _BEAT = 0, 1, 2
+_SLOT = 3
 _GONE = math.inf
 
 
@@ -32,40 +42,50 @@ class Loads:
 
     def __init__(self, workers: int) -> None:
         self.workers = workers
-        self._map = mmap.mmap(-1, workers * 2 * 8)  # MAP_SHARED | MAP_ANONYMOUS
+        self._map = mmap.mmap(-1, workers * _SLOT * 8)  # MAP_SHARED | MAP_ANONYMOUS
         self._slots = memoryview(self._map).cast("d")
         for index in range(workers):
             self.retire(index)
 
     def __repr__(self) -> str:
-        return f"Loads({[self._slots[i * 2 + _COUNT] for i in range(self.workers)]})"
+        return f"Loads({[self._slots[i * _SLOT + _COUNT] for i in range(self.workers)]})"
 
-    def start(self, index: int) -> None:
+    def start(self, index: int, now: float | None = None) -> None:
         """Worker ``index`` has started: no connections, not answering."""
-        self._slots[index * 2 + _SINCE] = 0.0
-        self._slots[index * 2 + _COUNT] = 0.0
+        base = index * _SLOT
+        self._slots[base + _SINCE] = 0.0
+        self._slots[base + _BEAT] = time.monotonic() if now is None else now
+        self._slots[base + _COUNT] = 0.0
 
     def retire(self, index: int) -> None:
         """Worker ``index`` is gone (or not yet started): never waited for."""
-        self._slots[index * 2 + _COUNT] = _GONE
+        self._slots[index * _SLOT + _COUNT] = _GONE
 
-    def publish(self, index: int, connections: int) -> None:
-        self._slots[index * 2 + _COUNT] = float(connections)
+    def publish(self, index: int, connections: int, now: float) -> None:
+        """Worker ``index`` holds ``connections`` at this turn of its loop (``now``)."""
+        base = index * _SLOT
+        self._slots[base + _BEAT] = now
+        self._slots[base + _COUNT] = float(connections)
 
     def answering(self, index: int, since: float) -> None:
         """Worker ``index`` began answering at ``since`` (``time.monotonic()``; 0: done)."""
-        self._slots[index * 2 + _SINCE] = since
+        self._slots[index * _SLOT + _SINCE] = since
 
     def should_yield(self, index: int, now: float | None = None) -> bool:
-        """Whether worker ``index`` should leave the next connection to another: one with
-        fewer connections that is not answering a long request."""
-        slots = self._slots
-        mine = slots[index * 2 + _COUNT]
+        """Whether worker ``index`` should leave the next connection to another that is
+        free (its loop turning, not answering a long request): one that holds fewer
+        connections, or any, while ``index`` itself is taken (every thread answering)."""
         moment = time.monotonic() if now is None else now
-        for other in range(self.workers):
-            if other == index or slots[other * 2 + _COUNT] >= mine:
-                continue
-            since = slots[other * 2 + _SINCE]
-            if not since or moment - since <= BUSY_AFTER:
-                return True
-        return False
+        slots = self._slots
+        mine = slots[index * _SLOT + _COUNT]
+        taken = not self._free(index, moment)
+        return any(other != index and self._free(other, moment)
+                   and (taken or slots[other * _SLOT + _COUNT] < mine)
+                   for other in range(self.workers))
+
+    def _free(self, index: int, moment: float) -> bool:
+        base = index * _SLOT
+        since = self._slots[base + _SINCE]
+        return (self._slots[base + _COUNT] != _GONE
+                and moment - self._slots[base + _BEAT] <= STALE_AFTER
+                and (not since or moment - since <= BUSY_AFTER))

@@ -188,6 +188,7 @@ class EdgeServer(TcpWSGIServer):  # type: ignore[misc]
                  **kwargs: Any) -> None:
         self.inline: list[Any] = []  # channels with a request to answer in the loop's thread
         self.loads, self.worker = loads, worker
+        self.taken_since = 0.0  # with threads: since when every thread has been answering
         super().__init__(*args, **kwargs)
         if loads is not None:
             loads.start(worker)
@@ -226,10 +227,18 @@ class EdgeServer(TcpWSGIServer):  # type: ignore[misc]
         above are answered, unless another worker holds fewer connections (``_balance``)."""
         self.run_inline()
         readable: bool = super().readable()
-        if self.loads is None:
+        loads = self.loads
+        if loads is None:
             return readable
-        self.loads.publish(self.worker, len(self.active_channels))
-        return readable and not self.loads.should_yield(self.worker)
+        now = time.monotonic()
+        loads.publish(self.worker, len(self.active_channels), now)
+        if not self.adj.edge_inline:  # answering in threads: busy while every one is taken
+            tasks = self.task_dispatcher
+            taken = bool(tasks.queue) or tasks.active_count >= len(tasks.threads)
+            if taken != bool(self.taken_since):
+                self.taken_since = now if taken else 0.0
+                loads.answering(self.worker, self.taken_since)
+        return readable and not loads.should_yield(self.worker, now)
 
     def maintenance(self, now: float) -> None:
         super().maintenance(now)  # idle keep-alive connections (channel_timeout)

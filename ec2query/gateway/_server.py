@@ -75,7 +75,8 @@ def serve(app: Any, *, host: str = "127.0.0.1", port: int = 8773, threads: int |
           **options: Any) -> None:
     """Serve ``app`` until interrupted, in this process or in ``workers`` forked ones
     sharing one listening socket (and whatever ``app`` holds: its SQLite file). ``ready``
-    is called with the bound port once clients can connect. New connections go to the
+    is called with the bound port once clients can connect (with workers: once every one
+    serves, or after 30 s if one cannot start). New connections go to the
     worker holding fewest (``_balance``). A worker that dies is replaced; the workers stop
     with the parent, however it ends."""
     bound_allocator()
@@ -100,11 +101,15 @@ def serve(app: Any, *, host: str = "127.0.0.1", port: int = 8773, threads: int |
     children: dict[int, int] = {}  # pid -> the worker's place in loads
     stopping = False
 
-    def start_worker(index: int, started: int | None = None) -> None:
+    def start_worker(index: int, pipe: tuple[int, int] | None = None) -> None:
         pid = os.fork()
         if pid == 0:  # the worker: serve until its parent is gone
             code = 0
             try:
+                started = None
+                if pipe is not None:  # a first worker: it tells the parent when it serves
+                    os.close(pipe[0])
+                    started = pipe[1]
                 _worker(app, listener, os.getppid(), threads,
                         {**options, "loads": loads, "worker": index}, started)
             except BaseException:  # a worker never returns into the parent's code
@@ -122,12 +127,15 @@ def serve(app: Any, *, host: str = "127.0.0.1", port: int = 8773, threads: int |
 
     previous = signal.signal(signal.SIGTERM, stop)
     try:
-        waiting, started = os.pipe()  # each first worker writes a byte once it serves
+        pipe = os.pipe()  # each first worker writes a byte once it serves
         for index in range(workers):
-            start_worker(index, started)
-        os.close(started)
-        _wait_for(waiting, workers)
-        if ready is not None:
+            start_worker(index, pipe)
+        os.close(pipe[1])
+        try:
+            _wait_for(pipe[0], workers)
+        except KeyboardInterrupt:
+            stop(signal.SIGINT, None)
+        if ready is not None and not stopping:
             ready(listener.getsockname()[1])
         while children:
             try:
@@ -151,8 +159,8 @@ def serve(app: Any, *, host: str = "127.0.0.1", port: int = 8773, threads: int |
 
 def _wait_for(waiting: int, workers: int, timeout: float = 30.0) -> None:
     """Until ``workers`` bytes arrive on ``waiting`` (then closed): every worker serves.
-    A worker that cannot start does not keep ``ready`` waiting past ``timeout`` seconds,
-    nor once every worker has gone (the pipe ends)."""
+    A worker that cannot start keeps ``ready`` waiting no longer than ``timeout`` seconds
+    (it is restarted afterwards), nor once every first worker has gone (the pipe ends)."""
     deadline, count = time.monotonic() + timeout, 0
     try:
         while count < workers:
@@ -180,7 +188,8 @@ def _worker(app: Any, listener: socket.socket, parent: int, threads: int | None,
     threading.Thread(target=watch, name="ec2query-parent-watch", daemon=True).start()
     server = create_server(app, threads=threads, sock=listener, **options)
     if started is not None:  # the parent's ready() waits for every first worker
-        os.write(started, b".")
+        with contextlib.suppress(OSError):  # a parent that stopped waiting
+            os.write(started, b".")
         os.close(started)
     server.run()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -11,61 +12,78 @@ import time
 
 import pytest
 
-from ec2query.gateway._balance import BUSY_AFTER, Loads
+from ec2query.gateway._balance import BUSY_AFTER, STALE_AFTER, Loads
+from tests.commands.test_serve import _alive, _children
 
 # ------------------------------------------------------------------ the table
 
 
+def _table(*counts: int, now: float = 100.0) -> Loads:
+    """Workers started at ``now`` holding ``counts``, their loops turning at ``now``."""
+    loads = Loads(len(counts))
+    for index, count in enumerate(counts):
+        loads.start(index, now)
+        loads.publish(index, count, now)
+    return loads
+
+
 def test_a_worker_yields_to_one_that_holds_fewer_and_is_free():
-    loads = Loads(2)
-    loads.start(0), loads.start(1)
-    loads.publish(0, 2), loads.publish(1, 1)
-    assert loads.should_yield(0)
-    assert not loads.should_yield(1)
+    loads = _table(2, 1)
+    assert loads.should_yield(0, now=100.0)
+    assert not loads.should_yield(1, now=100.0)
 
 
 def test_equal_loads_yield_to_nobody():
-    loads = Loads(3)
-    for index in range(3):
-        loads.start(index)
-        loads.publish(index, 4)
-    assert not any(loads.should_yield(index) for index in range(3))
+    loads = _table(4, 4, 4)
+    assert not any(loads.should_yield(index, now=100.0) for index in range(3))
 
 
 def test_a_worker_answering_a_long_request_is_not_waited_for():
-    loads = Loads(2)
-    loads.start(0), loads.start(1)
-    loads.publish(0, 3), loads.publish(1, 0)
+    loads = _table(3, 0)
     loads.answering(1, since=100.0)
     assert loads.should_yield(0, now=100.0 + BUSY_AFTER / 2)  # a short answer: wait for it
     assert not loads.should_yield(0, now=100.0 + BUSY_AFTER * 2)  # a long one: accept
     loads.answering(1, 0.0)  # done answering
-    assert loads.should_yield(0, now=200.0)
+    assert loads.should_yield(0, now=100.0 + BUSY_AFTER * 2)
+
+
+def test_a_worker_whose_threads_are_all_answering_yields_to_any_free_one():
+    loads = _table(0, 5)
+    loads.answering(0, since=100.0)
+    assert loads.should_yield(0, now=100.0 + BUSY_AFTER * 2)
+    assert not loads.should_yield(1, now=100.0 + BUSY_AFTER * 2)
+    loads.answering(1, since=100.0)  # both taken: nobody to yield to
+    assert not loads.should_yield(0, now=100.0 + BUSY_AFTER * 2)
+
+
+def test_a_worker_whose_loop_stopped_turning_is_not_waited_for():
+    loads = _table(3, 0)
+    assert loads.should_yield(0, now=100.0 + STALE_AFTER / 2)
+    assert not loads.should_yield(0, now=100.0 + STALE_AFTER * 2)  # stopped, frozen, starved
+    loads.publish(1, 0, 100.0 + STALE_AFTER * 2)  # it turns again
+    assert loads.should_yield(0, now=100.0 + STALE_AFTER * 2)
 
 
 def test_a_worker_gone_or_not_started_is_not_waited_for():
     loads = Loads(2)
-    loads.start(0)
-    loads.publish(0, 5)
-    assert not loads.should_yield(0)  # worker 1 has not started
-    loads.start(1)
-    assert loads.should_yield(0)
+    loads.start(0, 100.0)
+    loads.publish(0, 5, 100.0)
+    assert not loads.should_yield(0, now=100.0)  # worker 1 has not started
+    loads.start(1, 100.0)
+    assert loads.should_yield(0, now=100.0)
     loads.retire(1)
-    assert not loads.should_yield(0)
+    assert not loads.should_yield(0, now=100.0)
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
 def test_the_table_is_shared_with_forked_workers():
-    loads = Loads(2)
-    loads.start(0)
+    loads = _table(8, 9)
     pid = os.fork()
     if pid == 0:  # the worker publishes; the parent reads it
-        loads.start(1)
-        loads.publish(1, 7)
+        loads.publish(1, 7, 100.0)
         os._exit(0)
     os.waitpid(pid, 0)
-    loads.publish(0, 8)
-    assert loads.should_yield(0)
+    assert loads.should_yield(0, now=100.0)
     assert "7.0" in repr(loads)
 
 
@@ -73,7 +91,7 @@ def test_the_table_is_shared_with_forked_workers():
 
 _SERVER = textwrap.dedent("""
     import os, sys, time
-    from ec2query.gateway._server import serve
+    from ec2query.gateway import _server
 
     def app(environ, start_response):  # which worker answered; /slow keeps it answering
         if environ["PATH_INFO"] == "/slow":
@@ -82,7 +100,12 @@ _SERVER = textwrap.dedent("""
         start_response("200 OK", [("Content-Length", str(len(body)))])
         return [body]
 
-    serve(app, port=int(sys.argv[1]), workers=2, ready=lambda port: print(port, flush=True))
+    port, threads, slow_start = map(int, sys.argv[1:])
+    if slow_start:  # each worker takes this long to make its server
+        make = _server.create_server
+        _server.create_server = lambda *a, **k: (time.sleep(slow_start), make(*a, **k))[1]
+    _server.serve(app, port=port, workers=2, threads=threads,
+                  ready=lambda port: print(port, flush=True))
 """)
 
 
@@ -107,23 +130,35 @@ def _ask(sock: socket.socket, path: str = "/") -> int:
     return int(body)
 
 
-@pytest.fixture
-def two_workers():
+def _start(port: int, threads: int = 0, slow_start: int = 0) -> subprocess.Popen[bytes]:
+    return subprocess.Popen([sys.executable, "-c", _SERVER, str(port), str(threads),
+                             str(slow_start)], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    process.wait(timeout=10)
+    if process.stdout is not None:
+        process.stdout.close()
+
+
+served = pytest.mark.skipif(not sys.platform.startswith("linux"),
+                            reason="forks workers and reads them from /proc")
+
+
+@pytest.fixture(params=[0, 1], ids=["in-loop", "1-thread"])
+def two_workers(request):
     port = _free_port()
-    process = subprocess.Popen([sys.executable, "-c", _SERVER, str(port)],
-                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    process = _start(port, threads=request.param)
     try:
         assert process.stdout is not None
         assert int(process.stdout.readline()) == port
         yield port
     finally:
-        process.terminate()
-        process.wait(timeout=10)
-        if process.stdout is not None:
-            process.stdout.close()
+        _stop(process)
 
 
-@pytest.mark.skipif(not hasattr(os, "fork"), reason="--workers needs os.fork")
+@served
 def test_keep_alive_connections_are_spread_over_the_workers(two_workers):
     # Bursts of connections, as a client's pool opens them: left to the kernel, the
     # worker woken first often accepts three or four of them
@@ -139,18 +174,23 @@ def test_keep_alive_connections_are_spread_over_the_workers(two_workers):
         time.sleep(0.2)  # the workers see the connections close
 
 
-@pytest.mark.skipif(not hasattr(os, "fork"), reason="--workers needs os.fork")
-def test_a_worker_stuck_answering_does_not_hold_new_connections_back(two_workers):
+@served
+@pytest.mark.parametrize("how", ["answering", "stopped"])
+def test_a_worker_stuck_does_not_hold_new_connections_back(two_workers, how):
     first = [socket.create_connection(("127.0.0.1", two_workers), timeout=10)
              for _ in range(3)]
     late = None
+    lighter = 0
     try:
         pids = [_ask(sock) for sock in first]
-        # the worker holding one connection is made to answer for 3 s: the other, holding
-        # two, would leave it the next connection if it waited for it
+        # the worker holding one connection is kept from answering (a 3 s request in
+        # its loop or its only thread, or SIGSTOP): the other, holding two, would leave
+        # it the next connection if it waited for it
         lighter = next(pid for pid in pids if pids.count(pid) == 1)
-        slow = first[pids.index(lighter)]
-        slow.sendall(b"GET /slow HTTP/1.1\r\nHost: h\r\n\r\n")
+        if how == "answering":
+            first[pids.index(lighter)].sendall(b"GET /slow HTTP/1.1\r\nHost: h\r\n\r\n")
+        else:
+            os.kill(lighter, signal.SIGSTOP)
         time.sleep(0.3)
         started = time.monotonic()
         late = socket.create_connection(("127.0.0.1", two_workers), timeout=10)
@@ -158,5 +198,49 @@ def test_a_worker_stuck_answering_does_not_hold_new_connections_back(two_workers
         assert time.monotonic() - started < 1.5
         assert answered_by != lighter
     finally:
+        if how == "stopped" and lighter:
+            os.kill(lighter, signal.SIGCONT)
         for sock in [*first, *([late] if late else [])]:
             sock.close()
+
+
+@served
+def test_ready_waits_for_every_worker_and_a_stop_meanwhile_leaves_nothing_behind():
+    port = _free_port()
+    process = _start(port, slow_start=3)
+    try:
+        time.sleep(1)  # the workers are making their servers
+        children = _children(process.pid)
+        assert len(children) == 2
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=10) == 0
+        assert process.stdout is not None
+        assert process.stdout.read() == b""  # no ready line: nothing was to serve
+        deadline = time.monotonic() + 5
+        while any(map(_alive, children)) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not any(map(_alive, children))
+    finally:
+        if process.poll() is None:
+            _stop(process)
+        elif process.stdout is not None:
+            process.stdout.close()
+
+
+@served
+def test_ready_comes_once_both_workers_serve():
+    port = _free_port()
+    started = time.monotonic()
+    process = _start(port, slow_start=1)
+    try:
+        assert process.stdout is not None
+        assert int(process.stdout.readline()) == port
+        assert time.monotonic() - started >= 1
+        sockets = [socket.create_connection(("127.0.0.1", port), timeout=10) for _ in range(2)]
+        try:  # both serve at once: the two connections are the two workers'
+            assert len({_ask(sock) for sock in sockets}) == 2
+        finally:
+            for sock in sockets:
+                sock.close()
+    finally:
+        _stop(process)
