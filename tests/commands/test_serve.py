@@ -2,40 +2,16 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import sys
-import time
 
 import pytest
 
 from tests.gateway.test_gateway_clients import _serve
-from tests.servers import FAKE_ENV
+from tests.servers import FAKE_ENV, all_gone, child_processes
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"),
                                 reason="reads worker processes from /proc")
-
-
-def _children(pid: int) -> set[int]:
-    found = set()
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as stat:
-                    fields = stat.read().rpartition(")")[2].split()
-            except OSError:
-                continue
-            if int(fields[1]) == pid:
-                found.add(int(entry))
-    return found
-
-
-def _alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            return stat.read().rpartition(")")[2].split()[0] != "Z"
-    except OSError:
-        return False
 
 
 def test_two_workers_share_the_port_and_the_database_and_die_with_their_parent(tmp_path):
@@ -43,7 +19,7 @@ def test_two_workers_share_the_port_and_the_database_and_die_with_their_parent(t
 
     process, url = _serve(tmp_path, "--workers", "2")
     try:
-        workers = _children(process.pid)
+        workers = child_processes(process.pid)
         assert len(workers) == 2
         clients = [boto3.client("ec2", endpoint_url=url, region_name="us-east-1",
                                 aws_access_key_id=FAKE_ENV["AWS_ACCESS_KEY_ID"],
@@ -56,10 +32,7 @@ def test_two_workers_share_the_port_and_the_database_and_die_with_their_parent(t
             assert {f"shared{n}" for n in range(4)} <= names
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=10)
-        deadline = time.monotonic() + 5
-        while any(map(_alive, workers)) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert not any(map(_alive, workers))
+        assert all_gone(workers)
     finally:
         if process.poll() is None:
             process.terminate()

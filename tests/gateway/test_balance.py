@@ -13,7 +13,7 @@ import time
 import pytest
 
 from ec2query.gateway._balance import BUSY_AFTER, STALE_AFTER, Loads
-from tests.commands.test_serve import _alive, _children
+from tests.servers import all_gone, child_processes, free_port
 
 # ------------------------------------------------------------------ the table
 
@@ -109,13 +109,6 @@ _SERVER = textwrap.dedent("""
 """)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def _ask(sock: socket.socket, path: str = "/") -> int:
     """One keep-alive request on ``sock``: the pid of the worker that answered."""
     sock.sendall(f"GET {path} HTTP/1.1\r\nHost: h\r\n\r\n".encode())
@@ -148,7 +141,7 @@ served = pytest.mark.skipif(not sys.platform.startswith("linux"),
 
 @pytest.fixture(params=[0, 1], ids=["in-loop", "1-thread"])
 def two_workers(request):
-    port = _free_port()
+    port = free_port()
     process = _start(port, threads=request.param)
     try:
         assert process.stdout is not None
@@ -206,20 +199,17 @@ def test_a_worker_stuck_does_not_hold_new_connections_back(two_workers, how):
 
 @served
 def test_ready_waits_for_every_worker_and_a_stop_meanwhile_leaves_nothing_behind():
-    port = _free_port()
+    port = free_port()
     process = _start(port, slow_start=3)
     try:
         time.sleep(1)  # the workers are making their servers
-        children = _children(process.pid)
+        children = child_processes(process.pid)
         assert len(children) == 2
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=10) == 0
         assert process.stdout is not None
         assert process.stdout.read() == b""  # no ready line: nothing was to serve
-        deadline = time.monotonic() + 5
-        while any(map(_alive, children)) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert not any(map(_alive, children))
+        assert all_gone(children)
     finally:
         if process.poll() is None:
             _stop(process)
@@ -229,7 +219,7 @@ def test_ready_waits_for_every_worker_and_a_stop_meanwhile_leaves_nothing_behind
 
 @served
 def test_ready_comes_once_both_workers_serve():
-    port = _free_port()
+    port = free_port()
     started = time.monotonic()
     process = _start(port, slow_start=1)
     try:
