@@ -37,6 +37,7 @@ waitress is pinned to one major version for them:
 from __future__ import annotations
 
 import re
+import threading
 import time
 from typing import Any
 
@@ -158,6 +159,21 @@ class EdgeChannel(HTTPChannel):  # type: ignore[misc]
         super().handle_read()
         self.server.run_inline()
 
+    def service(self) -> None:
+        """Answer the channel's requests; in a thread of one of several workers, counted
+        while it answers (``EdgeServer.readable`` publishes whether every one is)."""
+        server = self.server
+        if server.adj.edge_inline or server.loads is None:
+            super().service()
+            return
+        with server.threads_lock:
+            server.threads_answering += 1
+        try:
+            super().service()
+        finally:
+            with server.threads_lock:
+                server.threads_answering -= 1
+
     def writable(self) -> bool:
         """Whether the loop should flush: not while a task runs in a thread. That thread
         sends what it writes itself and wakes the loop when it ends; left to waitress, the
@@ -189,6 +205,8 @@ class EdgeServer(TcpWSGIServer):  # type: ignore[misc]
         self.inline: list[Any] = []  # channels with a request to answer in the loop's thread
         self.loads, self.worker = loads, worker
         self.taken_since = 0.0  # with threads: since when every thread has been answering
+        self.threads_answering = 0  # with threads: how many are answering (EdgeChannel)
+        self.threads_lock = threading.Lock()
         super().__init__(*args, **kwargs)
         if loads is not None:
             loads.start(worker)
@@ -211,16 +229,18 @@ class EdgeServer(TcpWSGIServer):  # type: ignore[misc]
         if self.loads is not None:
             self.loads.answering(self.worker, time.monotonic())
         held = []
-        while self.inline:
-            channel = self.inline.pop(0)
-            if channel.connected and (
-                    channel.total_outbufs_len > channel.adj.outbuf_high_watermark):
-                held.append(channel)
-            else:
-                channel.service()
-        self.inline = held
-        if self.loads is not None:
-            self.loads.answering(self.worker, 0.0)
+        try:
+            while self.inline:
+                channel = self.inline.pop(0)
+                if channel.connected and (
+                        channel.total_outbufs_len > channel.adj.outbuf_high_watermark):
+                    held.append(channel)
+                else:
+                    channel.service()
+        finally:
+            self.inline[:0] = held
+            if self.loads is not None:
+                self.loads.answering(self.worker, 0.0)
 
     def readable(self) -> bool:
         """Whether the loop should accept: once per turn, after the requests held back
@@ -233,8 +253,7 @@ class EdgeServer(TcpWSGIServer):  # type: ignore[misc]
         now = time.monotonic()
         loads.publish(self.worker, len(self.active_channels), now)
         if not self.adj.edge_inline:  # answering in threads: busy while every one is taken
-            tasks = self.task_dispatcher
-            taken = bool(tasks.queue) or tasks.active_count >= len(tasks.threads)
+            taken = self.threads_answering >= self.adj.threads
             if taken != bool(self.taken_since):
                 self.taken_since = now if taken else 0.0
                 loads.answering(self.worker, self.taken_since)

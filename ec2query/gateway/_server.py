@@ -76,7 +76,7 @@ def serve(app: Any, *, host: str = "127.0.0.1", port: int = 8773, threads: int |
     """Serve ``app`` until interrupted, in this process or in ``workers`` forked ones
     sharing one listening socket (and whatever ``app`` holds: its SQLite file). ``ready``
     is called with the bound port once clients can connect (with workers: once every one
-    serves, or after 30 s if one cannot start). New connections go to the
+    serves, or one has exited). New connections go to the
     worker holding fewest (``_balance``). A worker that dies is replaced; the workers stop
     with the parent, however it ends."""
     bound_allocator()
@@ -159,8 +159,10 @@ def serve(app: Any, *, host: str = "127.0.0.1", port: int = 8773, threads: int |
 
 def _wait_for(waiting: int, workers: int, timeout: float = 30.0) -> None:
     """Until ``workers`` bytes arrive on ``waiting`` (then closed): every worker serves.
-    A worker that cannot start keeps ``ready`` waiting no longer than ``timeout`` seconds
-    (it is restarted afterwards), nor once every first worker has gone (the pipe ends)."""
+    Each first worker closes its end once it has written, or as it exits, so the wait
+    also ends when those that could start have written and the rest have exited (they
+    are restarted afterwards); only a worker that hangs while starting makes it last
+    ``timeout`` seconds."""
     deadline, count = time.monotonic() + timeout, 0
     try:
         while count < workers:
