@@ -71,21 +71,20 @@ class Loads:
         """Worker ``index`` began answering at ``since`` (``time.monotonic()``; 0: done)."""
         self._slots[index * _SLOT + _SINCE] = since
 
-    def should_yield(self, index: int, now: float | None = None) -> bool:
+    def should_yield(self, index: int, now: float) -> bool:
         """Whether worker ``index`` should leave the next connection to another that is
-        free (its loop turning, not answering a long request): one that holds fewer
-        connections, or any, while ``index`` itself is taken (every thread answering)."""
-        moment = time.monotonic() if now is None else now
+        free at ``now`` (its loop turning, not answering a long request): one that holds
+        fewer connections, or any, while ``index`` itself is taken (every thread answering)."""
         slots = self._slots
         mine = slots[index * _SLOT + _COUNT]
-        taken = not self._free(index, moment)
-        return any(other != index and self._free(other, moment)
+        taken = not self._free(index, now)
+        return any(other != index and self._free(other, now)
                    and (taken or slots[other * _SLOT + _COUNT] < mine)
                    for other in range(self.workers))
 
-    def _free(self, index: int, moment: float) -> bool:
+    def _free(self, index: int, now: float) -> bool:
         base = index * _SLOT
         since = self._slots[base + _SINCE]
         return (self._slots[base + _COUNT] != _GONE
-                and moment - self._slots[base + _BEAT] <= STALE_AFTER
-                and (not since or moment - since <= BUSY_AFTER))
+                and now - self._slots[base + _BEAT] <= STALE_AFTER
+                and (not since or now - since <= BUSY_AFTER))

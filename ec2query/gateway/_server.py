@@ -75,10 +75,10 @@ def serve(app: Any, *, host: str = "127.0.0.1", port: int = 8773, threads: int |
           **options: Any) -> None:
     """Serve ``app`` until interrupted, in this process or in ``workers`` forked ones
     sharing one listening socket (and whatever ``app`` holds: its SQLite file). ``ready``
-    is called with the bound port once clients can connect (with workers: once every one
-    serves, or one has exited). New connections go to the
-    worker holding fewest (``_balance``). A worker that dies is replaced; the workers stop
-    with the parent, however it ends."""
+    is called with the bound port once clients can connect (with workers: once each has
+    begun to serve or has exited). New connections go to the worker holding fewest
+    (``_balance``). A worker that dies is replaced; the workers stop with the parent,
+    however it ends."""
     bound_allocator()
     if workers <= 1:
         server = create_server(app, host=host, port=port, threads=threads, **options)
