@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,6 +33,8 @@ class Pair:
     under controlled conditions (a fixed clock where one matters) and returns
     two values that must be equal for the pair to be a fair comparison.
     ``target`` is the ratio peer/ours (median) the issue asks for, if any.
+    ``clocks`` are what each side's time is read from, ours then the peer's: the wall
+    clock by default; the serve group's CPU pairs read each server's CPU time.
     """
 
     group: str
@@ -44,6 +47,7 @@ class Pair:
     process: bool = False  # whole-process timing: one call per sample, no calibration
     unit: str = "op"
     note: str = ""
+    clocks: tuple[Callable[[], float], Callable[[], float]] | None = None
 
 
 @dataclass(frozen=True)
@@ -130,9 +134,10 @@ def run_pair(pair: Pair, plan: Plan) -> Result:
         n_ours = calibrate(pair.ours, plan.budget)
         n_peer = calibrate(pair.peer, plan.budget)
         repeat = plan.repeat
+    ours_clock, peer_clock = pair.clocks or (time.perf_counter, time.perf_counter)
     ours: list[float] = []
     peer: list[float] = []
     for _ in range(repeat):
-        ours.append(loop(pair.ours, n_ours))
-        peer.append(loop(pair.peer, n_peer))
+        ours.append(loop(pair.ours, n_ours, ours_clock))
+        peer.append(loop(pair.peer, n_peer, peer_clock))
     return Result(pair, summarize(ours, n_ours), summarize(peer, n_peer))

@@ -63,8 +63,16 @@ def pairs(group: str) -> list[Pair | Skipped]:
                     lambda: (loads[a].run(), loads[b].run()), target=target, process=True,
                     unit=f"{CLIENTS * PER_CLIENT} requests", note=note)
 
+    def cpu(name: str, a: _Server, peer_name: str, b: _Server, note: str) -> Pair:
+        per_request = CLIENTS * PER_CLIENT
+        return Pair("serve", f"server CPU: {name}", peer_name, loads[a].run, loads[b].run,
+                    lambda: (loads[a].run(), loads[b].run()), process=True,
+                    unit="request (server CPU)", note=note,
+                    clocks=(lambda: a.cpu_seconds() / per_request,
+                            lambda: b.cpu_seconds() / per_request))
+
     per = f"{CLIENTS} keep-alive clients x {PER_CLIENT} signed requests"
-    return [
+    out: list[Pair | Skipped] = [
         pair("ec2query serve vs moto_server", ours, "moto_server", moto_server, 10.0, per),
         pair("ec2query serve --workers 2 vs moto_server", ours2, "moto_server", moto_server,
              10.0, per),
@@ -73,6 +81,19 @@ def pairs(group: str) -> list[Pair | Skipped]:
         pair("ec2query serve --workers 2 vs the edge's ceiling", ours2,
              "bare WSGI app, same edge, 2 workers", bare2, 0.5,
              "ceiling: the bare app in 2 processes too"),
+    ]
+    if not _CPU_CLOCKS:
+        return [*out, Skipped("serve", "server CPU per request",
+                              "needs Linux's per-process CPU clocks and /proc children lists")]
+    share = "ratio = bare / ours: the share of the ceiling our CPU per request allows"
+    return [
+        *out,
+        cpu("ec2query serve vs moto_server", ours, "moto_server", moto_server,
+            "µs of server CPU per request, under the same load"),
+        cpu("ec2query serve vs the edge's ceiling", ours, "bare WSGI app, same edge", bare,
+            share),
+        cpu("ec2query serve --workers 2 vs the edge's ceiling", ours2,
+            "bare WSGI app, same edge, 2 workers", bare2, share + "; all workers summed"),
     ]
 
 
@@ -121,6 +142,16 @@ class _Server:
                 time.sleep(0.1)
         raise RuntimeError(f"{command[:4]} did not start")
 
+    def cpu_seconds(self) -> float:
+        """CPU seconds the server has used so far, its forked workers' included: Linux's
+        process CPU clocks count every thread, ended ones too (started if need be)."""
+        self.start()
+        assert self.process is not None
+        pid = self.process.pid
+        with open(f"/proc/{pid}/task/{pid}/children") as listing:
+            pids = [pid, *map(int, listing.read().split())]
+        return sum(time.clock_gettime(_cpu_clock(p)) for p in pids)
+
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
@@ -128,6 +159,25 @@ class _Server:
                 self.process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 self.process.kill()
+
+
+def _cpu_clock(pid: int) -> int:
+    """The clock id of process ``pid``'s CPU time (Linux: MAKE_PROCESS_CPUCLOCK, SCHED)."""
+    return (~pid << 3) | 2
+
+
+def _has_cpu_clocks() -> bool:
+    pid = os.getpid()
+    children = f"/proc/{pid}/task/{pid}/children"
+    if not sys.platform.startswith("linux") or not os.path.exists(children):
+        return False
+    try:
+        return time.clock_gettime(_cpu_clock(pid)) > 0
+    except OSError:
+        return False
+
+
+_CPU_CLOCKS = _has_cpu_clocks()
 
 
 class _Load:
