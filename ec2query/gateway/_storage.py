@@ -5,7 +5,8 @@ A database is the backend's only if it carries the backend's mark, SQLite's
 ``application_id`` (:data:`APPLICATION_ID`, set when the backend creates the
 tables), or, for a database made before the mark, the backend's own tables
 with a ``meta.schema`` it knows. A new path, an empty file and an SQLite
-database with no tables at all are initialized. Everything else is refused
+database with nothing in it (no table, view, index or trigger, and no
+``user_version`` set) are initialized. Everything else is refused
 with one line naming the file and the problem (:class:`DatabaseFileError`),
 and the file is left byte for byte as it was: it is only read here, through a
 read-only connection.
@@ -16,6 +17,7 @@ from __future__ import annotations
 import os
 import sqlite3
 from pathlib import Path
+from typing import NamedTuple
 
 from .._errors import EC2Error
 
@@ -76,15 +78,19 @@ def check_database_file(path: str, known_versions: tuple[str, ...]) -> None:
         return  # an empty file: initialized like a new one
     if len(header) < _HEADER or not header.startswith(_MAGIC):
         raise DatabaseFileError(path, "is not an SQLite database")
-    mark, tables, version = _read(path, wal=header[18:20] == b"\x02\x02")
+    found = _read(path, wal=header[18:20] == b"\x02\x02")
+    mark, tables, version = found.mark, found.tables, found.version
     if mark not in (0, APPLICATION_ID):
         raise DatabaseFileError(
             path, f"is another application's SQLite database (application_id {mark:#010x})"
         )
-    if mark == 0 and tables and not (tables >= OWN_TABLES and version is not None):
+    if mark == 0 and found.objects and not (tables >= OWN_TABLES and version is not None):
         raise DatabaseFileError(
             path, "is another application's SQLite database (no ec2query mark or tables)"
         )
+    if mark == 0 and not found.objects and found.user_version:
+        raise DatabaseFileError(path, "is another application's SQLite database "
+                                      f"(user_version {found.user_version}, no ec2query mark)")
     if tables and version not in known_versions:
         newest = known_versions[-1]
         raise DatabaseFileError(
@@ -92,8 +98,19 @@ def check_database_file(path: str, known_versions: tuple[str, ...]) -> None:
         )
 
 
-def _read(path: str, *, wal: bool) -> tuple[int, frozenset[str], str | None]:
-    """The database's mark, table names and ``meta.schema``, through a read-only connection
+class _Found(NamedTuple):
+    """What a database file holds, as far as whose it is."""
+
+    mark: int  # PRAGMA application_id
+    tables: frozenset[str]
+    objects: int  # tables, views, indexes and triggers
+    version: str | None  # meta.schema, if there is a meta table
+    user_version: int
+
+
+def _read(path: str, *, wal: bool) -> _Found:
+    """The database's mark, its tables and other objects, ``meta.schema`` and
+    ``user_version``, through a read-only connection
     (which sees a mark still in the write-ahead log, as the header bytes would not). A WAL
     database with no log beside it is read as immutable: a read-only connection would leave
     a new ``-wal`` and ``-shm`` behind, and there is no log to miss."""
@@ -105,8 +122,9 @@ def _read(path: str, *, wal: bool) -> tuple[int, frozenset[str], str | None]:
         raise DatabaseFileError(path, f"cannot be opened: {exc}") from None
     try:
         mark = int(conn.execute("PRAGMA application_id").fetchone()[0]) & 0xFFFFFFFF
-        rows = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
-        tables = frozenset(str(row[0]) for row in rows)
+        user_version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+        rows = conn.execute("SELECT type, name FROM sqlite_master").fetchall()
+        tables = frozenset(str(name) for kind, name in rows if kind == "table")
         version = None
         if "meta" in tables:
             row = conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
@@ -115,4 +133,4 @@ def _read(path: str, *, wal: bool) -> tuple[int, frozenset[str], str | None]:
         raise DatabaseFileError(path, f"is not a usable SQLite database ({exc})") from None
     finally:
         conn.close()
-    return mark, tables, version
+    return _Found(mark, tables, len(rows), version, user_version)

@@ -46,6 +46,18 @@ def _marked_by_another(path: Path) -> None:
     conn.close()
 
 
+def _view_only(path: Path) -> None:  # no table, but not empty: another application's view
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE VIEW v AS SELECT 1 AS one")
+    conn.close()
+
+
+def _user_version(path: Path) -> None:  # nothing in it yet, but another application's version
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA user_version = 7")
+    conn.close()
+
+
 def _newer_schema(path: Path) -> None:
     Backend(str(path)).close()
     with sqlite3.connect(path) as conn:
@@ -60,6 +72,8 @@ BAD = {
     "another application's": (_users, "is another application's SQLite database"),
     "foreign meta and rule": (_foreign_meta, "is another application's SQLite database"),
     "another application's mark": (_marked_by_another, "application_id 0x000004d2"),
+    "a view and no table": (_view_only, "is another application's SQLite database (no ec2query"),
+    "another application's user_version": (_user_version, "(user_version 7, no ec2query mark)"),
     "newer schema": (_newer_schema, "has schema '4', which this release (schema 3) cannot read"),
 }
 
