@@ -122,15 +122,20 @@ def _entry(path: str, key: str, secret: str, token: str | None = None, *,
 
 
 def accepted_credentials(files: list[str]) -> dict[str, Credentials]:
-    """The environment's credentials (if any) plus those of every ``--credentials-file``."""
-    from .._errors import EC2Error
+    """The environment's credentials (if any) plus those of every ``--credentials-file``.
+
+    Having none in the environment is allowed (the files may name every caller); having
+    them half (a key without its secret, in the environment or the shared credentials
+    file) is refused, as the aws-cli refuses it: ``UsageError`` ``PartialCredentials``.
+    """
+    from .._errors import AuthError
     from ..auth._credentials import resolve_credentials
 
     table: dict[str, Credentials] = {}
     try:
         own = resolve_credentials()
         table[own.access_key] = own
-    except EC2Error:
+    except AuthError:  # none at all
         pass
     for path in files:
         table.update(load_credentials_file(path))

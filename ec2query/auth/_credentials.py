@@ -198,7 +198,8 @@ def _from_section(values: Mapping[str, str], where: str) -> Credentials | None:
         return None
     if not access or not secret:
         missing = "aws_access_key_id" if not access else "aws_secret_access_key"
-        raise UsageError(f"Partial credentials found in {where}, missing: {missing}")
+        raise UsageError(f"Partial credentials found in {where}, missing: {missing}",
+                         code="PartialCredentials")
     return Credentials(access, secret, values.get("aws_session_token") or None)
 
 
@@ -223,7 +224,8 @@ def resolve_credentials(
     if access_key or secret_key:
         if not (access_key and secret_key):
             missing = "secret key" if access_key else "access key"
-            raise UsageError(f"Partial credentials given explicitly, missing: {missing}")
+            raise UsageError(f"Partial credentials given explicitly, missing: {missing}",
+                             code="PartialCredentials")
         return Credentials(access_key, secret_key, token or None)
 
     if profile is None:
@@ -231,7 +233,8 @@ def resolve_credentials(
         if env_access or env_secret:
             if not (env_access and env_secret):
                 missing = _ENV_SECRET if env_access else _ENV_ACCESS
-                raise UsageError(f"Partial credentials found in env, missing: {missing}")
+                raise UsageError(f"Partial credentials found in env, missing: {missing}",
+                                 code="PartialCredentials")
             return Credentials(env_access, env_secret, env.get(_ENV_TOKEN) or None)
 
     name = _profile_name(profile, env)

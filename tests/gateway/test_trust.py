@@ -91,6 +91,67 @@ def test_a_credentials_file_of_good_entries_still_loads(tmp_path):
     assert load_credentials_file(str(path)) == {"K1": Credentials("K1", "S1", "T1")}
 
 
+def _no_aws_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
+                 "AWS_PROFILE", "AWS_DEFAULT_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+
+
+def test_serve_refuses_an_empty_secret_in_the_environment(monkeypatch, tmp_path):
+    from ec2query._commands.serve import accepted_credentials
+
+    _no_aws_environment(monkeypatch, tmp_path)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDEMPTYSECRET")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "")
+    with pytest.raises(UsageError) as info:
+        accepted_credentials([])
+    assert info.value.code == "PartialCredentials"
+    assert info.value.message == "Partial credentials found in env, missing: AWS_SECRET_ACCESS_KEY"
+
+
+def test_serve_refuses_an_empty_secret_in_the_shared_credentials_file(monkeypatch, tmp_path):
+    from ec2query._commands.serve import accepted_credentials
+
+    _no_aws_environment(monkeypatch, tmp_path)
+    shared = tmp_path / "credentials"
+    shared.write_text("[default]\naws_access_key_id = AKIDEMPTYSECRET\naws_secret_access_key =\n",
+                      encoding="utf-8")
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(shared))
+    with pytest.raises(UsageError) as info:
+        accepted_credentials([])
+    assert info.value.code == "PartialCredentials"
+    assert info.value.message == (
+        f"Partial credentials found in {shared}, missing: aws_secret_access_key")
+
+
+def test_serve_starts_with_no_credentials_in_the_environment(monkeypatch, tmp_path):
+    from ec2query._commands.serve import accepted_credentials
+
+    _no_aws_environment(monkeypatch, tmp_path)
+    assert accepted_credentials([]) == {}  # the files may name every caller
+
+
+def test_the_serve_command_exits_on_an_empty_secret_with_one_line(tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(AWS_ACCESS_KEY_ID="AKIDEMPTYSECRET", AWS_SECRET_ACCESS_KEY="",
+               AWS_SHARED_CREDENTIALS_FILE=os.devnull, AWS_CONFIG_FILE=os.devnull,
+               PYTHONPATH=str(Path(__file__).resolve().parents[2]))
+    done = subprocess.run([sys.executable, "-m", "ec2query", "serve", "--port", "0",
+                           "--db", str(tmp_path / "sg.db")],
+                          capture_output=True, text=True, timeout=60, env=env, check=False)
+    assert done.returncode != 0 and done.stdout == ""
+    assert [line for line in done.stderr.splitlines() if line.strip()] == [
+        "Partial credentials found in env, missing: AWS_SECRET_ACCESS_KEY"]
+    assert not (tmp_path / "sg.db").exists()  # refused before the database was opened
+
+
 # ------------------------------------------------------------------ session tokens
 
 
