@@ -260,19 +260,26 @@ class EdgeServer(TcpWSGIServer):  # type: ignore[misc]
         return readable and not loads.should_yield(self.worker, now)
 
     def maintenance(self, now: float) -> None:
-        super().maintenance(now)  # idle keep-alive connections (channel_timeout)
+        """Each second: a request being read is held to its own deadlines, and a connection
+        with none is closed once idle for ``channel_timeout`` (waitress' own rule, which
+        would also close a request whose body stopped coming before its deadline answers
+        it, as the defaults' order, body 20 s after idle 15 s, would have it)."""
         moment = time.monotonic()
+        idle_since = now - self.adj.channel_timeout  # waitress' clock, as last_activity's
         header_timeout, body_timeout = self.adj.edge_header_timeout, self.adj.edge_body_timeout
         for channel in list(self.active_channels.values()):
-            request = channel.request
-            if request is None or request.completed or channel.will_close:
+            if channel.will_close:
                 continue
-            age = moment - request.started
-            if not request.headers_finished:
-                if age > header_timeout:
-                    channel.will_close = True  # not yet a request: nothing to answer
-            elif age > body_timeout:
-                self._time_out(channel, request)
+            request = channel.request
+            if request is not None and not request.completed:
+                age = moment - request.started
+                if not request.headers_finished:
+                    if age > header_timeout:
+                        channel.will_close = True  # not yet a request: nothing to answer
+                elif age > body_timeout:
+                    self._time_out(channel, request)
+            elif not channel.requests and channel.last_activity < idle_since:
+                channel.will_close = True
         self.run_inline()
 
     @staticmethod

@@ -138,6 +138,20 @@ def test_bodies_shorter_than_announced_time_out_with_an_ec2_error(endpoint):
         assert closed and took < BODY_TIMEOUT + SLACK
 
 
+def test_a_short_body_is_timed_out_by_its_deadline_even_past_the_idle_one():
+    """As the defaults have it (body 20 s, idle 15 s): a request whose body stopped coming
+    is answered RequestTimeout at the body deadline, not closed unanswered when idle."""
+    app = make_app(credentials={FAKE_ENV["AWS_ACCESS_KEY_ID"]: FAKE_ENV["AWS_SECRET_ACCESS_KEY"]})
+    body_timeout = IDLE_TIMEOUT + 1.0
+    with running(app, header_timeout=HEADER_TIMEOUT, body_timeout=body_timeout,
+                 idle_timeout=IDLE_TIMEOUT) as url:
+        host, port = url.removeprefix("http://").split(":")
+        data = HEAD + b"Content-Length: 148\r\n\r\n" + b"a" * 48
+        answer, took, closed = exchange((host, int(port)), data, wait=body_timeout + SLACK + 1)
+    assert ec2_error(answer) == (400, "RequestTimeout")
+    assert closed and body_timeout - 0.5 < took < body_timeout + SLACK
+
+
 @pytest.mark.parametrize(("data", "deadline"), [
     (b"", IDLE_TIMEOUT),  # connected, nothing sent
     (b"POST / HTTP/1.1\r\nHo", HEADER_TIMEOUT),  # a partial header, then silence
