@@ -11,15 +11,20 @@ connection to that one, and so does a worker whose every thread is answering.
 A worker answering for longer than :data:`BUSY_AFTER` seconds (in its loop, or
 with every thread taken), one whose loop has not turned for :data:`STALE_AFTER`
 seconds (stopped, frozen, starved of CPU) and one that is gone are not waited
-for: nobody holds a connection back for them. A worker that yields looks again
-at least every ``_edge._YIELD_RECHECK`` seconds, so a connection waits at most
-about that long for a worker that has just become taken.
+for: nobody holds a connection back for them. A worker that begins to yield
+wakes the others through their wake pipes (made here, before the fork), so the
+one it yields to accepts at once even while its own connections are silent; a
+worker that yields also looks again at least every ``_edge._YIELD_RECHECK``
+seconds, so a connection waits at most about that long for a worker that has
+just become taken.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
 import mmap
+import os
 import time
 
 __all__ = ["BUSY_AFTER", "STALE_AFTER", "Loads"]
@@ -46,6 +51,10 @@ class Loads:
         self._slots = memoryview(self._map).cast("d")
         for index in range(workers):
             self.retire(index)
+        self._wakes = [os.pipe() for _ in range(workers)]  # (read, write) per worker
+        for read, write in self._wakes:
+            os.set_blocking(read, False)
+            os.set_blocking(write, False)  # a full pipe is a worker already woken
 
     def __repr__(self) -> str:
         return f"Loads({[self._slots[i * _SLOT + _COUNT] for i in range(self.workers)]})"
@@ -70,6 +79,25 @@ class Loads:
     def answering(self, index: int, since: float) -> None:
         """Worker ``index`` began answering at ``since`` (``time.monotonic()``; 0: done)."""
         self._slots[index * _SLOT + _SINCE] = since
+
+    def wake_fd(self, index: int) -> int:
+        """The read end of worker ``index``'s wake pipe, for its event loop to watch."""
+        return self._wakes[index][0]
+
+    def wake_others(self, index: int) -> None:
+        """Worker ``index`` begins to leave new connections to the others: their loops turn
+        now (a byte on each one's wake pipe) and look at the listening socket again."""
+        for other, (_, write) in enumerate(self._wakes):
+            if other != index:
+                with contextlib.suppress(BlockingIOError, BrokenPipeError):
+                    os.write(write, b".")
+
+    def close(self) -> None:
+        """Close the wake pipes (the parent, once its workers are gone)."""
+        for read, write in self._wakes:
+            os.close(read)
+            os.close(write)
+        self._wakes = []
 
     def should_yield(self, index: int, now: float) -> bool:
         """Whether worker ``index`` should leave the next connection to another that is

@@ -36,11 +36,13 @@ waitress is pinned to one major version for them:
 
 from __future__ import annotations
 
+import contextlib
 import re
 import threading
 import time
 from typing import Any
 
+from waitress import wasyncore
 from waitress.adjustments import Adjustments
 from waitress.channel import HTTPChannel
 from waitress.parser import HTTPRequestParser, ParsingError
@@ -207,9 +209,11 @@ class EdgeServer(TcpWSGIServer):  # type: ignore[misc]
         self.taken_since = 0.0  # with threads: since when every thread has been answering
         self.threads_answering = 0  # with threads: how many are answering (EdgeChannel)
         self.threads_lock = threading.Lock()
+        self.yielding = False  # leaving new connections to another worker (readable)
         super().__init__(*args, **kwargs)
         if loads is not None:
             loads.start(worker)
+            _Wake(loads.wake_fd(worker), self._map)
 
     def add_task(self, channel: Any) -> None:
         """Hand the channel's next request to a thread, or with ``threads=0`` keep it for
@@ -257,7 +261,11 @@ class EdgeServer(TcpWSGIServer):  # type: ignore[misc]
             if taken != bool(self.taken_since):
                 self.taken_since = now if taken else 0.0
                 loads.answering(self.worker, self.taken_since)
-        return readable and not loads.should_yield(self.worker, now)
+        yielding = loads.should_yield(self.worker, now)
+        if yielding and not self.yielding:  # the one yielded to may be asleep: wake it
+            loads.wake_others(self.worker)
+        self.yielding = yielding
+        return readable and not yielding
 
     def maintenance(self, now: float) -> None:
         """Each second: a request being read is held to its own deadlines, and a connection
@@ -293,6 +301,18 @@ class EdgeServer(TcpWSGIServer):  # type: ignore[misc]
             channel.requests.append(request)
             if len(channel.requests) == 1:
                 channel.server.add_task(channel)
+
+
+class _Wake(wasyncore.file_dispatcher):  # type: ignore[misc]  # waitress is untyped
+    """A worker's wake pipe in its event loop: a byte from another worker that begins to
+    leave it new connections makes the loop turn now, not at its next recheck."""
+
+    def writable(self) -> bool:
+        return False
+
+    def handle_read(self) -> None:
+        with contextlib.suppress(BlockingIOError, InterruptedError):
+            self.recv(4096)
 
 
 def edge_server(app: Any, *, host: str = "127.0.0.1", port: int = 0, threads: int = 0,

@@ -124,6 +124,7 @@ def serve(app: Any, *, host: str = "127.0.0.1", port: int = 8773, threads: int |
         for pid in children:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGTERM)
+                os.kill(pid, signal.SIGCONT)  # a stopped worker goes on, to its SIGTERM
 
     previous = signal.signal(signal.SIGTERM, stop)
     try:
@@ -155,6 +156,7 @@ def serve(app: Any, *, host: str = "127.0.0.1", port: int = 8773, threads: int |
     finally:
         signal.signal(signal.SIGTERM, previous)
         listener.close()
+        loads.close()
 
 
 def _wait_for(waiting: int, workers: int, timeout: float = 30.0) -> None:

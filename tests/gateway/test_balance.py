@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -85,6 +86,23 @@ def test_the_table_is_shared_with_forked_workers():
     os.waitpid(pid, 0)
     assert loads.should_yield(0, now=100.0)
     assert "7.0" in repr(loads)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_worker_that_begins_to_yield_wakes_the_others():
+    loads = Loads(3)
+    pid = os.fork()
+    if pid == 0:  # worker 2, in its own process, leaves the next connections to the others
+        loads.wake_others(2)
+        loads.wake_others(2)  # woken already: still one pipe each, nothing blocks
+        os._exit(0)
+    os.waitpid(pid, 0)
+    try:
+        assert os.read(loads.wake_fd(0), 16) == os.read(loads.wake_fd(1), 16) == b".."
+        with pytest.raises(BlockingIOError):
+            os.read(loads.wake_fd(2), 16)  # not itself
+    finally:
+        loads.close()
 
 
 # ------------------------------------------------------------------ served
@@ -259,3 +277,45 @@ def test_ready_does_not_wait_for_a_worker_that_cannot_start():
             assert _ask(sock) in child_processes(process.pid)  # worker 0 serves
     finally:
         _stop(process)
+
+
+@served
+def test_a_burst_of_silent_connections_does_not_keep_a_client_waiting(two_workers):
+    # 300 sockets connect and send nothing (a slowloris' first step): each worker, holding
+    # more than the other in turn, leaves the next to it; the one yielded to is woken at
+    # once, so the backlog drains at loop speed and not a few connections per recheck
+    silent = []
+    try:
+        for _ in range(300):
+            silent.append(socket.create_connection(("127.0.0.1", two_workers), timeout=10))
+        started = time.monotonic()
+        with socket.create_connection(("127.0.0.1", two_workers), timeout=10) as sock:
+            _ask(sock)
+        assert time.monotonic() - started < 2.0
+    finally:
+        for sock in silent:
+            sock.close()
+
+
+@served
+def test_a_stop_ends_a_stopped_worker_too():
+    port = free_port()
+    process = _start(port)
+    children: set[int] = set()
+    try:
+        assert process.stdout is not None
+        assert int(process.stdout.readline()) == port
+        children = child_processes(process.pid)
+        assert len(children) == 2
+        os.kill(min(children), signal.SIGSTOP)
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=10) == 0
+        assert all_gone(children)
+    finally:
+        for pid in children:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGCONT)
+        if process.poll() is None:
+            _stop(process)
+        elif process.stdout is not None:
+            process.stdout.close()
