@@ -124,11 +124,13 @@ def _entry(path: str, key: str, secret: str, token: str | None = None, *,
 def accepted_credentials(files: list[str]) -> dict[str, Credentials]:
     """The environment's credentials (if any) plus those of every ``--credentials-file``.
 
-    Having none in the environment is allowed (the files may name every caller); having
-    them half (a key without its secret, in the environment or the shared credentials
-    file) is refused, as the aws-cli refuses it: ``UsageError`` ``PartialCredentials``.
+    Having none in the environment is allowed (the files may name every caller), and so
+    is an environment that names none it can read (a missing profile, an unreadable
+    config file: a warning says so); having them half (a key without its secret, in the
+    environment or the shared credentials file) is refused, as the aws-cli refuses it:
+    ``UsageError`` ``PartialCredentials``.
     """
-    from .._errors import AuthError
+    from .._errors import AuthError, UsageError
     from ..auth._credentials import resolve_credentials
 
     table: dict[str, Credentials] = {}
@@ -137,6 +139,11 @@ def accepted_credentials(files: list[str]) -> dict[str, Credentials]:
         table[own.access_key] = own
     except AuthError:  # none at all
         pass
+    except UsageError as error:
+        if error.code == "PartialCredentials":
+            raise
+        logging.getLogger("ec2query.gateway").warning(
+            "the environment's AWS credentials are not used: %s", error.message)
     for path in files:
         table.update(load_credentials_file(path))
     return table

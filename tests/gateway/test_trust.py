@@ -133,6 +133,28 @@ def test_serve_starts_with_no_credentials_in_the_environment(monkeypatch, tmp_pa
     assert accepted_credentials([]) == {}  # the files may name every caller
 
 
+@pytest.mark.parametrize("broken", ["missing profile", "unreadable config"])
+def test_serve_still_starts_when_the_environment_names_no_credentials_it_can_read(
+        monkeypatch, tmp_path, caplog, broken):
+    from ec2query._commands.serve import accepted_credentials
+
+    _no_aws_environment(monkeypatch, tmp_path)
+    if broken == "missing profile":
+        monkeypatch.setenv("AWS_PROFILE", "nope")
+        expected = "The config profile (nope) could not be found"
+    else:
+        config = tmp_path / "config"
+        config.write_text("not an ini file\n", encoding="utf-8")
+        monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
+        expected = "Unable to parse"
+    listed = tmp_path / "callers.json"
+    listed.write_text(json.dumps({"AKIDLISTED": "s3cr3t"}), encoding="utf-8")
+    with caplog.at_level("WARNING", logger="ec2query.gateway"):
+        table = accepted_credentials([str(listed)])
+    assert list(table) == ["AKIDLISTED"]  # the file names every caller
+    assert expected in caplog.text and "are not used" in caplog.text
+
+
 def test_the_serve_command_exits_on_an_empty_secret_with_one_line(tmp_path):
     import os
     import subprocess
