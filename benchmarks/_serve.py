@@ -57,19 +57,18 @@ def pairs(group: str) -> list[Pair | Skipped]:
     bare2 = _Server([sys.executable, "-m", "benchmarks._serve_bare", "{port}", "2"])
     loads = {server: _Load(server) for server in (ours, ours2, moto_server, bare, bare2)}
 
-    def pair(name: str, a: _Server, peer_name: str, b: _Server, target: float,
-             note: str) -> Pair:
-        return Pair("serve", name, peer_name, loads[a].run, loads[b].run,
-                    lambda: (loads[a].run(), loads[b].run()), target=target, process=True,
-                    unit=f"{CLIENTS * PER_CLIENT} requests", note=note)
-
-    def cpu(name: str, a: _Server, peer_name: str, b: _Server, note: str) -> Pair:
-        per_request = CLIENTS * PER_CLIENT
-        return Pair("serve", f"server CPU: {name}", peer_name, loads[a].run, loads[b].run,
-                    lambda: (loads[a].run(), loads[b].run()), process=True,
-                    unit="request (server CPU)", note=note,
-                    clocks=(lambda: a.cpu_seconds() / per_request,
-                            lambda: b.cpu_seconds() / per_request))
+    def pair(name: str, a: _Server, peer_name: str, b: _Server, target: float | None,
+             note: str, *, cpu: bool = False) -> Pair:
+        """The same batches timed by the wall clock, or (``cpu``) by each server's CPU
+        time, per request."""
+        batch = CLIENTS * PER_CLIENT
+        clocks = None
+        if cpu:
+            clocks = (lambda: a.cpu_seconds() / batch, lambda: b.cpu_seconds() / batch)
+        return Pair("serve", f"server CPU: {name}" if cpu else name, peer_name,
+                    loads[a].run, loads[b].run, lambda: (loads[a].run(), loads[b].run()),
+                    target=target, process=True, note=note, clocks=clocks,
+                    unit="request (server CPU)" if cpu else f"{batch} requests")
 
     per = f"{CLIENTS} keep-alive clients x {PER_CLIENT} signed requests"
     out: list[Pair | Skipped] = [
@@ -84,16 +83,17 @@ def pairs(group: str) -> list[Pair | Skipped]:
     ]
     if not _CPU_CLOCKS:
         return [*out, Skipped("serve", "server CPU per request",
-                              "needs Linux's per-process CPU clocks and /proc children lists")]
+                              "needs Linux's per-process CPU clocks and /proc")]
     share = "ratio = bare / ours: the share of the ceiling our CPU per request allows"
     return [
         *out,
-        cpu("ec2query serve vs moto_server", ours, "moto_server", moto_server,
-            "µs of server CPU per request, under the same load"),
-        cpu("ec2query serve vs the edge's ceiling", ours, "bare WSGI app, same edge", bare,
-            share),
-        cpu("ec2query serve --workers 2 vs the edge's ceiling", ours2,
-            "bare WSGI app, same edge, 2 workers", bare2, share + "; all workers summed"),
+        pair("ec2query serve vs moto_server", ours, "moto_server", moto_server, None,
+             "µs of server CPU per request, under the same load", cpu=True),
+        pair("ec2query serve vs the edge's ceiling", ours, "bare WSGI app, same edge", bare,
+             None, share, cpu=True),
+        pair("ec2query serve --workers 2 vs the edge's ceiling", ours2,
+             "bare WSGI app, same edge, 2 workers", bare2, None,
+             share + "; all workers summed", cpu=True),
     ]
 
 
@@ -145,12 +145,12 @@ class _Server:
     def cpu_seconds(self) -> float:
         """CPU seconds the server has used so far, its forked workers' included: Linux's
         process CPU clocks count every thread, ended ones too (started if need be)."""
+        from tests.servers import child_processes
+
         self.start()
         assert self.process is not None
-        pid = self.process.pid
-        with open(f"/proc/{pid}/task/{pid}/children") as listing:
-            pids = [pid, *map(int, listing.read().split())]
-        return sum(time.clock_gettime(_cpu_clock(p)) for p in pids)
+        pids = {self.process.pid, *child_processes(self.process.pid)}
+        return sum(time.clock_gettime(_cpu_clock(pid)) for pid in pids)
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
@@ -167,12 +167,10 @@ def _cpu_clock(pid: int) -> int:
 
 
 def _has_cpu_clocks() -> bool:
-    pid = os.getpid()
-    children = f"/proc/{pid}/task/{pid}/children"
-    if not sys.platform.startswith("linux") or not os.path.exists(children):
+    if not sys.platform.startswith("linux"):  # the clock ids, and /proc for the children
         return False
     try:
-        return time.clock_gettime(_cpu_clock(pid)) > 0
+        return time.clock_gettime(_cpu_clock(os.getpid())) > 0
     except OSError:
         return False
 

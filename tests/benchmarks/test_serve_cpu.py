@@ -16,7 +16,7 @@ import pytest
 from benchmarks import _serve
 
 pytestmark = pytest.mark.skipif(not _serve._CPU_CLOCKS,
-                                reason="needs Linux's per-process CPU clocks and /proc children")
+                                reason="needs Linux's per-process CPU clocks and /proc")
 
 #: A parent that forks one child; each burns about 0.2 s of CPU, prints its own
 #: process_time, and then waits to be read.
