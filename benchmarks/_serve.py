@@ -118,6 +118,8 @@ class _Server:
         self.database = database
         self.port = 0
         self.process: subprocess.Popen[bytes] | None = None
+        self._cpu_seen: dict[int, float] = {}  # cpu_seconds: each process's last reading
+        self._cpu_total = 0.0
 
     def start(self) -> int:
         if self.process is not None:
@@ -143,14 +145,29 @@ class _Server:
         raise RuntimeError(f"{command[:4]} did not start")
 
     def cpu_seconds(self) -> float:
-        """CPU seconds the server has used so far, its forked workers' included: Linux's
-        process CPU clocks count every thread, ended ones too (started if need be)."""
+        """CPU seconds the server has used so far, its forked workers' included (started
+        if need be): Linux's process CPU clocks count every thread, ended ones too.
+
+        A running count, so that a worker replaced between two readings does not take
+        its history out of the difference: a process seen before adds what it used since,
+        a new one (or a reused pid whose clock went back) all it has used, and one that
+        ended adds nothing more (what it used after the last reading is lost).
+        """
         from tests.servers import child_processes
 
         self.start()
         assert self.process is not None
-        pids = {self.process.pid, *child_processes(self.process.pid)}
-        return sum(time.clock_gettime(_cpu_clock(pid)) for pid in pids)
+        now: dict[int, float] = {}
+        for pid in {self.process.pid, *child_processes(self.process.pid)}:
+            try:
+                now[pid] = time.clock_gettime(_cpu_clock(pid))
+            except OSError:  # ended between the listing and the reading
+                continue
+        for pid, used in now.items():
+            before = self._cpu_seen.get(pid, 0.0)
+            self._cpu_total += used - before if used >= before else used
+        self._cpu_seen = now
+        return self._cpu_total
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
