@@ -12,8 +12,10 @@ waitress is pinned to one major version for them:
   ``Content-Length`` over the app's ``max_body`` (nothing of the body is read,
   nothing is written to disk: bodies stay in memory below ``max_body``), any
   ``Transfer-Encoding`` (EC2's clients send ``Content-Length``; no chunk
-  parser, no chunk-size attack) and bare-LF line ends (they would otherwise
-  wait for a CRLF that never comes);
+  parser, no chunk-size attack), bare-LF line ends (they would otherwise
+  wait for a CRLF that never comes), and two ``Host`` headers or an HTTP/1.1
+  request with none (RFC 9112: a proxy in front and the gateway could each take
+  another host);
 - :class:`EdgeErrorTask` answers every refusal waitress makes (bad
   ``Content-Length``, bad method, NUL or VT in a header, a bare CR, headers
   over ``max_header``) with EC2's XML error document, a request id and
@@ -106,10 +108,19 @@ class EdgeParser(HTTPRequestParser):  # type: ignore[misc]
         return consumed
 
     def parse_header(self, header_plus: bytes) -> None:
+        hosts = 0
         for line in header_plus.split(b"\r\n")[1:]:
-            if line[:18].lower() == b"transfer-encoding:":
+            name = line[:18].lower()
+            if name == b"transfer-encoding:":
                 raise ParsingError("Transfer-Encoding is not supported; send Content-Length")
+            hosts += name.startswith(b"host:")
         super().parse_header(header_plus)
+        # RFC 9112 3.2: a request with two Host lines, or an HTTP/1.1 one with none, is
+        # refused (waitress would join two into one "a, b" and take a missing one).
+        if hosts > 1:
+            raise ParsingError("More than one Host header")
+        if not hosts and self.version != "1.0":
+            raise ParsingError("HTTP/1.1 requires a Host header")
 
 
 def _bare_lf(before: bytes, data: bytes) -> bool:

@@ -99,6 +99,9 @@ MALFORMED = {
     "bare CR": b"GET / HTTP/1.1\r\nHost: h\r\nX-A: a\rb\r\n\r\n",
     "bare LF": b"POST / HTTP/1.1\nHost: h\nContent-Length: 3\n\nabc",
     "bare LF at the end only": b"GET / HTTP/1.1\r\nHost: h\r\n\n",
+    # RFC 9112 3.2: a proxy in front could route by one Host and the gateway take another.
+    "two Host headers": b"GET / HTTP/1.1\r\nHost: a\r\nhost: b\r\n\r\n",
+    "HTTP/1.1 without Host": b"GET / HTTP/1.1\r\nX-A: a\r\n\r\n",
 }
 
 
@@ -108,6 +111,13 @@ def test_malformed_framing_gets_ec2s_xml_error_and_a_closed_connection_at_once(e
     status, code = ec2_error(answer)
     assert closed and took < FAST, (case, took)
     assert (status, code) == (400, "InvalidHttpRequest"), case
+
+
+def test_an_http_1_0_request_without_host_reaches_the_app(endpoint):
+    # HTTP/1.0 has no Host requirement: the request is judged, here as unsigned.
+    answer, took, closed = exchange(endpoint, b"GET / HTTP/1.0\r\n\r\n", wait=FAST + SLACK)
+    assert ec2_error(answer) == (403, "MissingAuthenticationToken")
+    assert closed and took < FAST
 
 
 @pytest.mark.parametrize("announced", [1_048_577, 2_000_000, 2**30, 10**20])
