@@ -394,8 +394,10 @@ def received(environ: Mapping[str, Any], method: str, body: bytes) -> Received:
     """The one value the gateway makes of a request: the verifier and the decoder read it.
 
     The path is the raw request target's (``RAW_URI``/``REQUEST_URI``, else
-    ``SCRIPT_NAME`` + ``PATH_INFO``); the query is ``QUERY_STRING`` alone, decoded
-    once by the one form parser; ``SERVER_NAME`` stands in for a missing ``Host``.
+    ``SCRIPT_NAME`` + ``PATH_INFO``); an absolute-form target's host must be the
+    ``Host`` header's, or stands in for a missing one. The query is ``QUERY_STRING``
+    alone, decoded once by the one form parser; ``SERVER_NAME`` stands in for a
+    missing ``Host``.
     """
     query = environ.get("QUERY_STRING", "")
     try:
@@ -404,17 +406,35 @@ def received(environ: Mapping[str, Any], method: str, body: bytes) -> Received:
     except UnicodeEncodeError:
         raw, error = None, _invalid_http("The query string is not ASCII")
     target = environ.get("RAW_URI") or environ.get("REQUEST_URI")
+    authority = None
     if target:
         path = target.partition("?")[0].partition("#")[0]
+        if not path.startswith("/"):
+            path, authority = _absolute_form(path)
     else:
         path = (environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")) or "/"
     headers = _headers(environ)
+    if authority is not None:
+        hosts = headers.setdefault("host", [authority])
+        if [host.lower() for host in hosts] != [authority.lower()]:
+            # The signature covers Host: a target naming another host is taken as neither.
+            raise _invalid_http("The request target's host is not the Host header's")
     if "host" not in headers:
         server = environ.get("SERVER_NAME", "localhost")
         if server:
             headers["host"] = [server]
     return Received(method=method, path=path, query=raw, query_error=error, headers=headers,
                     body=body, url_scheme=str(environ.get("wsgi.url_scheme", "http")).lower())
+
+
+def _absolute_form(path: str) -> tuple[str, str | None]:
+    """(path, authority) of an absolute-form target's path part (``http://host/a``:
+    ``/a``, ``host``), which RFC 9112 3.2.2 has a server accept; any other as it is."""
+    scheme, sep, rest = path.partition("://")
+    if not sep or scheme.lower() not in ("http", "https"):
+        return path, None
+    authority, slash, tail = rest.partition("/")
+    return (slash + tail) or "/", authority
 
 
 _REASONS = {

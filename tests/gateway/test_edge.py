@@ -229,6 +229,40 @@ def test_keep_alive_still_serves_many_requests_on_one_connection(endpoint):
             assert b"MissingAuthenticationToken" in answer
 
 
+def _botocore_signed(endpoint: tuple[str, int], target: str) -> bytes:
+    """A DescribeSecurityGroups POST signed by botocore for the endpoint, sent to ``target``."""
+    import botocore.credentials
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+
+    host = f"{endpoint[0]}:{endpoint[1]}"
+    body = b"Action=DescribeSecurityGroups&Version=2016-11-15"
+    request = AWSRequest(method="POST", url=f"http://{host}/", data=body, headers={
+        "Content-Type": "application/x-www-form-urlencoded; charset=utf-8"})
+    SigV4Auth(botocore.credentials.Credentials(FAKE_ENV["AWS_ACCESS_KEY_ID"],
+                                               FAKE_ENV["AWS_SECRET_ACCESS_KEY"]),
+              "ec2", "us-east-1").add_auth(request)
+    headers = {"Host": host, **dict(request.headers), "Content-Length": str(len(body))}
+    head = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
+    return f"POST {target} HTTP/1.1\r\n{head}Connection: close\r\n\r\n".encode() + body
+
+
+def test_an_absolute_form_target_is_served_as_its_path(endpoint):
+    # RFC 9112 3.2.2: a server must accept the absolute form; botocore signed path "/".
+    host = f"{endpoint[0]}:{endpoint[1]}"
+    for target in ("/", f"http://{host}/", f"HTTP://{host}"):
+        answer, _, _ = exchange(endpoint, _botocore_signed(endpoint, target), wait=FAST + SLACK)
+        assert answer.startswith(b"HTTP/1.1 200 "), (target, answer[:300])
+        assert b"<DescribeSecurityGroupsResponse" in answer
+
+
+def test_an_absolute_form_target_naming_another_host_is_refused(endpoint):
+    answer, _, _ = exchange(
+        endpoint, _botocore_signed(endpoint, "http://elsewhere.example/"), wait=FAST + SLACK)
+    assert ec2_error(answer) == (400, "InvalidHttpRequest")
+    assert b"Reason: The request target's host is not the Host header's" in answer
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads the RSS from /proc")
 def test_eight_concurrent_hostile_megabytes_keep_the_servers_memory_bounded(tmp_path):
     """8 concurrent 1 MiB bodies of each hostile kind: peak RSS under 200 MB, and the
