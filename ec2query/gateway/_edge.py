@@ -105,6 +105,7 @@ class EdgeParser(HTTPRequestParser):  # type: ignore[misc]
         consumed: int = super().received(data)
         if isinstance(self.error, RequestEntityTooLarge):
             self.error = _Refusal(_too_large(self.adj.max_request_body_size - 1))
+            self.expect_continue = False  # refused before the body: not asked for
         return consumed
 
     def parse_header(self, header_plus: bytes) -> None:
@@ -114,13 +115,17 @@ class EdgeParser(HTTPRequestParser):  # type: ignore[misc]
             if name == b"transfer-encoding:":
                 raise ParsingError("Transfer-Encoding is not supported; send Content-Length")
             hosts += name.startswith(b"host:")
-        super().parse_header(header_plus)
-        # RFC 9112 3.2: a request with two Host lines, or an HTTP/1.1 one with none, is
-        # refused (waitress would join two into one "a, b" and take a missing one).
-        if hosts > 1:
-            raise ParsingError("More than one Host header")
-        if not hosts and self.version != "1.0":
-            raise ParsingError("HTTP/1.1 requires a Host header")
+        try:
+            super().parse_header(header_plus)
+            # RFC 9112 3.2: a request with two Host lines, or one of HTTP/1.1 or later
+            # with none, is refused (waitress would join two into "a, b", take none).
+            if hosts > 1:
+                raise ParsingError("More than one Host header")
+            if not hosts and self.version != "1.0":
+                raise ParsingError("A Host header is required from HTTP/1.1 on")
+        except ParsingError:
+            self.expect_continue = False  # refused now: no "100 Continue", no body awaited
+            raise
 
 
 def _bare_lf(before: bytes, data: bytes) -> bool:

@@ -69,6 +69,7 @@ def burn(seconds):
 def worker(seconds, hold):
     read, write = os.pipe()
     if os.fork() == 0:
+        os.close(held)  # the worker ends with the parent too
         burn(seconds)
         os.write(write, f"{time.process_time()}\\n".encode())
         os.read(hold, 1)

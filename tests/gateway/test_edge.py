@@ -103,6 +103,12 @@ MALFORMED = {
     "two Host headers": b"GET / HTTP/1.1\r\nHost: a\r\nhost: b\r\n\r\n",
     "HTTP/1.1 without Host": b"GET / HTTP/1.1\r\nX-A: a\r\n\r\n",
 }
+# Each again with "Expect: 100-continue" after its first line: refused at once, not a
+# "100 Continue" and a wait for the body.
+MALFORMED.update({
+    f"Expect, {name}": data.replace(b"\r\n", b"\r\nExpect: 100-continue\r\n", 1)
+    for name, data in list(MALFORMED.items()) if data.count(b"\r\n") > 1
+})
 
 
 @pytest.mark.parametrize("case", MALFORMED)
@@ -120,10 +126,12 @@ def test_an_http_1_0_request_without_host_reaches_the_app(endpoint):
     assert closed and took < FAST
 
 
+@pytest.mark.parametrize("expect", [b"", b"Expect: 100-continue\r\n"], ids=["", "Expect"])
 @pytest.mark.parametrize("announced", [1_048_577, 2_000_000, 2**30, 10**20])
 def test_a_content_length_over_the_limit_is_refused_before_the_body_is_sent(endpoint,
-                                                                           announced):
-    head = HEAD + b"Content-Length: %d\r\n\r\n" % announced
+                                                                           announced, expect):
+    # With "Expect: 100-continue" the refusal is the answer: no "100 Continue" first.
+    head = HEAD + expect + b"Content-Length: %d\r\n\r\n" % announced
     answer, took, closed = exchange(endpoint, head, wait=FAST + SLACK)
     assert ec2_error(answer) == (400, "InvalidParameterValue")
     assert b"The request is larger than 1048576 bytes" in answer
