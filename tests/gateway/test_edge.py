@@ -15,10 +15,12 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from datetime import datetime, timezone
 
 import pytest
 from lxml import etree
 
+from ec2query.auth import Credentials
 from ec2query.gateway import make_app
 from ec2query.gateway._server import running
 from tests.servers import FAKE_ENV
@@ -239,18 +241,17 @@ def test_keep_alive_still_serves_many_requests_on_one_connection(endpoint):
 
 def _botocore_signed(endpoint: tuple[str, int], target: str) -> bytes:
     """A DescribeSecurityGroups POST signed by botocore for the endpoint, sent to ``target``."""
-    import botocore.credentials
-    from botocore.auth import SigV4Auth
     from botocore.awsrequest import AWSRequest
+
+    from tests.auth._botocore import sigv4_header
 
     host = f"{endpoint[0]}:{endpoint[1]}"
     body = b"Action=DescribeSecurityGroups&Version=2016-11-15"
     request = AWSRequest(method="POST", url=f"http://{host}/", data=body, headers={
         "Content-Type": "application/x-www-form-urlencoded; charset=utf-8"})
-    SigV4Auth(botocore.credentials.Credentials(FAKE_ENV["AWS_ACCESS_KEY_ID"],
-                                               FAKE_ENV["AWS_SECRET_ACCESS_KEY"]),
-              "ec2", "us-east-1").add_auth(request)
-    headers = {"Host": host, **dict(request.headers), "Content-Length": str(len(body))}
+    creds = Credentials(FAKE_ENV["AWS_ACCESS_KEY_ID"], FAKE_ENV["AWS_SECRET_ACCESS_KEY"])
+    signed = sigv4_header(request, creds, "us-east-1", "ec2", datetime.now(timezone.utc))
+    headers = {"Host": host, **dict(signed.headers), "Content-Length": str(len(body))}
     head = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
     return f"POST {target} HTTP/1.1\r\n{head}Connection: close\r\n\r\n".encode() + body
 
