@@ -354,8 +354,9 @@ def _too_large(max_body: int) -> RequestError:
     return RequestError("InvalidParameterValue", f"The request is larger than {max_body} bytes")
 
 
-def _invalid_http(reason: str) -> RequestError:
-    return RequestError("InvalidHttpRequest", f"The HTTP request is invalid. Reason: {reason}")
+def _invalid_http(reason: str, *, status: int = 400) -> RequestError:
+    return RequestError("InvalidHttpRequest", f"The HTTP request is invalid. Reason: {reason}",
+                        http_status=status)
 
 
 #: WSGI names of the headers every request carries, as the verifier names them (a
@@ -448,6 +449,7 @@ _REASONS = {
     500: "Internal Server Error",
     502: "Bad Gateway",
     503: "Service Unavailable",
+    505: "HTTP Version Not Supported",
 }
 
 

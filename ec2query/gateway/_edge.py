@@ -15,7 +15,8 @@ waitress is pinned to one major version for them:
   parser, no chunk-size attack), bare-LF line ends (they would otherwise
   wait for a CRLF that never comes), and two ``Host`` headers or an HTTP/1.1
   request with none (RFC 9112: a proxy in front and the gateway could each take
-  another host);
+  another host), and a request line without an HTTP version or of another major
+  version than 1 (505); a later HTTP/1 minor version is read as HTTP/1.1;
 - :class:`EdgeErrorTask` answers every refusal waitress makes (bad
   ``Content-Length``, bad method, NUL or VT in a header, a bare CR, headers
   over ``max_header``) with EC2's XML error document, a request id and
@@ -75,6 +76,8 @@ DEFAULTS: dict[str, Any] = {
 }
 
 _BARE_LF = re.compile(rb"(?<!\r)\n")
+#: The end of a request line naming its HTTP version: major, minor.
+_VERSION = re.compile(rb" HTTP/([0-9])\.([0-9])$")
 #: The longest a worker that left new connections to another goes without looking again
 #: (seconds; the event loop's poll timeout, waitress' is a second).
 _YIELD_RECHECK = 0.1
@@ -91,6 +94,8 @@ class EdgeParser(HTTPRequestParser):  # type: ignore[misc]
     completed = False  # waitress' own defaults, declared for the type checker
     headers_finished = False
 
+    refusal: _Refusal | None = None  # set by parse_header: the answer to its ParsingError
+
     def __init__(self, adj: Adjustments) -> None:
         super().__init__(adj)
         self.started = time.monotonic()
@@ -106,9 +111,17 @@ class EdgeParser(HTTPRequestParser):  # type: ignore[misc]
         if isinstance(self.error, RequestEntityTooLarge):
             self.error = _Refusal(_too_large(self.adj.max_request_body_size - 1))
             self.expect_continue = False  # refused before the body: not asked for
+        elif self.error is not None and self.refusal is not None:
+            self.error = self.refusal
         return consumed
 
     def parse_header(self, header_plus: bytes) -> None:
+        # RFC 9110 2.5: a later minor version of HTTP/1 is answered as HTTP/1.1 (waitress
+        # would answer it as HTTP/1.0 and close); another major version gets 505.
+        first, crlf, rest = header_plus.partition(b"\r\n")
+        version = _VERSION.search(first)
+        if version is not None and version[1] == b"1" and version[2] > b"1":
+            header_plus = first[: version.start()] + b" HTTP/1.1" + crlf + rest
         hosts = 0
         for line in header_plus.split(b"\r\n")[1:]:
             name = line[:18].lower()
@@ -117,6 +130,12 @@ class EdgeParser(HTTPRequestParser):  # type: ignore[misc]
             hosts += name.startswith(b"host:")
         try:
             super().parse_header(header_plus)
+            if version is None:  # waitress takes "GET /" (HTTP/0.9's request line)
+                raise ParsingError("The request line has no HTTP version")
+            if version[1] != b"1":
+                self.refusal = _Refusal(_invalid_http(
+                    f"HTTP/{self.version} is not supported; send HTTP/1.1", status=505))
+                raise ParsingError(self.refusal.ec2_error.message)
             # RFC 9112 3.2: a request with two Host lines, or one of HTTP/1.1 or later
             # with none, is refused (waitress would join two into "a, b", take none).
             if hosts > 1:

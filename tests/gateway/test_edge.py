@@ -77,7 +77,7 @@ def ec2_error(answer: bytes) -> tuple[int, str]:
     assert root.tag == "Response"
     assert root.findtext("RequestID") == headers["x-amzn-requestid"]
     assert headers.get("connection", "").lower() == "close"
-    assert 400 <= status < 500
+    assert 400 <= status < 500 or status == 505, status
     return status, root.findtext("Errors/Error/Code") or ""
 
 
@@ -104,6 +104,8 @@ MALFORMED = {
     # RFC 9112 3.2: a proxy in front could route by one Host and the gateway take another.
     "two Host headers": b"GET / HTTP/1.1\r\nHost: a\r\nhost: b\r\n\r\n",
     "HTTP/1.1 without Host": b"GET / HTTP/1.1\r\nX-A: a\r\n\r\n",
+    # RFC 9112 3: the request line ends in its version (waitress took HTTP/0.9's "GET /").
+    "no HTTP version": b"GET /\r\nHost: h\r\n\r\n",
 }
 # Each again with "Expect: 100-continue" after its first line: refused at once, not a
 # "100 Continue" and a wait for the body.
@@ -119,6 +121,34 @@ def test_malformed_framing_gets_ec2s_xml_error_and_a_closed_connection_at_once(e
     status, code = ec2_error(answer)
     assert closed and took < FAST, (case, took)
     assert (status, code) == (400, "InvalidHttpRequest"), case
+
+
+@pytest.mark.parametrize("version", [b"HTTP/2.0", b"HTTP/0.9", b"HTTP/9.9"])
+@pytest.mark.parametrize("expect", [b"", b"Expect: 100-continue\r\n"], ids=["", "Expect"])
+def test_another_major_http_version_gets_505_and_a_closed_connection(endpoint, version, expect):
+    # RFC 9110 15.6.6; waitress answered these as HTTP/1.0 requests.
+    data = b"POST / %s\r\nHost: h\r\n%sContent-Length: 5\r\n\r\n" % (version, expect)
+    answer, took, closed = exchange(endpoint, data, wait=FAST + SLACK)
+    assert ec2_error(answer) == (505, "InvalidHttpRequest")
+    assert b"HTTP Version Not Supported" in answer.split(b"\r\n", 1)[0]
+    assert b"%s is not supported" % version in answer
+    assert closed and took < FAST
+
+
+def test_a_later_http_1_minor_version_is_answered_as_http_1_1_on_a_kept_connection(endpoint):
+    # RFC 9110 2.5: processed as the highest minor version implemented (waitress answered
+    # HTTP/1.0 and closed the connection).
+    with socket.create_connection(endpoint, timeout=FAST + SLACK) as sock:
+        for _ in range(2):  # the second request travels on the same connection
+            sock.sendall(b"GET / HTTP/1.2\r\nHost: h\r\n\r\n")
+            answer = b""
+            while b"</Response>" not in answer:
+                chunk = sock.recv(65536)
+                assert chunk, "the connection was closed"
+                answer += chunk
+            assert answer.startswith(b"HTTP/1.1 403 "), answer[:40]
+            assert b"\r\nConnection: close" not in answer.partition(b"\r\n\r\n")[0]
+            assert b"<Code>MissingAuthenticationToken</Code>" in answer
 
 
 def test_an_http_1_0_request_without_host_reaches_the_app(endpoint):
