@@ -81,6 +81,9 @@ _VERSION = re.compile(rb" HTTP/([0-9])\.([0-9])$")
 #: The longest a worker that left new connections to another goes without looking again
 #: (seconds; the event loop's poll timeout, waitress' is a second).
 _YIELD_RECHECK = 0.1
+#: Answering in the loop, what a write buffers before it is sent (waitress' former
+#: default); a smaller answer goes out whole, in one send, once the app has returned.
+_SEND_BYTES = 18000
 
 
 class _Timeout(Error):  # type: ignore[misc]  # waitress is untyped
@@ -276,10 +279,17 @@ class EdgeServer(TcpWSGIServer):  # type: ignore[misc]
                     held.append(channel)
                 else:
                     channel.service()
+                    if channel.total_outbufs_len:  # the whole answer in one send, now
+                        channel.handle_write()
         finally:
             self.inline[:0] = held
             if self.loads is not None:
                 self.loads.answering(self.worker, 0.0)
+
+    def pull_trigger(self) -> None:
+        """Wake the loop from a task's thread; answering in the loop, it is awake."""
+        if not self.adj.edge_inline:
+            super().pull_trigger()
 
     def readable(self) -> bool:
         """Whether the loop should accept: once per turn, after the requests held back
@@ -378,6 +388,8 @@ def edge_server(app: Any, *, host: str = "127.0.0.1", port: int = 0, threads: in
     adjustments.edge_header_timeout = float(bounds["header_timeout"])
     adjustments.edge_body_timeout = float(bounds["body_timeout"])
     adjustments.edge_inline = threads <= 0
+    if adjustments.edge_inline:  # header and body buffered, sent together by run_inline
+        adjustments.send_bytes = _SEND_BYTES
     dispatcher = ThreadedTaskDispatcher()
     dispatcher.set_thread_count(0 if adjustments.edge_inline else adjustments.threads)
     if loads is not None:  # a worker that yields re-checks at least this often

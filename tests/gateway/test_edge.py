@@ -269,6 +269,38 @@ def test_keep_alive_still_serves_many_requests_on_one_connection(endpoint):
             assert b"MissingAuthenticationToken" in answer
 
 
+def test_an_answer_in_the_loop_is_one_send_and_no_wake_up(monkeypatch):
+    """Answering in the loop, each answer (status line, headers and body) goes out in one
+    send, and the loop is not woken through its trigger pipe: waitress sent the header
+    block and the body apart and pulled the trigger after every request."""
+    from waitress.trigger import _triggerbase
+
+    from ec2query.gateway._edge import EdgeChannel
+
+    sends: list[bytes] = []
+    pulls: list[int] = []
+    send, pull = EdgeChannel.send, _triggerbase.pull_trigger
+    monkeypatch.setattr(EdgeChannel, "send", lambda self, data, do_close=True: (
+        sends.append(bytes(data)), send(self, data, do_close=do_close))[1])
+    monkeypatch.setattr(_triggerbase, "pull_trigger", lambda self, thunk=None: (
+        pulls.append(1), pull(self, thunk))[1])
+    app = make_app(credentials={FAKE_ENV["AWS_ACCESS_KEY_ID"]: FAKE_ENV["AWS_SECRET_ACCESS_KEY"]})
+    with running(app, threads=0) as url:
+        host, port = url.removeprefix("http://").split(":")
+        request = _botocore_signed((host, int(port)), "/").replace(
+            b"Connection: close\r\n", b"")
+        with socket.create_connection((host, int(port)), timeout=3) as sock:
+            for _ in range(3):
+                sock.sendall(request)
+                answer = b""
+                while b"</DescribeSecurityGroupsResponse>" not in answer:
+                    answer += sock.recv(65536)
+            assert len(sends) == 3, [len(data) for data in sends]
+            assert all(data.startswith(b"HTTP/1.1 200 OK\r\n")
+                       and data.endswith(b"</DescribeSecurityGroupsResponse>") for data in sends)
+            assert pulls == []
+
+
 def _botocore_signed(endpoint: tuple[str, int], target: str) -> bytes:
     """A DescribeSecurityGroups POST signed by botocore for the endpoint, sent to ``target``."""
     from botocore.awsrequest import AWSRequest
