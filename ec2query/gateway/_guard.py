@@ -10,58 +10,27 @@ rule count and its other name, and the rules a ModifySecurityGroupRules
 replaces (docs/policy.md).
 
 Audit: one JSON line per decision on a judged operation, to a file (appended),
-to standard error (``"-"``), to any object with ``write``, or to a callable.
+to standard error (``"-"``), to any object with ``write``, or to a callable
+(``_lines``).
 """
 
 from __future__ import annotations
 
 import json
-import sys
-import threading
 from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any
 
 from .._errors import EC2Error
 from .._policy import Policy, Violation, load_policy
+from ._lines import Sink, line_sink
 
-__all__ = ["Guard", "audit_sink"]
+__all__ = ["Guard"]
 
-Sink = Callable[[str], None]
 #: Answers a read-only operation (DescribeSecurityGroups, DescribeSecurityGroupRules) with
 #: its result as ``Backend.handle`` gives it; raises EC2Error.
 Reader = Callable[[str, dict[str, Any]], Mapping[str, Any]]
 _SOURCE_LISTS = ("IpRanges", "Ipv6Ranges", "UserIdGroupPairs", "PrefixListIds")
-
-
-def audit_sink(target: Any) -> Sink | None:
-    """A writer of one line from ``None`` (no audit), ``"-"`` (stderr), a path, a stream,
-    or a callable taking the line."""
-    if target is None:
-        return None
-    if callable(target) and not hasattr(target, "write"):
-        return target  # type: ignore[no-any-return]
-    lock = threading.Lock()
-    if not hasattr(target, "write") and str(target) != "-":
-        path = Path(target)
-        path.open("a", encoding="utf-8").close()  # refuse an unwritable path at start
-
-        def append(line: str) -> None:
-            # opened per line: no handle for the app to leak, and rotation-safe
-            with lock, path.open("a", encoding="utf-8") as out:
-                out.write(line + "\n")
-
-        return append
-    stream = target if hasattr(target, "write") else None
-
-    def write(line: str) -> None:
-        out = stream if stream is not None else sys.stderr  # stderr as it is now
-        with lock:
-            out.write(line + "\n")
-            out.flush()
-
-    return write
 
 
 class Guard:
@@ -95,7 +64,7 @@ class Guard:
         """A guard from a :class:`Policy` or the path of a policy file."""
         if not isinstance(policy, Policy):
             policy = load_policy(policy)
-        return cls(policy, reader=reader, account_id=account_id, audit=audit_sink(audit_log))
+        return cls(policy, reader=reader, account_id=account_id, audit=line_sink(audit_log))
 
     def __call__(
         self,

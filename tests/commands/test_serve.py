@@ -1,4 +1,5 @@
-"""``ec2query serve --workers N``: processes sharing one port and one database file."""
+"""``ec2query serve``: ``--workers N`` (processes sharing one port and one database
+file) and ``--access-log``."""
 
 from __future__ import annotations
 
@@ -45,3 +46,32 @@ def test_workers_must_be_a_positive_number(capsys):
     with pytest.raises(SystemExit):
         main(["serve", "--workers", "0"])
     assert "at least 1" in capsys.readouterr().err
+
+
+def test_access_lines_go_to_the_access_log_and_other_lines_stay_on_stderr(tmp_path):
+    import boto3
+
+    access = tmp_path / "access.log"
+    process, url = _serve(tmp_path, "--access-log", str(access))
+    try:
+        client = boto3.client("ec2", endpoint_url=url, region_name="us-east-1",
+                              aws_access_key_id=FAKE_ENV["AWS_ACCESS_KEY_ID"],
+                              aws_secret_access_key=FAKE_ENV["AWS_SECRET_ACCESS_KEY"])
+        client.describe_security_groups()
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+    lines = access.read_text().splitlines()
+    assert any(line.endswith("ms") and " ec2query.gateway 127.0.0.1 POST "
+               "DescribeSecurityGroups OK 200 " in line for line in lines), lines
+    console = (tmp_path / f"serve-{url.rsplit(':', 1)[1]}.log").read_text()
+    assert "DescribeSecurityGroups" not in console and "ec2query gateway on" in console
+
+
+def test_an_access_log_that_cannot_be_appended_to_is_one_line_and_exit_status(capsys):
+    from ec2query._console import main
+
+    assert main(["serve", "--db", ":memory:", "--access-log", "/nonexistent/dir/a.log"]) != 0
+    err = capsys.readouterr().err
+    assert "/nonexistent/dir/a.log: cannot append lines to it" in err
+    assert "Traceback" not in err
