@@ -101,6 +101,7 @@ def test_a_lost_database_is_unavailable_then_served_again(
 
 WRITERS = 4
 RULES = 24  # per writer: each authorized, every other one revoked again
+CHURN = 6000  # the port of the rule a writer then authorizes and revokes until told to stop
 
 
 def test_nothing_acknowledged_is_lost_when_the_database_crashes_under_load(
@@ -110,7 +111,7 @@ def test_nothing_acknowledged_is_lost_when_the_database_crashes_under_load(
     group_id = ec2.create_security_group(GroupName="load", Description="l")["GroupId"]
     codes: Counter[str] = Counter()
     failures: list[BaseException] = []
-    started = threading.Event()
+    started, stop = threading.Event(), threading.Event()
 
     def until_done(call: Any, settled: str) -> None:
         """Repeat ``call`` until acknowledged, or refused with ``settled`` (an earlier try,
@@ -130,16 +131,22 @@ def test_nothing_acknowledged_is_lost_when_the_database_crashes_under_load(
         raise AssertionError("never acknowledged")
 
     def writer(n: int) -> None:
+        """RULES rules, every other one revoked again; then, until the database is back
+        (however fast the machine, the crash meets the writers at work), one more rule
+        authorized and revoked again and again."""
         own = client(gateway)
         try:
-            for i in range(RULES):
-                rule = permission(5000 + n, f"10.{n}.{i}.0/24")
+            i = 0
+            while i < RULES or not stop.is_set():
+                rule = (permission(5000 + n, f"10.{n}.{i}.0/24") if i < RULES
+                        else permission(CHURN + n, f"10.{n}.0.0/16"))
                 until_done(lambda rule=rule: own.authorize_security_group_ingress(
                     GroupId=group_id, IpPermissions=rule), "InvalidPermission.Duplicate")
                 started.set()
-                if i % 2 == 0:
+                if i % 2 == 0 or i >= RULES:
                     until_done(lambda rule=rule: own.revoke_security_group_ingress(
                         GroupId=group_id, IpPermissions=rule), "InvalidPermission.NotFound")
+                i += 1
         except BaseException as exc:  # surfaced below
             failures.append(exc)
 
@@ -151,6 +158,8 @@ def test_nothing_acknowledged_is_lost_when_the_database_crashes_under_load(
     postgres_cluster.stop("immediate")  # a crash: no shutdown checkpoint, clients cut off
     time.sleep(1.0)
     postgres_cluster.start()
+    time.sleep(0.5)
+    stop.set()
     for thread in threads:
         thread.join(120)
     assert not failures, failures
