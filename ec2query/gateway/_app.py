@@ -160,8 +160,12 @@ class Gateway:
         if write is None and log.isEnabledFor(logging.INFO):  # the line costs more than this
             write = log.info  # a message without arguments: a % in it is not a format
         if write is not None:
-            write(f"{environ.get('REMOTE_ADDR', '-')} {environ.get('REQUEST_METHOD', '-')} "
-                  f"{operation} {code} {status} {(time.perf_counter() - started) * 1000:.1f}ms")
+            line = (f"{environ.get('REMOTE_ADDR', '-')} {environ.get('REQUEST_METHOD', '-')} "
+                    f"{operation} {code} {status} {(time.perf_counter() - started) * 1000:.1f}ms")
+            try:
+                write(line)
+            except Exception:  # the answer stands (a change it reports is made): said, sent
+                log.exception("access log: the line of request %s was not written", request_id)
         return [body]
 
     def handle(self, environ: Mapping[str, Any], request_id: str) -> tuple[str, int, str, bytes]:

@@ -78,4 +78,4 @@ def stamp(moment: float) -> str:
     if int(moment) != second:
         text = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(moment))
         _second = (int(moment), text)
-    return f"{text},{int(moment * 1000) % 1000:03d}"
+    return f"{text},{int((moment - int(moment)) * 1000):03d}"  # logging's msecs, exactly

@@ -62,7 +62,8 @@ def test_an_access_line_to_a_stream_reads_as_loggings_default_format():
     assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}", stamp_text)
 
 
-@pytest.mark.parametrize("moment", [0.0, 1_780_000_000.0, 1_780_000_000.999, 1_780_000_001.5])
+@pytest.mark.parametrize("moment", [0.0, 1_780_000_000.0, 1_780_000_000.999, 1_780_000_001.5,
+                                    1_780_000_000.589])
 def test_the_stamp_is_loggings_asctime(moment):
     record = logging.LogRecord("n", logging.INFO, __file__, 1, "m", None, None)
     record.created, record.msecs = moment, int((moment - int(moment)) * 1000) + 0.0
@@ -112,3 +113,17 @@ def test_stderr_and_a_callable(capsys):
     access_sink(got.append)("a line")
     assert got == ["a line"]
     assert access_sink(None) is None and line_sink(None) is None
+
+
+def test_an_access_log_that_fails_later_leaves_the_answer_as_it_is(tmp_path, caplog):
+    log = tmp_path / "access.log"
+    app = _app(access_log=str(log))
+    log.unlink()
+    log.mkdir()  # the path can no longer be appended to
+    with caplog.at_level(logging.ERROR, logger="ec2query.gateway"):
+        status = call(app, "CreateSecurityGroup", {"GroupName": "web", "Description": "d"})
+    assert status == "200 OK"  # the group is made: the client is told so
+    [record] = [r for r in caplog.records if r.name == "ec2query.gateway"]
+    assert "access log" in record.getMessage() and record.exc_info[0] is IsADirectoryError
+    assert call(app, "CreateSecurityGroup", {"GroupName": "web", "Description": "d"}) == (
+        "400 Bad Request")  # InvalidGroup.Duplicate: the first one was made
