@@ -20,7 +20,8 @@ waitress is pinned to one major version for them:
 - :class:`EdgeErrorTask` answers every refusal waitress makes (bad
   ``Content-Length``, bad method, NUL or VT in a header, a bare CR, headers
   over ``max_header``) with EC2's XML error document, a request id and
-  ``Connection: close``;
+  ``Connection: close``; the connection then lingers (:class:`EdgeChannel`), so that
+  the answer reaches a client still sending what was refused;
 - :class:`EdgeServer` times requests out: the headers must arrive within
   ``header_timeout`` seconds of the request's first byte and the body within
   ``body_timeout``; an idle keep-alive connection is closed after
@@ -41,6 +42,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+import socket
 import threading
 import time
 from typing import Any
@@ -84,6 +86,10 @@ _YIELD_RECHECK = 0.1
 #: Answering in the loop, what a write buffers before it is sent (waitress' former
 #: default); a smaller answer goes out whole, in one send, once the app has returned.
 _SEND_BYTES = 18000
+#: After a refusal: how long (seconds) and how much (bytes) of what the client still sends
+#: is read and dropped before the socket is closed (see EdgeChannel.handle_close).
+_LINGER_SECONDS = 2.0
+_LINGER_BYTES = 16 * 1024 * 1024
 
 
 class _Timeout(Error):  # type: ignore[misc]  # waitress is untyped
@@ -187,17 +193,67 @@ class EdgeErrorTask(ErrorTask):  # type: ignore[misc]
         self.status = _status_line(refusal.http_status)
         self.response_headers.extend([("Content-Type", _XML_TYPE), ("x-amzn-RequestId", rid)])
         self.set_close_on_finish()
+        self.channel.linger_after_close = True  # what was refused may still be arriving
         self.content_length = len(body)
         self.write(body)
 
 
 class EdgeChannel(HTTPChannel):  # type: ignore[misc]
+    """waitress' channel, answering in the loop (``threads=0``) and lingering after a
+    refusal.
+
+    A refused request may not have been read to its end: a header over the limit, a body
+    over ``max_body`` that the client sends anyway, framing that stopped the parser. Closed
+    with those bytes unread, the socket sends a reset (seen every time over loopback for a
+    66 KB header: ECONNRESET after the answer, where the client expects its end), and a
+    reset may erase the answer in the client's buffers before it is read (RFC 9112 9.6).
+    So, as RFC 9112 9.6 and the lingering close of Apache and nginx have it, the answer
+    is followed by a FIN (``shutdown(SHUT_WR)``) and what the client
+    still sends is read and dropped until it closes, for at most :data:`_LINGER_SECONDS`
+    and :data:`_LINGER_BYTES`; a lingering socket still counts against
+    ``connection_limit``.
+    """
+
     parser_class = EdgeParser
     error_task_class = EdgeErrorTask
+    linger_after_close = False  # set by EdgeErrorTask: the next close lingers
+    linger_until: float | None = None  # lingering: the monotonic deadline of the close
+    linger_left = _LINGER_BYTES  # lingering: how much more is read and dropped
 
     def handle_read(self) -> None:
+        if self.linger_until is not None:
+            self._drain()
+            return
         super().handle_read()
         self.server.run_inline()
+
+    def readable(self) -> bool:
+        return self.linger_until is not None or bool(super().readable())
+
+    def handle_close(self) -> None:
+        """Close; after a refusal whose answer is out, shut the sending side and linger."""
+        if self.linger_until is None and self.linger_after_close and self.connected and (
+                not self.total_outbufs_len):
+            try:
+                self.socket.shutdown(socket.SHUT_WR)  # the answer, then the FIN
+            except OSError:
+                pass  # gone already: closed below
+            else:
+                self.linger_until = time.monotonic() + _LINGER_SECONDS
+                return
+        super().handle_close()
+
+    def _drain(self) -> None:
+        """Lingering: read what came and drop it; closed at the client's end or the limit."""
+        try:
+            data = self.socket.recv(65536)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            data = b""
+        self.linger_left -= len(data)
+        if not data or self.linger_left <= 0:
+            super().handle_close()
 
     def service(self) -> None:
         """Answer the channel's requests; in a thread of one of several workers, counted
@@ -219,6 +275,8 @@ class EdgeChannel(HTTPChannel):  # type: ignore[misc]
         sends what it writes itself and wakes the loop when it ends; left to waitress, the
         loop spins on the outbuf lock meanwhile (measured: most of a fast app's served
         time). Answering in the loop, no task runs while the loop waits."""
+        if self.linger_until is not None:  # the answer is out: only reading is left
+            return False
         pending = self.total_outbufs_len and (self.adj.edge_inline or not self.requests)
         return bool(pending or self.will_close or self.close_when_flushed)
 
@@ -321,6 +379,10 @@ class EdgeServer(TcpWSGIServer):  # type: ignore[misc]
         idle_since = now - self.adj.channel_timeout  # waitress' clock, as last_activity's
         header_timeout, body_timeout = self.adj.edge_header_timeout, self.adj.edge_body_timeout
         for channel in list(self.active_channels.values()):
+            if channel.linger_until is not None:
+                if moment > channel.linger_until:
+                    channel.handle_close()  # lingered long enough: closed now
+                continue
             if channel.will_close:
                 continue
             request = channel.request

@@ -170,6 +170,57 @@ def test_a_content_length_over_the_limit_is_refused_before_the_body_is_sent(endp
     assert closed and took < FAST
 
 
+#: A request refused before it was read to its end, sent whole before the answer is read.
+UNREAD = {
+    "header over the limit": b"POST / HTTP/1.1\r\nHost: h\r\nX: " + b"a" * 300_000 + b"\r\n\r\n",
+    "body over the limit": HEAD + b"Content-Length: 3000000\r\n\r\n" + b"a" * 3_000_000,
+}
+
+
+def _read_to_the_end(sock: socket.socket) -> bytes:
+    """What the server sends until its FIN; a reset instead fails the test."""
+    answer = b""
+    while chunk := sock.recv(65536):
+        answer += chunk
+    return answer
+
+
+@pytest.mark.parametrize("case", UNREAD)
+def test_a_refusal_of_a_request_still_arriving_ends_in_a_fin_not_a_reset(endpoint, case):
+    # RFC 9112 9.6: closed with the rest unread, the socket would send a reset, which
+    # may erase the answer in the client's buffers before it is read (seen without the
+    # lingering close: every time, ECONNRESET after the answer).
+    with socket.create_connection(endpoint, timeout=FAST + SLACK) as sock:
+        sock.sendall(UNREAD[case])  # the server reads on and drops it: no reset here
+        answer = _read_to_the_end(sock)
+    assert ec2_error(answer)[0] == 400
+
+
+def test_a_refused_client_that_keeps_sending_is_closed_at_the_linger_bounds(endpoint):
+    """The server lingers after the answer (a send does not fail at once), but not past
+    two seconds for a client that trickles, nor past 16 MiB for one that floods."""
+    from ec2query.gateway._edge import _LINGER_BYTES, _LINGER_SECONDS
+
+    refused = b"GET / HTTP/1.1\r\nHost: h\r\nX-A: a\x00b\r\n\r\n"
+    with socket.create_connection(endpoint, timeout=FAST + SLACK) as sock:
+        sock.sendall(refused)
+        started = time.monotonic()
+        with pytest.raises(OSError):  # EPIPE or ECONNRESET, once the server has closed
+            while time.monotonic() - started < _LINGER_SECONDS + SLACK:
+                sock.sendall(b"x" * 100)
+                time.sleep(0.05)
+        took = time.monotonic() - started
+    assert _LINGER_SECONDS - 0.5 < took < _LINGER_SECONDS + SLACK, took
+    with socket.create_connection(endpoint, timeout=FAST + SLACK) as sock:
+        sock.sendall(refused)
+        flood = b"x" * (1 << 20)
+        started = time.monotonic()
+        with pytest.raises(OSError):
+            for _ in range(4 * _LINGER_BYTES // len(flood)):
+                sock.sendall(flood)
+        assert time.monotonic() - started < _LINGER_SECONDS  # the byte bound, not the clock
+
+
 def test_bodies_shorter_than_announced_time_out_with_an_ec2_error(endpoint):
     """148 or 2,000,000 bytes announced, 48 sent, the socket left open: RequestTimeout."""
     results: dict[int, tuple[bytes, float, bool]] = {}
