@@ -127,7 +127,10 @@ def _read(path: str, *, wal: bool) -> _Found:
         tables = frozenset(str(name) for kind, name in rows if kind == "table")
         version = None
         if "meta" in tables:
-            row = conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+            try:
+                row = conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+            except sqlite3.OperationalError:  # "no such column": a meta table not ours
+                row = None
             version = None if row is None else str(row[0])
     except sqlite3.Error as exc:
         raise DatabaseFileError(path, f"is not a usable SQLite database ({exc})") from None

@@ -39,6 +39,13 @@ def _foreign_meta(path: Path) -> None:  # foreign tables that happen to share ou
     conn.close()
 
 
+def _foreign_meta_columns(path: Path) -> None:  # a meta table, but not of our columns
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE meta (x)")
+        conn.execute("CREATE TABLE rule (y)")
+    conn.close()
+
+
 def _marked_by_another(path: Path) -> None:
     with sqlite3.connect(path) as conn:
         conn.execute("PRAGMA application_id = 1234")
@@ -71,6 +78,8 @@ BAD = {
     "magic and junk": (_magic_and_junk, "is not a usable SQLite database"),
     "another application's": (_users, "is another application's SQLite database"),
     "foreign meta and rule": (_foreign_meta, "is another application's SQLite database"),
+    "foreign meta of other columns": (_foreign_meta_columns,
+                                      "is another application's SQLite database (no ec2query"),
     "another application's mark": (_marked_by_another, "application_id 0x000004d2"),
     "a view and no table": (_view_only, "is another application's SQLite database (no ec2query"),
     "another application's user_version": (_user_version, "(user_version 7, no ec2query mark)"),
