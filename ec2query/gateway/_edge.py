@@ -210,8 +210,8 @@ class EdgeChannel(HTTPChannel):  # type: ignore[misc]
     So, as RFC 9112 9.6 and the lingering close of Apache and nginx have it, the answer
     is followed by a FIN (``shutdown(SHUT_WR)``) and what the client
     still sends is read and dropped until it closes, for at most :data:`_LINGER_SECONDS`
-    and :data:`_LINGER_BYTES`; a lingering socket still counts against
-    ``connection_limit``.
+    (checked each second, so 2 to 3 s) and :data:`_LINGER_BYTES`; a lingering socket
+    still counts against ``connection_limit``.
     """
 
     parser_class = EdgeParser
@@ -228,7 +228,17 @@ class EdgeChannel(HTTPChannel):  # type: ignore[misc]
         self.server.run_inline()
 
     def readable(self) -> bool:
-        return self.linger_until is not None or bool(super().readable())
+        lingering = self.linger_until is not None and self.connected  # not once closed
+        return lingering or bool(super().readable())
+
+    def handle_expt(self) -> None:
+        """TCP urgent data, which HTTP has no use for: dropped. Left unread it keeps the
+        socket's priority event up, and waitress, logging each one, spun the loop at full
+        CPU until the connection closed (15 s idle)."""
+        try:
+            self.socket.recv(1, socket.MSG_OOB)
+        except OSError:
+            super().handle_close()  # urgent data that cannot be read: the connection ends
 
     def handle_close(self) -> None:
         """Close; after a refusal whose answer is out, shut the sending side and linger."""

@@ -221,6 +221,23 @@ def test_a_refused_client_that_keeps_sending_is_closed_at_the_linger_bounds(endp
         assert time.monotonic() - started < _LINGER_SECONDS  # the byte bound, not the clock
 
 
+def test_tcp_urgent_data_is_dropped_without_spinning_the_server(endpoint):
+    """An urgent byte left unread kept the socket's priority event up: waitress logged it
+    and polled again, at full CPU, until the connection closed."""
+    with socket.create_connection(endpoint, timeout=FAST + SLACK) as sock:
+        sock.send(b"!", socket.MSG_OOB)
+        started = time.process_time()  # this process' CPU: the server is a thread of it
+        time.sleep(1.0)
+        assert time.process_time() - started < 0.3
+        sock.sendall(b"GET / HTTP/1.1\r\nHost: h\r\n\r\n")  # the connection still serves
+        answer = b""
+        while b"</Response>" not in answer:
+            chunk = sock.recv(65536)
+            assert chunk, "the connection was closed"
+            answer += chunk
+        assert b"<Code>MissingAuthenticationToken</Code>" in answer
+
+
 def test_bodies_shorter_than_announced_time_out_with_an_ec2_error(endpoint):
     """148 or 2,000,000 bytes announced, 48 sent, the socket left open: RequestTimeout."""
     results: dict[int, tuple[bytes, float, bool]] = {}
