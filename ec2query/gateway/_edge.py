@@ -206,12 +206,11 @@ class EdgeChannel(HTTPChannel):  # type: ignore[misc]
     over ``max_body`` that the client sends anyway, framing that stopped the parser. Closed
     with those bytes unread, the socket sends a reset (seen every time over loopback for a
     66 KB header: ECONNRESET after the answer, where the client expects its end), and a
-    reset may erase the answer in the client's buffers before it is read (RFC 9112 9.6).
-    So, as RFC 9112 9.6 and the lingering close of Apache and nginx have it, the answer
-    is followed by a FIN (``shutdown(SHUT_WR)``) and what the client
-    still sends is read and dropped until it closes, for at most :data:`_LINGER_SECONDS`
-    (checked each second, so 2 to 3 s) and :data:`_LINGER_BYTES`; a lingering socket
-    still counts against ``connection_limit``.
+    reset may erase the answer in the client's buffers before it is read. So, as RFC 9112
+    9.6 and the lingering close of Apache and nginx have it, the answer is followed by a
+    FIN (``shutdown(SHUT_WR)``) and what the client still sends is read and dropped until
+    it closes, for at most :data:`_LINGER_SECONDS` (checked each second, so 2 to 3 s) and
+    :data:`_LINGER_BYTES`; a lingering socket still counts against ``connection_limit``.
     """
 
     parser_class = EdgeParser

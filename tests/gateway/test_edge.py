@@ -65,6 +65,16 @@ def exchange(address: tuple[str, int], data: bytes, *, wait: float) -> tuple[byt
     return answer, time.monotonic() - started, closed
 
 
+def kept_answer(sock: socket.socket) -> bytes:
+    """One error answer read from a connection that stays open (its end: ``</Response>``)."""
+    answer = b""
+    while b"</Response>" not in answer:
+        chunk = sock.recv(65536)
+        assert chunk, "the connection was closed"
+        answer += chunk
+    return answer
+
+
 def ec2_error(answer: bytes) -> tuple[int, str]:
     """The status and EC2 code of one raw answer, checking it is EC2's error document."""
     head, _, body = answer.partition(b"\r\n\r\n")
@@ -141,11 +151,7 @@ def test_a_later_http_1_minor_version_is_answered_as_http_1_1_on_a_kept_connecti
     with socket.create_connection(endpoint, timeout=FAST + SLACK) as sock:
         for _ in range(2):  # the second request travels on the same connection
             sock.sendall(b"GET / HTTP/1.2\r\nHost: h\r\n\r\n")
-            answer = b""
-            while b"</Response>" not in answer:
-                chunk = sock.recv(65536)
-                assert chunk, "the connection was closed"
-                answer += chunk
+            answer = kept_answer(sock)
             assert answer.startswith(b"HTTP/1.1 403 "), answer[:40]
             assert b"\r\nConnection: close" not in answer.partition(b"\r\n\r\n")[0]
             assert b"<Code>MissingAuthenticationToken</Code>" in answer
@@ -230,12 +236,7 @@ def test_tcp_urgent_data_is_dropped_without_spinning_the_server(endpoint):
         time.sleep(1.0)
         assert time.process_time() - started < 0.3
         sock.sendall(b"GET / HTTP/1.1\r\nHost: h\r\n\r\n")  # the connection still serves
-        answer = b""
-        while b"</Response>" not in answer:
-            chunk = sock.recv(65536)
-            assert chunk, "the connection was closed"
-            answer += chunk
-        assert b"<Code>MissingAuthenticationToken</Code>" in answer
+        assert b"<Code>MissingAuthenticationToken</Code>" in kept_answer(sock)
 
 
 def test_bodies_shorter_than_announced_time_out_with_an_ec2_error(endpoint):
@@ -331,10 +332,7 @@ def test_keep_alive_still_serves_many_requests_on_one_connection(endpoint):
     with socket.create_connection(endpoint, timeout=3) as sock:
         for _ in range(3):
             sock.sendall(b"GET /?Action=DescribeSecurityGroups HTTP/1.1\r\nHost: h\r\n\r\n")
-            answer = b""
-            while b"</Response>" not in answer:
-                answer += sock.recv(65536)
-            assert b"MissingAuthenticationToken" in answer
+            assert b"MissingAuthenticationToken" in kept_answer(sock)
 
 
 def test_an_answer_in_the_loop_is_one_send_and_no_wake_up(monkeypatch):
