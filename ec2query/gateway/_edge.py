@@ -41,6 +41,7 @@ waitress is pinned to one major version for them:
 from __future__ import annotations
 
 import contextlib
+import math
 import re
 import socket
 import threading
@@ -218,6 +219,18 @@ class EdgeChannel(HTTPChannel):  # type: ignore[misc]
     linger_after_close = False  # set by EdgeErrorTask: the next close lingers
     linger_until: float | None = None  # lingering: the monotonic deadline of the close
     linger_left = _LINGER_BYTES  # lingering: how much more is read and dropped
+    _active_at = 0.0
+
+    @property
+    def last_activity(self) -> float:
+        """When the channel last read or sent, on the monotonic clock: waitress stamps it
+        with the wall clock, which a step backwards (NTP, a VM resumed) would hold in
+        the future, and an idle connection open past its deadline."""
+        return self._active_at
+
+    @last_activity.setter
+    def last_activity(self, _wall_clock: float) -> None:
+        self._active_at = time.monotonic()
 
     def handle_read(self) -> None:
         if self.linger_until is not None:
@@ -315,7 +328,9 @@ class EdgeServer(TcpWSGIServer):  # type: ignore[misc]
         self.threads_answering = 0  # with threads: how many are answering (EdgeChannel)
         self.threads_lock = threading.Lock()
         self.yielding = False  # leaving new connections to another worker (readable)
+        self.next_maintenance = 0.0  # monotonic: when readable runs maintenance next
         super().__init__(*args, **kwargs)
+        self.next_channel_cleanup = math.inf  # waitress' schedule, on the wall clock: unused
         if loads is not None:
             loads.start(worker)
             _Wake(loads.wake_fd(worker), self._map)
@@ -360,7 +375,14 @@ class EdgeServer(TcpWSGIServer):  # type: ignore[misc]
 
     def readable(self) -> bool:
         """Whether the loop should accept: once per turn, after the requests held back
-        above are answered, unless another worker holds fewer connections (``_balance``)."""
+        above are answered, unless another worker holds fewer connections (``_balance``).
+        Each ``cleanup_interval`` it runs :meth:`maintenance`, on the monotonic clock: on
+        waitress' wall-clock schedule a step backwards stopped every deadline for as long
+        as the step."""
+        moment = time.monotonic()
+        if moment >= self.next_maintenance:
+            self.next_maintenance = moment + self.adj.cleanup_interval
+            self.maintenance(moment)
         self.run_inline()
         readable: bool = super().readable()
         loads = self.loads
@@ -379,13 +401,13 @@ class EdgeServer(TcpWSGIServer):  # type: ignore[misc]
         self.yielding = yielding
         return readable and not yielding
 
-    def maintenance(self, now: float) -> None:
-        """Each second: a request being read is held to its own deadlines, and a connection
-        with none is closed once idle for ``channel_timeout`` (waitress' own rule, which
-        would also close a request whose body stopped coming before its deadline answers
-        it, as the defaults' order, body 20 s after idle 15 s, would have it)."""
-        moment = time.monotonic()
-        idle_since = now - self.adj.channel_timeout  # waitress' clock, as last_activity's
+    def maintenance(self, moment: float) -> None:
+        """Each second (``moment``: the monotonic clock's): a request being read is held to
+        its own deadlines, and a connection with none is closed once idle for
+        ``channel_timeout`` (waitress' own rule, which would also close a request whose body
+        stopped coming before its deadline answers it, as the defaults' order, body 20 s
+        after idle 15 s, would have it)."""
+        idle_since = moment - self.adj.channel_timeout
         header_timeout, body_timeout = self.adj.edge_header_timeout, self.adj.edge_body_timeout
         for channel in list(self.active_channels.values()):
             if channel.linger_until is not None:

@@ -299,6 +299,54 @@ def test_trickling_sockets_are_closed_at_the_header_deadline(endpoint):
     assert closed and time.monotonic() - started < HEADER_TIMEOUT + SLACK + 1
 
 
+class _SteppedClock:
+    """The ``time`` module as waitress sees it, with a wall clock that can step backwards."""
+
+    def __init__(self) -> None:
+        self.back = 0.0
+
+    def time(self) -> float:
+        return time.time() - self.back
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(time, name)
+
+
+@pytest.mark.parametrize("threads", [0, 8], ids=["in the loop", "8 threads"])
+def test_a_wall_clock_stepped_back_stops_no_deadline(monkeypatch, threads):
+    """An hour's step backwards of the wall clock (NTP, a VM resumed) once the sockets are
+    open: the idle and header deadlines still close them on time (on waitress' wall-clock
+    schedule, neither would have run for an hour)."""
+    import waitress.channel
+    import waitress.server
+
+    clock = _SteppedClock()
+    monkeypatch.setattr(waitress.server, "time", clock)
+    monkeypatch.setattr(waitress.channel, "time", clock)
+    app = make_app(credentials={FAKE_ENV["AWS_ACCESS_KEY_ID"]: FAKE_ENV["AWS_SECRET_ACCESS_KEY"]})
+    with running(app, threads=threads, header_timeout=HEADER_TIMEOUT, body_timeout=BODY_TIMEOUT,
+                 idle_timeout=IDLE_TIMEOUT) as url:
+        host, port = url.removeprefix("http://").split(":")
+        idle = socket.create_connection((host, int(port)), timeout=0.2)
+        partial = socket.create_connection((host, int(port)), timeout=0.2)
+        partial.sendall(b"POST / HTTP/1.1\r\nHo")
+        time.sleep(0.3)  # both accepted, stamped and scheduled on the true clock
+        clock.back = 3600.0
+        started, open_ = time.monotonic(), {idle, partial}
+        while open_ and time.monotonic() - started < IDLE_TIMEOUT + SLACK:
+            for sock in list(open_):
+                try:
+                    if sock.recv(1) == b"":
+                        open_.discard(sock)
+                except TimeoutError:
+                    pass
+                except ConnectionResetError:
+                    open_.discard(sock)
+        for sock in (idle, partial):
+            sock.close()
+    assert not open_, f"{len(open_)} socket(s) still open past their deadline"
+
+
 def test_hundreds_of_slow_sockets_do_not_stop_a_real_client():
     """300 sockets trickle header bytes while boto3 makes real calls: each answered fast."""
     import boto3
