@@ -176,7 +176,8 @@ class _Refusal(Error):  # type: ignore[misc]
 
 
 class EdgeErrorTask(ErrorTask):  # type: ignore[misc]
-    """waitress' refusal as EC2's XML error document, then the connection is closed."""
+    """waitress' refusal as EC2's XML error document, in an HTTP/1.1 answer, then the
+    connection is closed."""
 
     def execute(self) -> None:
         error = self.request.error
@@ -191,6 +192,9 @@ class EdgeErrorTask(ErrorTask):  # type: ignore[misc]
             refusal = _invalid_http(str(error.body)[:200])
         rid = _request_id()
         body = render_error(refusal, request_id=rid)
+        # RFC 9110 6.2: the highest version the server conforms to, whatever was read of
+        # the request's (waitress answered "HTTP/1.0" to one refused before its version).
+        self.version = "1.1"
         self.status = _status_line(refusal.http_status)
         self.response_headers.extend([("Content-Type", _XML_TYPE), ("x-amzn-RequestId", rid)])
         self.set_close_on_finish()
