@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import time
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timezone
@@ -135,18 +136,21 @@ class Gateway:
     ) -> Iterable[bytes]:
         started = time.perf_counter()
         request_id = _request_id()
-        operation = "-"
+        request = None
         try:
-            operation, status, content_type, body = self.handle(environ, request_id)
+            request = self._receive(environ)
+            operation, status, content_type, body = self.handle(request, request_id)
             code = "OK"
         except EC2Error as error:
             status, content_type, code = error.http_status, _XML_TYPE, error.code
             body = render_error(error, request_id=request_id)
+            operation = _named_operation(request)
         except Exception:
             log.exception("internal error handling request %s", request_id)
             failure = InternalError()
             status, content_type, code = 500, _XML_TYPE, failure.code
             body = render_error(failure, request_id=request_id)
+            operation = _named_operation(request)
         start_response(
             _status_line(status),
             [
@@ -168,18 +172,20 @@ class Gateway:
                 log.exception("access log: the line of request %s was not written", request_id)
         return [body]
 
-    def handle(self, environ: Mapping[str, Any], request_id: str) -> tuple[str, int, str, bytes]:
-        """Answer one request: ``(operation, status, content type, body)``; raises EC2Error."""
+    def _receive(self, environ: Mapping[str, Any]) -> Received:
+        """The request as read from ``environ`` (method and body judged); raises EC2Error."""
         method = environ.get("REQUEST_METHOD", "GET")
         if method not in ("GET", "POST"):
             raise _invalid_http(f"Unsupported HTTP method {method}")
-        body = self._read_body(environ, method)
-        request = received(environ, method, body)
+        return received(environ, method, self._read_body(environ, method))
+
+    def handle(self, request: Received, request_id: str) -> tuple[str, int, str, bytes]:
+        """Answer one request: ``(operation, status, content type, body)``; raises EC2Error."""
         verified = self.verifier.verify(request)
         if request.query is None:
             raise request.query_error or _invalid_http("The query string cannot be read")
         pairs = list(request.query)
-        if method == "POST":
+        if request.method == "POST":
             if not request.is_form:  # the verifier did not read the body as parameters
                 raise _invalid_http("Unsupported Content-Type")
             if request.form is None:
@@ -201,7 +207,7 @@ class Gateway:
             action = _relayed_action(pairs)
             if action is not None:
                 status, content_type, answer = self.forwarder.relay(pairs)
-                return action[:64], status, content_type, answer
+                return _logged_name(action), status, content_type, answer
         operation, params = from_text_pairs(pairs)  # split_pairs decoded them: text
         validate(operation, params)
         if self.guard is not None:
@@ -353,6 +359,28 @@ def _relayed_action(pairs: list[tuple[str, str]]) -> str | None:
     if len(actions) != 1 or actions[0].strip().casefold() in _FOLDED_OPERATIONS:
         return None
     return actions[0]
+
+
+def _named_operation(request: Received | None) -> str:
+    """A refused request's operation in its access line: the modeled one its first
+    ``Action`` names, else ``-`` (no other text of the client's is written there)."""
+    if request is None:
+        return "-"
+    for pairs in (request.query, request.form):
+        action = _first(pairs or [], "Action")
+        if action is not None:
+            return action if action in OPERATIONS else "-"
+    return "-"
+
+
+#: An action name as the access line writes one relayed outside the model: letters and
+#: digits (EC2's actions are), so that no client text can add a field or a line.
+_ACTION_NAME = re.compile(r"[A-Za-z][A-Za-z0-9]{0,63}")
+
+
+def _logged_name(action: str) -> str:
+    """A relayed action's name in its access line: as it came if it reads as one, else ``?``."""
+    return action if _ACTION_NAME.fullmatch(action) else "?"
 
 
 def _first(pairs: list[tuple[str, str]], key: str) -> str | None:

@@ -126,6 +126,29 @@ def test_pass_through_forwards_the_pairs_unchanged_and_signed_for_upstream():
         "Authorization"]
 
 
+@pytest.mark.parametrize(("action", "logged"), [
+    ("DescribeVpcs", "DescribeVpcs"),
+    ("DescribeVpcs 10.0.0.1 POST CreateSecurityGroup OK 200 0.1ms\n10.0.0.2 POST X", "?"),
+])
+def test_a_relayed_actions_access_line_carries_no_text_but_a_name(action, logged):
+    """A relayed action is outside the model: its line names it only if it reads as a
+    name; one with spaces or a line end (a forged line) is written as ``?``."""
+    from ec2query._request import sign_query_pairs
+
+    lines: list[str] = []
+    with scripted_server([(200, _VPCS)]) as (upstream, received):
+        app = make_app(credentials=[GATEWAY_CLIENT], upstream=upstream,
+                       upstream_credentials=CREDS, pass_through=True, access_log=lines.append)
+        with running(app) as gateway:
+            raw = sign_query_pairs([("Action", action), ("Version", "2016-11-15")],
+                                   endpoint=gateway, credentials=GATEWAY_CLIENT,
+                                   region="us-east-1")
+            response = requests.post(raw.url, data=raw.body, headers=raw.headers, timeout=10)
+    assert response.status_code == 200 and len(received) == 1  # relayed, answered
+    [line] = lines
+    assert line.split(" ")[2:5] == [logged, "OK", "200"], line
+
+
 def test_pass_through_needs_an_upstream():
     with pytest.raises(UsageError):
         make_app(credentials=[GATEWAY_CLIENT], pass_through=True)

@@ -12,6 +12,7 @@ import io
 import logging
 import re
 import time
+from urllib.parse import urlencode
 
 import pytest
 
@@ -75,9 +76,28 @@ def test_a_refusal_gets_its_code_and_status_and_never_a_secret():
     app = _app(access_log=lines.append)
     call(app, "CreateSecurityGroup", {"GroupName": "web"})  # no Description
     call(app, "DescribeSecurityGroups", {}, secret="not-the-secret")
-    assert [LINE.fullmatch(line).groups()[3:] for line in lines] == [
-        ("MissingParameter", "400"), ("SignatureDoesNotMatch", "403")]
+    assert [LINE.fullmatch(line).groups()[2:] for line in lines] == [
+        ("CreateSecurityGroup", "MissingParameter", "400"),
+        ("DescribeSecurityGroups", "SignatureDoesNotMatch", "403")]
     assert not any(CREDS.secret_key in line or "Signature=" in line for line in lines)
+
+
+@pytest.mark.parametrize(("action", "logged"), [
+    ("DescribeSecurityGroups", "DescribeSecurityGroups"),  # refused: unsigned
+    ("describe-security-groups", "-"),  # a CLI name is no Action
+    ("Forged 10.0.0.1 POST CreateSecurityGroup OK 200 0.1ms\n10.0.0.2", "-"),
+    (None, "-"),
+])
+def test_a_refused_requests_line_names_only_a_modeled_operation(action, logged):
+    """The operation of a refused request is the modeled one its Action names; any other
+    text of the client's (spaces, a line end: a forged line) is never written."""
+    lines: list[str] = []
+    app = _app(access_log=lines.append)
+    body = "" if action is None else urlencode({"Action": action})
+    environ = {**base_environ("POST", "/", "", body.encode()), "REMOTE_ADDR": "127.0.0.1"}
+    b"".join(app(environ, lambda status, headers: None))
+    [line] = lines
+    assert LINE.fullmatch(line).groups()[2] == logged, line
 
 
 def test_without_a_target_the_line_goes_to_the_logger_at_info(caplog):
