@@ -445,17 +445,17 @@ def received(environ: Mapping[str, Any], method: str, body: bytes) -> Received:
     except UnicodeEncodeError:
         raw, error = None, _invalid_http("The query string is not ASCII")
     target = environ.get("RAW_URI") or environ.get("REQUEST_URI")
-    authority = None
+    authority = scheme = None
     if target:
         path = target.partition("?")[0].partition("#")[0]
         if not path.startswith("/"):
-            path, authority = _absolute_form(path)
+            path, authority, scheme = _absolute_form(path)
     else:
         path = (environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")) or "/"
     headers = _headers(environ)
     if authority is not None:
         hosts = headers.setdefault("host", [authority])
-        if [host.lower() for host in hosts] != [authority.lower()]:
+        if [_origin(host, scheme) for host in hosts] != [_origin(authority, scheme)]:
             # The signature covers Host: a target naming another host is taken as neither.
             raise _invalid_http("The request target's host is not the Host header's")
     if "host" not in headers:
@@ -466,14 +466,28 @@ def received(environ: Mapping[str, Any], method: str, body: bytes) -> Received:
                     body=body, url_scheme=str(environ.get("wsgi.url_scheme", "http")).lower())
 
 
-def _absolute_form(path: str) -> tuple[str, str | None]:
-    """(path, authority) of an absolute-form target's path part (``http://host/a``:
-    ``/a``, ``host``), which RFC 9112 3.2.2 has a server accept; any other as it is."""
+def _absolute_form(path: str) -> tuple[str, str | None, str | None]:
+    """(path, authority, scheme) of an absolute-form target's path part
+    (``http://host/a``: ``/a``, ``host``, ``http``), which RFC 9112 3.2.2 has a server
+    accept; any other as it is, with neither."""
     scheme, sep, rest = path.partition("://")
-    if not sep or scheme.lower() not in ("http", "https"):
-        return path, None
+    scheme = scheme.lower()
+    if not sep or scheme not in _DEFAULT_PORTS:
+        return path, None, None
     authority, slash, tail = rest.partition("/")
-    return (slash + tail) or "/", authority
+    return (slash + tail) or "/", authority, scheme
+
+
+_DEFAULT_PORTS = {"http": "80", "https": "443"}
+
+
+def _origin(authority: str, scheme: str | None) -> str:
+    """An authority in RFC 9110 4.2.3's normal form for ``scheme``: lower case, without
+    the scheme's default port or an empty one (``H:80`` for http is ``h``)."""
+    host, colon, port = authority.lower().rpartition(":")
+    if colon and "]" not in port and port in ("", _DEFAULT_PORTS.get(scheme or "")):
+        return host
+    return authority.lower()
 
 
 _REASONS = {

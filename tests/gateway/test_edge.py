@@ -418,13 +418,14 @@ def test_an_answer_in_the_loop_is_one_send_and_no_wake_up(monkeypatch):
             assert pulls == []
 
 
-def _botocore_signed(endpoint: tuple[str, int], target: str) -> bytes:
-    """A DescribeSecurityGroups POST signed by botocore for the endpoint, sent to ``target``."""
+def _botocore_signed(endpoint: tuple[str, int], target: str, host: str | None = None) -> bytes:
+    """A DescribeSecurityGroups POST signed by botocore for the endpoint (or for ``host``),
+    sent to ``target``."""
     from botocore.awsrequest import AWSRequest
 
     from tests.auth._botocore import sigv4_header
 
-    host = f"{endpoint[0]}:{endpoint[1]}"
+    host = host or f"{endpoint[0]}:{endpoint[1]}"
     body = b"Action=DescribeSecurityGroups&Version=2016-11-15"
     request = AWSRequest(method="POST", url=f"http://{host}/", data=body, headers={
         "Content-Type": "application/x-www-form-urlencoded; charset=utf-8"})
@@ -444,9 +445,20 @@ def test_an_absolute_form_target_is_served_as_its_path(endpoint):
         assert b"<DescribeSecurityGroupsResponse" in answer
 
 
-def test_an_absolute_form_target_naming_another_host_is_refused(endpoint):
-    answer, _, _ = exchange(
-        endpoint, _botocore_signed(endpoint, "http://elsewhere.example/"), wait=FAST + SLACK)
+@pytest.mark.parametrize("target", ["http://EXAMPLE.com:80/", "http://example.com:/",
+                                    "https://example.com:443/"])
+def test_an_absolute_form_target_with_its_schemes_default_port_is_the_host(endpoint, target):
+    # RFC 9110 4.2.3: the default port and an empty one are the same origin as none.
+    answer, _, _ = exchange(endpoint, _botocore_signed(endpoint, target, host="example.com"),
+                            wait=FAST + SLACK)
+    assert answer.startswith(b"HTTP/1.1 200 "), (target, answer[:300])
+
+
+@pytest.mark.parametrize("target", ["http://elsewhere.example/", "http://example.com:8080/",
+                                    "http://example.com:443/"])
+def test_an_absolute_form_target_naming_another_host_is_refused(endpoint, target):
+    answer, _, _ = exchange(endpoint, _botocore_signed(endpoint, target, host="example.com"),
+                            wait=FAST + SLACK)
     assert ec2_error(answer) == (400, "InvalidHttpRequest")
     assert b"Reason: The request target's host is not the Host header's" in answer
 
