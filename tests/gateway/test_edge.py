@@ -445,11 +445,13 @@ def test_an_absolute_form_target_is_served_as_its_path(endpoint):
         assert b"<DescribeSecurityGroupsResponse" in answer
 
 
-@pytest.mark.parametrize("target", ["http://EXAMPLE.com:80/", "http://example.com:/",
-                                    "https://example.com:443/"])
-def test_an_absolute_form_target_with_its_schemes_default_port_is_the_host(endpoint, target):
+@pytest.mark.parametrize(("target", "host"), [
+    ("http://EXAMPLE.com:80/", "example.com"), ("http://example.com:/", "example.com"),
+    ("https://example.com:443/", "example.com"), ("http://[::1]:80/", "[::1]")])
+def test_an_absolute_form_target_with_its_schemes_default_port_is_the_host(endpoint, target,
+                                                                          host):
     # RFC 9110 4.2.3: the default port and an empty one are the same origin as none.
-    answer, _, _ = exchange(endpoint, _botocore_signed(endpoint, target, host="example.com"),
+    answer, _, _ = exchange(endpoint, _botocore_signed(endpoint, target, host=host),
                             wait=FAST + SLACK)
     assert answer.startswith(b"HTTP/1.1 200 "), (target, answer[:300])
 
