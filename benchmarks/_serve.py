@@ -132,7 +132,7 @@ class _Server:
         command = [part.replace("{port}", str(self.port)) for part in self.command]
         if self.database is not None:
             command[command.index("--db") + 1] = self.database()
-        self.process = subprocess.Popen(command, env=env, stdout=None if os.environ.get("BENCH_SERVER_OUT") else subprocess.DEVNULL,
+        self.process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
                                         stderr=subprocess.DEVNULL)
         atexit.register(self.stop)
         deadline = time.monotonic() + 30
