@@ -170,13 +170,15 @@ class Gateway:
                 write(line)
             except Exception:  # the answer stands (a change it reports is made): said, sent
                 log.exception("access log: the line of request %s was not written", request_id)
+        if environ.get("REQUEST_METHOD") == "HEAD":  # RFC 9110 9.3.2: the header alone
+            return []
         return [body]
 
     def _receive(self, environ: Mapping[str, Any]) -> Received:
         """The request as read from ``environ`` (method and body judged); raises EC2Error."""
         method = environ.get("REQUEST_METHOD", "GET")
         if method not in ("GET", "POST"):
-            raise _invalid_http(f"Unsupported HTTP method {method}")
+            raise _invalid_http(f"Unsupported HTTP method {method[:64]}")
         return received(environ, method, self._read_body(environ, method))
 
     def handle(self, request: Received, request_id: str) -> tuple[str, int, str, bytes]:

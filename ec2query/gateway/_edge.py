@@ -16,7 +16,9 @@ waitress is pinned to one major version for them:
   wait for a CRLF that never comes), and two ``Host`` headers or an HTTP/1.1
   request with none (RFC 9112: a proxy in front and the gateway could each take
   another host), and a request line without an HTTP version or of another major
-  version than 1 (505); a later HTTP/1 minor version is read as HTTP/1.1;
+  version than 1 (505); a later HTTP/1 minor version is read as HTTP/1.1; it
+  skips the empty lines before a request line itself, keeping the request's
+  header deadline and counting them against ``max_header``;
 - :class:`EdgeErrorTask` answers every refusal waitress makes (bad
   ``Content-Length``, bad method, NUL or VT in a header, a bare CR, headers
   over ``max_header``) with EC2's XML error document, a request id and
@@ -79,6 +81,8 @@ DEFAULTS: dict[str, Any] = {
 }
 
 _BARE_LF = re.compile(rb"(?<!\r)\n")
+#: Empty lines (CRLF pairs) before a request line.
+_CRLFS = re.compile(rb"(?:\r\n)+")
 #: The end of a request line naming its HTTP version: major, minor.
 _VERSION = re.compile(rb" HTTP/([0-9])\.([0-9])$")
 #: The longest a worker that left new connections to another goes without looking again
@@ -103,27 +107,51 @@ class EdgeParser(HTTPRequestParser):  # type: ignore[misc]
 
     completed = False  # waitress' own defaults, declared for the type checker
     headers_finished = False
+    header_plus = b""
 
     refusal: _Refusal | None = None  # set by parse_header: the answer to its ParsingError
+    blank_bytes = 0  # empty lines read before the request line (CRLF pairs), in bytes
 
     def __init__(self, adj: Adjustments) -> None:
         super().__init__(adj)
         self.started = time.monotonic()
 
     def received(self, data: bytes) -> int:
+        skipped = 0  # bytes of ``data`` taken as empty lines before the request line
+        if self.body_rcv is None and not self.completed and self.header_plus in (b"", b"\r"):
+            # RFC 9112 2.2: empty lines before a request line are ignored, here by this
+            # parser, which keeps its start (the header deadline) and counts them against
+            # max_header. waitress made each pair an empty request and began anew: a
+            # trickle of CRLFs met no deadline, and a flood of them held a CPU unbounded.
+            text = self.header_plus + data
+            blank = _CRLFS.match(text)
+            dropped = blank.end() if blank is not None else 0
+            if dropped:
+                self.blank_bytes += dropped
+                if self.blank_bytes >= self.adj.max_request_header_size:
+                    self.parse_header(b"GET / HTTP/1.0\r\n")
+                    self.error = RequestHeaderFieldsTooLarge("empty lines over max_header")
+                    self.completed = True
+                    self.headers_finished = True
+                    return len(data)
+                self.header_plus = b""
+                rest = text[dropped:]  # a tail of data: a CR held over is in the first pair
+                skipped, data = len(data) - len(rest), rest
+                if not data:
+                    return skipped
         if self.body_rcv is None and not self.completed and _bare_lf(self.header_plus, data):
             self.parse_header(b"GET / HTTP/1.0\r\n")
             self.error = BadRequest("Bare LF found in HTTP message")
             self.completed = True
             self.headers_finished = True
-            return len(data)
+            return skipped + len(data)
         consumed: int = super().received(data)
         if isinstance(self.error, RequestEntityTooLarge):
             self.error = _Refusal(_too_large(self.adj.max_request_body_size - 1))
             self.expect_continue = False  # refused before the body: not asked for
         elif self.error is not None and self.refusal is not None:
             self.error = self.refusal
-        return consumed
+        return skipped + consumed
 
     def parse_header(self, header_plus: bytes) -> None:
         # RFC 9110 2.5: a later minor version of HTTP/1 is answered as HTTP/1.1 (waitress

@@ -302,6 +302,68 @@ def test_trickling_sockets_are_closed_at_the_header_deadline(endpoint):
     assert closed and time.monotonic() - started < HEADER_TIMEOUT + SLACK + 1
 
 
+def test_empty_lines_before_a_request_line_are_ignored(endpoint):
+    # RFC 9112 2.2; a CR and its LF may come apart.
+    with socket.create_connection(endpoint, timeout=FAST + SLACK) as sock:
+        for part in (b"\r\n\r\n\r", b"\n", b"GET / HTTP/1.1\r\nHost: h\r\n\r\n\r\n"):
+            sock.sendall(part)
+            time.sleep(0.05)
+        assert b"<Code>MissingAuthenticationToken</Code>" in kept_answer(sock)
+        sock.sendall(b"GET / HTTP/1.1\r\nHost: h\r\n\r\n")  # the next request on it
+        assert b"<Code>MissingAuthenticationToken</Code>" in kept_answer(sock)
+
+
+def test_a_trickle_of_empty_lines_is_closed_at_the_header_deadline(endpoint):
+    """waitress took each CRLF pair as an empty request and began anew, so a socket sending
+    one byte of empty lines every 0.2 s met no deadline (seen: 1000 such sockets held
+    every connection for as long as they sent)."""
+    started = time.monotonic()
+    with socket.create_connection(endpoint, timeout=1) as sock:
+        closed = False
+        while time.monotonic() - started < HEADER_TIMEOUT + SLACK + 1:
+            try:
+                sock.sendall(b"\r")
+                time.sleep(0.1)
+                sock.sendall(b"\n")
+                time.sleep(0.1)
+            except OSError:
+                closed = True
+                break
+    assert closed and time.monotonic() - started < HEADER_TIMEOUT + SLACK + 1
+
+
+def test_a_flood_of_empty_lines_is_refused_at_the_header_bound(endpoint):
+    """Each empty request was a new parser: a stream of CRLFs held the server's CPU, for
+    as long as it lasted, and was never refused."""
+    answer, took, closed = exchange(endpoint, b"\r\n" * 40_000, wait=FAST + SLACK)
+    assert ec2_error(answer) == (400, "InvalidHttpRequest")
+    assert b"larger than 65536 bytes" in answer
+    assert closed and took < FAST
+
+
+def test_a_head_request_is_answered_without_a_body(endpoint):
+    """RFC 9110 9.3.2: no content in an answer to HEAD. Its body was sent, and a client
+    reading the header alone took it for the start of the next answer."""
+    with socket.create_connection(endpoint, timeout=FAST + SLACK) as sock:
+        sock.sendall(b"HEAD / HTTP/1.1\r\nHost: h\r\n\r\nGET / HTTP/1.1\r\nHost: h\r\n\r\n")
+        answers = b""
+        while answers.count(b"</Response>") < 1:
+            chunk = sock.recv(65536)
+            assert chunk, "the connection was closed"
+            answers += chunk
+    head, _, rest = answers.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400 "), head[:40]
+    assert b"\r\nx-amzn-requestid: " in head.lower() and b"\r\ncontent-length: " in head.lower()
+    assert rest.startswith(b"HTTP/1.1 403 "), rest[:40]  # the next answer, at once
+
+
+def test_a_long_method_name_is_not_echoed_whole(endpoint):
+    with socket.create_connection(endpoint, timeout=FAST + SLACK) as sock:
+        sock.sendall(b"X" * 5000 + b" / HTTP/1.1\r\nHost: h\r\n\r\n")
+        answer = kept_answer(sock)
+    assert b"Reason: Unsupported HTTP method " + b"X" * 64 + b"</Message>" in answer
+
+
 class _SteppedClock:
     """The ``time`` module as waitress sees it, with a wall clock that can step backwards."""
 
