@@ -31,7 +31,9 @@ waitress is pinned to one major version for them:
   (``RequestTimeout``, inferred from S3's code for the same case); one timed
   out inside its headers is closed. Connections are watched with ``poll`` so
   that hundreds of slow sockets neither hit ``select``'s descriptor limit nor
-  starve the others (``connection_limit``, default 1000);
+  starve the others (``connection_limit``, default 1000); at the limit, a client
+  waiting to connect gets the room of the connection that has waited longest for
+  its request;
 - :class:`EdgeChannel` and :class:`EdgeServer` answer each request in the
   event loop's own thread by default (``threads=0``: no hand-off to a worker
   thread and back), and keep the loop from spinning on a channel's output lock
@@ -45,6 +47,7 @@ from __future__ import annotations
 import contextlib
 import math
 import re
+import select
 import socket
 import threading
 import time
@@ -95,6 +98,16 @@ _SEND_BYTES = 18000
 #: is read and dropped before the socket is closed (see EdgeChannel.handle_close).
 _LINGER_SECONDS = 2.0
 _LINGER_BYTES = 16 * 1024 * 1024
+#: At the connection limit, how long (seconds) a connection must have waited for its
+#: request before it may be closed to let a new client in (EdgeServer._shed_one).
+_SHED_AFTER = 1.0
+
+
+def _pending(listener: socket.socket) -> bool:
+    """Whether a client waits in ``listener``'s backlog (a connection to accept)."""
+    waiting = select.poll()
+    waiting.register(listener, select.POLLIN)
+    return bool(waiting.poll(0))
 
 
 class _Timeout(Error):  # type: ignore[misc]  # waitress is untyped
@@ -272,8 +285,13 @@ class EdgeChannel(HTTPChannel):  # type: ignore[misc]
         self.server.run_inline()
 
     def readable(self) -> bool:
-        lingering = self.linger_until is not None and self.connected  # not once closed
-        return lingering or bool(super().readable())
+        """Whether the loop should read; never once closed: a channel closed while the loop
+        lists what to poll (shed, or lingered out, in ``EdgeServer.readable``) is still in
+        that list, and its number, polled, may be a connection accepted in the same turn,
+        which would take the closed one's POLLNVAL and be closed in turn."""
+        if not self.connected:
+            return False
+        return self.linger_until is not None or bool(super().readable())
 
     def handle_expt(self) -> None:
         """TCP urgent data, which HTTP has no use for: dropped. Left unread it keeps the
@@ -295,6 +313,11 @@ class EdgeChannel(HTTPChannel):  # type: ignore[misc]
             else:
                 self.linger_until = time.monotonic() + _LINGER_SECONDS
                 return
+        super().handle_close()
+
+    def shed(self) -> None:
+        """Closed at once, to make room for a new connection (``EdgeServer._shed_one``):
+        nothing is being answered on it."""
         super().handle_close()
 
     def _drain(self) -> None:
@@ -329,7 +352,7 @@ class EdgeChannel(HTTPChannel):  # type: ignore[misc]
         sends what it writes itself and wakes the loop when it ends; left to waitress, the
         loop spins on the outbuf lock meanwhile (measured: most of a fast app's served
         time). Answering in the loop, no task runs while the loop waits."""
-        if self.linger_until is not None:  # the answer is out: only reading is left
+        if self.linger_until is not None or not self.connected:  # only reading is left
             return False
         pending = self.total_outbufs_len and (self.adj.edge_inline or not self.requests)
         return bool(pending or self.will_close or self.close_when_flushed)
@@ -351,6 +374,7 @@ class EdgeServer(TcpWSGIServer):  # type: ignore[misc]
     ``loads``, worker ``worker`` of several sharing the listening socket."""
 
     channel_class = EdgeChannel
+    in_connection_overflow = False  # waitress' own default, declared for the type checker
 
     def __init__(self, *args: Any, loads: Loads | None = None, worker: int = 0,
                  **kwargs: Any) -> None:
@@ -416,7 +440,7 @@ class EdgeServer(TcpWSGIServer):  # type: ignore[misc]
             self.next_maintenance = moment + self.adj.cleanup_interval
             self.maintenance(moment)
         self.run_inline()
-        readable: bool = super().readable()
+        readable = self._room(moment)
         loads = self.loads
         if loads is None:
             return readable
@@ -459,6 +483,49 @@ class EdgeServer(TcpWSGIServer):  # type: ignore[misc]
             elif not channel.requests and channel.last_activity < idle_since:
                 channel.will_close = True
         self.run_inline()
+
+    def _room(self, moment: float) -> bool:
+        """Whether there is room to accept a connection (waitress' ``readable``, whose
+        maintenance schedule the edge keeps itself, and whose log lines come once per
+        spell at the limit, not for every connection let in by :meth:`_shed_one`)."""
+        if not self.accepting:
+            return False
+        full = len(self._map) >= self.adj.connection_limit
+        shed = full and self._shed_one(moment)
+        if full and not self.in_connection_overflow:
+            self.in_connection_overflow = True
+            self.logger.warning("total open connections reached the connection limit: a "
+                                "new one is let in by closing the one waiting longest")
+        elif not full and self.in_connection_overflow:
+            self.in_connection_overflow = False
+            self.logger.info("total open connections dropped below the connection limit")
+        return not full or shed
+
+    def _shed_one(self, moment: float) -> bool:
+        """At ``connection_limit``, with a client waiting in the listen backlog: close the
+        connection that has waited longest for its request (a lingering one first, then by
+        when its partial request began or it went idle), if that was over
+        :data:`_SHED_AFTER` seconds ago; one being answered or answered into is never
+        closed. Without this, as many slow sockets as the limit kept every new client
+        waiting until their header or idle deadline (seen: 10 s, with 1000 sockets)."""
+        if not self.accepting or not _pending(self.socket):
+            return False
+        oldest, victim = moment - _SHED_AFTER, None
+        for channel in self.active_channels.values():
+            if channel.linger_until is not None:
+                victim = channel
+                break
+            if (channel.requests or channel.total_outbufs_len or channel.will_close
+                    or channel.close_when_flushed):
+                continue
+            request = channel.request
+            since = request.started if request is not None else channel.last_activity
+            if since < oldest:
+                oldest, victim = since, channel
+        if victim is None:
+            return False
+        victim.shed()
+        return True
 
     @staticmethod
     def _time_out(channel: Any, request: Any) -> None:

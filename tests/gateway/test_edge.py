@@ -439,6 +439,44 @@ def test_hundreds_of_slow_sockets_do_not_stop_a_real_client():
                 sock.close()
 
 
+@pytest.mark.parametrize("threads", [0, 8], ids=["in the loop", "8 threads"])
+@pytest.mark.parametrize("hostile", [b"", b"POST / HTTP/1.1\r\nHost: h\r\n"],
+                         ids=["idle", "partial header"])
+def test_as_many_slow_sockets_as_the_connection_limit_do_not_lock_a_client_out(threads,
+                                                                              hostile):
+    """At the limit, a client waiting to connect gets the room of the connection that has
+    waited longest for its request; before, it waited for their deadline (here 30 s; seen
+    10 s with 1000 sockets and the defaults). A fresh connection is never the one closed."""
+    app = make_app(credentials={FAKE_ENV["AWS_ACCESS_KEY_ID"]: FAKE_ENV["AWS_SECRET_ACCESS_KEY"]})
+    with running(app, threads=threads, connection_limit=20, header_timeout=30,
+                 idle_timeout=30) as url:
+        host, port = url.removeprefix("http://").split(":")
+        address = (host, int(port))
+        slow = [socket.create_connection(address, timeout=2) for _ in range(30)]
+        try:
+            for sock in slow:
+                sock.sendall(hostile)
+            time.sleep(1.5)  # older than the edge's one second of grace
+            started = time.monotonic()
+            with socket.create_connection(address, timeout=FAST + SLACK) as client:
+                client.sendall(b"GET / HTTP/1.1\r\nHost: h\r\n\r\n")
+                assert b"<Code>MissingAuthenticationToken</Code>" in kept_answer(client)
+            assert time.monotonic() - started < FAST + SLACK
+            open_ = 0
+            for sock in slow:  # those let in from the backlog meanwhile stay open
+                sock.setblocking(False)
+                try:
+                    open_ += sock.recv(1) != b""
+                except BlockingIOError:
+                    open_ += 1
+                except OSError:
+                    pass
+            assert 5 <= open_ < 30
+        finally:
+            for sock in slow:
+                sock.close()
+
+
 def test_keep_alive_still_serves_many_requests_on_one_connection(endpoint):
     """The edge's checks do not break HTTP/1.1 keep-alive (an unsigned GET answers 4xx XML
     and keeps the connection open)."""
