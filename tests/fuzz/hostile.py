@@ -231,6 +231,10 @@ def call_app(app: Any, environ: dict[str, Any]) -> tuple[int, dict[str, str], by
     for name, value in seen["headers"]:
         assert "\r" not in name + value and "\n" not in name + value
         value.encode("latin-1")  # PEP 3333: header values are ISO-8859-1
+    if environ.get("REQUEST_METHOD") == "HEAD":  # RFC 9110 9.3.2: the header alone
+        assert body == b"" and headers["Content-Length"].isdigit(), body[:200]
+        assert headers.get("x-amzn-RequestId") and 400 <= status < 500, seen["status"]
+        return status, headers, body
     assert headers["Content-Length"] == str(len(body))
     assert headers.get("x-amzn-RequestId")
     root = etree.fromstring(body, _SAFE_PARSER)
