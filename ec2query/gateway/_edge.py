@@ -121,6 +121,7 @@ class EdgeParser(HTTPRequestParser):  # type: ignore[misc]
     completed = False  # waitress' own defaults, declared for the type checker
     headers_finished = False
     header_plus = b""
+    error: Error | None = None
 
     refusal: _Refusal | None = None  # set by parse_header: the answer to its ParsingError
     blank_bytes = 0  # empty lines read before the request line (CRLF pairs), in bytes
@@ -142,10 +143,7 @@ class EdgeParser(HTTPRequestParser):  # type: ignore[misc]
             if dropped:
                 self.blank_bytes += dropped
                 if self.blank_bytes >= self.adj.max_request_header_size:
-                    self.parse_header(b"GET / HTTP/1.0\r\n")
-                    self.error = RequestHeaderFieldsTooLarge("empty lines over max_header")
-                    self.completed = True
-                    self.headers_finished = True
+                    self._refuse(RequestHeaderFieldsTooLarge("empty lines over max_header"))
                     return len(data)
                 self.header_plus = b""
                 rest = text[dropped:]  # a tail of data: a CR held over is in the first pair
@@ -153,10 +151,7 @@ class EdgeParser(HTTPRequestParser):  # type: ignore[misc]
                 if not data:
                     return skipped
         if self.body_rcv is None and not self.completed and _bare_lf(self.header_plus, data):
-            self.parse_header(b"GET / HTTP/1.0\r\n")
-            self.error = BadRequest("Bare LF found in HTTP message")
-            self.completed = True
-            self.headers_finished = True
+            self._refuse(BadRequest("Bare LF found in HTTP message"))
             return skipped + len(data)
         consumed: int = super().received(data)
         if isinstance(self.error, RequestEntityTooLarge):
@@ -165,6 +160,14 @@ class EdgeParser(HTTPRequestParser):  # type: ignore[misc]
         elif self.error is not None and self.refusal is not None:
             self.error = self.refusal
         return skipped + consumed
+
+    def _refuse(self, error: Error) -> None:
+        """End the request here, answered with ``error`` (as waitress ends one whose
+        headers are over ``max_header``: a stand-in request line, then the error)."""
+        self.parse_header(b"GET / HTTP/1.0\r\n")
+        self.error = error
+        self.completed = True
+        self.headers_finished = True
 
     def parse_header(self, header_plus: bytes) -> None:
         # RFC 9110 2.5: a later minor version of HTTP/1 is answered as HTTP/1.1 (waitress
@@ -508,7 +511,7 @@ class EdgeServer(TcpWSGIServer):  # type: ignore[misc]
         :data:`_SHED_AFTER` seconds ago; one being answered or answered into is never
         closed. Without this, as many slow sockets as the limit kept every new client
         waiting until their header or idle deadline (seen: 10 s, with 1000 sockets)."""
-        if not self.accepting or not _pending(self.socket):
+        if not _pending(self.socket):
             return False
         oldest, victim = moment - _SHED_AFTER, None
         for channel in self.active_channels.values():

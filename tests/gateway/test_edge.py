@@ -285,21 +285,26 @@ def test_idle_and_partial_header_sockets_are_closed_at_their_deadline(endpoint, 
     assert took < deadline + SLACK
 
 
-def test_trickling_sockets_are_closed_at_the_header_deadline(endpoint):
-    """One header byte every 0.2 s keeps a socket active, never complete: it is closed."""
+def trickle(address: tuple[str, int], data: bytes, pause: float) -> tuple[bool, float]:
+    """Send ``data`` a byte each ``pause`` seconds, until the server closes or the header
+    deadline and its slack have passed: (closed, seconds)."""
     started = time.monotonic()
-    with socket.create_connection(endpoint, timeout=1) as sock:
-        closed = False
-        for byte in (b"POST / HTTP/1.1\r\nX-Slow: " + b"a" * 100):
+    with socket.create_connection(address, timeout=1) as sock:
+        for byte in data:
             try:
                 sock.sendall(bytes([byte]))
-                time.sleep(0.2)
+                time.sleep(pause)
             except OSError:
-                closed = True
-                break
+                return True, time.monotonic() - started
             if time.monotonic() - started > HEADER_TIMEOUT + SLACK + 1:
                 break
-    assert closed and time.monotonic() - started < HEADER_TIMEOUT + SLACK + 1
+    return False, time.monotonic() - started
+
+
+def test_trickling_sockets_are_closed_at_the_header_deadline(endpoint):
+    """One header byte every 0.2 s keeps a socket active, never complete: it is closed."""
+    closed, took = trickle(endpoint, b"POST / HTTP/1.1\r\nX-Slow: " + b"a" * 100, 0.2)
+    assert closed and took < HEADER_TIMEOUT + SLACK + 1
 
 
 def test_empty_lines_before_a_request_line_are_ignored(endpoint):
@@ -317,19 +322,8 @@ def test_a_trickle_of_empty_lines_is_closed_at_the_header_deadline(endpoint):
     """waitress took each CRLF pair as an empty request and began anew, so a socket sending
     one byte of empty lines every 0.2 s met no deadline (seen: 1000 such sockets held
     every connection for as long as they sent)."""
-    started = time.monotonic()
-    with socket.create_connection(endpoint, timeout=1) as sock:
-        closed = False
-        while time.monotonic() - started < HEADER_TIMEOUT + SLACK + 1:
-            try:
-                sock.sendall(b"\r")
-                time.sleep(0.1)
-                sock.sendall(b"\n")
-                time.sleep(0.1)
-            except OSError:
-                closed = True
-                break
-    assert closed and time.monotonic() - started < HEADER_TIMEOUT + SLACK + 1
+    closed, took = trickle(endpoint, b"\r\n" * 100, 0.1)
+    assert closed and took < HEADER_TIMEOUT + SLACK + 1
 
 
 def test_a_flood_of_empty_lines_is_refused_at_the_header_bound(endpoint):
@@ -346,11 +340,7 @@ def test_a_head_request_is_answered_without_a_body(endpoint):
     reading the header alone took it for the start of the next answer."""
     with socket.create_connection(endpoint, timeout=FAST + SLACK) as sock:
         sock.sendall(b"HEAD / HTTP/1.1\r\nHost: h\r\n\r\nGET / HTTP/1.1\r\nHost: h\r\n\r\n")
-        answers = b""
-        while answers.count(b"</Response>") < 1:
-            chunk = sock.recv(65536)
-            assert chunk, "the connection was closed"
-            answers += chunk
+        answers = kept_answer(sock)
     head, _, rest = answers.partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 400 "), head[:40]
     assert b"\r\nx-amzn-requestid: " in head.lower() and b"\r\ncontent-length: " in head.lower()
