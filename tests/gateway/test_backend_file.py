@@ -153,6 +153,24 @@ def test_new_paths_empty_files_and_table_less_databases_are_initialized_and_mark
         assert path.read_bytes()[68:72] == b"EC2Q" or (tmp_path / f"{name}-wal").exists()
 
 
+def test_a_new_database_has_small_pages_and_an_older_one_keeps_its_own(tmp_path: Path) -> None:
+    """A file the backend creates has 1 KiB pages (a commit writes and checksums each page
+    it changed); one it did not create keeps the page size it has."""
+    (tmp_path / "empty.db").write_bytes(b"")
+    with sqlite3.connect(tmp_path / "older.db") as conn:  # SQLite's default, 4 KiB
+        conn.execute("CREATE TABLE t (x)")
+        conn.execute("DROP TABLE t")
+    conn.close()
+    for name, size in (("new.db", 1024), ("empty.db", 1024), ("older.db", 4096)):
+        path = tmp_path / name
+        with Backend(str(path)) as backend:
+            backend.handle("CreateSecurityGroup", {"GroupName": "g", "Description": "d"})
+        # The page size in the header, as SQLite's file format places it (offset 16, big-endian).
+        assert int.from_bytes(path.read_bytes()[16:18], "big") == size, name
+        with Backend(str(path)) as again:
+            assert len(again.handle("DescribeSecurityGroups", {})["SecurityGroups"]) == 2
+
+
 def test_a_missing_directory_is_refused(tmp_path: Path) -> None:
     with pytest.raises(DatabaseFileError, match="cannot be created: no directory"):
         Backend(str(tmp_path / "no" / "sg.db"))
