@@ -16,7 +16,8 @@ waitress is pinned to one major version for them:
   wait for a CRLF that never comes), and two ``Host`` headers or an HTTP/1.1
   request with none (RFC 9112: a proxy in front and the gateway could each take
   another host), and a request line without an HTTP version or of another major
-  version than 1 (505); a later HTTP/1 minor version is read as HTTP/1.1; it
+  version than 1 (505), and a request line holding a control character (a raw
+  tab, DEL or NUL in the target); a later HTTP/1 minor version is read as HTTP/1.1; it
   skips the empty lines before a request line itself, keeping the request's
   header deadline and counting them against ``max_header``;
 - :class:`EdgeErrorTask` answers every refusal waitress makes (bad
@@ -88,6 +89,8 @@ _BARE_LF = re.compile(rb"(?<!\r)\n")
 _CRLFS = re.compile(rb"(?:\r\n)+")
 #: The end of a request line naming its HTTP version: major, minor.
 _VERSION = re.compile(rb" HTTP/([0-9])\.([0-9])$")
+#: A control character, which no part of a request line may hold (RFC 9112 3; RFC 3986 2).
+_CONTROL = re.compile(rb"[\x00-\x1f\x7f]")
 #: The longest a worker that left new connections to another goes without looking again
 #: (seconds; the event loop's poll timeout, waitress' is a second).
 _YIELD_RECHECK = 0.1
@@ -183,6 +186,8 @@ class EdgeParser(HTTPRequestParser):  # type: ignore[misc]
                 raise ParsingError("Transfer-Encoding is not supported; send Content-Length")
             hosts += name.startswith(b"host:")
         try:
+            if _CONTROL.search(first):  # a raw tab, DEL or NUL in the target reached the app
+                raise ParsingError("The request line holds a control character")
             super().parse_header(header_plus)
             if version is None:  # waitress takes "GET /" (HTTP/0.9's request line)
                 raise ParsingError("The request line has no HTTP version")

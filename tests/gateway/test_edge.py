@@ -106,6 +106,11 @@ MALFORMED = {
     "lowercase method": b"post / HTTP/1.1\r\nHost: h\r\n\r\n",
     "NUL in the method": b"PO\x00ST / HTTP/1.1\r\nHost: h\r\n\r\n",
     "raw non-ASCII target": "GET /é?Action=x HTTP/1.1\r\nHost: h\r\n\r\n".encode(),
+    # RFC 9112 3.2, RFC 3986 2: a target holds no control character (these reached the app).
+    "tab in the target": b"GET /a\tb HTTP/1.1\r\nHost: h\r\n\r\n",
+    "DEL in the target": b"GET /a\x7fb HTTP/1.1\r\nHost: h\r\n\r\n",
+    "NUL in the query": b"GET /?Action=\x00 HTTP/1.1\r\nHost: h\r\n\r\n",
+    "VT in the target": b"GET /\x0b HTTP/1.1\r\nHost: h\r\n\r\n",
     "NUL in a header": b"GET / HTTP/1.1\r\nHost: h\r\nX-A: a\x00b\r\n\r\n",
     "VT in a header": b"GET / HTTP/1.1\r\nHost: h\r\nX-A: a\x0bb\r\n\r\n",
     "bare CR": b"GET / HTTP/1.1\r\nHost: h\r\nX-A: a\rb\r\n\r\n",
