@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import re
 from datetime import datetime, timedelta, timezone
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import pytest
 from botocore.awsrequest import AWSRequest
@@ -111,6 +114,22 @@ def test_accepts_botocore_presigned(params, url, creds, region, when, expires, d
             lookup=lookup_for(creds), now=when + timedelta(seconds=expires + 1))
 
 
+@pytest.mark.parametrize(("expires", "accepted"), [(1, True), (604800, True), (604801, False),
+                                                 (0, False), (10**9, False)])
+def test_a_presigned_lifetime_is_one_second_to_seven_days(expires, accepted):
+    """SigV4's documented bounds of X-Amz-Expires (1 to 604800 seconds): botocore signs
+    any lifetime, and one outside them is refused however valid its signature."""
+    prepared = boto.sigv4_query(AWSRequest(method="GET", url=URL, params={"Action": "x"}),
+                                CREDS, "us-east-1", "ec2", WHEN, expires)
+    method, target, headers, body = wire(prepared)
+    request = {"method": method, "url": target, "headers": headers, "body": body,
+               "lookup": lookup_for(CREDS), "now": WHEN}
+    if accepted:
+        assert verify_request(**request).scheme == SIGV4_QUERY
+    else:
+        refused("IncompleteSignature", **request)
+
+
 @given(params=PARAMS, url=ENDPOINTS, creds=CREDENTIALS, when=TIMES, skew=SKEWS,
        method=st.sampled_from(["GET", "POST"]))
 def test_accepts_botocore_sigv2(params, url, creds, when, skew, method):
@@ -202,6 +221,80 @@ def test_sigv2_every_byte_mutation_is_refused():
         refused(ANY_REFUSAL, body=mutate(text, i).encode("ascii"), **base)
     refused(SIG_MISMATCH, method="PUT", url=target, headers=headers, body=body,
             lookup=lookup_for(CREDS), now=WHEN)
+
+
+TEMP = Credentials("ASIATEMP", "secret", "the-token")
+#: The five values SECURITY.md says are compared in constant time: where each travels (a
+#: header's name, the query or the form) and the pattern its text matches there.
+SECRET_BEARING = {
+    "SigV4 signature": ("Authorization", r"Signature=(\w+)$"),
+    "presigned signature": ("query", r"X-Amz-Signature=(\w+)"),
+    "SigV2 signature": ("form", r"Signature=([^&]+)"),
+    "X-Amz-Content-Sha256": ("X-Amz-Content-Sha256", r"^(\w+)$"),
+    "session token": ("X-Amz-Security-Token", r"^(\S+)$"),
+}
+
+
+def _signed(value: str) -> tuple[str, str, list[tuple[str, str]], bytes]:
+    """A request, signed by botocore, that carries ``value``."""
+    if value == "presigned signature":
+        return wire(boto.sigv4_query(AWSRequest(method="GET", url=URL, params={"Action": "x"}),
+                                     CREDS, "us-east-1", "ec2", WHEN))
+    if value == "SigV2 signature":
+        return wire(boto.sigv2(AWSRequest(method="POST", url=URL, data={"Action": "x"}), CREDS,
+                               WHEN))
+    headers = {"Content-Type": FORM}
+    if value == "X-Amz-Content-Sha256":
+        headers[value] = hashlib.sha256(BODY.encode()).hexdigest()
+    return wire(boto.sigv4_header(
+        AWSRequest(method="POST", url=URL, data=BODY.encode(), headers=headers),
+        TEMP if value == "session token" else CREDS, "us-east-1", "ec2", WHEN))
+
+
+def _spoilt(text: str, pattern: str) -> tuple[str, str]:
+    """``text`` with the last character of ``pattern``'s group changed, and that group as
+    changed (percent-decoded, as the verifier reads a form)."""
+    match = re.search(pattern, text)
+    assert match is not None, (pattern, text)
+    start, end = match.span(1)
+    changed = text[:end - 1] + ("1" if text[end - 1] == "0" else "0") + text[end:]
+    return changed, unquote(changed[start:end])
+
+
+@pytest.mark.parametrize("value", SECRET_BEARING)
+def test_each_secret_bearing_value_is_judged_by_compare_digest(value, monkeypatch):
+    """A wrong value is refused by ``hmac.compare_digest`` given the client's own text: no
+    ``==`` decides it (which would stop at the first differing byte)."""
+    import ec2query.auth._verify as verifying
+
+    compared: list[bytes] = []
+
+    class Recording:
+        @staticmethod
+        def compare_digest(a: bytes, b: bytes) -> bool:
+            compared.append(a)
+            return hmac.compare_digest(a, b)
+
+    monkeypatch.setattr(verifying, "hmac", Recording)
+    method, target, headers, body = _signed(value)
+    lookup = lookup_for(CREDS, TEMP)
+    verify_request(method=method, url=target, headers=headers, body=body, lookup=lookup,
+                   now=WHEN)  # as signed: accepted
+    where, pattern = SECRET_BEARING[value]
+    if where == "query":
+        target, sent = _spoilt(target, pattern)
+    elif where == "form":
+        text, sent = _spoilt(body.decode("ascii"), pattern)
+        body = text.encode("ascii")
+    else:
+        index = next(i for i, (name, _) in enumerate(headers) if name == where)
+        text, sent = _spoilt(headers[index][1], pattern)
+        headers = [*headers[:index], (where, text), *headers[index + 1:]]
+    compared.clear()
+    with pytest.raises(AuthError):
+        verify_request(method=method, url=target, headers=headers, body=body, lookup=lookup,
+                       now=WHEN)
+    assert sent.encode("utf-8") in compared, (value, sent, compared)
 
 
 # --------------------------------------------------------------------------- windows & keys

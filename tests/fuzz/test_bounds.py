@@ -120,15 +120,23 @@ def test_a_megabyte_of_percent_signs_is_quick():
     assert ec2query.from_query(f"{HEAD}&GroupName={value}")[1]["GroupName"] == value
 
 
-@pytest.mark.parametrize("opener", ["[", "{a=", "[{a="])
-def test_shorthand_nesting(opener):
+@pytest.mark.parametrize(("opener", "levels"), [("[", 1), ("{a=", 1), ("[{a=", 2)])
+def test_shorthand_nesting(opener, levels):
+    """32 levels parse (SECURITY.md's limit), one more is ParamValidation, and 100,000 are
+    refused as fast."""
     depth = limits.MAX_SHORTHAND_DEPTH
+    assert depth == 32
     closer = {"[": "]", "{a=": "}", "[{a=": "}]"}[opener]
-    ok = "k=" + opener * (depth // 2) + "v" + closer * (depth // 2)
-    bounded(lambda: shorthand.parse(ok))
-    with pytest.raises(shorthand.ShorthandError) as info:
-        bounded(lambda: shorthand.parse("k=" + opener * 100_000))
-    assert str(depth) in info.value.message
+
+    def nested(units: int) -> str:
+        return "k=" + opener * units + "v" + closer * units
+
+    bounded(lambda: shorthand.parse(nested(depth // levels)))
+    for text in (nested(depth // levels + 1), "k=" + opener * 100_000):
+        with pytest.raises(shorthand.ShorthandError) as info:
+            bounded(lambda: shorthand.parse(text))  # noqa: B023 - called at once
+        assert info.value.code == "ParamValidation"
+        assert f"deeper than {depth} levels" in info.value.message
 
 
 @pytest.mark.parametrize("flag", ["--ip-permissions", "--cli-input-json", "--filters"])

@@ -117,6 +117,31 @@ def test_a_server_that_is_down_at_start_is_one_line_without_the_password() -> No
     assert "s3cret" not in line and "\n" not in line
 
 
+def test_a_served_database_shows_its_password_nowhere(pg_url: str) -> None:
+    """The cluster trusts local users, so it takes a URL whose password it never asks for:
+    the backend's ``path``, its repr and ``serve``'s ready line show ``***``."""
+    url = pg_url.replace("://ec2query@", "://ec2query:s3cret@", 1)
+    assert "s3cret" in url
+    with Backend(url) as backend:
+        assert backend.path == redacted(url)
+        assert "***" in backend.path and "s3cret" not in backend.path + repr(backend)
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE",
+           "AWS_SECRET_ACCESS_KEY": "secret"}  # fmt: skip
+    served = subprocess.Popen(
+        [sys.executable, "-m", "ec2query", "serve", "--port", "0", "--db", url],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+    )  # fmt: skip
+    try:
+        assert served.stdout is not None
+        ready = served.stdout.readline()
+    finally:
+        served.terminate()
+        _, errors = served.communicate(timeout=30)
+    assert ready.startswith("ec2query gateway on http://127.0.0.1:"), (ready, errors)
+    assert f"backend {redacted(url)}" in ready
+    assert "s3cret" not in ready + errors
+
+
 def test_serve_refuses_an_unreachable_database_in_one_line() -> None:
     url = f"postgresql://app:s3cret@127.0.0.1:{free_port()}/sg"
     env = {**os.environ, "PYTHONPATH": str(ROOT), "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE",

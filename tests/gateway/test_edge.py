@@ -103,6 +103,9 @@ MALFORMED = {
     "bad chunk size": HEAD + b"Transfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n",
     "chunk size 2^80": HEAD + b"Transfer-Encoding: chunked\r\n\r\n" + b"%x\r\n" % 2**80,
     "gzip, chunked": HEAD + b"Transfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n",
+    # Any Transfer-Encoding, a well-formed one too: EC2's clients send Content-Length.
+    "a well-formed chunked body": HEAD + b"Transfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n",
+    "identity": HEAD + b"Transfer-Encoding: identity\r\nContent-Length: 3\r\n\r\nabc",
     "lowercase method": b"post / HTTP/1.1\r\nHost: h\r\n\r\n",
     "NUL in the method": b"PO\x00ST / HTTP/1.1\r\nHost: h\r\n\r\n",
     "raw non-ASCII target": "GET /é?Action=x HTTP/1.1\r\nHost: h\r\n\r\n".encode(),
@@ -115,6 +118,7 @@ MALFORMED = {
     "VT in a header": b"GET / HTTP/1.1\r\nHost: h\r\nX-A: a\x0bb\r\n\r\n",
     "bare CR": b"GET / HTTP/1.1\r\nHost: h\r\nX-A: a\rb\r\n\r\n",
     "bare LF": b"POST / HTTP/1.1\nHost: h\nContent-Length: 3\n\nabc",
+    "Expect, bare LF": b"POST / HTTP/1.1\nExpect: 100-continue\nHost: h\nContent-Length: 3\n\nabc",
     "bare LF at the end only": b"GET / HTTP/1.1\r\nHost: h\r\n\n",
     # RFC 9112 3.2: a proxy in front could route by one Host and the gateway take another.
     "two Host headers": b"GET / HTTP/1.1\r\nHost: a\r\nhost: b\r\n\r\n",
@@ -229,10 +233,15 @@ def test_a_refused_client_that_keeps_sending_is_closed_at_the_linger_bounds(endp
         sock.sendall(refused)
         flood = b"x" * (1 << 20)
         started = time.monotonic()
+        sent = 0
         with pytest.raises(OSError):
             for _ in range(4 * _LINGER_BYTES // len(flood)):
                 sock.sendall(flood)
+                sent += len(flood)
         assert time.monotonic() - started < _LINGER_SECONDS  # the byte bound, not the clock
+        # Not closed before the bound: what the server read and dropped was sent whole
+        # but for the one send the close cut short.
+        assert sent >= _LINGER_BYTES - len(flood), sent
 
 
 def test_tcp_urgent_data_is_dropped_without_spinning_the_server(endpoint):
@@ -248,7 +257,7 @@ def test_tcp_urgent_data_is_dropped_without_spinning_the_server(endpoint):
 
 
 def test_bodies_shorter_than_announced_time_out_with_an_ec2_error(endpoint):
-    """148 or 2,000,000 bytes announced, 48 sent, the socket left open: RequestTimeout."""
+    """148 or 1,000,000 bytes announced, 48 sent, the socket left open: RequestTimeout."""
     results: dict[int, tuple[bytes, float, bool]] = {}
 
     def one(announced: int) -> None:
@@ -287,7 +296,7 @@ def test_idle_and_partial_header_sockets_are_closed_at_their_deadline(endpoint, 
                                                                      deadline):
     answer, took, closed = exchange(endpoint, data, wait=deadline + SLACK + 1)
     assert answer == b"" and closed
-    assert took < deadline + SLACK
+    assert deadline - 0.2 < took < deadline + SLACK, took
 
 
 def trickle(address: tuple[str, int], data: bytes, pause: float) -> tuple[bool, float]:
@@ -309,7 +318,7 @@ def trickle(address: tuple[str, int], data: bytes, pause: float) -> tuple[bool, 
 def test_trickling_sockets_are_closed_at_the_header_deadline(endpoint):
     """One header byte every 0.2 s keeps a socket active, never complete: it is closed."""
     closed, took = trickle(endpoint, b"POST / HTTP/1.1\r\nX-Slow: " + b"a" * 100, 0.2)
-    assert closed and took < HEADER_TIMEOUT + SLACK + 1
+    assert closed and HEADER_TIMEOUT - 0.2 < took < HEADER_TIMEOUT + SLACK + 1, took
 
 
 def test_empty_lines_before_a_request_line_are_ignored(endpoint):
@@ -328,7 +337,7 @@ def test_a_trickle_of_empty_lines_is_closed_at_the_header_deadline(endpoint):
     one byte of empty lines every 0.2 s met no deadline (seen: 1000 such sockets held
     every connection for as long as they sent)."""
     closed, took = trickle(endpoint, b"\r\n" * 100, 0.1)
-    assert closed and took < HEADER_TIMEOUT + SLACK + 1
+    assert closed and HEADER_TIMEOUT - 0.2 < took < HEADER_TIMEOUT + SLACK + 1, took
 
 
 def test_a_flood_of_empty_lines_is_refused_at_the_header_bound(endpoint):
