@@ -481,6 +481,82 @@ def test_as_many_slow_sockets_as_the_connection_limit_do_not_lock_a_client_out(t
                 sock.close()
 
 
+def test_the_edge_serves_with_the_documented_bounds_by_default():
+    """docs/gateway.md's table: headers 10 s, body 20 s, idle 15 s, 64 KiB of header, 1000
+    connections watched with poll, an accepted body kept in memory."""
+    from ec2query.gateway._server import create_server
+
+    server = create_server(make_app(credentials={"AKID": "secret"}), port=0)
+    try:
+        adj = server.adj
+        assert (adj.edge_header_timeout, adj.edge_body_timeout, adj.channel_timeout) == (
+            10.0, 20.0, 15)
+        assert (adj.max_request_header_size, adj.connection_limit) == (65536, 1000)
+        assert adj.asyncore_use_poll is True
+        assert adj.inbuf_overflow > 1048576  # a body of max_body never spills to a file
+    finally:
+        server.close()
+
+
+def test_no_request_body_is_written_to_disk(endpoint, monkeypatch):
+    """A body of the whole limit (1 MiB) and one announced over it: waitress' temporary
+    file, where it spills a body over ``inbuf_overflow``, is never made."""
+    import tempfile
+
+    made = []
+
+    def temporary_file(*args, **kwargs):  # type: ignore[no-untyped-def]
+        made.append(args)
+        raise AssertionError("a request body went to a temporary file")
+
+    monkeypatch.setattr(tempfile, "TemporaryFile", temporary_file)
+    start = b"Action=DescribeSecurityGroups&Version=2016-11-15&"
+    body = start + b"a" * (1048576 - len(start))
+    assert len(body) == 1048576
+    whole = HEAD + b"Content-Length: %d\r\n\r\n" % len(body) + body
+    with socket.create_connection(endpoint, timeout=FAST + SLACK) as sock:
+        sock.sendall(whole)
+        assert b"<Code>MissingAuthenticationToken</Code>" in kept_answer(sock)
+    over = HEAD + b"Content-Length: 1048577\r\n\r\n" + b"a" * 1048577
+    with socket.create_connection(endpoint, timeout=FAST + SLACK) as sock:
+        sock.sendall(over)
+        assert ec2_error(_read_to_the_end(sock)) == (400, "InvalidParameterValue")
+    assert made == []
+
+
+def test_connections_past_selects_descriptor_limit_are_served():
+    """1100 open connections put the server's descriptors past 1024, where ``select``
+    cannot watch them (waitress' default loop would fail): each connection is still
+    served, and so is a new one."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    need = 2 * 1100 + 200  # both ends are in this process
+    if soft < need:
+        if hard != resource.RLIM_INFINITY and hard < need:
+            pytest.skip(f"needs {need} descriptors, the hard limit is {hard}")
+        resource.setrlimit(resource.RLIMIT_NOFILE, (need, hard))
+    app = make_app(credentials={"AKID": "secret"})
+    try:
+        with running(app, connection_limit=1200) as url:
+            host, port = url.removeprefix("http://").split(":")
+            address = (host, int(port))
+            held = [socket.create_connection(address, timeout=5) for _ in range(1100)]
+            try:
+                assert max(sock.fileno() for sock in held) > 1024
+                for sock in (held[-1], held[0]):  # the newest (a high descriptor) and the oldest
+                    sock.sendall(b"GET / HTTP/1.1\r\nHost: h\r\n\r\n")
+                    assert b"<Code>MissingAuthenticationToken</Code>" in kept_answer(sock)
+                with socket.create_connection(address, timeout=5) as sock:
+                    sock.sendall(b"GET / HTTP/1.1\r\nHost: h\r\n\r\n")
+                    assert b"<Code>MissingAuthenticationToken</Code>" in kept_answer(sock)
+            finally:
+                for sock in held:
+                    sock.close()
+    finally:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+
 def test_keep_alive_still_serves_many_requests_on_one_connection(endpoint):
     """The edge's checks do not break HTTP/1.1 keep-alive (an unsigned GET answers 4xx XML
     and keeps the connection open)."""
