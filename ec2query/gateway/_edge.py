@@ -495,10 +495,12 @@ class EdgeServer(TcpWSGIServer):  # type: ignore[misc]
     def _room(self, moment: float) -> bool:
         """Whether there is room to accept a connection (waitress' ``readable``, whose
         maintenance schedule the edge keeps itself, and whose log lines come once per
-        spell at the limit, not for every connection let in by :meth:`_shed_one`)."""
+        spell at the limit, not for every connection let in by :meth:`_shed_one`). The
+        connections counted are the clients' (waitress counted its listener and wake-up
+        pipe too, so a limit of 10 let in 8)."""
         if not self.accepting:
             return False
-        full = len(self._map) >= self.adj.connection_limit
+        full = len(self.active_channels) >= self.adj.connection_limit
         shed = full and self._shed_one(moment)
         if full and not self.in_connection_overflow:
             self.in_connection_overflow = True

@@ -481,6 +481,54 @@ def test_as_many_slow_sockets_as_the_connection_limit_do_not_lock_a_client_out(t
                 sock.close()
 
 
+def _closed(sock: socket.socket) -> bool:
+    """Whether the server has closed ``sock`` (a FIN or a reset is waiting), read at once."""
+    sock.setblocking(False)
+    try:
+        return sock.recv(1) == b""
+    except BlockingIOError:
+        return False
+    except OSError:
+        return True
+
+
+def test_at_the_limit_the_longest_waiting_goes_first_and_none_under_a_second():
+    """docs/gateway.md's connections row: the client waiting in the backlog gets the room
+    of the connection that has waited longest, and of none younger than a second."""
+    app = make_app(credentials={FAKE_ENV["AWS_ACCESS_KEY_ID"]: FAKE_ENV["AWS_SECRET_ACCESS_KEY"]})
+    with running(app, connection_limit=10, header_timeout=30, idle_timeout=30) as url:
+        host, port = url.removeprefix("http://").split(":")
+        address = (host, int(port))
+        old = [socket.create_connection(address, timeout=2) for _ in range(9)]
+        time.sleep(1.5)
+        fresh = socket.create_connection(address, timeout=2)  # the tenth: at the limit
+        time.sleep(0.2)  # accepted
+        try:
+            with socket.create_connection(address, timeout=FAST + SLACK) as client:
+                client.sendall(b"GET / HTTP/1.1\r\nHost: h\r\n\r\n")
+                assert b"<Code>MissingAuthenticationToken</Code>" in kept_answer(client)
+            assert [_closed(sock) for sock in old] == [True] + [False] * 8
+            assert not _closed(fresh)
+        finally:
+            for sock in (*old, fresh):
+                sock.close()
+    with running(app, connection_limit=10, header_timeout=30, idle_timeout=30) as url:
+        host, port = url.removeprefix("http://").split(":")
+        address = (host, int(port))
+        young = [socket.create_connection(address, timeout=2) for _ in range(10)]
+        opened = time.monotonic()
+        try:
+            with socket.create_connection(address, timeout=FAST + SLACK) as client:
+                client.sendall(b"GET / HTTP/1.1\r\nHost: h\r\n\r\n")
+                assert b"<Code>MissingAuthenticationToken</Code>" in kept_answer(client)
+            took = time.monotonic() - opened
+            assert 1.0 <= took < 1.0 + SLACK, took  # let in once the oldest was a second old
+            assert [_closed(sock) for sock in young] == [True] + [False] * 9
+        finally:
+            for sock in young:
+                sock.close()
+
+
 def test_the_edge_serves_with_the_documented_bounds_by_default():
     """docs/gateway.md's table: headers 10 s, body 20 s, idle 15 s, 64 KiB of header, 1000
     connections watched with poll, an accepted body kept in memory."""
