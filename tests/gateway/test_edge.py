@@ -361,6 +361,19 @@ def test_a_head_request_is_answered_without_a_body(endpoint):
     assert rest.startswith(b"HTTP/1.1 403 "), rest[:40]  # the next answer, at once
 
 
+def test_a_head_request_is_refused_as_an_unsupported_method():
+    """The answer to HEAD has no body to carry its code: the access line shows it."""
+    lines: list[str] = []
+    app = make_app(credentials={"AKID": "secret"}, access_log=lines.append)
+    with running(app) as url:
+        host, port = url.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port)), timeout=FAST + SLACK) as sock:
+            sock.sendall(b"HEAD / HTTP/1.1\r\nHost: h\r\n\r\n")
+            head = sock.recv(65536)
+    assert head.startswith(b"HTTP/1.1 400 "), head[:40]
+    assert [line.split()[1:5] for line in lines] == [["HEAD", "-", "InvalidHttpRequest", "400"]]
+
+
 def test_a_long_method_name_is_not_echoed_whole(endpoint):
     with socket.create_connection(endpoint, timeout=FAST + SLACK) as sock:
         sock.sendall(b"X" * 5000 + b" / HTTP/1.1\r\nHost: h\r\n\r\n")
@@ -384,8 +397,8 @@ class _SteppedClock:
 @pytest.mark.parametrize("threads", [0, 8], ids=["in the loop", "8 threads"])
 def test_a_wall_clock_stepped_back_stops_no_deadline(monkeypatch, threads):
     """An hour's step backwards of the wall clock (NTP, a VM resumed) once the sockets are
-    open: the idle and header deadlines still close them on time (on waitress' wall-clock
-    schedule, neither would have run for an hour)."""
+    open: the idle, header and body deadlines still close them on time (on waitress'
+    wall-clock schedule, none would have run for an hour)."""
     import waitress.channel
     import waitress.server
 
@@ -399,9 +412,11 @@ def test_a_wall_clock_stepped_back_stops_no_deadline(monkeypatch, threads):
         idle = socket.create_connection((host, int(port)), timeout=0.2)
         partial = socket.create_connection((host, int(port)), timeout=0.2)
         partial.sendall(b"POST / HTTP/1.1\r\nHo")
-        time.sleep(0.3)  # both accepted, stamped and scheduled on the true clock
+        short = socket.create_connection((host, int(port)), timeout=0.2)
+        short.sendall(HEAD + b"Content-Length: 148\r\n\r\n" + b"a" * 48)
+        time.sleep(0.3)  # all accepted, stamped and scheduled on the true clock
         clock.back = 3600.0
-        started, open_ = time.monotonic(), {idle, partial}
+        started, open_ = time.monotonic(), {idle, partial, short}
         while open_ and time.monotonic() - started < IDLE_TIMEOUT + SLACK:
             for sock in list(open_):
                 try:
@@ -411,7 +426,7 @@ def test_a_wall_clock_stepped_back_stops_no_deadline(monkeypatch, threads):
                     pass
                 except ConnectionResetError:
                     open_.discard(sock)
-        for sock in (idle, partial):
+        for sock in (idle, partial, short):
             sock.close()
     assert not open_, f"{len(open_)} socket(s) still open past their deadline"
 
