@@ -5,7 +5,8 @@ pool; left to its defaults it buffers up to 1 GiB of body (spilling to a
 temporary file), never times a trickling request out, and answers malformed
 framing with ``text/plain``. The edge closes those gaps with four small
 subclasses of waitress' own classes, through its extension points
-(``channel_class``, ``parser_class``, ``error_task_class``, ``maintenance``);
+(``channel_class``, ``parser_class``, ``task_class``, ``error_task_class``,
+``maintenance``);
 waitress is pinned to one major version for them:
 
 - :class:`EdgeParser` refuses, as soon as the headers are read, a
@@ -25,6 +26,9 @@ waitress is pinned to one major version for them:
   over ``max_header``) with EC2's XML error document, a request id and
   ``Connection: close``; the connection then lingers (:class:`EdgeChannel`), so that
   the answer reaches a client still sending what was refused;
+- :class:`EdgeTask` and :class:`EdgeErrorTask` send each header named as the app
+  named it (waitress capitalized ``x-amzn-RequestId``) and no ``Via`` (waitress adds
+  one when the app names the server, as EC2's ``Server: AmazonEC2`` does);
 - :class:`EdgeServer` times requests out: the headers must arrive within
   ``header_timeout`` seconds of the request's first byte and the body within
   ``body_timeout``; an idle keep-alive connection is closed after
@@ -46,6 +50,7 @@ waitress is pinned to one major version for them:
 from __future__ import annotations
 
 import contextlib
+import functools
 import math
 import re
 import select
@@ -59,7 +64,7 @@ from waitress.adjustments import Adjustments
 from waitress.channel import HTTPChannel
 from waitress.parser import HTTPRequestParser, ParsingError
 from waitress.server import TcpWSGIServer
-from waitress.task import ErrorTask, ThreadedTaskDispatcher
+from waitress.task import ErrorTask, ThreadedTaskDispatcher, WSGITask
 from waitress.utilities import (
     BadRequest,
     Error,
@@ -224,7 +229,40 @@ class _Refusal(Error):  # type: ignore[misc]
         self.code = error.http_status
 
 
-class EdgeErrorTask(ErrorTask):  # type: ignore[misc]
+class _AppHeaderNames:
+    """An answer's header block with each header named as the app (or the edge) named it
+    and no ``Via`` of waitress': waitress capitalizes every name (``x-amzn-RequestId``
+    went out as ``X-Amzn-Requestid``) and, when the app names the server (EC2's
+    ``Server: AmazonEC2``), adds ``Via: <ident>`` as a proxy would. EC2 sends no ``Via``."""
+
+    response_headers: list[tuple[str, str]]
+    channel: Any
+
+    def build_response_header(self) -> bytes:
+        spellings = [_spelling(name) for name, _ in self.response_headers]
+        head: bytes = super().build_response_header()  # type: ignore[misc]
+        for waitress_name, name in spellings:
+            if waitress_name != name:
+                head = head.replace(b"\r\n%s: " % waitress_name, b"\r\n%s: " % name)
+        if any(waitress_name == b"Server" for waitress_name, _ in spellings):
+            # waitress' Via, the line it adds; one the app sent (the same bytes) stays
+            ident = (self.channel.server.adj.ident or "waitress").encode("latin-1")
+            head = head.replace(b"\r\nVia: %s\r\n" % ident, b"\r\n", 1)
+        return head
+
+
+@functools.lru_cache(maxsize=256)
+def _spelling(name: str) -> tuple[bytes, bytes]:
+    """A header name as waitress writes it (each part capitalized) and as it was given."""
+    capitalized = "-".join(part.capitalize() for part in name.split("-"))
+    return capitalized.encode("latin-1"), name.encode("latin-1")
+
+
+class EdgeTask(_AppHeaderNames, WSGITask):  # type: ignore[misc]
+    """waitress' WSGI task, its answer's header block as the app wrote it."""
+
+
+class EdgeErrorTask(_AppHeaderNames, ErrorTask):  # type: ignore[misc]
     """waitress' refusal as EC2's XML error document, in an HTTP/1.1 answer, then the
     connection is closed."""
 
@@ -268,6 +306,7 @@ class EdgeChannel(HTTPChannel):  # type: ignore[misc]
     """
 
     parser_class = EdgeParser
+    task_class = EdgeTask
     error_task_class = EdgeErrorTask
     linger_after_close = False  # set by EdgeErrorTask: the next close lingers
     linger_until: float | None = None  # lingering: the monotonic deadline of the close

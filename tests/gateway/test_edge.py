@@ -349,6 +349,27 @@ def test_a_flood_of_empty_lines_is_refused_at_the_header_bound(endpoint):
     assert closed and took < FAST
 
 
+def _header_names(answer: bytes) -> list[str]:
+    head = answer.partition(b"\r\n\r\n")[0].decode("latin-1")
+    return [line.partition(":")[0] for line in head.split("\r\n")[1:]]
+
+
+def test_answers_carry_the_apps_header_names_and_no_via(endpoint):
+    """EC2's answers carry no ``Via`` (its headers as botocore records them: x-amzn-requestid,
+    cache-control, strict-transport-security, vary, content-type, content-length, date,
+    server); waitress added ``Via: AmazonEC2`` to every answer of the app, which names its
+    server, and sent ``x-amzn-RequestId`` as ``X-Amzn-Requestid``."""
+    with socket.create_connection(endpoint, timeout=FAST + SLACK) as sock:
+        sock.sendall(b"GET / HTTP/1.1\r\nHost: h\r\n\r\n")
+        answered = kept_answer(sock)
+    refused, _, _ = exchange(endpoint, MALFORMED["NUL in a header"], wait=FAST + SLACK)
+    assert sorted(_header_names(answered)) == [
+        "Content-Length", "Content-Type", "Date", "Server", "x-amzn-RequestId"]
+    assert sorted(_header_names(refused)) == [
+        "Connection", "Content-Length", "Content-Type", "Date", "Server", "x-amzn-RequestId"]
+    assert b"\r\nServer: AmazonEC2\r\n" in answered and b"\r\nServer: AmazonEC2\r\n" in refused
+
+
 def test_a_head_request_is_answered_without_a_body(endpoint):
     """RFC 9110 9.3.2: no content in an answer to HEAD. Its body was sent, and a client
     reading the header alone took it for the start of the next answer."""
