@@ -3,7 +3,7 @@
 waitress parses HTTP, buffers each request and runs the WSGI app in a thread
 pool; left to its defaults it buffers up to 1 GiB of body (spilling to a
 temporary file), never times a trickling request out, and answers malformed
-framing with ``text/plain``. The edge closes those gaps with four small
+framing with ``text/plain``. The edge closes those gaps with five small
 subclasses of waitress' own classes, through its extension points
 (``channel_class``, ``parser_class``, ``task_class``, ``error_task_class``,
 ``maintenance``);
