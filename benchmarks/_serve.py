@@ -280,8 +280,10 @@ def bare_app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
     stream = environ.get("wsgi.input")
     if stream is not None:
         stream.read(int(environ.get("CONTENT_LENGTH") or 0))
-    start_response("200 OK", [("Content-Type", "text/xml;charset=UTF-8"),
+    start_response("200 OK", [("x-amzn-RequestId", "00000000-0000-4000-8000-000000000000"),
+                              ("Cache-Control", "no-cache, no-store"),
+                              ("Vary", "accept-encoding"),
+                              ("Content-Type", "text/xml;charset=UTF-8"),
                               ("Content-Length", str(len(BARE_BODY))),
-                              ("x-amzn-RequestId", "00000000-0000-4000-8000-000000000000"),
                               ("Server", "AmazonEC2")])
     return [BARE_BODY]

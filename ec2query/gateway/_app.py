@@ -151,12 +151,14 @@ class Gateway:
             status, content_type, code = 500, _XML_TYPE, failure.code
             body = render_error(failure, request_id=request_id)
             operation = _named_operation(request)
-        start_response(
+        start_response(  # EC2's headers, in its order (docs/gateway.md), less the server's
             _status_line(status),
             [
+                ("x-amzn-RequestId", request_id),
+                ("Cache-Control", "no-cache, no-store"),
+                ("Vary", "accept-encoding"),
                 ("Content-Type", content_type),
                 ("Content-Length", str(len(body))),
-                ("x-amzn-RequestId", request_id),
                 ("Server", "AmazonEC2"),
             ],
         )

@@ -364,7 +364,8 @@ def test_answers_carry_the_apps_header_names_and_no_via(endpoint):
         answered = kept_answer(sock)
     refused, _, _ = exchange(endpoint, MALFORMED["NUL in a header"], wait=FAST + SLACK)
     assert sorted(_header_names(answered)) == [
-        "Content-Length", "Content-Type", "Date", "Server", "x-amzn-RequestId"]
+        "Cache-Control", "Content-Length", "Content-Type", "Date", "Server", "Vary",
+        "x-amzn-RequestId"]
     assert sorted(_header_names(refused)) == [
         "Connection", "Content-Length", "Content-Type", "Date", "Server", "x-amzn-RequestId"]
     assert b"\r\nServer: AmazonEC2\r\n" in answered and b"\r\nServer: AmazonEC2\r\n" in refused
