@@ -151,7 +151,7 @@ class Gateway:
             status, content_type, code = 500, _XML_TYPE, failure.code
             body = render_error(failure, request_id=request_id)
             operation = _named_operation(request)
-        start_response(  # EC2's headers, in its order (docs/gateway.md), less the server's
+        start_response(  # EC2's headers in its order (docs/gateway.md), but the server's
             _status_line(status),
             [
                 ("x-amzn-RequestId", request_id),

@@ -51,6 +51,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import logging
 import math
 import re
 import select
@@ -241,13 +242,14 @@ class _AppHeaderNames:
     def build_response_header(self) -> bytes:
         spellings = [_spelling(name) for name, _ in self.response_headers]
         head: bytes = super().build_response_header()  # type: ignore[misc]
-        for waitress_name, name in spellings:
-            if waitress_name != name:
-                head = head.replace(b"\r\n%s: " % waitress_name, b"\r\n%s: " % name)
         if any(waitress_name == b"Server" for waitress_name, _ in spellings):
-            # waitress' Via, the line it adds; one the app sent (the same bytes) stays
+            # waitress' Via, the line it adds (before respelling, while every name is
+            # waitress'); one the app sent with the same value is the same bytes: one stays
             ident = (self.channel.server.adj.ident or "waitress").encode("latin-1")
             head = head.replace(b"\r\nVia: %s\r\n" % ident, b"\r\n", 1)
+        for waitress_name, name in spellings:  # names alike but for case take one spelling
+            if waitress_name != name:
+                head = head.replace(b"\r\n%s: " % waitress_name, b"\r\n%s: " % name)
         return head
 
 
@@ -601,6 +603,40 @@ class _Wake(wasyncore.file_dispatcher):  # type: ignore[misc]  # waitress is unt
             self.recv(4096)
 
 
+#: Descriptors kept beyond one per connection: the listener, the wake-up pipes (two per
+#: worker), SQLite's files (three per thread's connection), logs, the client's upstream.
+_SPARE_DESCRIPTORS = 256
+
+
+def descriptors_for(connections: int) -> int:
+    """The connection limit this process can hold: the soft limit on open descriptors is
+    raised (towards the hard one) to ``connections`` and :data:`_SPARE_DESCRIPTORS` more;
+    where it cannot be, the limit is lowered to fit, with a warning. Out of descriptors,
+    ``accept`` fails and the listener stays readable: waitress spun at full CPU, logging
+    each failure (seen: 6,000 tracebacks in 4 s with a soft limit of 1005)."""
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - Windows: no such limit to keep
+        return connections
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    need = connections + _SPARE_DESCRIPTORS
+    if soft == resource.RLIM_INFINITY or soft >= need:
+        return connections
+    wanted = need if hard == resource.RLIM_INFINITY else min(need, hard)
+    try:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+        soft = wanted
+    except (ValueError, OSError):
+        pass
+    fits = max(soft - _SPARE_DESCRIPTORS, 1)
+    if fits < connections:
+        logging.getLogger("ec2query.gateway").warning(
+            "connection limit lowered from %d to %d: this process may open %d descriptors",
+            connections, fits, soft)
+        return fits
+    return connections
+
+
 def edge_server(app: Any, *, host: str = "127.0.0.1", port: int = 0, threads: int = 0,
                 sock: Any = None, loads: Loads | None = None, worker: int = 0,
                 **options: Any) -> EdgeServer:
@@ -612,6 +648,7 @@ def edge_server(app: Any, *, host: str = "127.0.0.1", port: int = 0, threads: in
     never wait on the network); ``threads=N`` hands them to N threads. ``options`` are
     the edge's bounds (:data:`DEFAULTS`) and waitress adjustments."""
     bounds = {**DEFAULTS, **{k: options.pop(k) for k in list(options) if k in DEFAULTS}}
+    bounds["connection_limit"] = descriptors_for(int(bounds["connection_limit"]))
     max_body = int(getattr(app, "max_body", limits.MAX_QUERY_BYTES))
     adjustments = Adjustments(
         host=host, port=port, threads=max(threads, 1), ident="AmazonEC2",

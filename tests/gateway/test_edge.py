@@ -371,6 +371,21 @@ def test_answers_carry_the_apps_header_names_and_no_via(endpoint):
     assert b"\r\nServer: AmazonEC2\r\n" in answered and b"\r\nServer: AmazonEC2\r\n" in refused
 
 
+def test_an_apps_own_via_stays_and_waitress_adds_none():
+    def app(environ, start_response):  # type: ignore[no-untyped-def]
+        start_response("200 OK", [("Server", "S"), ("via", "1.1 proxy"), ("Content-Length", "0")])
+        return [b""]
+
+    with running(app) as url:
+        host, port = url.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port)), timeout=FAST + SLACK) as sock:
+            sock.sendall(b"GET / HTTP/1.1\r\nHost: h\r\n\r\n")
+            head = sock.recv(65536).partition(b"\r\n\r\n")[0]
+    assert b"\r\nvia: 1.1 proxy" in head and b"AmazonEC2" not in head, head
+    assert sorted(_header_names(head + b"\r\n\r\n")) == ["Content-Length", "Date", "Server",
+                                                          "via"]
+
+
 def test_a_head_request_is_answered_without_a_body(endpoint):
     """RFC 9110 9.3.2: no content in an answer to HEAD. Its body was sent, and a client
     reading the header alone took it for the start of the next answer."""
@@ -439,10 +454,13 @@ def test_a_wall_clock_stepped_back_stops_no_deadline(monkeypatch, threads):
         time.sleep(0.3)  # all accepted, stamped and scheduled on the true clock
         clock.back = 3600.0
         started, open_ = time.monotonic(), {idle, partial, short}
+        answers: dict[socket.socket, bytes] = dict.fromkeys(open_, b"")
         while open_ and time.monotonic() - started < IDLE_TIMEOUT + SLACK:
             for sock in list(open_):
                 try:
-                    if sock.recv(1) == b"":
+                    chunk = sock.recv(65536)
+                    answers[sock] += chunk
+                    if chunk == b"":
                         open_.discard(sock)
                 except TimeoutError:
                     pass
@@ -451,6 +469,8 @@ def test_a_wall_clock_stepped_back_stops_no_deadline(monkeypatch, threads):
         for sock in (idle, partial, short):
             sock.close()
     assert not open_, f"{len(open_)} socket(s) still open past their deadline"
+    assert ec2_error(answers[short]) == (400, "RequestTimeout")
+    assert answers[idle] == answers[partial] == b""
 
 
 def test_hundreds_of_slow_sockets_do_not_stop_a_real_client():
@@ -552,8 +572,8 @@ def test_at_the_limit_the_longest_waiting_goes_first_and_none_under_a_second():
     with running(app, connection_limit=10, header_timeout=30, idle_timeout=30) as url:
         host, port = url.removeprefix("http://").split(":")
         address = (host, int(port))
+        opened = time.monotonic()  # before the server can have accepted the first
         young = [socket.create_connection(address, timeout=2) for _ in range(10)]
-        opened = time.monotonic()
         try:
             with socket.create_connection(address, timeout=FAST + SLACK) as client:
                 client.sendall(b"GET / HTTP/1.1\r\nHost: h\r\n\r\n")
@@ -581,6 +601,36 @@ def test_the_edge_serves_with_the_documented_bounds_by_default():
         assert adj.inbuf_overflow > 1048576  # a body of max_body never spills to a file
     finally:
         server.close()
+
+
+@pytest.mark.parametrize(("limits", "expected", "raised_to"), [
+    ((700, 100_000), 1000, 1256),  # raised: the connections and 256 to spare
+    ((700, 700), 444, 700),  # the hard limit: the connections fit what there is
+    ((4096, 4096), 1000, None),  # enough already: left as it is
+])
+def test_the_connection_limit_has_the_descriptors_it_needs(monkeypatch, caplog, limits,
+                                                           expected, raised_to):
+    """Out of descriptors, accept fails and the listener stays readable: waitress spun,
+    logging each failure. So the soft limit is raised, or the connection limit lowered."""
+    import resource
+
+    from ec2query.gateway._edge import descriptors_for
+
+    state = {"limits": limits, "set": None}
+    monkeypatch.setattr(resource, "getrlimit", lambda which: state["limits"])
+
+    def setrlimit(which, value):  # type: ignore[no-untyped-def]
+        if value[0] > value[1]:
+            raise ValueError("not allowed to raise maximum limit")
+        state["set"], state["limits"] = value, value
+
+    monkeypatch.setattr(resource, "setrlimit", setrlimit)
+    assert descriptors_for(1000) == expected
+    assert (state["set"] or (None,))[0] == raised_to
+    lowered = [r.getMessage() for r in caplog.records if "connection limit lowered" in r.message]
+    assert lowered == ([] if expected == 1000 else
+                       ["connection limit lowered from 1000 to 444: this process may open "
+                        "700 descriptors"])
 
 
 def test_no_request_body_is_written_to_disk(endpoint, monkeypatch):

@@ -1,4 +1,4 @@
-"""The gateway answers with EC2's headers, in EC2's order."""
+"""The gateway passes EC2's headers to the server in EC2's order."""
 
 from __future__ import annotations
 
