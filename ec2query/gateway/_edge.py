@@ -50,6 +50,7 @@ waitress is pinned to one major version for them:
 from __future__ import annotations
 
 import contextlib
+import errno
 import functools
 import logging
 import math
@@ -434,6 +435,7 @@ class EdgeServer(TcpWSGIServer):  # type: ignore[misc]
         self.threads_lock = threading.Lock()
         self.yielding = False  # leaving new connections to another worker (readable)
         self.next_maintenance = 0.0  # monotonic: when readable runs maintenance next
+        self.accept_after = 0.0  # monotonic: out of descriptors, no accept before then
         super().__init__(*args, **kwargs)
         self.next_channel_cleanup = math.inf  # waitress' schedule, on the wall clock: unused
         if loads is not None:
@@ -539,7 +541,7 @@ class EdgeServer(TcpWSGIServer):  # type: ignore[misc]
         spell at the limit, not for every connection let in by :meth:`_shed_one`). The
         connections counted are the clients' (waitress counted its listener and wake-up
         pipe too, so a limit of 10 let in 8)."""
-        if not self.accepting:
+        if not self.accepting or moment < self.accept_after:
             return False
         full = len(self.active_channels) >= self.adj.connection_limit
         shed = full and self._shed_one(moment)
@@ -551,6 +553,26 @@ class EdgeServer(TcpWSGIServer):  # type: ignore[misc]
             self.in_connection_overflow = False
             self.logger.info("total open connections dropped below the connection limit")
         return not full or shed
+
+    def accept(self) -> Any:
+        """A connection from the backlog, or None. Out of descriptors (or kernel memory),
+        ``accept`` fails and leaves the client in the backlog, so the listener stays
+        readable: waitress logged the failure and polled again at once, at full CPU. The
+        edge says so once a spell, and stops accepting for :data:`_ACCEPT_PAUSE` seconds."""
+        try:
+            accepted = super().accept()
+        except OSError as exc:
+            if exc.errno not in _OUT_OF_DESCRIPTORS:
+                raise
+            if not self.accept_after:
+                self.logger.warning("accept failed (%s): new connections wait until "
+                                    "descriptors are free", exc.strerror)
+            self.accept_after = time.monotonic() + _ACCEPT_PAUSE
+            return None
+        if accepted is not None and self.accept_after:
+            self.accept_after = 0.0
+            self.logger.info("accepting connections again")
+        return accepted
 
     def _shed_one(self, moment: float) -> bool:
         """At ``connection_limit``, with a client waiting in the listen backlog: close the
@@ -603,6 +625,10 @@ class _Wake(wasyncore.file_dispatcher):  # type: ignore[misc]  # waitress is unt
             self.recv(4096)
 
 
+#: accept's failures for want of descriptors or memory, and how long (seconds) the edge
+#: waits before it accepts again.
+_OUT_OF_DESCRIPTORS = frozenset({errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM})
+_ACCEPT_PAUSE = 0.1
 #: Descriptors kept beyond one per connection: the listener, the wake-up pipes (two per
 #: worker), SQLite's files (three per thread's connection), logs, the client's upstream.
 _SPARE_DESCRIPTORS = 256

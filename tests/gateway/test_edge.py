@@ -633,6 +633,39 @@ def test_the_connection_limit_has_the_descriptors_it_needs(monkeypatch, caplog, 
                         "700 descriptors"])
 
 
+def test_out_of_descriptors_the_edge_pauses_accepting_and_does_not_spin(monkeypatch, caplog):
+    """EMFILE leaves the client in the backlog and the listener readable: waitress tried
+    again at once, at full CPU, logging each failure. The edge pauses, says so once, and
+    serves the client once descriptors are free."""
+    import errno
+
+    from waitress import wasyncore
+
+    real, tries, full = wasyncore.dispatcher.accept, [], [True]
+
+    def accept(self):  # type: ignore[no-untyped-def]
+        if full[0]:
+            tries.append(time.monotonic())
+            raise OSError(errno.EMFILE, "Too many open files")
+        return real(self)
+
+    monkeypatch.setattr(wasyncore.dispatcher, "accept", accept)
+    app = make_app(credentials={FAKE_ENV["AWS_ACCESS_KEY_ID"]: FAKE_ENV["AWS_SECRET_ACCESS_KEY"]})
+    with running(app) as url:
+        host, port = url.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port)), timeout=FAST + SLACK) as client:
+            client.sendall(b"GET / HTTP/1.1\r\nHost: h\r\n\r\n")
+            started = time.process_time()  # this process' CPU: the server is a thread of it
+            time.sleep(1.0)
+            assert time.process_time() - started < 0.3
+            assert 1 <= len(tries) <= 15, len(tries)
+            full[0] = False
+            assert b"<Code>MissingAuthenticationToken</Code>" in kept_answer(client)
+    warned = [r.getMessage() for r in caplog.records if r.getMessage().startswith("accept fail")]
+    assert warned == ["accept failed (Too many open files): new connections wait until "
+                      "descriptors are free"]
+
+
 def test_no_request_body_is_written_to_disk(endpoint, monkeypatch):
     """A body of the whole limit (1 MiB) and one announced over it: waitress' temporary
     file, where it spills a body over ``inbuf_overflow``, is never made."""
