@@ -630,7 +630,8 @@ class _Wake(wasyncore.file_dispatcher):  # type: ignore[misc]  # waitress is unt
 _OUT_OF_DESCRIPTORS = frozenset({errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM})
 _ACCEPT_PAUSE = 0.1
 #: Descriptors kept beyond one per connection: the listener, the wake-up pipes (two per
-#: worker), SQLite's files (three per thread's connection), logs, the client's upstream.
+#: worker), SQLite's files (three per thread's connection), logs, forwarding's upstream
+#: connections.
 _SPARE_DESCRIPTORS = 256
 
 
