@@ -25,6 +25,7 @@ from typing import Any
 
 from ec2query._request import build_signed_request
 from ec2query.auth import Credentials
+from ec2query.gateway._app import answer_headers
 
 from . import inputs
 from ._harness import Pair, Skipped
@@ -280,10 +281,6 @@ def bare_app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
     stream = environ.get("wsgi.input")
     if stream is not None:
         stream.read(int(environ.get("CONTENT_LENGTH") or 0))
-    start_response("200 OK", [("x-amzn-RequestId", "00000000-0000-4000-8000-000000000000"),
-                              ("Cache-Control", "no-cache, no-store"),
-                              ("Vary", "accept-encoding"),
-                              ("Content-Type", "text/xml;charset=UTF-8"),
-                              ("Content-Length", str(len(BARE_BODY))),
-                              ("Server", "AmazonEC2")])
+    start_response("200 OK", answer_headers("00000000-0000-4000-8000-000000000000",
+                                            "text/xml;charset=UTF-8", len(BARE_BODY)))
     return [BARE_BODY]

@@ -151,17 +151,7 @@ class Gateway:
             status, content_type, code = 500, _XML_TYPE, failure.code
             body = render_error(failure, request_id=request_id)
             operation = _named_operation(request)
-        start_response(  # EC2's headers in its order (docs/gateway.md), but the server's
-            _status_line(status),
-            [
-                ("x-amzn-RequestId", request_id),
-                ("Cache-Control", "no-cache, no-store"),
-                ("Vary", "accept-encoding"),
-                ("Content-Type", content_type),
-                ("Content-Length", str(len(body))),
-                ("Server", "AmazonEC2"),
-            ],
-        )
+        start_response(_status_line(status), answer_headers(request_id, content_type, len(body)))
         write = self.access_log
         if write is None and log.isEnabledFor(logging.INFO):  # the line costs more than this
             write = log.info  # a message without arguments: a % in it is not a format
@@ -329,6 +319,19 @@ def _for_version(operation: str, result: dict[str, Any], version: str) -> dict[s
         return result
     projected: dict[str, Any] = project(result, operation_model(operation).output(version))
     return projected
+
+
+def answer_headers(request_id: str, content_type: str, length: int) -> list[tuple[str, str]]:
+    """An answer's headers, EC2's in EC2's order but for the server's own (``Date``;
+    docs/gateway.md)."""
+    return [
+        ("x-amzn-RequestId", request_id),
+        ("Cache-Control", "no-cache, no-store"),
+        ("Vary", "accept-encoding"),
+        ("Content-Type", content_type),
+        ("Content-Length", str(length)),
+        ("Server", "AmazonEC2"),
+    ]
 
 
 def _request_id() -> str:
