@@ -12,11 +12,10 @@ gateway host brings its own.
 from __future__ import annotations
 
 import atexit
-import tempfile
 from typing import Any
 
 from ._harness import Pair, Skipped
-from ._serve import _Load, _ours_command, _Server
+from ._serve import _Load, _ours_command, _Server, _workdir
 
 __all__ = ["pairs"]
 
@@ -36,7 +35,7 @@ def pairs(group: str) -> list[Pair | Skipped]:
     bin_dir = binaries()
     if bin_dir is None:
         return [Skipped(group, name, "needs PostgreSQL's server binaries (initdb, pg_ctl)")]
-    workdir = tempfile.mkdtemp(prefix="ec2query-scale-bench-")
+    workdir = _workdir("ec2query-scale-bench-")
     cluster: list[Any] = []
 
     def database() -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import atexit
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -50,7 +51,7 @@ def pairs(group: str) -> list[Pair | Skipped]:
         import waitress  # noqa: F401
     except ImportError as exc:
         return [Skipped("serve", "authorize/revoke over HTTP", f"needs moto and waitress ({exc})")]
-    workdir = tempfile.mkdtemp(prefix="ec2query-serve-bench-")
+    workdir = _workdir("ec2query-serve-bench-")
     ours = _Server(_ours_command(workdir, 1))
     ours2 = _Server(_ours_command(workdir, 2, "two"))
     moto_server = _Server([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", "{port}"])
@@ -96,6 +97,14 @@ def pairs(group: str) -> list[Pair | Skipped]:
              "bare WSGI app, same edge, 2 workers", bare2, None,
              share + "; all workers summed", cpu=True),
     ]
+
+
+def _workdir(prefix: str) -> str:
+    """A new temporary directory for the servers' databases, removed at exit: after the
+    servers have stopped, since each registers its stop later (atexit runs last first)."""
+    workdir = tempfile.mkdtemp(prefix=prefix)
+    atexit.register(shutil.rmtree, workdir, ignore_errors=True)
+    return workdir
 
 
 def _ours_command(workdir: str, workers: int, name: str = "one") -> list[str]:
