@@ -70,14 +70,22 @@ from waitress.task import ErrorTask, ThreadedTaskDispatcher, WSGITask
 from waitress.utilities import (
     BadRequest,
     Error,
+    InternalServerError,
     RequestEntityTooLarge,
     RequestHeaderFieldsTooLarge,
 )
 
 from .. import _limits as limits
 from .._codec.xml import render_error
-from .._errors import EC2Error, RequestError
-from ._app import _XML_TYPE, _invalid_http, _request_id, _status_line, _too_large
+from .._errors import EC2Error, InternalError, RequestError
+from ._app import (
+    _XML_TYPE,
+    _invalid_http,
+    _request_id,
+    _status_line,
+    _too_large,
+    answer_headers,
+)
 from ._balance import Loads
 
 __all__ = ["DEFAULTS", "EdgeServer", "edge_server"]
@@ -266,8 +274,8 @@ class EdgeTask(_AppHeaderNames, WSGITask):  # type: ignore[misc]
 
 
 class EdgeErrorTask(_AppHeaderNames, ErrorTask):  # type: ignore[misc]
-    """waitress' refusal as EC2's XML error document, in an HTTP/1.1 answer, then the
-    connection is closed."""
+    """waitress' refusal as EC2's XML error document, in an HTTP/1.1 answer with the
+    app's headers, then the connection is closed."""
 
     def execute(self) -> None:
         error = self.request.error
@@ -275,6 +283,8 @@ class EdgeErrorTask(_AppHeaderNames, ErrorTask):  # type: ignore[misc]
             refusal = error.ec2_error
         elif isinstance(error, _Timeout):
             refusal = RequestError("RequestTimeout", error.body)
+        elif isinstance(error, InternalServerError):  # the app failed before its answer
+            refusal = InternalError()
         elif isinstance(error, RequestHeaderFieldsTooLarge):
             limit = self.channel.adj.max_request_header_size
             refusal = _invalid_http(f"The request line and headers are larger than {limit} bytes")
@@ -286,7 +296,7 @@ class EdgeErrorTask(_AppHeaderNames, ErrorTask):  # type: ignore[misc]
         # the request's (waitress answered "HTTP/1.0" to one refused before its version).
         self.version = "1.1"
         self.status = _status_line(refusal.http_status)
-        self.response_headers.extend([("Content-Type", _XML_TYPE), ("x-amzn-RequestId", rid)])
+        self.response_headers.extend(answer_headers(rid, _XML_TYPE, len(body)))  # the app's
         self.set_close_on_finish()
         self.channel.linger_after_close = True  # what was refused may still be arriving
         self.content_length = len(body)

@@ -367,7 +367,8 @@ def test_answers_carry_the_apps_header_names_and_no_via(endpoint):
         "Cache-Control", "Content-Length", "Content-Type", "Date", "Server", "Vary",
         "x-amzn-RequestId"]
     assert sorted(_header_names(refused)) == [
-        "Connection", "Content-Length", "Content-Type", "Date", "Server", "x-amzn-RequestId"]
+        "Cache-Control", "Connection", "Content-Length", "Content-Type", "Date", "Server",
+        "Vary", "x-amzn-RequestId"]
     assert b"\r\nServer: AmazonEC2\r\n" in answered and b"\r\nServer: AmazonEC2\r\n" in refused
 
 
@@ -385,6 +386,24 @@ def test_an_apps_own_via_stays_and_waitress_adds_none():
     assert sorted(_header_names(head + b"\r\n\r\n")) == ["Content-Length", "Date", "Server",
                                                           "via"]
 
+
+def test_an_app_that_fails_before_answering_is_answered_with_ec2s_internal_error():
+    """waitress answers an app that raises with its own 500 page; the edge answered it as
+    the client's fault (400 ``InvalidHttpRequest``). EC2's code for its own failure is
+    ``InternalError``, "An internal error has occurred" (the API reference's error codes)."""
+    def app(environ, start_response):  # type: ignore[no-untyped-def]
+        raise RuntimeError("the app failed")
+
+    with running(app) as url:
+        host, port = url.removeprefix("http://").split(":")
+        answer, _, closed = exchange((host, int(port)), b"GET / HTTP/1.1\r\nHost: h\r\n\r\n",
+                                     wait=FAST + SLACK)
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 500 "), head[:40]
+    root = etree.fromstring(body)
+    assert root.findtext("Errors/Error/Code") == "InternalError"
+    assert root.findtext("Errors/Error/Message") == "An internal error has occurred"
+    assert b"the app failed" not in answer and closed
 
 def test_a_head_request_is_answered_without_a_body(endpoint):
     """RFC 9110 9.3.2: no content in an answer to HEAD. Its body was sent, and a client
