@@ -38,8 +38,13 @@ def endpoint(request: pytest.FixtureRequest) -> Iterator[tuple[str, int]]:
     app = make_app(credentials={FAKE_ENV["AWS_ACCESS_KEY_ID"]: FAKE_ENV["AWS_SECRET_ACCESS_KEY"]})
     with running(app, threads=request.param, header_timeout=HEADER_TIMEOUT,
                  body_timeout=BODY_TIMEOUT, idle_timeout=IDLE_TIMEOUT) as url:
-        host, port = url.removeprefix("http://").split(":")
-        yield host, int(port)
+        yield address_of(url)
+
+
+def address_of(url: str) -> tuple[str, int]:
+    """The (host, port) of a loopback server's ``http://host:port`` URL."""
+    host, _, port = url.removeprefix("http://").rpartition(":")
+    return host, int(port)
 
 
 def exchange(address: tuple[str, int], data: bytes, *, wait: float) -> tuple[bytes, float, bool]:
@@ -281,9 +286,9 @@ def test_a_short_body_is_timed_out_by_its_deadline_even_past_the_idle_one():
     body_timeout = IDLE_TIMEOUT + 1.0
     with running(app, header_timeout=HEADER_TIMEOUT, body_timeout=body_timeout,
                  idle_timeout=IDLE_TIMEOUT) as url:
-        host, port = url.removeprefix("http://").split(":")
+        address = address_of(url)
         data = HEAD + b"Content-Length: 148\r\n\r\n" + b"a" * 48
-        answer, took, closed = exchange((host, int(port)), data, wait=body_timeout + SLACK + 1)
+        answer, took, closed = exchange(address, data, wait=body_timeout + SLACK + 1)
     assert ec2_error(answer) == (400, "RequestTimeout")
     assert closed and body_timeout - 0.5 < took < body_timeout + SLACK
 
@@ -378,8 +383,8 @@ def test_an_apps_own_via_stays_and_waitress_adds_none():
         return [b""]
 
     with running(app) as url:
-        host, port = url.removeprefix("http://").split(":")
-        with socket.create_connection((host, int(port)), timeout=FAST + SLACK) as sock:
+        address = address_of(url)
+        with socket.create_connection(address, timeout=FAST + SLACK) as sock:
             sock.sendall(b"GET / HTTP/1.1\r\nHost: h\r\n\r\n")
             head = sock.recv(65536).partition(b"\r\n\r\n")[0]
     assert b"\r\nvia: 1.1 proxy" in head and b"AmazonEC2" not in head, head
@@ -395,8 +400,8 @@ def test_an_app_that_fails_before_answering_is_answered_with_ec2s_internal_error
         raise RuntimeError("the app failed")
 
     with running(app) as url:
-        host, port = url.removeprefix("http://").split(":")
-        answer, _, closed = exchange((host, int(port)), b"GET / HTTP/1.1\r\nHost: h\r\n\r\n",
+        address = address_of(url)
+        answer, _, closed = exchange(address, b"GET / HTTP/1.1\r\nHost: h\r\n\r\n",
                                      wait=FAST + SLACK)
     head, _, body = answer.partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 500 "), head[:40]
@@ -422,8 +427,8 @@ def test_a_head_request_is_refused_as_an_unsupported_method():
     lines: list[str] = []
     app = make_app(credentials={"AKID": "secret"}, access_log=lines.append)
     with running(app) as url:
-        host, port = url.removeprefix("http://").split(":")
-        with socket.create_connection((host, int(port)), timeout=FAST + SLACK) as sock:
+        address = address_of(url)
+        with socket.create_connection(address, timeout=FAST + SLACK) as sock:
             sock.sendall(b"HEAD / HTTP/1.1\r\nHost: h\r\n\r\n")
             head = sock.recv(65536)
     assert head.startswith(b"HTTP/1.1 400 "), head[:40]
@@ -464,11 +469,11 @@ def test_a_wall_clock_stepped_back_stops_no_deadline(monkeypatch, threads):
     app = make_app(credentials={FAKE_ENV["AWS_ACCESS_KEY_ID"]: FAKE_ENV["AWS_SECRET_ACCESS_KEY"]})
     with running(app, threads=threads, header_timeout=HEADER_TIMEOUT, body_timeout=BODY_TIMEOUT,
                  idle_timeout=IDLE_TIMEOUT) as url:
-        host, port = url.removeprefix("http://").split(":")
-        idle = socket.create_connection((host, int(port)), timeout=0.2)
-        partial = socket.create_connection((host, int(port)), timeout=0.2)
+        address = address_of(url)
+        idle = socket.create_connection(address, timeout=0.2)
+        partial = socket.create_connection(address, timeout=0.2)
         partial.sendall(b"POST / HTTP/1.1\r\nHo")
-        short = socket.create_connection((host, int(port)), timeout=0.2)
+        short = socket.create_connection(address, timeout=0.2)
         short.sendall(HEAD + b"Content-Length: 148\r\n\r\n" + b"a" * 48)
         time.sleep(0.3)  # all accepted, stamped and scheduled on the true clock
         clock.back = 3600.0
@@ -498,10 +503,10 @@ def test_hundreds_of_slow_sockets_do_not_stop_a_real_client():
 
     app = make_app(credentials={FAKE_ENV["AWS_ACCESS_KEY_ID"]: FAKE_ENV["AWS_SECRET_ACCESS_KEY"]})
     with running(app) as url:  # the default deadlines (10 s for headers)
-        host, port = url.removeprefix("http://").split(":")
+        address = address_of(url)
         slow = []
         for _ in range(300):
-            sock = socket.create_connection((host, int(port)), timeout=2)
+            sock = socket.create_connection(address, timeout=2)
             sock.sendall(b"POST / HTTP/1.1\r\nHost: h\r\n")
             slow.append(sock)
         try:
@@ -541,8 +546,7 @@ def test_as_many_slow_sockets_as_the_connection_limit_do_not_lock_a_client_out(t
     app = make_app(credentials={FAKE_ENV["AWS_ACCESS_KEY_ID"]: FAKE_ENV["AWS_SECRET_ACCESS_KEY"]})
     with running(app, threads=threads, connection_limit=20, header_timeout=30,
                  idle_timeout=30) as url:
-        host, port = url.removeprefix("http://").split(":")
-        address = (host, int(port))
+        address = address_of(url)
         slow = [socket.create_connection(address, timeout=2) for _ in range(30)]
         try:
             for sock in slow:
@@ -566,8 +570,7 @@ def test_at_the_limit_the_longest_waiting_goes_first_and_none_under_a_second():
     of the connection that has waited longest, and of none younger than a second."""
     app = make_app(credentials={FAKE_ENV["AWS_ACCESS_KEY_ID"]: FAKE_ENV["AWS_SECRET_ACCESS_KEY"]})
     with running(app, connection_limit=10, header_timeout=30, idle_timeout=30) as url:
-        host, port = url.removeprefix("http://").split(":")
-        address = (host, int(port))
+        address = address_of(url)
         old = [socket.create_connection(address, timeout=2) for _ in range(9)]
         time.sleep(1.5)
         fresh = socket.create_connection(address, timeout=2)  # the tenth: at the limit
@@ -582,8 +585,7 @@ def test_at_the_limit_the_longest_waiting_goes_first_and_none_under_a_second():
             for sock in (*old, fresh):
                 sock.close()
     with running(app, connection_limit=10, header_timeout=30, idle_timeout=30) as url:
-        host, port = url.removeprefix("http://").split(":")
-        address = (host, int(port))
+        address = address_of(url)
         opened = time.monotonic()  # before the server can have accepted the first
         young = [socket.create_connection(address, timeout=2) for _ in range(10)]
         try:
@@ -664,8 +666,8 @@ def test_out_of_descriptors_the_edge_pauses_accepting_and_does_not_spin(monkeypa
     monkeypatch.setattr(wasyncore.dispatcher, "accept", accept)
     app = make_app(credentials={FAKE_ENV["AWS_ACCESS_KEY_ID"]: FAKE_ENV["AWS_SECRET_ACCESS_KEY"]})
     with running(app) as url:
-        host, port = url.removeprefix("http://").split(":")
-        with socket.create_connection((host, int(port)), timeout=FAST + SLACK) as client:
+        address = address_of(url)
+        with socket.create_connection(address, timeout=FAST + SLACK) as client:
             client.sendall(b"GET / HTTP/1.1\r\nHost: h\r\n\r\n")
             started = time.process_time()  # this process' CPU: the server is a thread of it
             time.sleep(1.0)
@@ -719,8 +721,7 @@ def test_connections_past_selects_descriptor_limit_are_served():
     app = make_app(credentials={"AKID": "secret"})
     try:
         with running(app, connection_limit=1200) as url:
-            host, port = url.removeprefix("http://").split(":")
-            address = (host, int(port))
+            address = address_of(url)
             held = [socket.create_connection(address, timeout=5) for _ in range(1100)]
             try:
                 assert max(sock.fileno() for sock in held) > 1024
@@ -763,10 +764,10 @@ def test_an_answer_in_the_loop_is_one_send_and_no_wake_up(monkeypatch):
         pulls.append(1), pull(self, thunk))[1])
     app = make_app(credentials={FAKE_ENV["AWS_ACCESS_KEY_ID"]: FAKE_ENV["AWS_SECRET_ACCESS_KEY"]})
     with running(app, threads=0) as url:
-        host, port = url.removeprefix("http://").split(":")
-        request = _botocore_signed((host, int(port)), "/").replace(
+        address = address_of(url)
+        request = _botocore_signed(address, "/").replace(
             b"Connection: close\r\n", b"")
-        with socket.create_connection((host, int(port)), timeout=3) as sock:
+        with socket.create_connection(address, timeout=3) as sock:
             for _ in range(3):
                 sock.sendall(request)
                 answer = b""
@@ -833,7 +834,7 @@ def test_eight_concurrent_hostile_megabytes_keep_the_servers_memory_bounded(tmp_
 
     process, url = _serve(tmp_path)
     try:
-        address = ("127.0.0.1", int(url.rpartition(":")[2]))
+        address = address_of(url)
 
         def memory() -> tuple[int, int]:
             with open(f"/proc/{process.pid}/status") as status:
@@ -882,11 +883,11 @@ def test_a_client_that_does_not_read_its_answers_blocks_nobody_else():
     for n in range(300):
         app.backend.handle("CreateSecurityGroup", {"GroupName": f"g{n}", "Description": "d"})
     with running(app, outbuf_high_watermark=64 * 1024) as url:
-        host, port = url.removeprefix("http://").split(":")
+        address = address_of(url)
         describe = build_signed_request("DescribeSecurityGroups", {}, endpoint=url,
                                         credentials=Credentials(key, secret),
                                         region="us-east-1").to_http()
-        with socket.create_connection((host, int(port)), timeout=10) as greedy:
+        with socket.create_connection(address, timeout=10) as greedy:
             greedy.sendall(describe * 20)
             time.sleep(1.0)
             client = boto3.client("ec2", endpoint_url=url, region_name="us-east-1",
