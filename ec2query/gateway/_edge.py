@@ -104,6 +104,8 @@ _BARE_LF = re.compile(rb"(?<!\r)\n")
 _CRLFS = re.compile(rb"(?:\r\n)+")
 #: The end of a request line naming its HTTP version: major, minor.
 _VERSION = re.compile(rb" HTTP/([0-9])\.([0-9])$")
+#: A header line continued on the next (obs-fold: CRLF, then a space or a tab).
+_FOLD = re.compile(rb"\r\n[ \t]")
 #: A control character, which no part of a request line may hold (RFC 9112 3; RFC 3986 2).
 _CONTROL = re.compile(rb"[\x00-\x1f\x7f]")
 #: The longest a worker that left new connections to another goes without looking again
@@ -201,6 +203,11 @@ class EdgeParser(HTTPRequestParser):  # type: ignore[misc]
                 raise ParsingError("Transfer-Encoding is not supported; send Content-Length")
             hosts += name.startswith(b"host:")
         try:
+            # RFC 9112 5.2: a server refuses obs-fold or unfolds it. waitress joined the
+            # lines as they were (tab included), so a folded Host was one header, and
+            # what a proxy in front took from the first line need not be what we read.
+            if _FOLD.search(header_plus):
+                raise ParsingError("A header line is folded; send each header on one line")
             if _CONTROL.search(first):  # a raw tab, DEL or NUL in the target reached the app
                 raise ParsingError("The request line holds a control character")
             super().parse_header(header_plus)

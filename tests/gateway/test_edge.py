@@ -127,6 +127,9 @@ MALFORMED = {
     "bare LF at the end only": b"GET / HTTP/1.1\r\nHost: h\r\n\n",
     # RFC 9112 3.2: a proxy in front could route by one Host and the gateway take another.
     "two Host headers": b"GET / HTTP/1.1\r\nHost: a\r\nhost: b\r\n\r\n",
+    # RFC 9112 5.2: obs-fold refused (waitress joined the lines: "h b" as one Host).
+    "a folded Host": b"GET / HTTP/1.1\r\nHost: h\r\n b\r\n\r\n",
+    "a header folded with a tab": b"GET / HTTP/1.1\r\nHost: h\r\nX-A: a\r\n\tb\r\n\r\n",
     "HTTP/1.1 without Host": b"GET / HTTP/1.1\r\nX-A: a\r\n\r\n",
     # RFC 9112 3: the request line ends in its version (waitress took HTTP/0.9's "GET /").
     "no HTTP version": b"GET /\r\nHost: h\r\n\r\n",
