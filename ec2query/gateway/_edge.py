@@ -18,9 +18,12 @@ waitress is pinned to one major version for them:
   request with none (RFC 9112: a proxy in front and the gateway could each take
   another host), and a request line without an HTTP version or of another major
   version than 1 (505), and a request line holding a control character (a raw
-  tab, DEL or NUL in the target); a later HTTP/1 minor version is read as HTTP/1.1; it
-  skips the empty lines before a request line itself, keeping the request's
-  header deadline and counting them against ``max_header``;
+  tab, DEL or NUL in the target), a folded header line, whitespace before the request
+  line, and a target ``urlsplit`` cannot read; a later HTTP/1 minor version is read as
+  HTTP/1.1; it skips the empty lines before a request line itself, keeping the
+  request's header deadline and counting them against ``max_header``; it reads a
+  ``Content-Length`` of any length by its digits, sends no ``100 Continue`` to a
+  request without a body, and notes ``close`` among the ``Connection`` options;
 - :class:`EdgeErrorTask` answers every refusal waitress makes (bad
   ``Content-Length``, bad method, NUL or VT in a header, a bare CR, headers
   over ``max_header``) with EC2's XML error document, a request id and
@@ -28,7 +31,8 @@ waitress is pinned to one major version for them:
   the answer reaches a client still sending what was refused;
 - :class:`EdgeTask` and :class:`EdgeErrorTask` send each header named as the app
   named it (waitress capitalized ``x-amzn-RequestId``) and no ``Via`` (waitress adds
-  one when the app names the server, as EC2's ``Server: AmazonEC2`` does);
+  one when the app names the server, as EC2's ``Server: AmazonEC2`` does), and close
+  the connection after the answer when the request asked for it with ``close``;
 - :class:`EdgeServer` times requests out: the headers must arrive within
   ``header_timeout`` seconds of the request's first byte and the body within
   ``body_timeout``; an idle keep-alive connection is closed after
@@ -104,6 +108,12 @@ _BARE_LF = re.compile(rb"(?<!\r)\n")
 _CRLFS = re.compile(rb"(?:\r\n)+")
 #: The end of a request line naming its HTTP version: major, minor.
 _VERSION = re.compile(rb" HTTP/([0-9])\.([0-9])$")
+#: What may not begin a request line: whitespace, or a CR that does not end an empty line
+#: (waitress stripped them all, so " GET" and "\rGET" were served).
+_BEFORE_LINE = re.compile(rb"[ \t\x0b\x0c]|\r[^\n]")
+#: The most digits of a Content-Length read as a number; a longer one is over any limit
+#: (Python's int() refuses over 4300 digits: waitress let that ValueError through).
+_LENGTH_DIGITS = 18
 #: A header line continued on the next (obs-fold: CRLF, then a space or a tab).
 _FOLD = re.compile(rb"\r\n[ \t]")
 #: A control character, which no part of a request line may hold (RFC 9112 3; RFC 3986 2).
@@ -144,6 +154,7 @@ class EdgeParser(HTTPRequestParser):  # type: ignore[misc]
     error: Error | None = None
 
     refusal: _Refusal | None = None  # set by parse_header: the answer to its ParsingError
+    close_requested = False  # set by parse_header: "close" is one of Connection's options
     blank_bytes = 0  # empty lines read before the request line (CRLF pairs), in bytes
 
     def __init__(self, adj: Adjustments) -> None:
@@ -170,6 +181,9 @@ class EdgeParser(HTTPRequestParser):  # type: ignore[misc]
                 skipped, data = len(data) - len(rest), rest
                 if not data:
                     return skipped
+            if _BEFORE_LINE.match(self.header_plus + data):  # RFC 9112 2.2, 3
+                self._refuse(BadRequest("The request line begins with whitespace or a bare CR"))
+                return skipped + len(data)
         if self.body_rcv is None and not self.completed and _bare_lf(self.header_plus, data):
             self._refuse(BadRequest("Bare LF found in HTTP message"))
             return skipped + len(data)
@@ -202,6 +216,8 @@ class EdgeParser(HTTPRequestParser):  # type: ignore[misc]
             if name == b"transfer-encoding:":
                 raise ParsingError("Transfer-Encoding is not supported; send Content-Length")
             hosts += name.startswith(b"host:")
+            if name.startswith(b"content-length:") and len(line) > 15 + _LENGTH_DIGITS:
+                header_plus = self._long_length(header_plus, line)
         try:
             # RFC 9112 5.2: a server refuses obs-fold or unfolds it. waitress joined the
             # lines as they were (tab included), so a folded Host was one header, and
@@ -210,7 +226,10 @@ class EdgeParser(HTTPRequestParser):  # type: ignore[misc]
                 raise ParsingError("A header line is folded; send each header on one line")
             if _CONTROL.search(first):  # a raw tab, DEL or NUL in the target reached the app
                 raise ParsingError("The request line holds a control character")
-            super().parse_header(header_plus)
+            try:
+                super().parse_header(header_plus)
+            except ValueError:  # urlsplit's, of a target like "http://[/" (waitress lets it by)
+                raise ParsingError("The request target is not a valid URI") from None
             if version is None:  # waitress takes "GET /" (HTTP/0.9's request line)
                 raise ParsingError("The request line has no HTTP version")
             if version[1] != b"1":
@@ -226,6 +245,27 @@ class EdgeParser(HTTPRequestParser):  # type: ignore[misc]
         except ParsingError:
             self.expect_continue = False  # refused now: no "100 Continue", no body awaited
             raise
+        if self.body_rcv is None:  # no body to wait for: waitress sent "100 Continue" and
+            self.expect_continue = False  # then waited for a body, 20 s, reading on into
+            # the next request as if it were this one's rest (RFC 9110 10.1.1)
+        # RFC 9112 9.6: "close" among Connection's options closes the connection after the
+        # answer (waitress closed only for a value of "close" alone).
+        connection = self.headers.get("CONNECTION", "").lower()
+        self.close_requested = "close" in connection and "close" in (
+            option.strip(" \t") for option in connection.split(","))
+
+    def _long_length(self, header_plus: bytes, line: bytes) -> bytes:
+        """``header_plus`` with a Content-Length ``line`` of over :data:`_LENGTH_DIGITS`
+        digits read by its value: refused as too large, or, all leading zeros but for
+        a few digits, the same value without them."""
+        value = line[15:].strip(b" \t")
+        if not (value.isascii() and value.isdigit()):
+            return header_plus  # refused by waitress as it is
+        digits = value.lstrip(b"0")
+        if len(digits) > _LENGTH_DIGITS:
+            self.refusal = _Refusal(_too_large(self.adj.max_request_body_size - 1))
+            raise ParsingError(self.refusal.ec2_error.message)
+        return header_plus.replace(b"\r\n" + line, b"\r\nContent-Length: " + (digits or b"0"), 1)
 
 
 def _bare_lf(before: bytes, data: bytes) -> bool:
@@ -255,7 +295,11 @@ class _AppHeaderNames:
     response_headers: list[tuple[str, str]]
     channel: Any
 
+    request: Any
+
     def build_response_header(self) -> bytes:
+        if self.request.close_requested:
+            self.set_close_on_finish()  # type: ignore[attr-defined]
         spellings = [_spelling(name) for name, _ in self.response_headers]
         head: bytes = super().build_response_header()  # type: ignore[misc]
         if any(waitress_name == b"Server" for waitress_name, _ in spellings):

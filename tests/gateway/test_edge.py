@@ -126,6 +126,16 @@ MALFORMED = {
     "Expect, bare LF": b"POST / HTTP/1.1\nExpect: 100-continue\nHost: h\nContent-Length: 3\n\nabc",
     "bare LF at the end only": b"GET / HTTP/1.1\r\nHost: h\r\n\n",
     # RFC 9112 3.2: a proxy in front could route by one Host and the gateway take another.
+    # RFC 9112 2.2 and 3: only empty lines may come before a request line (waitress
+    # stripped any whitespace, and a lone CR, and served what followed).
+    "a space before the request line": b" GET / HTTP/1.1\r\nHost: h\r\n\r\n",
+    "a tab before the request line": b"\tGET / HTTP/1.1\r\nHost: h\r\n\r\n",
+    "VT and FF before the request line": b"\x0b\x0cGET / HTTP/1.1\r\nHost: h\r\n\r\n",
+    "a bare CR before the request line": b"\rGET / HTTP/1.1\r\nHost: h\r\n\r\n",
+    "a line of a space before the request line": b"\r\n \r\nGET / HTTP/1.1\r\nHost: h\r\n\r\n",
+    # urlsplit's ValueError, which waitress let through: the connection closed unanswered.
+    "an unclosed IPv6 bracket in the target": b"GET http://[/ HTTP/1.1\r\nHost: h\r\n\r\n",
+    "an unopened IPv6 bracket in the target": b"POST http://a]/ HTTP/1.1\r\nHost: a\r\n\r\n",
     "two Host headers": b"GET / HTTP/1.1\r\nHost: a\r\nhost: b\r\n\r\n",
     # RFC 9112 5.2: obs-fold refused (waitress joined the lines: "h b" as one Host).
     "a folded Host": b"GET / HTTP/1.1\r\nHost: h\r\n b\r\n\r\n",
@@ -177,6 +187,50 @@ def test_a_later_http_1_minor_version_is_answered_as_http_1_1_on_a_kept_connecti
             assert b"<Code>MissingAuthenticationToken</Code>" in answer
 
 
+def test_a_content_length_of_many_leading_zeros_is_read_by_its_value(endpoint):
+    # RFC 9110 8.6: 1*DIGIT, leading zeros allowed; over 4300 digits, int() refused it.
+    for zeros, body in ((4301, b""), (30, b"abc")):
+        data = (HEAD + b"Content-Length: %s%d\r\n\r\n" % (b"0" * zeros, len(body)) + body
+                + b"GET / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n")
+        answers, took, closed = exchange(endpoint, data, wait=FAST + SLACK)
+        first, _, second = answers.partition(b"HTTP/1.1 ")[2].partition(b"HTTP/1.1 ")
+        assert first.startswith(b"403 ") and b"MissingAuthenticationToken" in first, first[:300]
+        assert second.startswith(b"403 "), answers[:600]  # the body ended where it said
+        assert closed and took < FAST
+
+
+@pytest.mark.parametrize("method", [b"GET", b"POST"])
+def test_expect_100_continue_without_a_body_is_answered_at_once(endpoint, method):
+    """RFC 9110 10.1.1: nothing to continue to. waitress sent "100 Continue", then waited
+    for a body until the body deadline, reading the next request as that body: two
+    pipelined requests got one answer, with their headers joined (two Hosts passed)."""
+    request = (b"%s / HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nContent-Length: 0\r\n"
+               b"\r\n" % method)
+    with socket.create_connection(endpoint, timeout=FAST + SLACK) as sock:
+        started = time.monotonic()
+        sock.sendall(request + request)
+        answers = kept_answer(sock)
+        while answers.count(b"</Response>") < 2:
+            answers += kept_answer(sock)
+        took = time.monotonic() - started
+    assert b"100 Continue" not in answers and took < FAST, (took, answers[:200])
+    assert answers.count(b"HTTP/1.1 403 ") == 2, answers[:600]
+    assert answers.count(b"<Code>MissingAuthenticationToken</Code>") == 2
+
+
+@pytest.mark.parametrize("connection", [b"keep-alive, close", b"close, TE", b"Close",
+                                        b"foo\r\nConnection: close"])
+def test_close_among_the_connection_options_closes_after_the_answer(endpoint, connection):
+    # RFC 9112 9.6: waitress closed only for a Connection value of "close" alone, and
+    # answered the next request on the same connection.
+    data = (b"GET / HTTP/1.1\r\nHost: h\r\nConnection: %s\r\n\r\n" % connection
+            + b"GET / HTTP/1.1\r\nHost: h\r\n\r\n")
+    answer, took, closed = exchange(endpoint, data, wait=FAST + SLACK)
+    assert answer.count(b"HTTP/1.1 ") == 1, answer[:600]
+    assert b"\r\nConnection: close\r\n" in answer.partition(b"\r\n\r\n")[0]
+    assert closed and took < FAST
+
+
 def test_an_http_1_0_request_without_host_reaches_the_app(endpoint):
     # HTTP/1.0 has no Host requirement: the request is judged, here as unsigned.
     answer, took, closed = exchange(endpoint, b"GET / HTTP/1.0\r\n\r\n", wait=FAST + SLACK)
@@ -185,11 +239,16 @@ def test_an_http_1_0_request_without_host_reaches_the_app(endpoint):
 
 
 @pytest.mark.parametrize("expect", [b"", b"Expect: 100-continue\r\n"], ids=["", "Expect"])
-@pytest.mark.parametrize("announced", [1_048_577, 2_000_000, 2**30, 10**20])
+@pytest.mark.parametrize("announced", [
+    b"1048577", b"2000000", b"%d" % 2**30, b"%d" % 10**20,
+    # over Python's int() limit of 4300 digits: waitress' ValueError closed the
+    # connection unanswered (and logged a traceback)
+    b"1" + b"0" * 4300, b"0" * 4301 + b"1" * 19], ids=["1 MiB + 1", "2 MB", "2^30", "10^20",
+                                                   "10^4300", "4301 zeros, 19 ones"])
 def test_a_content_length_over_the_limit_is_refused_before_the_body_is_sent(endpoint,
                                                                            announced, expect):
     # With "Expect: 100-continue" the refusal is the answer: no "100 Continue" first.
-    head = HEAD + expect + b"Content-Length: %d\r\n\r\n" % announced
+    head = HEAD + expect + b"Content-Length: %s\r\n\r\n" % announced
     answer, took, closed = exchange(endpoint, head, wait=FAST + SLACK)
     assert ec2_error(answer) == (400, "InvalidParameterValue")
     assert b"The request is larger than 1048576 bytes" in answer
