@@ -94,6 +94,8 @@ from ._balance import Loads
 
 __all__ = ["DEFAULTS", "EdgeServer", "edge_server"]
 
+_log = logging.getLogger("ec2query.gateway")
+
 #: The edge's bounds (seconds, bytes, connections), each overridable by ``edge_server``.
 DEFAULTS: dict[str, Any] = {
     "header_timeout": 10.0,
@@ -187,7 +189,13 @@ class EdgeParser(HTTPRequestParser):  # type: ignore[misc]
         if self.body_rcv is None and not self.completed and _bare_lf(self.header_plus, data):
             self._refuse(BadRequest("Bare LF found in HTTP message"))
             return skipped + len(data)
-        consumed: int = super().received(data)
+        try:
+            consumed: int = super().received(data)
+        except Exception:  # a failure of the parser's own: waitress logged it, closed unanswered
+            _log.exception("the request could not be parsed")
+            self.expect_continue = False
+            self._refuse(InternalServerError("the request could not be parsed"))
+            return skipped + len(data)
         if isinstance(self.error, RequestEntityTooLarge):
             self.error = _Refusal(_too_large(self.adj.max_request_body_size - 1))
             self.expect_continue = False  # refused before the body: not asked for
@@ -718,7 +726,7 @@ def descriptors_for(connections: int) -> int:
         pass
     fits = max(soft - _SPARE_DESCRIPTORS, 1)
     if fits < connections:
-        logging.getLogger("ec2query.gateway").warning(
+        _log.warning(
             "connection limit lowered from %d to %d: this process may open %d descriptors",
             connections, fits, soft)
         return fits

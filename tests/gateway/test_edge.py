@@ -472,6 +472,31 @@ def test_an_app_that_fails_before_answering_is_answered_with_ec2s_internal_error
     assert root.findtext("Errors/Error/Message") == "An internal error has occurred"
     assert b"the app failed" not in answer and closed
 
+def test_a_failure_of_the_parser_is_answered_with_ec2s_internal_error(monkeypatch, caplog):
+    """A bug of the parser's (here one injected for one target) was waitress' "uncaptured
+    python exception": the connection closed unanswered. It is EC2's 500 now, logged."""
+    import waitress.parser
+
+    split_uri = waitress.parser.split_uri
+
+    def failing(uri: bytes) -> object:
+        if uri == b"/boom":
+            raise RuntimeError("a bug")
+        return split_uri(uri)
+
+    monkeypatch.setattr(waitress.parser, "split_uri", failing)
+    with running(make_app(credentials={"AKID": "secret"})) as url:
+        address = address_of(url)
+        answer, _, closed = exchange(address, b"GET /boom HTTP/1.1\r\nHost: h\r\n\r\n",
+                                     wait=FAST + SLACK)
+        after, _, _ = exchange(address, b"GET / HTTP/1.1\r\nHost: h\r\n\r\n", wait=FAST)
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 500 "), answer[:200]
+    assert etree.fromstring(body).findtext("Errors/Error/Code") == "InternalError"
+    assert b"a bug" not in answer and closed
+    assert after.startswith(b"HTTP/1.1 403 ")  # the server goes on
+    assert "the request could not be parsed" in caplog.text
+
 def test_a_head_request_is_answered_without_a_body(endpoint):
     """RFC 9110 9.3.2: no content in an answer to HEAD. Its body was sent, and a client
     reading the header alone took it for the start of the next answer."""
