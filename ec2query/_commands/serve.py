@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import argparse
 import configparser
+import contextlib
 import json
 import logging
-from pathlib import Path
 from typing import Any
 
 from .._errors import UsageError
@@ -80,23 +80,42 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(func=run)
 
 
+#: The largest credentials file read (bytes): one line a key, far more keys than a gateway has.
+_MAX_CREDENTIALS_FILE = 16 * 1024 * 1024
+
+
 def load_credentials_file(path: str) -> dict[str, Credentials]:
     """Access key -> Credentials from an AWS INI credentials file or a JSON object."""
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        with open(path, "rb") as stream:  # an endless one (/dev/zero): no more than the bound
+            data = stream.read(_MAX_CREDENTIALS_FILE + 1)
     except OSError as exc:
         raise UsageError(f"Cannot read {path}: {exc.strerror}") from None
-    if text.lstrip().startswith("{"):
+    if len(data) > _MAX_CREDENTIALS_FILE:
+        raise UsageError(f"{path}: larger than {_MAX_CREDENTIALS_FILE} bytes")
+    try:
+        text = data.decode("utf-8-sig")  # a byte-order mark is not part of the text
+    except UnicodeDecodeError:
+        raise UsageError(f"{path}: not UTF-8 text") from None
+    start = text.lstrip()[:1]
+    table = None
+    if start == "{":
         try:
             table = json.loads(text)
         except json.JSONDecodeError as exc:
             raise UsageError(f"{path}: invalid JSON: {exc.msg}") from None
+    elif start == "[":  # an INI section, or JSON that is not an object (refused below)
+        with contextlib.suppress(json.JSONDecodeError):
+            table = json.loads(text)
+    if table is not None:
         if not isinstance(table, dict) or not all(
             isinstance(k, str) and isinstance(v, str) for k, v in table.items()
         ):
             raise UsageError(f"{path}: expected a JSON object of access key -> secret key")
         return {key: _entry(path, key, secret) for key, secret in table.items()}
-    parser = configparser.RawConfigParser()
+    # [DEFAULT] is a profile like any other, as the shared credentials file's reader
+    # takes it (configparser would hide it and lend its keys to every other section).
+    parser = configparser.RawConfigParser(default_section="\0no-defaults\0")
     try:
         parser.read_string(text, source=path)
     except configparser.Error as exc:
@@ -119,9 +138,9 @@ def _entry(path: str, key: str, secret: str, token: str | None = None, *,
     place = f"{path}{' ' + where if where else ''}"
     if not key:
         raise UsageError(f"{place}: an entry has an empty access key id")
-    if not secret:
+    if not secret.strip():
         raise UsageError(f"{place}: the secret key of {key[:64]!r} is empty; "
-                         "an empty secret is never accepted")
+                         "an empty (or blank) secret is never accepted")
     return Credentials(key, secret, token)
 
 

@@ -91,6 +91,54 @@ def test_a_credentials_file_of_good_entries_still_loads(tmp_path):
     assert load_credentials_file(str(path)) == {"K1": Credentials("K1", "S1", "T1")}
 
 
+@pytest.mark.parametrize(("data", "problem"), [
+    # not UTF-8: a UnicodeDecodeError traceback before
+    ('{"AKL": "s\xe9cret"}'.encode("latin-1"), "not UTF-8 text"),
+    (b"[p]\naws_access_key_id = AKL\naws_secret_access_key = s\xe9cret\n", "not UTF-8 text"),
+    # a JSON list was read as INI, as a section header: zero keys, and no word of it
+    (b'[["AK", "s3cr3t"]]', "expected a JSON object"),
+    (b'[{"AK": ""}]', "expected a JSON object"),
+    # blank secrets sign as well as any: refused as empty ones are
+    (b'{"AKBLANK": "   "}', "is empty"),
+    (b'{"AKBLANK": "\\t\\n"}', "is empty"),
+    # [DEFAULT] lent its secret to [b], refused as "an empty access key id"
+    (b"[DEFAULT]\naws_secret_access_key = s3cr3t\n[b]\nregion = eu-west-1\n",
+     "[DEFAULT]: an entry has an empty access key id"),
+])
+def test_a_credentials_file_that_cannot_be_read_as_one_is_refused_saying_why(tmp_path, data,
+                                                                            problem):
+    from ec2query._commands.serve import load_credentials_file
+
+    path = tmp_path / "creds"
+    path.write_bytes(data)
+    with pytest.raises(UsageError) as info:
+        load_credentials_file(str(path))
+    assert info.value.message.startswith(str(path)) and problem in info.value.message
+    assert "s3cr3t" not in info.value.message
+
+
+def test_a_credentials_file_with_a_byte_order_mark_or_a_default_profile_loads(tmp_path):
+    from ec2query._commands.serve import load_credentials_file
+
+    path = tmp_path / "creds"
+    path.write_bytes(b'\xef\xbb\xbf{"K1": "S1"}')  # as Windows' editors save UTF-8
+    assert load_credentials_file(str(path)) == {"K1": Credentials("K1", "S1")}
+    path.write_bytes(b"[DEFAULT]\naws_access_key_id = K2\naws_secret_access_key = S2\n")
+    assert load_credentials_file(str(path)) == {"K2": Credentials("K2", "S2")}
+
+
+def test_a_credentials_file_is_read_to_a_bound(tmp_path, monkeypatch):
+    from ec2query._commands import serve
+
+    monkeypatch.setattr(serve, "_MAX_CREDENTIALS_FILE", 1000)
+    path = tmp_path / "creds"
+    path.write_bytes(b"{" + b" " * 1000 + b"}")
+    with pytest.raises(UsageError, match="larger than 1000 bytes"):
+        serve.load_credentials_file(str(path))
+    with pytest.raises(UsageError, match="larger than 1000 bytes"):
+        serve.load_credentials_file("/dev/zero")  # endless: read no further than the bound
+
+
 def _no_aws_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
                  "AWS_PROFILE", "AWS_DEFAULT_PROFILE"):
