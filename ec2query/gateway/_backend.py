@@ -62,7 +62,7 @@ from ._dialect import SQLITE, Connection, Dialect
 from ._notfound import not_found
 from ._postgres import PostgresStore, is_url
 from ._references import describe_references, describe_stale
-from ._storage import StorageError, check_database_file, in_memory
+from ._storage import DatabaseFileError, StorageError, check_database_file, in_memory
 from ._tags import create_tags, delete_tags, describe_tags
 
 __all__ = ["DEFAULT_VPC_ID", "Backend", "NotValidated", "StorageError"]
@@ -211,7 +211,11 @@ class Backend:
         else:
             self.path = path
             check_database_file(path, _KNOWN_SCHEMAS)  # ours, new or empty: or refused, untouched
-            self._transaction(self._connection(), self._setup, {}, write=True)
+            try:
+                self._transaction(self._connection(), self._setup, {}, write=True)
+            except StorageError as exc:  # one line for the operator: the file and its trouble
+                self.close()
+                raise _unusable(path, exc) from exc
 
     # ------------------------------------------------------------------ plumbing
 
@@ -917,6 +921,19 @@ def _cidr(canonical: Callable[[str], str | None], text: str) -> str:
 
 def _exists(conn: Connection, sql: str, args: tuple[Any, ...]) -> bool:
     return conn.execute(sql, args).fetchone() is not None
+
+
+def _unusable(path: str, exc: StorageError) -> StorageError:
+    """A database that could not be set up, as the file and its trouble (EC2's texts say
+    only "internal error" or "overloaded")."""
+    if isinstance(exc, DatabaseFileError):
+        return exc
+    cause = exc.__cause__
+    if exc.code == "Unavailable":
+        return DatabaseFileError(path, "is locked by another process")
+    if isinstance(cause, sqlite3.Error):
+        return DatabaseFileError(path, f"cannot be used: {cause}")
+    return DatabaseFileError(path, exc.message)
 
 
 def _unavailable(exc: sqlite3.Error) -> StorageError:

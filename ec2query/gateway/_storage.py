@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import stat
 from pathlib import Path
 from typing import NamedTuple
+from urllib.parse import parse_qsl, unquote
 
 from .._errors import EC2Error
 
@@ -29,6 +31,8 @@ APPLICATION_ID = int.from_bytes(b"EC2Q", "big")
 OWN_TABLES = frozenset({"meta", "vpc", "sg", "rule"})
 
 _MAGIC = b"SQLite format 3\x00"
+#: How SQLite's URIs spell a true boolean option (``immutable=1``).
+_TRUE = ("1", "yes", "true", "on")
 _HEADER = 100  # bytes of SQLite's database header
 
 
@@ -47,15 +51,42 @@ class DatabaseFileError(StorageError):
 
 
 def in_memory(path: str) -> bool:
-    """Whether ``path`` names no file (``:memory:`` or an in-memory URI)."""
-    return path == ":memory:" or path.startswith("file::memory:")
+    """Whether ``path`` names no file: ``:memory:``, or a ``file:`` URI of ``:memory:`` or
+    with ``mode=memory`` (each thread would otherwise open a database of its own)."""
+    if path == ":memory:":
+        return True
+    if not path.startswith("file:"):
+        return False
+    location, options = _uri(path)
+    return location == ":memory:" or options.get("mode") == "memory"
+
+
+def _uri(path: str) -> tuple[str, dict[str, str]]:
+    """The file an SQLite ``file:`` URI names (percent-decoded; after ``//``, an authority
+    of "" or "localhost", as SQLite allows) and its query's options."""
+    location, _, query = path[5:].partition("#")[0].partition("?")
+    if location.startswith("//"):
+        authority, slash, rest = location[2:].partition("/")
+        if authority not in ("", "localhost"):
+            raise DatabaseFileError(path, f"names the host {authority[:64]!r}; an SQLite URI "
+                                          "names a local file")
+        location = slash + rest
+    return unquote(location), dict(parse_qsl(query, keep_blank_values=True))
 
 
 def check_database_file(path: str, known_versions: tuple[str, ...]) -> None:
-    """Refuse ``path`` unless it is new, empty or ours with a schema in ``known_versions``."""
-    if in_memory(path) or path.startswith("file:"):
-        return  # a URI is the caller's own business (tests, read-only opens)
-    file = Path(path)
+    """Refuse ``path`` unless it is new, empty or ours with a schema in ``known_versions``;
+    a ``file:`` URI is judged by the file it names, a symbolic link by its target (where
+    SQLite keeps the ``-wal`` and ``-shm`` files)."""
+    if in_memory(path):
+        return
+    named = path
+    if path.startswith("file:"):
+        named, options = _uri(path)
+        if options.get("mode") == "ro" or options.get("immutable", "").lower() in _TRUE:
+            raise DatabaseFileError(path, "is opened read-only by its URI; the backend writes "
+                                          "to its database")
+    file = Path(os.path.realpath(named))
     if file.is_dir():
         raise DatabaseFileError(path, "is a directory, not a database file")
     folder = file.parent
@@ -65,6 +96,8 @@ def check_database_file(path: str, known_versions: tuple[str, ...]) -> None:
         if not os.access(folder, os.W_OK | os.X_OK):
             raise DatabaseFileError(path, f"cannot be created: {str(folder)!r} is read-only")
         return
+    if not stat.S_ISREG(file.stat().st_mode):  # a FIFO would block the open, /dev/null ...
+        raise DatabaseFileError(path, "is not a regular file")
     try:
         with file.open("rb") as stream:
             header = stream.read(_HEADER)
@@ -74,16 +107,21 @@ def check_database_file(path: str, known_versions: tuple[str, ...]) -> None:
         raise DatabaseFileError(path, "is read-only")
     if not os.access(folder, os.W_OK | os.X_OK):  # WAL mode keeps -wal and -shm files beside it
         raise DatabaseFileError(path, f"is in a read-only directory {str(folder)!r}")
+    for suffix in ("-wal", "-shm"):
+        side = Path(f"{file}{suffix}")
+        if side.exists() and not os.access(side, os.R_OK | os.W_OK):
+            raise DatabaseFileError(path, f"has a {suffix} file it cannot write: {str(side)!r}")
     if not header:
         return  # an empty file: initialized like a new one
     if len(header) < _HEADER or not header.startswith(_MAGIC):
         raise DatabaseFileError(path, "is not an SQLite database")
-    found = _read(path, wal=header[18:20] == b"\x02\x02")
+    # The header's application_id: another's is refused unopened (no reader touches its
+    # -shm); one set since the last checkpoint is still in the log, and read from there.
+    if header[21:24] == b"\x40\x20\x20":  # the header's fixed payload fractions: a header
+        _refuse_marked(path, int.from_bytes(header[68:72], "big"))
+    found = _read(str(file), path, wal=header[18:20] == b"\x02\x02")
+    _refuse_marked(path, found.mark)
     mark, tables, version = found.mark, found.tables, found.version
-    if mark not in (0, APPLICATION_ID):
-        raise DatabaseFileError(
-            path, f"is another application's SQLite database (application_id {mark:#010x})"
-        )
     if mark == 0 and found.objects and not (tables >= OWN_TABLES and version is not None):
         raise DatabaseFileError(
             path, "is another application's SQLite database (no ec2query mark or tables)"
@@ -98,6 +136,14 @@ def check_database_file(path: str, known_versions: tuple[str, ...]) -> None:
         )
 
 
+def _refuse_marked(path: str, mark: int) -> None:
+    """Refuse a database marked by another application (an ``application_id`` not ours)."""
+    if mark not in (0, APPLICATION_ID):
+        raise DatabaseFileError(
+            path, f"is another application's SQLite database (application_id {mark:#010x})"
+        )
+
+
 class _Found(NamedTuple):
     """What a database file holds, as far as whose it is."""
 
@@ -108,7 +154,7 @@ class _Found(NamedTuple):
     user_version: int
 
 
-def _read(path: str, *, wal: bool) -> _Found:
+def _read(path: str, shown: str, *, wal: bool) -> _Found:
     """The database's mark, its tables and other objects, ``meta.schema`` and
     ``user_version``, through a read-only connection
     (which sees a mark still in the write-ahead log, as the header bytes would not). A WAL
@@ -119,7 +165,7 @@ def _read(path: str, *, wal: bool) -> _Found:
     try:
         conn = sqlite3.connect(uri, uri=True, isolation_level=None)
     except sqlite3.Error as exc:
-        raise DatabaseFileError(path, f"cannot be opened: {exc}") from None
+        raise DatabaseFileError(shown, f"cannot be opened: {exc}") from None
     try:
         mark = int(conn.execute("PRAGMA application_id").fetchone()[0]) & 0xFFFFFFFF
         user_version = int(conn.execute("PRAGMA user_version").fetchone()[0])
@@ -133,7 +179,9 @@ def _read(path: str, *, wal: bool) -> _Found:
                 row = None
             version = None if row is None else str(row[0])
     except sqlite3.Error as exc:
-        raise DatabaseFileError(path, f"is not a usable SQLite database ({exc})") from None
+        if "locked" in str(exc):
+            raise DatabaseFileError(shown, "is locked by another process") from None
+        raise DatabaseFileError(shown, f"is not a usable SQLite database ({exc})") from None
     finally:
         conn.close()
     return _Found(mark, tables, len(rows), version, user_version)

@@ -84,6 +84,8 @@ BAD = {
     "a view and no table": (_view_only, "is another application's SQLite database (no ec2query"),
     "another application's user_version": (_user_version, "(user_version 7, no ec2query mark)"),
     "newer schema": (_newer_schema, "has schema '4', which this release (schema 3) cannot read"),
+    # opening it for reading waited for a writer forever (make_app and serve hung)
+    "a FIFO": (os.mkfifo, "is not a regular file"),
 }
 
 
@@ -171,13 +173,148 @@ def test_a_new_database_has_small_pages_and_an_older_one_keeps_its_own(tmp_path:
             assert len(again.handle("DescribeSecurityGroups", {})["SecurityGroups"]) == 2
 
 
+def _foreign_wal(path: Path) -> sqlite3.Connection:
+    """Another application's WAL database, its table still only in the log (the connection
+    returned holds it open: closing it would checkpoint the log into the file)."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA wal_autocheckpoint = 0")
+    conn.execute("CREATE TABLE users (name TEXT)")
+    return conn
+
+
+def test_a_symbolic_link_is_judged_by_its_target(tmp_path: Path) -> None:
+    """The check looked for the link's -wal (none), read the target's file alone and saw
+    it empty, while SQLite keeps the log beside the target: the foreign database was
+    taken and written into."""
+    real = tmp_path / "real.db"
+    holder = _foreign_wal(real)
+    try:
+        link = tmp_path / "link.db"
+        link.symlink_to(real)
+        before = {p: p.read_bytes() for p in (real, tmp_path / "real.db-wal")}
+        with pytest.raises(DatabaseFileError, match="another application's") as caught:
+            Backend(str(link))
+        assert caught.value.message.startswith(f"{link}: ")
+        assert {p: p.read_bytes() for p in before} == before
+    finally:
+        holder.close()
+
+
+def test_a_file_uri_is_judged_by_the_file_it_names(tmp_path: Path) -> None:
+    """A ``file:`` URI skipped the check: another application's database was adopted."""
+    path = tmp_path / "other.db"
+    _users(path)
+    before = _snapshot(tmp_path)
+    for uri in (f"file:{path}", f"file://{path}", f"file://localhost{path}?cache=private"):
+        with pytest.raises(DatabaseFileError, match="another application's") as caught:
+            Backend(uri)
+        assert caught.value.message.startswith(f"{uri}: ")
+    with pytest.raises(DatabaseFileError, match="names the host 'elsewhere'"):
+        Backend(f"file://elsewhere{path}")
+    assert _snapshot(tmp_path) == before
+    ours = tmp_path / "ours.db"
+    with Backend(f"file:{ours}") as backend:  # a URI of a new file: created, ours
+        backend.handle("CreateSecurityGroup", {"GroupName": "g", "Description": "d"})
+    with sqlite3.connect(ours) as conn:
+        assert conn.execute("PRAGMA application_id").fetchone() == (APPLICATION_ID,)
+    conn.close()
+
+
+@pytest.mark.parametrize("options", ["mode=ro", "immutable=1"])
+def test_a_uri_that_opens_the_database_read_only_is_refused(tmp_path: Path, options: str) -> None:
+    # Before: "An internal error has occurred", and new -wal and -shm files left.
+    path = tmp_path / "sg.db"
+    Backend(str(path)).close()
+    before = _snapshot(tmp_path)
+    with pytest.raises(DatabaseFileError, match="is opened read-only by its URI"):
+        Backend(f"file:{path}?{options}")
+    assert _snapshot(tmp_path) == before
+
+
+def test_a_uri_of_mode_memory_is_one_database_for_every_thread() -> None:
+    """``mode=memory`` was taken for a file: each thread opened an empty database of its
+    own, and a second thread's describe failed (no such table)."""
+    import threading
+
+    with Backend("file:sgmemory?mode=memory") as backend:
+        backend.handle("CreateSecurityGroup", {"GroupName": "g", "Description": "d"})
+        seen: list[set[str]] = []
+        thread = threading.Thread(target=lambda: seen.append({
+            g["GroupName"] for g in backend.handle("DescribeSecurityGroups", {})["SecurityGroups"]
+        }))
+        thread.start()
+        thread.join()
+    assert seen == [{"default", "g"}]
+    assert not Path("sgmemory").exists()
+
+
+def test_another_applications_mark_is_refused_without_opening_it(tmp_path: Path) -> None:
+    """A mark in the header is read from its bytes: SQLite's read-only open of a WAL
+    database with a log beside it creates or writes its -shm file."""
+    origin = tmp_path / "origin"
+    origin.mkdir()
+    with sqlite3.connect(origin / "o.db") as conn:
+        conn.execute("PRAGMA application_id = 1234")
+        conn.execute("CREATE TABLE t (a)")
+    conn.close()
+    holder = sqlite3.connect(origin / "o.db", isolation_level=None)
+    try:
+        holder.execute("PRAGMA journal_mode = WAL")
+        holder.execute("PRAGMA wal_autocheckpoint = 0")
+        holder.execute("INSERT INTO t VALUES (1)")
+        for name in ("o.db", "o.db-wal"):  # the files as another host left them: no -shm
+            (tmp_path / name).write_bytes((origin / name).read_bytes())
+    finally:
+        holder.close()
+    before = _snapshot(tmp_path)
+    with pytest.raises(DatabaseFileError, match="application_id 0x000004d2"):
+        Backend(str(tmp_path / "o.db"))
+    assert _snapshot(tmp_path) == before and not (tmp_path / "o.db-shm").exists()
+
+
+def test_a_log_file_it_cannot_write_is_refused_by_name(tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "sg.db"
+    Backend(str(path)).close()
+    wal = tmp_path / "sg.db-wal"
+    wal.write_bytes(b"")
+    real: Callable[..., bool] = os.access
+
+    def access(name: object, mode: int) -> bool:  # root writes through permission bits
+        return False if Path(str(name)) == wal else real(name, mode)
+
+    monkeypatch.setattr(os, "access", access)
+    with pytest.raises(DatabaseFileError, match="has a -wal file it cannot write"):
+        Backend(str(path))
+
+
+def test_a_database_another_process_holds_locked_is_named_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before: "The server is overloaded and can't handle the request." (EC2's text)."""
+    from ec2query.gateway import _backend
+
+    path = tmp_path / "sg.db"
+    Backend(str(path)).close()
+    holder = sqlite3.connect(path, isolation_level=None)
+    try:
+        holder.execute("BEGIN EXCLUSIVE")
+        monkeypatch.setattr(_backend, "BUSY_TIMEOUT_MS", 200)
+        with pytest.raises(DatabaseFileError) as caught:
+            Backend(str(path))
+        assert caught.value.message == f"{path}: is locked by another process"
+    finally:
+        holder.close()
+
+
 def test_a_missing_directory_is_refused(tmp_path: Path) -> None:
     with pytest.raises(DatabaseFileError, match="cannot be created: no directory"):
         Backend(str(tmp_path / "no" / "sg.db"))
     assert not (tmp_path / "no").exists()
 
 
-@pytest.mark.parametrize("case", ["another application's", "newer schema"])
+@pytest.mark.parametrize("case", ["another application's", "newer schema", "a FIFO"])
 def test_serve_refuses_a_bad_db_in_one_line_without_traceback(tmp_path: Path, case: str) -> None:
     path = tmp_path / "sg.db"
     BAD[case][0](path)
