@@ -40,7 +40,7 @@ from datetime import datetime, timedelta, timezone
 from urllib.parse import urlsplit
 
 from .._codec.query import split_pairs
-from .._errors import AuthError, EC2Error
+from .._errors import AuthError, EC2Error, UsageError
 from . import _sigv2 as sigv2
 from . import _sigv4 as sigv4
 from ._credentials import Credentials
@@ -260,7 +260,7 @@ def _secret_for(lookup: Lookup, access_key: str, token: str | None) -> str:
             raise _fail("AuthFailure")
     elif not hmac.compare_digest((token or "").encode("utf-8"), expected.encode("utf-8")):
         raise _fail("AuthFailure")
-    if not secret:  # an empty secret authenticates nobody
+    if not secret or secret.isspace():  # an empty or blank secret authenticates nobody
         raise _fail("AuthFailure")
     return secret
 
@@ -270,6 +270,8 @@ def _same(given: str, expected: str) -> bool:
 
 
 _AMZ_DATE = re.compile(r"\d{8}T\d{6}Z\Z", re.ASCII)
+#: A region name as botocore accepts one (a host label, not all digits), and not empty.
+_REGION_NAME = re.compile(r"(?![0-9]+\Z)(?!-)[a-zA-Z0-9-]{1,63}(?<!-)\Z", re.ASCII)
 
 
 def _parse_amz_date(value: str | None) -> datetime:
@@ -352,6 +354,10 @@ class Verifier:
     def __init__(self, lookup: Lookup, *, region: str | None = None,
                  service: str | None = "ec2", max_skew: timedelta = MAX_SKEW,
                  clock: Callable[[], datetime] = _utcnow, cache_size: int = 16) -> None:
+        if region is not None and not _REGION_NAME.match(region):
+            # botocore's InvalidRegionError text; such a region no client signs for
+            raise UsageError(f"Provided region_name {region[:64]!r} doesn't match a supported "
+                             "format.", code="InvalidRegion")
         self.lookup = lookup
         self.region = region
         self.service = service

@@ -75,15 +75,42 @@ def _store(credentials: Any) -> Lookup:
             return lambda key: None
     if isinstance(credentials, Credentials):
         credentials = {credentials.access_key: credentials}
-    elif isinstance(credentials, (list, tuple)):
-        credentials = {c.access_key: c for c in credentials}
+    elif not isinstance(credentials, Mapping):
+        try:
+            listed = list(credentials)
+        except TypeError:
+            listed = None
+        if listed is None or not all(isinstance(c, Credentials) for c in listed):
+            raise UsageError("credentials must be a mapping of access key -> secret, "
+                             "Credentials or several, or a lookup callable")
+        credentials = {c.access_key: c for c in listed}
     table = dict(credentials)
-    for access_key, secret in table.items():
-        if isinstance(secret, str) and not secret:
-            # As Credentials(access_key, "") is refused (code inferred from aws-cli).
-            raise UsageError(f"Partial credentials given for {access_key!r:.64}, missing: "
-                             "secret_key", code="PartialCredentials")
+    for access_key, entry in table.items():
+        _judge_entry(access_key, entry)
     return table.get
+
+
+def _judge_entry(access_key: Any, entry: Any) -> None:
+    """Refuse one credentials entry that no request could be verified with, or that any
+    could: an access key id that is not text, a secret that is not text, or one empty
+    or blank (anyone who knows the id could sign with it); the secret is never shown."""
+    if not isinstance(access_key, str) or not access_key:
+        raise UsageError(f"credentials: an access key id must be non-empty text, not "
+                         f"{access_key!r:.64}")
+    if isinstance(entry, Credentials):
+        if entry.access_key != access_key:
+            raise UsageError(f"credentials: the entry of {access_key!r:.64} holds the "
+                             f"credentials of {entry.access_key!r:.64}")
+        secret = entry.secret_key
+    elif isinstance(entry, str):
+        secret = entry
+    else:
+        raise UsageError(f"credentials: the secret of {access_key!r:.64} must be text, "
+                         f"not {type(entry).__name__}")
+    if not secret.strip():
+        # As Credentials(access_key, "") is refused (code inferred from aws-cli).
+        raise UsageError(f"Partial credentials given for {access_key!r:.64}, missing: "
+                         "secret_key", code="PartialCredentials")
 
 
 def _utcnow() -> datetime:
@@ -245,7 +272,7 @@ class Gateway:
 
 def make_app(
     *,
-    db: str = ":memory:",
+    db: str | os.PathLike[str] = ":memory:",
     backend: Any = None,
     credentials: Any = None,
     upstream: str | None = None,
@@ -264,8 +291,9 @@ def make_app(
     """The gateway as a WSGI application.
 
     ``credentials``: who may call — a mapping ``access key -> secret`` (or
-    Credentials), a list of Credentials, a ``lookup(access_key)`` callable, or
-    ``None`` for the caller's standard AWS environment. Without ``upstream``
+    Credentials), Credentials or several (a list, a set), a ``lookup(access_key)``
+    callable, or ``None`` for the caller's standard AWS environment; an empty or
+    blank secret is refused (``UsageError``). Without ``upstream``
     the embedded backend at ``db`` answers (an SQLite file, ``:memory:``, or a
     PostgreSQL URL ``postgresql://user@host:port/dbname``; ``backend_options`` go
     to it); with it, valid requests are re-signed with ``upstream_credentials``
@@ -283,6 +311,8 @@ def make_app(
     the only region a SigV4 request may be scoped to (``None``: any); ``path`` the only
     request path served (``"/"``).
     """
+    # Who may call, and for which region, judged before a database is opened or made.
+    verifier = Verifier(_store(credentials), region=region, clock=clock or _utcnow)
     forwarder = None
     if upstream is not None:
         from ._forward import Forwarder
@@ -301,10 +331,8 @@ def make_app(
                             account_id=getattr(backend, "account_id", None))
     return Gateway(
         backend=backend,
-        lookup=_store(credentials),
+        verifier=verifier,
         forwarder=forwarder,
-        region=region,
-        clock=clock,
         max_body=max_body,
         guard=guard,
         pass_through=pass_through,

@@ -154,7 +154,7 @@ class Backend:
 
     def __init__(
         self,
-        path: str = ":memory:",
+        path: str | os.PathLike[str] = ":memory:",
         *,
         account_id: str = "123456789012",
         region: str = "us-east-1",
@@ -164,6 +164,9 @@ class Backend:
     ) -> None:
         """Open (creating if needed) the database at ``path``, a file, ``:memory:`` or a
         PostgreSQL URL; ``default_vpc_id=None``: the account has no default VPC."""
+        path = os.fspath(path) if isinstance(path, os.PathLike) else path
+        if not isinstance(path, str):
+            raise DatabaseFileError(repr(path)[:64], "is not a path: give text or a Path")
         postgres = is_url(path)
         # One statement finds and deletes a revoked rule where the engine has a sound RETURNING.
         self._returning = postgres or sqlite3.sqlite_version_info >= RETURNING_SQLITE

@@ -86,6 +86,8 @@ def check_database_file(path: str, known_versions: tuple[str, ...]) -> None:
         if options.get("mode") == "ro" or options.get("immutable", "").lower() in _TRUE:
             raise DatabaseFileError(path, "is opened read-only by its URI; the backend writes "
                                           "to its database")
+    if not named or named.endswith("/") or "\0" in named:  # SQLite made "x" of "x/"
+        raise DatabaseFileError(path, "does not name a file")
     file = Path(os.path.realpath(named))
     if file.is_dir():
         raise DatabaseFileError(path, "is a directory, not a database file")
@@ -103,8 +105,8 @@ def check_database_file(path: str, known_versions: tuple[str, ...]) -> None:
             header = stream.read(_HEADER)
     except OSError as exc:
         raise DatabaseFileError(path, f"cannot be read: {exc.strerror}") from None
-    if not os.access(file, os.W_OK):
-        raise DatabaseFileError(path, "is read-only")
+    if not os.access(file, os.W_OK) or not file.stat().st_mode & 0o222:
+        raise DatabaseFileError(path, "is read-only")  # no write bit: root's too
     if not os.access(folder, os.W_OK | os.X_OK):  # WAL mode keeps -wal and -shm files beside it
         raise DatabaseFileError(path, f"is in a read-only directory {str(folder)!r}")
     for suffix in ("-wal", "-shm"):

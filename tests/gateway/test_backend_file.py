@@ -308,6 +308,35 @@ def test_a_database_another_process_holds_locked_is_named_so(
         holder.close()
 
 
+def test_a_file_without_write_bits_is_refused_to_root_too(tmp_path: Path) -> None:
+    """Root writes through permission bits: a chmod 444 database was served to it, and
+    its -wal and -shm made. The operator's read-only is refused for every user."""
+    path = tmp_path / "sg.db"
+    Backend(str(path)).close()
+    path.chmod(0o444)
+    before = _snapshot(tmp_path)
+    with pytest.raises(DatabaseFileError, match="is read-only"):
+        Backend(str(path))
+    assert _snapshot(tmp_path) == before
+
+
+@pytest.mark.parametrize("given", ["", "sg.db/", "a\0b"])
+def test_a_path_that_names_no_file_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                              given: str) -> None:
+    # "" was ": is a directory"; "sg.db/" made "sg.db"; a NUL was Python's ValueError.
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(DatabaseFileError, match="does not name a file"):
+        Backend(given)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_path_object_is_a_path_and_bytes_are_refused(tmp_path: Path) -> None:
+    with Backend(tmp_path / "sg.db") as backend:
+        assert backend.path == str(tmp_path / "sg.db")
+    with pytest.raises(DatabaseFileError, match="is not a path"):
+        Backend(b"sg.db")  # type: ignore[arg-type]
+
+
 def test_a_missing_directory_is_refused(tmp_path: Path) -> None:
     with pytest.raises(DatabaseFileError, match="cannot be created: no directory"):
         Backend(str(tmp_path / "no" / "sg.db"))

@@ -66,6 +66,38 @@ def test_a_lookup_that_answers_an_empty_secret_authenticates_nobody():
     assert _answer(app, signed) == (401, "AuthFailure", AUTH_FAILURE)
 
 
+def test_a_lookup_that_answers_a_blank_secret_authenticates_nobody():
+    signed = _environ(credentials=Credentials("AKIDBLANK", "   "))  # signed with it: valid
+    app = make_app(credentials=lambda key: "   ", clock=lambda: NOW)
+    assert _answer(app, signed) == (401, "AuthFailure", AUTH_FAILURE)
+
+
+@pytest.mark.parametrize(("credentials", "problem"), [
+    ({"AKBLANK": "   "}, "Partial credentials given for 'AKBLANK', missing: secret_key"),
+    ({"AKBLANK": "\t\n"}, "Partial credentials given for 'AKBLANK', missing: secret_key"),
+    ({"AKBLANK": Credentials("AKBLANK", " ")},
+     "Partial credentials given for 'AKBLANK', missing: secret_key"),
+    # loaded before, and never verified anything (bytes) or verified as its str (5)
+    ({"AKBYTES": b"s3cr3t"}, "the secret of 'AKBYTES' must be text, not bytes"),
+    ({"AKINT": 5}, "the secret of 'AKINT' must be text, not int"),
+    ({"": "s3cr3t"}, "an access key id must be non-empty text"),
+    ({5: "s3cr3t"}, "an access key id must be non-empty text"),
+    ({"AK1": Credentials("AK2", "s3cr3t")}, "the entry of 'AK1' holds the credentials of 'AK2'"),
+    # an AttributeError and a TypeError before
+    ([("AK", "s3cr3t")], "credentials must be a mapping"),
+    ({Credentials("AK", "s3cr3t")}, None),
+])
+def test_make_app_refuses_credentials_no_request_could_be_judged_by(credentials, problem,
+                                                                    tmp_path):
+    if problem is None:  # a set of Credentials is several Credentials: accepted
+        assert make_app(credentials=credentials) is not None
+        return
+    with pytest.raises(UsageError) as info:
+        make_app(credentials=credentials, db=str(tmp_path / "sg.db"))
+    assert problem in info.value.message and "s3cr3t" not in info.value.message
+    assert list(tmp_path.iterdir()) == []  # refused before the database was made
+
+
 @pytest.mark.parametrize("text", [
     json.dumps({"AKIDEMPTYSECRET": ""}),
     "[default]\naws_access_key_id = AKIDEMPTYSECRET\naws_secret_access_key =\n",
@@ -137,6 +169,20 @@ def test_a_credentials_file_is_read_to_a_bound(tmp_path, monkeypatch):
         serve.load_credentials_file(str(path))
     with pytest.raises(UsageError, match="larger than 1000 bytes"):
         serve.load_credentials_file("/dev/zero")  # endless: read no further than the bound
+
+
+@pytest.mark.parametrize("region", ["", " us-east-1", "us-east-1\n", "us_east_1", "123", "-x"])
+def test_a_region_no_client_could_sign_for_is_refused(region, tmp_path):
+    """Each started, and then every SigV4 request got the scope error. The text is
+    botocore's InvalidRegionError (the rule too: a host label, not all digits). It is
+    refused before the database is made."""
+    with pytest.raises(UsageError) as info:
+        make_app(credentials={"AK": "s3cr3t"}, region=region, db=str(tmp_path / "sg.db"))
+    assert list(tmp_path.iterdir()) == []
+    assert info.value.code == "InvalidRegion"
+    assert info.value.message == (f"Provided region_name {region!r} doesn't match a "
+                                  "supported format.")
+    assert make_app(credentials={"AK": "s3cr3t"}, region="eu-central-2") is not None
 
 
 def _no_aws_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
