@@ -101,7 +101,7 @@ def load_credentials_file(path: str) -> dict[str, Credentials]:
     table = None
     if start == "{":
         try:
-            table = json.loads(text)
+            table = json.loads(text, object_pairs_hook=lambda pairs: _unique(path, pairs))
         except json.JSONDecodeError as exc:
             raise UsageError(f"{path}: invalid JSON: {exc.msg}") from None
     elif start == "[":  # an INI section, or JSON that is not an object (refused below)
@@ -120,15 +120,36 @@ def load_credentials_file(path: str) -> dict[str, Credentials]:
         parser.read_string(text, source=path)
     except configparser.Error as exc:
         raise UsageError(f"{path}: not an AWS credentials file ({type(exc).__name__})") from None
-    found = {}
+    found: dict[str, Credentials] = {}
     for section in parser.sections():
         key = parser.get(section, "aws_access_key_id", fallback=None)
         secret = parser.get(section, "aws_secret_access_key", fallback=None)
         if key is None and secret is None:
             continue  # a profile of other settings
         token = parser.get(section, "aws_session_token", fallback=None) or None
-        found[key or ""] = _entry(path, key or "", secret or "", token, where=f"[{section}]")
+        entry = _entry(path, key or "", secret or "", token, where=f"[{section}]")
+        _add(found, entry, f"{path} [{section}]")
     return found
+
+
+def _unique(path: str, pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object's members, refusing a name given twice (json kept the last)."""
+    table: dict[str, Any] = {}
+    for name, value in pairs:
+        if name in table:
+            raise UsageError(f"{path}: the access key {name[:64]!r} is given twice")
+        table[name] = value
+    return table
+
+
+def _add(table: dict[str, Credentials], entry: Credentials, where: str) -> None:
+    """Add ``entry``; the same key again is refused unless it is the same credentials
+    (the last would have won, silently)."""
+    known = table.get(entry.access_key)
+    if known is not None and known != entry:
+        raise UsageError(f"{where}: the access key {entry.access_key[:64]!r} is given "
+                         "again with other credentials")
+    table[entry.access_key] = entry
 
 
 def _entry(path: str, key: str, secret: str, token: str | None = None, *,
@@ -136,7 +157,7 @@ def _entry(path: str, key: str, secret: str, token: str | None = None, *,
     """One accepted key; an empty key id or secret is refused, naming the file and the
     entry (never the secret): an empty secret would let anyone who knows the id sign."""
     place = f"{path}{' ' + where if where else ''}"
-    if not key:
+    if not key.strip():
         raise UsageError(f"{place}: an entry has an empty access key id")
     if not secret.strip():
         raise UsageError(f"{place}: the secret key of {key[:64]!r} is empty; "
@@ -168,7 +189,8 @@ def accepted_credentials(files: list[str]) -> dict[str, Credentials]:
         logging.getLogger("ec2query.gateway").warning(
             "the environment's AWS credentials are not used: %s", error.message)
     for path in files:
-        table.update(load_credentials_file(path))
+        for entry in load_credentials_file(path).values():
+            _add(table, entry, path)
     return table
 
 

@@ -70,7 +70,9 @@ def _store(credentials: Any) -> Lookup:
     if credentials is None:
         try:
             credentials = resolve_credentials()
-        except EC2Error:
+        except EC2Error as error:
+            if error.code == "PartialCredentials":  # a key without its secret: refused,
+                raise  # as serve and the aws-cli refuse it
             log.warning("no AWS credentials in the environment: every request will be refused")
             return lambda key: None
     if isinstance(credentials, Credentials):
@@ -94,7 +96,7 @@ def _judge_entry(access_key: Any, entry: Any) -> None:
     """Refuse one credentials entry that no request could be verified with, or that any
     could: an access key id that is not text, a secret that is not text, or one empty
     or blank (anyone who knows the id could sign with it); the secret is never shown."""
-    if not isinstance(access_key, str) or not access_key:
+    if not isinstance(access_key, str) or not access_key.strip():
         raise UsageError(f"credentials: an access key id must be non-empty text, not "
                          f"{access_key!r:.64}")
     if isinstance(entry, Credentials):

@@ -185,6 +185,62 @@ def test_a_region_no_client_could_sign_for_is_refused(region, tmp_path):
     assert make_app(credentials={"AK": "s3cr3t"}, region="eu-central-2") is not None
 
 
+@pytest.mark.parametrize(("data", "problem"), [
+    # the last of each won, silently: an empty secret could hide behind a good one
+    (b'{"AKDUP": "", "AKDUP": "s3cr3t"}', "the access key 'AKDUP' is given twice"),
+    (b"[a]\naws_access_key_id = AKDUP\naws_secret_access_key = one\n"
+     b"[b]\naws_access_key_id = AKDUP\naws_secret_access_key = s3cr3t\n",
+     "[b]: the access key 'AKDUP' is given again with other credentials"),
+    (b'{" ": "s3cr3t"}', "an entry has an empty access key id"),
+])
+def test_a_key_given_twice_or_blank_in_a_credentials_file_is_refused(tmp_path, data, problem):
+    from ec2query._commands.serve import load_credentials_file
+
+    path = tmp_path / "creds"
+    path.write_bytes(data)
+    with pytest.raises(UsageError) as info:
+        load_credentials_file(str(path))
+    assert problem in info.value.message and "s3cr3t" not in info.value.message
+
+
+def test_the_same_key_twice_with_the_same_secret_loads(tmp_path):
+    from ec2query._commands.serve import load_credentials_file
+
+    path = tmp_path / "creds"
+    path.write_bytes(b"[a]\naws_access_key_id = K\naws_secret_access_key = S\n"
+                     b"[b]\naws_access_key_id = K\naws_secret_access_key = S\n")
+    assert load_credentials_file(str(path)) == {"K": Credentials("K", "S")}
+
+
+def test_a_file_giving_the_environments_key_another_secret_is_refused(monkeypatch, tmp_path):
+    from ec2query._commands.serve import accepted_credentials
+
+    _no_aws_environment(monkeypatch, tmp_path)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKENV")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "one")
+    path = tmp_path / "creds.json"
+    path.write_text('{"AKENV": "s3cr3t"}', encoding="utf-8")
+    with pytest.raises(UsageError) as info:
+        accepted_credentials([str(path)])
+    assert info.value.message == (f"{path}: the access key 'AKENV' is given again with "
+                                  "other credentials")
+    path.write_text('{"AKENV": "one"}', encoding="utf-8")
+    assert accepted_credentials([str(path)]) == {"AKENV": Credentials("AKENV", "one")}
+
+
+def test_make_app_refuses_half_credentials_in_the_environment(monkeypatch, tmp_path):
+    """It warned "no AWS credentials in the environment" and refused every request;
+    serve refused to start. Both refuse now, in the aws-cli's words."""
+    _no_aws_environment(monkeypatch, tmp_path)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDEMPTYSECRET")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "")
+    with pytest.raises(UsageError) as info:
+        make_app()
+    assert info.value.code == "PartialCredentials"
+    with pytest.raises(UsageError, match="an access key id must be non-empty text"):
+        make_app(credentials={" ": "s3cr3t"})
+
+
 def _no_aws_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
                  "AWS_PROFILE", "AWS_DEFAULT_PROFILE"):
