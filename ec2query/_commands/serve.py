@@ -16,7 +16,7 @@ import logging
 from typing import Any
 
 from .._errors import UsageError
-from ..auth._credentials import Credentials
+from ..auth._credentials import Credentials, blank_secret, ini_parser
 
 
 def register(subparsers: Any) -> None:
@@ -104,8 +104,10 @@ def load_credentials_file(path: str) -> dict[str, Credentials]:
             table = json.loads(text, object_pairs_hook=lambda pairs: _unique(path, pairs))
         except json.JSONDecodeError as exc:
             raise UsageError(f"{path}: invalid JSON: {exc.msg}") from None
+        except RecursionError:  # json's decoder recurses once per nested array or object
+            raise UsageError(f"{path}: invalid JSON: nested too deeply") from None
     elif start == "[":  # an INI section, or JSON that is not an object (refused below)
-        with contextlib.suppress(json.JSONDecodeError):
+        with contextlib.suppress(json.JSONDecodeError, RecursionError):
             table = json.loads(text)
     if table is not None:
         if not isinstance(table, dict) or not all(
@@ -113,9 +115,7 @@ def load_credentials_file(path: str) -> dict[str, Credentials]:
         ):
             raise UsageError(f"{path}: expected a JSON object of access key -> secret key")
         return {key: _entry(path, key, secret) for key, secret in table.items()}
-    # [DEFAULT] is a profile like any other, as the shared credentials file's reader
-    # takes it (configparser would hide it and lend its keys to every other section).
-    parser = configparser.RawConfigParser(default_section="\0no-defaults\0")
+    parser = ini_parser()  # [DEFAULT] a profile like any other, as in resolve_credentials
     try:
         parser.read_string(text, source=path)
     except configparser.Error as exc:
@@ -133,11 +133,13 @@ def load_credentials_file(path: str) -> dict[str, Credentials]:
 
 
 def _unique(path: str, pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    """A JSON object's members, refusing a name given twice (json kept the last)."""
+    """A JSON object's members, refusing a name given twice with another value (json kept
+    the last, silently)."""
     table: dict[str, Any] = {}
     for name, value in pairs:
-        if name in table:
-            raise UsageError(f"{path}: the access key {name[:64]!r} is given twice")
+        if name in table and table[name] != value:
+            raise UsageError(f"{path}: the access key {name[:64]!r} is given again with "
+                             "other credentials")
         table[name] = value
     return table
 
@@ -159,7 +161,7 @@ def _entry(path: str, key: str, secret: str, token: str | None = None, *,
     place = f"{path}{' ' + where if where else ''}"
     if not key.strip():
         raise UsageError(f"{place}: an entry has an empty access key id")
-    if not secret.strip():
+    if blank_secret(secret):
         raise UsageError(f"{place}: the secret key of {key[:64]!r} is empty; "
                          "an empty (or blank) secret is never accepted")
     return Credentials(key, secret, token)

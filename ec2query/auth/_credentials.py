@@ -155,9 +155,21 @@ def _config_path(env: Mapping[str, str], explicit: str | os.PathLike[str] | None
     return _home(env) / ".aws" / "config"
 
 
+def ini_parser() -> configparser.RawConfigParser:
+    """A parser of AWS's INI files as this package reads them: ``[DEFAULT]`` is a profile
+    like any other (botocore's reader lends its keys to every profile instead), and a
+    repeated section or key takes the last value."""
+    return configparser.RawConfigParser(default_section="\0no-defaults\0", strict=False)
+
+
+def blank_secret(secret: str) -> bool:
+    """Whether a secret key is empty or whitespace: anyone who knows its key id could sign."""
+    return not secret.strip()
+
+
 def _read_ini(path: Path) -> configparser.RawConfigParser | None:
     """The parsed file, or None if it does not exist; parse errors never echo a line."""
-    parser = configparser.RawConfigParser(default_section="\0no-defaults\0", strict=False)
+    parser = ini_parser()
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:

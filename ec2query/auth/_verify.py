@@ -43,7 +43,7 @@ from .._codec.query import split_pairs
 from .._errors import AuthError, EC2Error, UsageError
 from . import _sigv2 as sigv2
 from . import _sigv4 as sigv4
-from ._credentials import Credentials
+from ._credentials import Credentials, blank_secret
 from ._util import HeadersLike, header_items, utc
 
 __all__ = [
@@ -260,7 +260,7 @@ def _secret_for(lookup: Lookup, access_key: str, token: str | None) -> str:
             raise _fail("AuthFailure")
     elif not hmac.compare_digest((token or "").encode("utf-8"), expected.encode("utf-8")):
         raise _fail("AuthFailure")
-    if not secret or secret.isspace():  # an empty or blank secret authenticates nobody
+    if not isinstance(secret, str) or blank_secret(secret):  # authenticates nobody
         raise _fail("AuthFailure")
     return secret
 

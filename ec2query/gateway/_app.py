@@ -24,7 +24,7 @@ from .._model import CURRENT_VERSION, invalid_action
 from .._model import operation as operation_model
 from .._model.operations import OPERATIONS
 from .._validate import validate
-from ..auth._credentials import Credentials, resolve_credentials
+from ..auth._credentials import Credentials, blank_secret, resolve_credentials
 from ..auth._verify import SIGV2, SIGV4_QUERY, Received, Verifier, is_form_type
 from ._lines import Sink, access_sink
 
@@ -109,7 +109,7 @@ def _judge_entry(access_key: Any, entry: Any) -> None:
     else:
         raise UsageError(f"credentials: the secret of {access_key!r:.64} must be text, "
                          f"not {type(entry).__name__}")
-    if not secret.strip():
+    if blank_secret(secret):
         # As Credentials(access_key, "") is refused (code inferred from aws-cli).
         raise UsageError(f"Partial credentials given for {access_key!r:.64}, missing: "
                          "secret_key", code="PartialCredentials")

@@ -213,7 +213,8 @@ class Backend:
             self.path = self._pg.name  # never the password
         else:
             self.path = path
-            check_database_file(path, _KNOWN_SCHEMAS)  # ours, new or empty: or refused, untouched
+            # ours, new or empty: or refused, untouched
+            check_database_file(path, _KNOWN_SCHEMAS, busy_timeout=BUSY_TIMEOUT_MS / 1000)
             try:
                 self._transaction(self._connection(), self._setup, {}, write=True)
             except StorageError as exc:  # one line for the operator: the file and its trouble
@@ -241,7 +242,7 @@ class Backend:
         if not self._memory:
             try:
                 conn.execute(f"PRAGMA page_size = {PAGE_SIZE}")  # before WAL creates the file
-                conn.execute("PRAGMA journal_mode = WAL")
+                _switch_to_wal(conn, time.monotonic() + BUSY_TIMEOUT_MS / 1000)
                 conn.execute("PRAGMA synchronous = NORMAL")
             except BaseException:  # not a database, read-only, ...: not left open
                 conn.close()
@@ -924,6 +925,20 @@ def _cidr(canonical: Callable[[str], str | None], text: str) -> str:
 
 def _exists(conn: Connection, sql: str, args: tuple[Any, ...]) -> bool:
     return conn.execute(sql, args).fetchone() is not None
+
+
+def _switch_to_wal(conn: sqlite3.Connection, deadline: float) -> None:
+    """``journal_mode = WAL``, waiting for another connection's lock until ``deadline``
+    (monotonic): SQLite does not call the busy handler for it, so two processes making
+    a new database at once had one fail at once, "database is locked"."""
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.01)
 
 
 def _unusable(path: str, exc: StorageError) -> StorageError:

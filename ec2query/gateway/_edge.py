@@ -56,7 +56,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import functools
-import logging
 import math
 import re
 import select
@@ -90,11 +89,10 @@ from ._app import (
     _too_large,
     answer_headers,
 )
+from ._app import log as _log  # the gateway's logger
 from ._balance import Loads
 
 __all__ = ["DEFAULTS", "EdgeServer", "edge_server"]
-
-_log = logging.getLogger("ec2query.gateway")
 
 #: The edge's bounds (seconds, bytes, connections), each overridable by ``edge_server``.
 DEFAULTS: dict[str, Any] = {

@@ -31,8 +31,14 @@ APPLICATION_ID = int.from_bytes(b"EC2Q", "big")
 OWN_TABLES = frozenset({"meta", "vpc", "sg", "rule"})
 
 _MAGIC = b"SQLite format 3\x00"
-#: How SQLite's URIs spell a true boolean option (``immutable=1``).
-_TRUE = ("1", "yes", "true", "on")
+#: How SQLite's URIs spell a true boolean option (``immutable=1``), besides a number not 0.
+_TRUE = ("yes", "true", "on")
+
+
+def _true(value: str) -> bool:
+    """An SQLite URI option's boolean value, as ``sqlite3_uri_boolean`` reads it."""
+    return value.lower() in _TRUE or (value.isascii() and value.isdigit()
+                                      and value.strip("0") != "")
 _HEADER = 100  # bytes of SQLite's database header
 
 
@@ -74,7 +80,8 @@ def _uri(path: str) -> tuple[str, dict[str, str]]:
     return unquote(location), dict(parse_qsl(query, keep_blank_values=True))
 
 
-def check_database_file(path: str, known_versions: tuple[str, ...]) -> None:
+def check_database_file(path: str, known_versions: tuple[str, ...], *,
+                        busy_timeout: float = 5.0) -> None:
     """Refuse ``path`` unless it is new, empty or ours with a schema in ``known_versions``;
     a ``file:`` URI is judged by the file it names, a symbolic link by its target (where
     SQLite keeps the ``-wal`` and ``-shm`` files)."""
@@ -83,7 +90,7 @@ def check_database_file(path: str, known_versions: tuple[str, ...]) -> None:
     named = path
     if path.startswith("file:"):
         named, options = _uri(path)
-        if options.get("mode") == "ro" or options.get("immutable", "").lower() in _TRUE:
+        if options.get("mode") == "ro" or _true(options.get("immutable", "")):
             raise DatabaseFileError(path, "is opened read-only by its URI; the backend writes "
                                           "to its database")
     if not named or named.endswith("/") or "\0" in named:  # SQLite made "x" of "x/"
@@ -121,7 +128,7 @@ def check_database_file(path: str, known_versions: tuple[str, ...]) -> None:
     # -shm); one set since the last checkpoint is still in the log, and read from there.
     if header[21:24] == b"\x40\x20\x20":  # the header's fixed payload fractions: a header
         _refuse_marked(path, int.from_bytes(header[68:72], "big"))
-    found = _read(str(file), path, wal=header[18:20] == b"\x02\x02")
+    found = _read(str(file), path, wal=header[18:20] == b"\x02\x02", busy_timeout=busy_timeout)
     _refuse_marked(path, found.mark)
     mark, tables, version = found.mark, found.tables, found.version
     if mark == 0 and found.objects and not (tables >= OWN_TABLES and version is not None):
@@ -156,7 +163,7 @@ class _Found(NamedTuple):
     user_version: int
 
 
-def _read(path: str, shown: str, *, wal: bool) -> _Found:
+def _read(path: str, shown: str, *, wal: bool, busy_timeout: float) -> _Found:
     """The database's mark, its tables and other objects, ``meta.schema`` and
     ``user_version``, through a read-only connection
     (which sees a mark still in the write-ahead log, as the header bytes would not). A WAL
@@ -165,7 +172,7 @@ def _read(path: str, shown: str, *, wal: bool) -> _Found:
     idle = wal and not Path(f"{path}-wal").exists()
     uri = Path(path).absolute().as_uri() + ("?immutable=1" if idle else "?mode=ro")
     try:
-        conn = sqlite3.connect(uri, uri=True, isolation_level=None)
+        conn = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=busy_timeout)
     except sqlite3.Error as exc:
         raise DatabaseFileError(shown, f"cannot be opened: {exc}") from None
     try:

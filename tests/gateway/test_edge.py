@@ -148,7 +148,9 @@ MALFORMED = {
 # "100 Continue" and a wait for the body.
 MALFORMED.update({
     f"Expect, {name}": data.replace(b"\r\n", b"\r\nExpect: 100-continue\r\n", 1)
-    for name, data in list(MALFORMED.items()) if data.count(b"\r\n") > 1
+    # (not into one that opens with an empty line: "Expect" would be its request line)
+    for name, data in list(MALFORMED.items())
+    if data.count(b"\r\n") > 1 and not data.startswith(b"\r\n")
 })
 
 

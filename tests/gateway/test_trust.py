@@ -187,7 +187,8 @@ def test_a_region_no_client_could_sign_for_is_refused(region, tmp_path):
 
 @pytest.mark.parametrize(("data", "problem"), [
     # the last of each won, silently: an empty secret could hide behind a good one
-    (b'{"AKDUP": "", "AKDUP": "s3cr3t"}', "the access key 'AKDUP' is given twice"),
+    (b'{"AKDUP": "", "AKDUP": "s3cr3t"}',
+     "the access key 'AKDUP' is given again with other credentials"),
     (b"[a]\naws_access_key_id = AKDUP\naws_secret_access_key = one\n"
      b"[b]\naws_access_key_id = AKDUP\naws_secret_access_key = s3cr3t\n",
      "[b]: the access key 'AKDUP' is given again with other credentials"),
@@ -203,10 +204,25 @@ def test_a_key_given_twice_or_blank_in_a_credentials_file_is_refused(tmp_path, d
     assert problem in info.value.message and "s3cr3t" not in info.value.message
 
 
+def test_a_credentials_file_nested_too_deeply_is_refused_without_a_traceback(tmp_path):
+    # json's RecursionError went through: a traceback
+    from ec2query._commands.serve import load_credentials_file
+
+    path = tmp_path / "creds"
+    for data, problem in ((b'{"AK": ' + b"[" * 100_000, "invalid JSON: nested too deeply"),
+                          (b"[" * 100_000, "not an AWS credentials file")):
+        path.write_bytes(data)
+        with pytest.raises(UsageError) as info:
+            load_credentials_file(str(path))
+        assert info.value.message.startswith(f"{path}: ") and problem in info.value.message
+
+
 def test_the_same_key_twice_with_the_same_secret_loads(tmp_path):
     from ec2query._commands.serve import load_credentials_file
 
     path = tmp_path / "creds"
+    path.write_bytes(b'{"K": "S", "K": "S"}')
+    assert load_credentials_file(str(path)) == {"K": Credentials("K", "S")}
     path.write_bytes(b"[a]\naws_access_key_id = K\naws_secret_access_key = S\n"
                      b"[b]\naws_access_key_id = K\naws_secret_access_key = S\n")
     assert load_credentials_file(str(path)) == {"K": Credentials("K", "S")}
