@@ -158,8 +158,8 @@ def _config_path(env: Mapping[str, str], explicit: str | os.PathLike[str] | None
 def ini_parser() -> configparser.RawConfigParser:
     """A parser of AWS's INI files as this package reads them: ``[DEFAULT]`` is a profile
     like any other (botocore's reader lends its keys to every profile instead), and a
-    repeated section or key takes the last value."""
-    return configparser.RawConfigParser(default_section="\0no-defaults\0", strict=False)
+    repeated section or key is an error, as in botocore's reader."""
+    return configparser.RawConfigParser(default_section="\0no-defaults\0")
 
 
 def blank_secret(secret: str) -> bool:

@@ -130,3 +130,26 @@ def test_refreshing_provider_refetches_before_expiry(caplog: pytest.LogCaptureFi
     assert SECRET not in repr(provider)
     logging.getLogger("test").info("%s %r", provider.get_credentials(), provider)
     assert SECRET not in caplog.text
+
+
+@pytest.mark.parametrize("text", [
+    "[a]\naws_access_key_id = K1\naws_secret_access_key = S1\n[a]\naws_secret_access_key = S2\n",
+    "[a]\naws_access_key_id = K1\naws_secret_access_key = S1\naws_secret_access_key = S2\n",
+])
+def test_a_repeated_profile_or_key_is_refused_as_botocore_refuses_it(tmp_path: Path,
+                                                                      text: str) -> None:
+    """botocore's reader (configparser, strict) raises ConfigParseError for these; ours
+    took the last value, so which secret signed depended on the reader."""
+    from botocore.configloader import raw_config_parse
+    from botocore.exceptions import ConfigParseError
+
+    from ec2query._commands.serve import load_credentials_file
+
+    path = tmp_path / "credentials"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigParseError):
+        raw_config_parse(str(path))
+    with pytest.raises(UsageError, match="Unable to parse the AWS configuration file"):
+        resolve_credentials("a", env={}, credentials_file=path, config_file=tmp_path / "none")
+    with pytest.raises(UsageError, match="not an AWS credentials file"):
+        load_credentials_file(str(path))
