@@ -124,8 +124,8 @@ def _parse(data: bytes) -> tuple[Pairs | None, EC2Error | None]:
         return [], None
     try:
         return split_pairs(data), None
-    except EC2Error as error:
-        return None, error
+    except EC2Error as error:  # kept without the parser's frames (the body, the pairs so far)
+        return None, error.with_traceback(None)
 
 
 class Received:

@@ -174,6 +174,10 @@ class Gateway:
             status, content_type, code = error.http_status, _XML_TYPE, error.code
             body = render_error(error, request_id=request_id)
             operation = _named_operation(request)
+            # The request may hold the error (its parser's refusal, raised by handle), and
+            # the error's traceback this frame, which holds the request: a cycle that kept
+            # a refused megabyte until the collector's next pass.
+            error.__traceback__ = None
         except Exception:
             log.exception("internal error handling request %s", request_id)
             failure = InternalError()
