@@ -200,8 +200,13 @@ def run(args: argparse.Namespace) -> int:
     from ..gateway import make_app
     from ..gateway._postgres import is_url, redacted
     from ..gateway._server import serve
-    from ..gateway._storage import DatabaseFileError, StorageError
+    from ..gateway._storage import DatabaseFileError, StorageError, in_memory
 
+    if args.workers > 1 and not args.upstream and in_memory(args.db):
+        # each forked worker would copy the parent's database and change its own copy
+        raise UsageError(f"--workers {args.workers} needs a database the workers share: "
+                         f"--db {args.db} is each process' own; give a file or a "
+                         "PostgreSQL URL")
     # The access lines are written straight (make_app's access_log); the others, in the
     # same format, are log records without the thread and process names nobody prints.
     logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False

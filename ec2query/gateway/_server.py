@@ -126,11 +126,25 @@ def serve(app: Any, *, host: str = "127.0.0.1", port: int = 8773, threads: int |
                 os.kill(pid, signal.SIGTERM)
                 os.kill(pid, signal.SIGCONT)  # a stopped worker goes on, to its SIGTERM
 
+    def start_unless_stopping(index: int, pipe: tuple[int, int] | None = None) -> None:
+        """Worker ``index``, unless a stop came first. The stop signals wait while it is
+        forked, until it is among ``children``, where ``stop`` finds it: a worker forked
+        after a stop had signalled the others served on alone, the parent waiting on it."""
+        held = signal.pthread_sigmask(signal.SIG_BLOCK, _STOPS)
+        try:
+            if not stopping:
+                start_worker(index, pipe)
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)  # a held SIGINT raises here
+
     previous = signal.signal(signal.SIGTERM, stop)
     try:
         pipe = os.pipe()  # each first worker writes a byte once it serves
-        for index in range(workers):
-            start_worker(index, pipe)
+        try:
+            for index in range(workers):
+                start_unless_stopping(index, pipe)
+        except KeyboardInterrupt:
+            stop(signal.SIGINT, None)
         os.close(pipe[1])
         try:
             _wait_for(pipe[0], workers)
@@ -151,8 +165,11 @@ def serve(app: Any, *, host: str = "127.0.0.1", port: int = 8773, threads: int |
             index = children.pop(pid)
             loads.retire(index)  # not waited for until its successor has started
             if not stopping:
-                time.sleep(0.1)  # a worker that cannot start must not spin
-                start_worker(index)
+                try:
+                    time.sleep(0.1)  # a worker that cannot start must not spin
+                    start_unless_stopping(index)
+                except KeyboardInterrupt:  # in the pause, or held until the fork was done
+                    stop(signal.SIGINT, None)
     finally:
         signal.signal(signal.SIGTERM, previous)
         listener.close()
@@ -179,10 +196,15 @@ def _wait_for(waiting: int, workers: int, timeout: float = 30.0) -> None:
         os.close(waiting)
 
 
+#: The signals that stop the workers' parent (held back while it forks a successor).
+_STOPS = {signal.SIGTERM, signal.SIGINT}
+
+
 def _worker(app: Any, listener: socket.socket, parent: int, threads: int | None,
             options: dict[str, Any], started: int | None) -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops the workers
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOPS)  # a successor is forked with them held
 
     def watch() -> None:  # a parent killed with SIGKILL cannot tell its workers
         while os.getppid() == parent:

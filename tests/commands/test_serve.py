@@ -3,7 +3,9 @@ file) and ``--access-log``."""
 
 from __future__ import annotations
 
+import os
 import signal
+import subprocess
 import sys
 
 import pytest
@@ -46,6 +48,19 @@ def test_workers_must_be_a_positive_number(capsys):
     with pytest.raises(SystemExit):
         main(["serve", "--workers", "0"])
     assert "at least 1" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("db", [":memory:", "file:x?mode=memory"])
+def test_workers_with_an_in_memory_database_are_refused(tmp_path, db):
+    """Each forked worker had a copy of its own: of six acknowledged groups, four
+    describes saw none, and a replaced worker began again from the start's data."""
+    done = subprocess.run(  # a server that starts is killed at the timeout: the test fails
+        [sys.executable, "-m", "ec2query", "serve", "--workers", "2", "--db", db, "--port", "0"],
+        cwd=tmp_path, env={**os.environ, **FAKE_ENV}, capture_output=True, text=True,
+        timeout=30, check=False)
+    assert done.returncode != 0 and done.stdout == ""
+    assert f"--workers 2 needs a database the workers share: --db {db} is each" in done.stderr
+    assert "Traceback" not in done.stderr and list(tmp_path.iterdir()) == []
 
 
 def test_access_lines_go_to_the_access_log_and_other_lines_stay_on_stderr(tmp_path):

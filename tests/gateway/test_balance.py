@@ -319,3 +319,35 @@ def test_a_stop_ends_a_stopped_worker_too():
             _stop(process)
         elif process.stdout is not None:
             process.stdout.close()
+
+
+@served
+@pytest.mark.parametrize(("stop_with", "after"), [
+    (signal.SIGTERM, 0.03), (signal.SIGTERM, 0.06), (signal.SIGTERM, 0.09),
+    (signal.SIGINT, 0.05)])
+def test_a_stop_while_a_dead_worker_is_replaced_ends_every_worker(stop_with, after):
+    """A stop that came in the pause before a dead worker's successor was forked: the
+    successor was forked all the same, and no one told it to stop. It served on, and the
+    parent waited on it for good (SIGINT: a KeyboardInterrupt traceback from the pause)."""
+    port = free_port()
+    process = _start(port)
+    seen: set[int] = set()
+    try:
+        assert process.stdout is not None
+        assert int(process.stdout.readline()) == port
+        seen = child_processes(process.pid)
+        os.kill(min(seen), signal.SIGKILL)
+        time.sleep(after)  # within the 0.1 s pause before the successor
+        seen |= child_processes(process.pid)
+        process.send_signal(stop_with)
+        assert process.wait(timeout=10) == 0
+        assert all_gone(seen | child_processes(process.pid))
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=10)
+        for pid in seen:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        if process.stdout is not None:
+            process.stdout.close()
