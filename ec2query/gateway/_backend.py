@@ -109,6 +109,7 @@ _DELETE_RULE = (
     f"from_port = ? AND to_port = ? AND kind = ? AND peer = ? RETURNING {_RULE_COLUMNS}"
 )
 _RULE_BY_ID = _SELECT_RULE + " WHERE rule_id = ? AND group_id = ? AND egress = ?"
+_VPC_ROW = "SELECT 1 FROM vpc WHERE vpc_id = ?"
 _GROUP_BY_ID = "SELECT group_id, vpc_id, name FROM sg WHERE group_id = ?"
 _GROUP_BY_NAME = "SELECT group_id, vpc_id, name FROM sg WHERE vpc_id = ? AND name = ?"
 _NAME_TAKEN = "SELECT 1 FROM sg WHERE vpc_id = ? AND name = ?"
@@ -160,6 +161,7 @@ class Backend:
         region: str = "us-east-1",
         default_vpc_id: str | None = DEFAULT_VPC_ID,
         rule_limit: int = 60,
+        group_limit: int = 2500,
         rng: random.Random | None = None,
     ) -> None:
         """Open (creating if needed) the database at ``path``, a file, ``:memory:`` or a
@@ -175,6 +177,7 @@ class Backend:
         self.region = region
         self.default_vpc_id = default_vpc_id
         self.rule_limit = rule_limit
+        self.group_limit = group_limit
         # Ids come from os.urandom (nothing to reseed in a forked worker) unless the caller
         # gives a generator; an id drawn twice is drawn again (_insert_group, _insert_rule).
         self._rng = rng
@@ -489,6 +492,7 @@ class Backend:
             self._ensure_vpc(conn, vpc_id, default=vpc_id == self.default_vpc_id)
         else:
             vpc_id = self._default_vpc(conn, by_name=False)
+        self._check_group_quota(conn, vpc_id)
         group_id = self._insert_group(conn, vpc_id, name, text)
         self._insert_rule(conn, group_id, True, Want("-1", -1, -1, "cidr4", "0.0.0.0/0", None, 0))
         tags = self._tags("CreateSecurityGroup", params)
@@ -500,6 +504,16 @@ class Backend:
         if tags:
             result["Tags"] = [{"Key": k, "Value": v} for k, v in tags.items()]
         return result
+
+    def _check_group_quota(self, conn: Connection, vpc_id: str) -> None:
+        """EC2's quota of ``group_limit`` groups a VPC (AWS's default 2500, "VPC security
+        groups per Region"), its default group counted (inferred). The VPC's row is
+        locked for it, so that two creates cannot both take the last place."""
+        conn.execute(_VPC_ROW + self._sql.lock_change, (vpc_id,))
+        count = conn.execute("SELECT COUNT(*) FROM sg WHERE vpc_id = ?", (vpc_id,)).fetchone()[0]
+        if count >= self.group_limit:
+            raise RequestError("SecurityGroupLimitExceeded", "The maximum number of security "
+                               f"groups for VPC '{vpc_id}' has been reached.")
 
     def _delete(self, conn: Connection, params: dict[str, Any]) -> dict[str, Any]:
         group_id, _, name = self._target(conn, params, delete=True)
