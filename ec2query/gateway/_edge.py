@@ -80,7 +80,7 @@ from waitress.utilities import (
 
 from .. import _limits as limits
 from .._codec.xml import render_error
-from .._errors import EC2Error, InternalError, RequestError
+from .._errors import EC2Error, InternalError, RequestError, ServiceError
 from ._app import (
     _XML_TYPE,
     _invalid_http,
@@ -101,6 +101,7 @@ DEFAULTS: dict[str, Any] = {
     "idle_timeout": 15,
     "max_header": 64 * 1024,
     "connection_limit": 1000,
+    "max_bodies": 64 * 1024 * 1024,
 }
 
 _BARE_LF = re.compile(rb"(?<!\r)\n")
@@ -140,6 +141,29 @@ def _pending(listener: socket.socket) -> bool:
     return bool(waiting.poll(0))
 
 
+class _BodyBudget:
+    """The bytes of request bodies one server process holds at once, all connections
+    together (``max_bodies``): each connection's body is bounded by ``max_body``, but
+    1000 connections each holding a body one byte short took 1 GiB. A request's
+    ``Content-Length`` is taken from it once its headers are read, and given back when
+    the request is done or its connection closes; one that does not fit is refused."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit, self.held = limit, 0
+        self._lock = threading.Lock()  # parsers in the loop, closes in answering threads
+
+    def take(self, size: int) -> bool:
+        with self._lock:
+            if self.held + size > self.limit:
+                return False
+            self.held += size
+            return True
+
+    def give(self, size: int) -> None:
+        with self._lock:
+            self.held -= size
+
+
 class _Timeout(Error):  # type: ignore[misc]  # waitress is untyped
     code = 400
     reason = "Bad Request"
@@ -154,6 +178,8 @@ class EdgeParser(HTTPRequestParser):  # type: ignore[misc]
     error: Error | None = None
 
     refusal: _Refusal | None = None  # set by parse_header: the answer to its ParsingError
+    taken = 0  # bytes of the server's _BodyBudget this request holds for its body
+    body_rcv: Any = None  # waitress' own default, declared for the type checker
     close_requested = False  # set by parse_header: "close" is one of Connection's options
     blank_bytes = 0  # empty lines read before the request line (CRLF pairs), in bytes
 
@@ -251,6 +277,17 @@ class EdgeParser(HTTPRequestParser):  # type: ignore[misc]
         except ParsingError:
             self.expect_continue = False  # refused now: no "100 Continue", no body awaited
             raise
+        budget: _BodyBudget | None = getattr(self.adj, "edge_bodies", None)
+        body = self.body_rcv is not None and self.content_length < self.adj.max_request_body_size
+        if body and budget is not None:  # (one over max_body is refused as too large)
+            if not budget.take(self.content_length):
+                self.expect_continue = False
+                self.refusal = _Refusal(ServiceError(
+                    "Unavailable", "The server is overloaded and can't handle the request.",
+                    http_status=503))
+                self.body_rcv = None  # nothing of it is kept
+                raise ParsingError(self.refusal.ec2_error.message)
+            self.taken = self.content_length
         if self.body_rcv is None:  # no body to wait for: waitress sent "100 Continue" and
             self.expect_continue = False  # then waited for a body, 20 s, reading on into
             # the next request as if it were this one's rest (RFC 9110 10.1.1)
@@ -259,6 +296,13 @@ class EdgeParser(HTTPRequestParser):  # type: ignore[misc]
         connection = self.headers.get("CONNECTION", "").lower()
         self.close_requested = "close" in connection and "close" in (
             option.strip(" \t") for option in connection.split(","))
+
+    def close(self) -> None:
+        """Free the body, and give its bytes back to the server's budget (once)."""
+        super().close()
+        taken, self.taken = self.taken, 0
+        if taken:
+            self.adj.edge_bodies.give(taken)
 
     def _long_length(self, header_plus: bytes, line: bytes) -> bytes:
         """``header_plus`` with a Content-Length ``line`` of over :data:`_LENGTH_DIGITS`
@@ -420,7 +464,10 @@ class EdgeChannel(HTTPChannel):  # type: ignore[misc]
             super().handle_close()  # urgent data that cannot be read: the connection ends
 
     def handle_close(self) -> None:
-        """Close; after a refusal whose answer is out, shut the sending side and linger."""
+        """Close; after a refusal whose answer is out, shut the sending side and linger.
+        A request still being read is closed with it (its body's budget given back)."""
+        if self.request is not None:
+            self.request.close()
         if self.linger_until is None and self.linger_after_close and self.connected and (
                 not self.total_outbufs_len):
             try:
@@ -757,6 +804,7 @@ def edge_server(app: Any, *, host: str = "127.0.0.1", port: int = 0, threads: in
         **options,
     )
     # the deadlines ride on the adjustments, which waitress hands to the server
+    adjustments.edge_bodies = _BodyBudget(int(bounds["max_bodies"]))
     adjustments.edge_header_timeout = float(bounds["header_timeout"])
     adjustments.edge_body_timeout = float(bounds["body_timeout"])
     adjustments.edge_inline = threads <= 0

@@ -499,6 +499,37 @@ def test_a_failure_of_the_parser_is_answered_with_ec2s_internal_error(monkeypatc
     assert after.startswith(b"HTTP/1.1 403 ")  # the server goes on
     assert "the request could not be parsed" in caplog.text
 
+def test_the_bodies_held_at_once_are_bounded_across_connections():
+    """Each body is bounded by max_body, but 1000 connections each holding a body one
+    byte short took 1 GiB (helper-39). ``max_bodies`` bounds them together: a request
+    whose body does not fit is refused at its headers with EC2's 503, and the bytes come
+    back as requests end or their connections close."""
+    app = make_app(credentials={"AKID": "secret"})
+    head = HEAD + b"Content-Length: 1000\r\n\r\n"
+    with running(app, threads=0, max_bodies=3000) as url:
+        address = address_of(url)
+        with socket.create_connection(address, timeout=FAST + SLACK) as sock:
+            for _ in range(5):  # answered ones give their bytes back: five fit in three
+                sock.sendall(head + b"a" * 1000)
+                assert kept_answer(sock).startswith(b"HTTP/1.1 403 ")
+        held = [socket.create_connection(address, timeout=FAST + SLACK) for _ in range(3)]
+        try:
+            for sock in held:
+                sock.sendall(head + b"a" * 999)  # one byte short: held
+            time.sleep(0.3)
+            answer, took, closed = exchange(address, head, wait=FAST + SLACK)
+            assert answer.startswith(b"HTTP/1.1 503 "), answer[:200]
+            root = etree.fromstring(answer.partition(b"\r\n\r\n")[2])
+            assert root.findtext("Errors/Error/Code") == "Unavailable"
+            assert closed and took < FAST
+            held.pop().close()  # its body's bytes come back
+            time.sleep(0.3)
+            answer, _, _ = exchange(address, head + b"a" * 1000, wait=FAST + SLACK)
+            assert answer.startswith(b"HTTP/1.1 403 "), answer[:200]
+        finally:
+            for sock in held:
+                sock.close()
+
 def test_a_head_request_is_answered_without_a_body(endpoint):
     """RFC 9110 9.3.2: no content in an answer to HEAD. Its body was sent, and a client
     reading the header alone took it for the start of the next answer."""
@@ -691,7 +722,7 @@ def test_at_the_limit_the_longest_waiting_goes_first_and_none_under_a_second():
 
 def test_the_edge_serves_with_the_documented_bounds_by_default():
     """docs/gateway.md's table: headers 10 s, body 20 s, idle 15 s, 64 KiB of header, 1000
-    connections watched with poll, an accepted body kept in memory."""
+    connections watched with poll, an accepted body kept in memory, 64 MiB of bodies at once."""
     from ec2query.gateway._server import create_server
 
     server = create_server(make_app(credentials={"AKID": "secret"}), port=0)
@@ -702,6 +733,7 @@ def test_the_edge_serves_with_the_documented_bounds_by_default():
         assert (adj.max_request_header_size, adj.connection_limit) == (65536, 1000)
         assert adj.asyncore_use_poll is True
         assert adj.inbuf_overflow > 1048576  # a body of max_body never spills to a file
+        assert adj.edge_bodies.limit == 64 * 1024 * 1024
     finally:
         server.close()
 
