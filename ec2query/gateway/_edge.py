@@ -278,7 +278,8 @@ class EdgeParser(HTTPRequestParser):  # type: ignore[misc]
             self.expect_continue = False  # refused now: no "100 Continue", no body awaited
             raise
         budget: _BodyBudget | None = getattr(self.adj, "edge_bodies", None)
-        body = self.body_rcv is not None and self.content_length < self.adj.max_request_body_size
+        body = (self.body_rcv is not None and not self.taken  # (a stand-in parse: taken)
+                and 0 < self.content_length < self.adj.max_request_body_size)
         if body and budget is not None:  # (one over max_body is refused as too large)
             if not budget.take(self.content_length):
                 self.expect_continue = False

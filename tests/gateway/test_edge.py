@@ -19,6 +19,7 @@ from datetime import datetime, timezone
 
 import pytest
 from lxml import etree
+from waitress.utilities import BadRequest
 
 from ec2query.auth import Credentials
 from ec2query.gateway import make_app
@@ -529,6 +530,23 @@ def test_the_bodies_held_at_once_are_bounded_across_connections():
         finally:
             for sock in held:
                 sock.close()
+
+def test_a_request_refused_after_its_headers_gives_its_bodys_room_back():
+    """A refusal after the headers parses a stand-in request line on the same parser
+    (EdgeParser._refuse): that parse must not forget the room the body took."""
+    from ec2query.gateway._edge import EdgeParser, edge_server
+
+    server = edge_server(make_app(credentials={"AKID": "secret"}), port=0)
+    try:
+        budget = server.adj.edge_bodies
+        parser = EdgeParser(server.adj)
+        parser.received(HEAD + b"Content-Length: 1000\r\n\r\n")
+        assert budget.held == 1000
+        parser._refuse(BadRequest("refused after its headers"))
+        parser.close()
+        assert budget.held == 0
+    finally:
+        server.close()
 
 def test_a_head_request_is_answered_without_a_body(endpoint):
     """RFC 9110 9.3.2: no content in an answer to HEAD. Its body was sent, and a client
