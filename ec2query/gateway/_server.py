@@ -153,23 +153,19 @@ def serve(app: Any, *, host: str = "127.0.0.1", port: int = 8773, threads: int |
         if ready is not None and not stopping:
             ready(listener.getsockname()[1])
         while children:
-            try:
-                pid, _ = os.wait()
-            except KeyboardInterrupt:
-                stop(signal.SIGINT, None)
-                continue
-            except ChildProcessError:
-                break
-            if pid not in children:
-                continue
-            index = children.pop(pid)
-            loads.retire(index)  # not waited for until its successor has started
-            if not stopping:
-                try:
+            try:  # a Ctrl-C anywhere in a turn (the wait, the pause, a held one after a
+                pid, _ = os.wait()  # fork) stops the workers; the turn is not left midway
+                if pid not in children:
+                    continue
+                index = children.pop(pid)
+                loads.retire(index)  # not waited for until its successor has started
+                if not stopping:
                     time.sleep(0.1)  # a worker that cannot start must not spin
                     start_unless_stopping(index)
-                except KeyboardInterrupt:  # in the pause, or held until the fork was done
-                    stop(signal.SIGINT, None)
+            except KeyboardInterrupt:
+                stop(signal.SIGINT, None)
+            except ChildProcessError:
+                break
     finally:
         signal.signal(signal.SIGTERM, previous)
         listener.close()
