@@ -108,8 +108,11 @@ def test_a_worker_that_begins_to_yield_wakes_the_others():
 # ------------------------------------------------------------------ served
 
 _SERVER = textwrap.dedent("""
-    import os, sys, time
+    import os, signal, sys, time
     from ec2query.gateway import _server
+
+    # Ctrl-C as at a terminal: a shell's background job (CI's) starts with SIGINT ignored
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
     def app(environ, start_response):  # which worker answered; /slow keeps it answering
         if environ["PATH_INFO"] == "/slow":
