@@ -202,8 +202,11 @@ def run(args: argparse.Namespace) -> int:
     from ..gateway._server import serve
     from ..gateway._storage import DatabaseFileError, StorageError, in_memory
 
-    if args.workers > 1 and not args.upstream and in_memory(args.db):
-        # each forked worker would copy the parent's database and change its own copy
+    try:
+        shared = args.upstream or args.workers == 1 or not in_memory(args.db)
+    except DatabaseFileError as exc:  # a URI naming another host: one line, as below
+        raise UsageError(exc.message, code=exc.code) from None
+    if not shared:  # each forked worker would copy the parent's database and change its own
         raise UsageError(f"--workers {args.workers} needs a database the workers share: "
                          f"--db {args.db} is each process' own; give a file or a "
                          "PostgreSQL URL")

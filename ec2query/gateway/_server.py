@@ -82,6 +82,11 @@ def serve(app: Any, *, host: str = "127.0.0.1", port: int = 8773, threads: int |
     bound_allocator()
     if workers <= 1:
         server = create_server(app, host=host, port=port, threads=threads, **options)
+        previous = None
+        if threading.current_thread() is threading.main_thread():
+            # SIGTERM stops as Ctrl-C does: the server closed, exit 0 (it was killed
+            # outright, status -15, where --workers stops cleanly)
+            previous = signal.signal(signal.SIGTERM, _interrupt)
         if ready is not None:
             ready(server.effective_port)
         try:
@@ -90,6 +95,8 @@ def serve(app: Any, *, host: str = "127.0.0.1", port: int = 8773, threads: int |
             pass
         finally:
             server.close()
+            if previous is not None:
+                signal.signal(signal.SIGTERM, previous)
         return
     if not hasattr(os, "fork"):  # pragma: no cover - Windows
         raise UsageError("--workers needs os.fork (POSIX); use one worker here")
@@ -170,6 +177,10 @@ def serve(app: Any, *, host: str = "127.0.0.1", port: int = 8773, threads: int |
         signal.signal(signal.SIGTERM, previous)
         listener.close()
         loads.close()
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
 
 
 def _wait_for(waiting: int, workers: int, timeout: float = 30.0) -> None:

@@ -90,3 +90,32 @@ def test_an_access_log_that_cannot_be_appended_to_is_one_line_and_exit_status(ca
     err = capsys.readouterr().err
     assert "/nonexistent/dir/a.log: cannot append lines to it" in err
     assert "Traceback" not in err
+
+
+def test_one_process_stops_cleanly_on_sigterm(tmp_path):
+    """It was killed outright (status -15, the server not closed), where --workers
+    stops cleanly and exits 0: SIGTERM now stops it as Ctrl-C does."""
+    process, _ = _serve(tmp_path)
+    try:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=10) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=10)
+    log = next(tmp_path.glob("serve-*.log")).read_text()
+    assert "Traceback" not in log
+
+
+def test_workers_with_a_uri_naming_another_host_get_the_databases_one_line(tmp_path):
+    # It was "InternalError: ..." with exit 255, where other bad databases get "PATH:
+    # problem" and exit 252: the workers' in-memory check read the URI unguarded.
+    uri = "file://elsewhere/x.db"
+    runs = [subprocess.run(
+        [sys.executable, "-m", "ec2query", "serve", *workers, "--db", uri, "--port", "0"],
+        cwd=tmp_path, env={**os.environ, **FAKE_ENV}, capture_output=True, text=True,
+        timeout=30, check=False) for workers in ([], ["--workers", "2"])]
+    assert runs[0].returncode == runs[1].returncode != 0
+    for done in runs:
+        assert done.stderr.strip() == (f"{uri}: names the host 'elsewhere'; an SQLite URI "
+                                       "names a local file")
