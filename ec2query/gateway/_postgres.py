@@ -24,11 +24,12 @@ from __future__ import annotations
 import contextlib
 import os
 import random
+import re
 import threading
 import time
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import unquote
 
 from ._dialect import POSTGRES, Connection, pyformat
 from ._storage import APPLICATION_ID, OWN_TABLES, DatabaseFileError, StorageError
@@ -60,16 +61,51 @@ def is_url(db: str) -> bool:
 
 
 def redacted(url: str) -> str:
-    """``url`` without its password (in the user part or a ``password=`` parameter)."""
-    parts = urlsplit(url)
-    netloc = parts.netloc
-    if "@" in netloc:
-        user, _, hosts = netloc.rpartition("@")
-        if ":" in user:
-            netloc = f"{user.split(':', 1)[0]}:***@{hosts}"
-    query = "&".join("password=***" if item.startswith("password=") else item
-                     for item in parts.query.split("&"))  # fmt: skip
-    return urlunsplit(parts._replace(netloc=netloc, query=query))
+    """``url`` with ``***`` for every password libpq would read in it (the user part's, a
+    ``password`` parameter's): never raises, and keeps the rest as it was written."""
+    out, last = [], 0
+    for begin, end in _password_spans(url):
+        out += [url[last:begin], "***"]
+        last = end
+    return "".join(out) + url[last:]
+
+
+def _password_spans(url: str) -> list[tuple[int, int]]:
+    """Where libpq reads a password in ``url``, by fe-connect.c's URI rules (not RFC 3986's,
+    which Python's ``urlsplit`` follows): the user part ends at the first ``@`` before any
+    ``/``, its password runs from its first ``:`` to that ``@`` (so ``?``, ``#`` and ``[``
+    are a password's own there); the parameters follow the first ``?`` after it, split on
+    ``&``, and each whose name percent-decodes to ``password`` holds one. Empty spans
+    (which libpq ignores) are left out."""
+    start = next((len(scheme) for scheme in SCHEMES if url.startswith(scheme)), 0)
+    spans = []
+    cut = start
+    designator = _USER_END.search(url, start)
+    if designator is not None and designator.group() == "@":
+        colon = url.find(":", start, designator.start())
+        if colon != -1:
+            spans.append((colon + 1, designator.start()))
+        cut = designator.end()
+    query = url.find("?", cut)
+    if query != -1:
+        position = query + 1
+        for item in url[position:].split("&"):
+            name, equals, _ = item.partition("=")
+            if equals and unquote(name) == "password":
+                spans.append((position + len(name) + 1, position + len(item)))
+            position += len(item) + 1
+    return [(begin, end) for begin, end in spans if end > begin]
+
+
+_USER_END = re.compile("[@/]")
+
+
+def _secrets(url: str) -> list[str]:
+    """The passwords in ``url`` as written and as decoded, longest first: what no line may
+    show (libpq quotes a token it cannot decode in its message)."""
+    found = {text for begin, end in _password_spans(url)
+             for text in (url[begin:end], unquote(url[begin:end]))}  # fmt: skip
+    return sorted(found - {""}, key=len, reverse=True)
 
 
 def _drivers() -> tuple[Any, Any]:
@@ -153,7 +189,11 @@ class PostgresStore:
         try:
             raw = psycopg.connect(url, autocommit=True, connect_timeout=CONNECT_TIMEOUT)
         except psycopg.Error as exc:
-            raise DatabaseFileError(self.name, f"cannot connect: {_first_line(exc)}") from None
+            raise DatabaseFileError(self.name, f"cannot connect: {_first_line(exc, url)}") from None
+        except UnicodeDecodeError:  # libpq decoded a %-escape to bytes psycopg cannot read
+            raise DatabaseFileError(
+                self.name, "cannot connect: a percent-encoded part of the URL is not UTF-8"
+            ) from None
 
         def opening(conn: Any, params: dict[str, Any]) -> dict[str, Any]:
             conn.execute("SELECT pg_advisory_xact_lock(?)", (APPLICATION_ID,))
@@ -168,9 +208,9 @@ class PostgresStore:
         except StorageError as exc:  # the backend's own refusal (a later schema, ...)
             raise DatabaseFileError(self.name, exc.message) from None
         except _Committing as exc:
-            raise DatabaseFileError(self.name, _first_line(exc.__cause__)) from None
+            raise DatabaseFileError(self.name, _first_line(exc.__cause__, url)) from None
         except psycopg.Error as exc:
-            raise DatabaseFileError(self.name, _first_line(exc)) from None
+            raise DatabaseFileError(self.name, _first_line(exc, url)) from None
 
     # ------------------------------------------------------------------ the pool
 
@@ -275,9 +315,23 @@ def _rolled_back(exc: BaseException) -> bool:
     return str(getattr(exc, "sqlstate", None) or "").startswith("40")
 
 
-def _first_line(exc: BaseException | None) -> str:
-    text = str(exc).strip() or type(exc).__name__
-    return text.splitlines()[0]
+def _first_line(exc: BaseException | None, url: str) -> str:
+    """The first line of ``exc``'s message without the passwords of ``url``: libpq quotes
+    the whole URI, or a token it cannot decode, in some of its messages. A password is
+    replaced where it is quoted, and anywhere once it is too long to occur by chance
+    (a short one would take letters out of the words around it)."""
+    line = (str(exc).strip() or type(exc).__name__).splitlines()[0]
+    line = line.replace(url, redacted(url))
+    for secret in _secrets(url):
+        for quote in '"\'':
+            line = line.replace(f"{quote}{secret}{quote}", f"{quote}***{quote}")
+        if len(secret) >= _UNMISTAKABLE:
+            line = line.replace(secret, "***")
+    return line
+
+
+#: The length from which a password is taken out of a message wherever it occurs.
+_UNMISTAKABLE = 6
 
 
 def _storage_error(psycopg: Any, exc: BaseException) -> StorageError:

@@ -21,6 +21,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ec2query._errors import EC2Error
 from ec2query.gateway._backend import Backend, StorageError
@@ -32,6 +34,7 @@ from ..servers import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 psycopg = pytest.importorskip("psycopg")
+from psycopg.conninfo import conninfo_to_dict  # noqa: E402 - after the skip
 
 
 def tcp(port: int, cidr: str) -> dict[str, Any]:
@@ -106,6 +109,59 @@ def test_the_password_is_never_shown() -> None:
         "postgresql://app:***@db.example:5432/sg?password=***&sslmode=require")
     assert redacted("postgresql://app@h1:5432,h2:5433/sg") == "postgresql://app@h1:5432,h2:5433/sg"
     assert redacted("postgres://h/sg") == "postgres://h/sg"
+    assert redacted("postgresql:///sg") == "postgresql:///sg"  # written as it was
+
+
+# Passwords as libpq reads them (checked with its parser, conninfo_to_dict): the user part
+# ends at the first "@" before any "/", so "?", "#" and "[" are a password's own there, and
+# a parameter's name is percent-decoded. Python's urlsplit reads all but the last otherwise.
+LIBPQ_PASSWORDS = {
+    "postgresql://app:pa?ss@h/sg": "postgresql://app:***@h/sg",
+    "postgresql://app:pa#ss@h/sg": "postgresql://app:***@h/sg",
+    "postgresql://app:p[a@h/sg": "postgresql://app:***@h/sg",
+    "postgresql://app:s@e@h/sg": "postgresql://app:***@e@h/sg",  # password "s", host "e@h"
+    "postgresql://h/sg?p%61ssword=hidden": "postgresql://h/sg?p%61ssword=***",
+    "postgresql://h?password=zz/sg": "postgresql://h?password=***",
+    "postgres://[::1": "postgres://[::1",  # urlsplit raised on it
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("url", sorted(LIBPQ_PASSWORDS))
+def test_the_password_is_the_one_libpq_reads(url: str) -> None:
+    assert redacted(url) == LIBPQ_PASSWORDS[url]
+
+
+_URL_PARTS = st.lists(st.one_of(
+    st.sampled_from(["@", ":", "/", "?", "#", "[", "]", "&", "=", ",", "%", "%40", "%zz",
+                     "password=", "p%61ssword=", "user=", "s3cret", "h", "sg"]),
+    st.text(alphabet="ab:@/?#&=%", max_size=4)), max_size=12).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(scheme=st.sampled_from(["postgresql://", "postgres://"]), rest=_URL_PARTS)
+def test_libpq_finds_no_password_in_a_redacted_url(scheme: str, rest: str) -> None:
+    """The oracle is libpq's own parser: what it reads from ``redacted(url)`` is what it
+    reads from ``url``, with every password ``***``."""
+    url = scheme + rest
+    shown = redacted(url)  # never raises
+    try:
+        read = conninfo_to_dict(url)
+    except (psycopg.ProgrammingError, UnicodeDecodeError):  # libpq cannot read it (or
+        return  # psycopg what it decoded): neither can a connection
+    expected = {**read, "password": "***"} if "password" in read else read
+    assert conninfo_to_dict(shown) == expected, shown
+
+
+@pytest.mark.parametrize("url", [
+    "postgresql://app:p%zzs3cretpw@127.0.0.1:1/sg",  # libpq quotes the token it cannot decode
+    "postgresql://127.0.0.1:1/sg?password=a%zzs3cretpw",
+    "postgresql://app:s3cretpw@[::1/sg",  # ... and the whole URI here
+])  # fmt: skip
+def test_a_message_of_libpq_shows_no_password(url: str) -> None:
+    with pytest.raises(DatabaseFileError) as caught:
+        Backend(url)
+    assert "s3cretpw" not in caught.value.message
+    assert caught.value.message.startswith(f"{redacted(url)}: cannot connect: ")
 
 
 def test_a_server_that_is_down_at_start_is_one_line_without_the_password() -> None:
@@ -142,8 +198,11 @@ def test_a_served_database_shows_its_password_nowhere(pg_url: str) -> None:
     assert "s3cret" not in ready + errors
 
 
-def test_serve_refuses_an_unreachable_database_in_one_line() -> None:
-    url = f"postgresql://app:s3cret@127.0.0.1:{free_port()}/sg"
+@pytest.mark.parametrize("where", ["127.0.0.1:{port}", "[::1", "127.0.0.1:{port}/%ff"])
+def test_serve_refuses_an_unreachable_database_in_one_line(where: str) -> None:
+    """A server that is down, and URLs that had ended in a traceback: one libpq cannot
+    read, one whose %-escape is not UTF-8 (psycopg cannot read what libpq decoded)."""
+    url = f"postgresql://app:s3cret@{where.format(port=free_port())}/sg"
     env = {**os.environ, "PYTHONPATH": str(ROOT), "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE",
            "AWS_SECRET_ACCESS_KEY": "secret"}  # fmt: skip
     done = subprocess.run(
