@@ -13,6 +13,7 @@ import configparser
 import contextlib
 import json
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from .._errors import UsageError
@@ -28,20 +29,22 @@ def register(subparsers: Any) -> None:
         "--upstream. One log line per request.",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (%(default)s)")
-    parser.add_argument("--port", type=int, default=8773, help="port (%(default)s; 0 picks one)")
+    parser.add_argument("--port", type=_whole(0, 65535), default=8773,
+                        help="port (%(default)s; 0 picks one)")
     parser.add_argument(
         "--db",
         default="ec2query.sqlite3",
         help="the embedded backend's database: an SQLite file (%(default)s; :memory: for "
         "none) or a PostgreSQL URL, postgresql://user@host:port/dbname (the postgres extra)",
     )
-    parser.add_argument("--threads", type=int, default=None, metavar="N",
+    parser.add_argument("--threads", type=_whole(0, MAX_THREADS), default=None, metavar="N",
                         help="threads per worker process: 0 answers in the event loop's "
                         "thread (the default with an SQLite --db), N hands requests to "
-                        "N threads (default 8 with --upstream or a PostgreSQL --db)")
-    parser.add_argument("--workers", type=_positive, default=1, metavar="N",
+                        f"N threads, at most {MAX_THREADS} (default 8 with --upstream or "
+                        "a PostgreSQL --db)")
+    parser.add_argument("--workers", type=_whole(1, MAX_WORKERS), default=1, metavar="N",
                         help="worker processes sharing the port and the --db database "
-                        "(%(default)s)")
+                        f"(%(default)s; at most {MAX_WORKERS})")
     parser.add_argument("--region", help="the only region clients may sign for (default: any)")
     parser.add_argument("--path", default="/", help="the only request path served (%(default)s)")
     parser.add_argument(
@@ -262,11 +265,24 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _positive(text: str) -> int:
-    value = int(text) if text.isascii() and text.isdigit() else 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, not {text!r}")
-    return value
+#: The most threads a worker, and workers a host, are given: far more than a host's cores,
+#: and few enough to start (100,000 threads aborted the process; 100,000 workers ran out
+#: of file descriptors for their pipes).
+MAX_THREADS = 256
+MAX_WORKERS = 256
+
+
+def _whole(low: int, high: int) -> Callable[[str], int]:
+    """An option's type: a whole number from ``low`` to ``high``, written in ASCII digits."""
+
+    def whole(text: str) -> int:
+        value = int(text) if text.isascii() and text.isdigit() and len(text) <= 6 else -1
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(
+                f"expected a whole number from {low} to {high}, not {text[:64]!r}")
+        return value
+
+    return whole
 
 
 class _LineFormat(logging.Formatter):

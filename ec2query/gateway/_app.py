@@ -147,6 +147,10 @@ class Gateway:
             raise UsageError("pass_through needs an upstream to forward to")
         if not path.startswith("/"):
             raise UsageError(f"The gateway's path must start with '/', not {path[:64]!r}")
+        if not _TARGET_PATH.fullmatch(path):  # compared with the path as sent: never equal
+            raise UsageError("The gateway's path must be written as a request sends it, in "
+                             "visible ASCII without '?' or '#' (percent-encode the rest), "
+                             f"not {path[:64]!r}")
         self.path = path
         self.access_log = access_log  # each answer's line; None: the logger's, at INFO
         self.guard = guard  # the policy, if any (_guard.Guard)
@@ -413,6 +417,9 @@ def _named_operation(request: Received | None) -> str:
             return action if action in OPERATIONS else "-"
     return "-"
 
+
+#: A request target's path as a client sends it: visible ASCII, ending before a query.
+_TARGET_PATH = re.compile(r'/[!"$->@-~]*')  # 0x21-0x7E but for '#' (0x23) and '?' (0x3F)
 
 #: An action name as the access line writes one relayed outside the model: letters and
 #: digits (EC2's actions are), so that no client text can add a field or a line.

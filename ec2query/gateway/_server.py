@@ -44,7 +44,46 @@ def create_server(
             "ec2query serve needs waitress: python -m pip install 'ec2query[serve]'"
         ) from None
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
-    return edge_server(app, host=host, port=port, threads=threads, **options)
+    if "sock" in options:  # listening already
+        return edge_server(app, host=host, port=port, threads=threads, **options)
+    _resolve(host, port)
+    try:
+        return edge_server(app, host=host, port=port, threads=threads, **options)
+    except OSError as exc:
+        raise _cannot_listen(host, port, exc) from None
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """A socket listening at ``host:port`` for forked workers to share."""
+    _resolve(host, port)
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        return socket.create_server((host, port), family=family, backlog=1024)
+    except OSError as exc:
+        raise _cannot_listen(host, port, exc) from None
+
+
+def _resolve(host: str, port: int) -> None:
+    """``UsageError`` unless ``host:port`` is an address this host could listen at: a port
+    number, a host name that resolves (waitress' own refusal says neither which nor why)."""
+    if type(port) is not int or not 0 <= port <= 65535:
+        raise UsageError(f"cannot listen on port {port!r}: a port is a number from 0 to 65535")
+    try:
+        socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except (OSError, ValueError) as exc:  # ValueError: a NUL; UnicodeError: a bad IDNA label
+        raise _cannot_listen(host, port, exc) from None
+
+
+def _cannot_listen(host: str, port: int, exc: Exception) -> UsageError:
+    """One line for a failure to listen: where, and the system's reason (``Address already
+    in use``, ``Cannot assign requested address``, ``Name or service not known``)."""
+    errno = getattr(exc, "errno", None)
+    if isinstance(errno, int) and errno > 0:  # the system's words alone: socket.create_server
+        reason = os.strerror(errno)  # adds the address again to them
+    else:  # getaddrinfo's (a negative errno), or a host name that cannot be encoded
+        reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+    where = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    return UsageError(f"cannot listen on {where[:128]!r}: {reason}")
 
 
 @contextmanager
@@ -102,9 +141,12 @@ def serve(app: Any, *, host: str = "127.0.0.1", port: int = 8773, threads: int |
         raise UsageError("--workers needs os.fork (POSIX); use one worker here")
     from ._balance import Loads
 
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    listener = socket.create_server((host, port), family=family, backlog=1024)
-    loads = Loads(workers)  # shared with every worker: who holds how many connections
+    listener = _listen(host, port)
+    try:
+        loads = Loads(workers)  # shared with every worker: who holds how many connections
+    except OSError as exc:  # a pipe each: too many workers for the descriptors allowed
+        listener.close()
+        raise UsageError(f"cannot start {workers} workers: {exc.strerror or exc}") from None
     children: dict[int, int] = {}  # pid -> the worker's place in loads
     stopping = False
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 
@@ -42,12 +43,46 @@ def test_two_workers_share_the_port_and_the_database_and_die_with_their_parent(t
             process.wait(timeout=10)
 
 
-def test_workers_must_be_a_positive_number(capsys):
-    from ec2query._console import main
+def _refused(tmp_path, *args: str) -> subprocess.CompletedProcess[str]:
+    """``serve`` with ``args``, expected to refuse at once (one that serves instead is
+    killed at the timeout, and the test fails)."""
+    return subprocess.run([sys.executable, "-m", "ec2query", "serve", *args],
+                          cwd=tmp_path, env={**os.environ, **FAKE_ENV}, capture_output=True,
+                          text=True, timeout=30, check=False)
 
-    with pytest.raises(SystemExit):
-        main(["serve", "--workers", "0"])
-    assert "at least 1" in capsys.readouterr().err
+
+@pytest.mark.parametrize(("option", "value", "low", "high"), [
+    ("--workers", "0", 1, 256),
+    ("--workers", "257", 1, 256),  # 100,000 ran out of file descriptors with a traceback
+    ("--threads", "-3", 0, 256),  # accepted before
+    ("--threads", "257", 0, 256),  # 100,000 aborted the process
+    ("--port", "70000", 0, 65535),  # served on port 4464 (70000 - 65536) before
+    ("--port", "-1", 0, 65535),  # a traceback before
+])  # fmt: skip
+def test_a_count_or_port_out_of_range_is_refused(tmp_path, option, value, low, high):
+    done = _refused(tmp_path, "--port", "0", option, value)
+    assert done.returncode != 0 and done.stdout == ""
+    assert (f"argument {option}: expected a whole number from {low} to {high}, not "
+            f"'{value}'") in done.stderr
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+@pytest.mark.parametrize(("host", "reason"), [
+    ("127.0.0.1", "Address already in use"),  # the port: one the test holds
+    ("192.0.2.1", "Cannot assign requested address"),  # TEST-NET-1: no host's own
+    ("a..b", "label empty or too long"),  # a name no resolver is asked about
+])  # fmt: skip
+def test_an_address_it_cannot_listen_at_is_one_line(tmp_path, workers, host, reason):
+    """Each was a traceback (waitress' ValueError or the socket's OSError)."""
+    with socket.create_server(("127.0.0.1", 0)) as held:
+        port = held.getsockname()[1] if host == "127.0.0.1" else 0
+        done = _refused(tmp_path, "--host", host, "--port", str(port), "--workers", workers,
+                        "--db", str(tmp_path / "g.db"))
+    lines = [line for line in done.stderr.splitlines()
+             if line.strip() and "no credentials" not in line]  # fmt: skip
+    assert done.returncode == 252 and done.stdout == ""
+    assert len(lines) == 1 and lines[0].startswith(f"cannot listen on '{host}:{port}': ")
+    assert reason in lines[0]
 
 
 @pytest.mark.parametrize("db", [":memory:", "file:x?mode=memory"])

@@ -394,3 +394,11 @@ def test_a_configured_path_is_the_only_one_served():
     assert _answer(app, _environ())[:2] == (400, "InvalidAction")
     with pytest.raises(UsageError):
         _app(path="ec2")
+
+
+@pytest.mark.parametrize("path", ["/ec2 api", "/ec2\nx", "/ec2?x", "/ec2#x", "/é"])
+def test_a_path_no_request_can_have_is_refused(path):
+    """A request's path is compared as sent: one with a space, a control, a query or text
+    that is not ASCII would never be served (and wrote a line break into serve's line)."""
+    with pytest.raises(UsageError, match="written as a request sends it"):
+        _app(path=path)
