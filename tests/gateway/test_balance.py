@@ -155,6 +155,18 @@ def _start(port: int, threads: int = 0, slow_start: int = 0) -> subprocess.Popen
                              str(slow_start)], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
 
 
+def _serving(port: int, threads: int = 0) -> subprocess.Popen[bytes]:
+    """The test server on ``port``, once its ready line (the port) is read."""
+    process = _start(port, threads=threads)
+    assert process.stdout is not None
+    try:
+        assert int(process.stdout.readline()) == port
+    except BaseException:
+        _stop(process)
+        raise
+    return process
+
+
 def _stop(process: subprocess.Popen[bytes]) -> None:
     process.terminate()
     process.wait(timeout=10)
@@ -169,10 +181,8 @@ served = pytest.mark.skipif(not sys.platform.startswith("linux"),
 @pytest.fixture(params=[0, 1], ids=["in-loop", "1-thread"])
 def two_workers(request):
     port = free_port()
-    process = _start(port, threads=request.param)
+    process = _serving(port, threads=request.param)
     try:
-        assert process.stdout is not None
-        assert int(process.stdout.readline()) == port
         yield port
     finally:
         _stop(process)
@@ -302,12 +312,9 @@ def test_a_burst_of_silent_connections_does_not_keep_a_client_waiting(two_worker
 
 @served
 def test_a_stop_ends_a_stopped_worker_too():
-    port = free_port()
-    process = _start(port)
+    process = _serving(free_port())
     children: set[int] = set()
     try:
-        assert process.stdout is not None
-        assert int(process.stdout.readline()) == port
         children = child_processes(process.pid)
         assert len(children) == 2
         os.kill(min(children), signal.SIGSTOP)
@@ -332,12 +339,9 @@ def test_a_stop_while_a_dead_worker_is_replaced_ends_every_worker(stop_with, aft
     """A stop that came in the pause before a dead worker's successor was forked: the
     successor was forked all the same, and no one told it to stop. It served on, and the
     parent waited on it for good (SIGINT: a KeyboardInterrupt traceback from the pause)."""
-    port = free_port()
-    process = _start(port)
+    process = _serving(free_port())
     seen: set[int] = set()
     try:
-        assert process.stdout is not None
-        assert int(process.stdout.readline()) == port
         seen = child_processes(process.pid)
         os.kill(min(seen), signal.SIGKILL)
         time.sleep(after)  # within the 0.1 s pause before the successor
