@@ -412,18 +412,71 @@ def load_policy(path: str | Path) -> Policy:
     """Read and check a policy file; :class:`PolicyFileError` names the file, line, problem."""
     name = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        with open(path, "rb") as stream:  # an endless one (/dev/zero): no more than the bound
+            data = stream.read(MAX_POLICY_BYTES + 1)
     except OSError as exc:
         raise _file_error(name, None, f"cannot read the file ({exc.strerror})") from None
+    if len(data) > MAX_POLICY_BYTES:
+        raise _file_error(name, None, f"larger than {MAX_POLICY_BYTES} bytes")
+    try:
+        text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise _file_error(name, None, "the file is not UTF-8 text") from None
     return parse_policy(text, path=name)
 
 
+#: The largest policy file read: rules, not data (a megabyte of TOML takes tomllib about
+#: a second and a hundred megabytes).
+MAX_POLICY_BYTES = 1024 * 1024
+#: The most dots a line may hold outside strings and comments: a key, a table header or
+#: an inline table's keys are one line each, and tomllib's time grows as the square of
+#: their depth (8,000 parts: 0.3-1.3 s; 200,000 parts, 400 KB of text: over two minutes).
+#: A policy's keys have one part; its values are whole numbers and strings.
+MAX_LINE_DOTS = 64
+
+
+def _crowded_line(text: str) -> int | None:
+    """The first line holding more than ``MAX_LINE_DOTS`` dots outside TOML's strings and
+    comments, or None: one pass, multi-line strings followed across lines."""
+    line, dots, state, i, size = 1, 0, "", 0, len(text)
+    while i < size:
+        char = text[i]
+        if char == "\n":
+            if dots > MAX_LINE_DOTS:
+                return line
+            line, dots = line + 1, 0
+            if state in ('"', "'", "#"):  # a one-line string (or a comment) ends here
+                state = ""
+        elif state == "":
+            if char == ".":
+                dots += 1
+            elif char == "#":
+                state = "#"
+            elif char in "\"'":
+                state = char * 3 if text.startswith(char * 3, i) else char
+                i += len(state) - 1
+        elif state in ('"', '"""') and char == "\\":
+            i += 1  # the escaped character, whatever it is (a newline: counted below)
+            if i < size and text[i] == "\n":
+                continue
+        elif state in ('"', "'") and char == state:
+            state = ""
+        elif state in ('"""', "'''") and text.startswith(state, i):
+            state, i = "", i + 2
+        i += 1
+    return line if dots > MAX_LINE_DOTS else None
+
+
 def parse_policy(text: str, *, path: str = "<policy>") -> Policy:
     """A policy from TOML text (``path`` names it in errors)."""
+    crowded = _crowded_line(text)
+    if crowded is not None:
+        raise _file_error(path, crowded, f"more than {MAX_LINE_DOTS} dots outside strings "
+                          "(a key, a table header or an inline table this deep)")
     try:
         document = tomllib.loads(text)
+    except RecursionError:  # an array or inline table nested a thousand deep
+        raise _file_error(path, None, "not valid TOML: nested too deeply") from None
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
         match = _TOML_POSITION.search(message)

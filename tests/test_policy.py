@@ -10,6 +10,8 @@ import base64
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ec2query._errors import EC2Error, PolicyError, PolicyFileError, RequestError
 from ec2query._policy import check_request, decode_message, load_policy, parse_policy
@@ -692,6 +694,62 @@ def test_a_missing_file_is_refused(tmp_path):
     with pytest.raises(PolicyFileError) as error:
         load_policy(missing)
     assert error.value.message == f"{missing}: cannot read the file (No such file or directory)"
+
+
+def test_a_file_over_the_bound_is_refused_unread(tmp_path):
+    """/dev/zero was read without end; a megabyte of TOML takes tomllib about a second."""
+    from ec2query._policy import MAX_POLICY_BYTES
+
+    large = tmp_path / "policy.toml"
+    large.write_text("# " + "x" * MAX_POLICY_BYTES + "\n")
+    with pytest.raises(PolicyFileError) as error:
+        load_policy(large)
+    assert error.value.message == f"{large}: larger than {MAX_POLICY_BYTES} bytes"
+
+
+@pytest.mark.parametrize("nested", ["a = " + "[" * 5000, "a = " + "{b = " * 5000],
+                         ids=["arrays", "inline tables"])
+def test_toml_nested_too_deeply_is_refused(nested):
+    """tomllib recurses once per array or inline table: a RecursionError traceback."""
+    with pytest.raises(PolicyFileError) as error:
+        policy(nested)
+    assert error.value.message == "policy.toml: not valid TOML: nested too deeply"
+
+
+@pytest.mark.parametrize("line", [
+    "a." * 65 + "b = 1",  # a dotted key
+    "[" + "a." * 65 + "b]",  # a table header
+    "[[" + "a." * 65 + "b]]",
+    "a = {" + "b." * 65 + "c = 1}",  # an inline table's key
+    'a = [1, {"x" = 2, ' + "b." * 65 + "c = 1}]",
+], ids=["key", "table", "array of tables", "inline table", "inline table in an array"])  # fmt: skip
+def test_a_line_too_deep_for_tomllib_is_refused_before_it_is_read(line):
+    """tomllib's time grows as the square of a key's depth: 200,000 parts (400 KB) took
+    over two minutes. A policy's keys have one part."""
+    with pytest.raises(PolicyFileError) as error:
+        policy('[[rule]]\ntype = "restricted-ssh"\n' + line + "\n")
+    assert error.value.line == 3
+    assert "more than 64 dots outside strings" in error.value.message
+
+
+def test_dots_in_strings_and_comments_do_not_count():
+    text = ('# ' + "." * 100 + '\n[[rule]]\ntype = "restricted-ssh"\n'
+            'message = "' + "." * 100 + '"\n')
+    assert policy(text).violations(INGRESS, ingress(tcp(22, 22)))
+    assert policy('[[rule]]\ntype = "restricted-ssh"\nmessage = """\n' + "." * 100
+                  + '\n"""\n').violations(INGRESS, ingress(tcp(22, 22)))
+
+
+_TOML_TEXT = st.one_of(st.text(max_size=200), st.text(alphabet="\"'#.\\\n=[]{}ab1, ", max_size=300))
+
+
+@settings(max_examples=500, deadline=None)
+@given(_TOML_TEXT)
+def test_any_text_is_a_policy_or_a_policy_file_error(text):
+    try:
+        parse_policy(text, path="policy.toml")
+    except PolicyFileError as error:
+        assert error.message.startswith("policy.toml")
 
 
 def test_an_empty_policy_allows_everything():
