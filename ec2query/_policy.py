@@ -398,7 +398,7 @@ def decode_message(message: str) -> dict[str, Any]:
     try:
         raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
         document = json.loads(raw.decode("utf-8"))
-    except (binascii.Error, ValueError):
+    except (binascii.Error, ValueError, RecursionError):  # json recurses once a level
         raise UsageError("Not an encoded authorization failure message of ec2query") from None
     if not isinstance(document, dict) or "violations" not in document:
         raise UsageError("Not an encoded authorization failure message of ec2query")

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 
@@ -161,8 +162,12 @@ def test_decode_authorization_message_prints_the_document(capsys):
     }
 
 
-def test_decode_refuses_what_is_not_a_message(capsys):
-    assert console.main(["decode-authorization-message", "bm90IGpzb24"]) == 252
+@pytest.mark.parametrize("encoded", [
+    "bm90IGpzb24",  # "not json"
+    base64.urlsafe_b64encode(b"[" * 30000).decode(),  # json's RecursionError: a traceback
+], ids=["not json", "nested too deeply"])  # fmt: skip
+def test_decode_refuses_what_is_not_a_message(capsys, encoded):
+    assert console.main(["decode-authorization-message", encoded]) == 252
     assert "Not an encoded authorization failure message" in capsys.readouterr().err
 
 
