@@ -23,7 +23,7 @@ from .._codec.query import encode_query, from_query
 from .._codec.xml import parse_response, render_response
 from .._errors import UsageError
 from .._model import CURRENT_VERSION, VERSIONS, operation
-from .inputs import INPUT_HELP, read_input
+from .inputs import INPUT_HELP, json_params, read_input
 
 Request = tuple[str, dict[str, Any]]
 
@@ -33,14 +33,7 @@ def _read_query(text: str, args: argparse.Namespace) -> Request:
 
 
 def _read_json(text: str, args: argparse.Namespace) -> Request:
-    try:
-        params = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise UsageError(
-            f"Invalid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
-        ) from None
-    if not isinstance(params, dict):
-        raise UsageError("The JSON input must be an object of parameters")
+    params = json_params(text)
     if args.operation is None:
         raise UsageError("--operation is required when reading JSON params")
     return operation(args.operation).name, params

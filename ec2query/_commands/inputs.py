@@ -7,8 +7,10 @@ request limit, so ``@/dev/zero`` is refused at once rather than filling memory.
 
 from __future__ import annotations
 
+import json
 import os
 import sys
+from typing import Any
 
 from .._codec.cliargs import read_bounded
 from .._errors import UsageError
@@ -27,6 +29,20 @@ def read_input(value: str) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         raise UsageError(f"INPUT: {where} is not UTF-8 text") from None
+
+
+def json_params(text: str) -> dict[str, Any]:
+    """INPUT read as a JSON object of parameters; ``UsageError`` for anything else."""
+    try:
+        params = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise UsageError(
+            f"Invalid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    except RecursionError:  # json's decoder recurses once per nested array or object
+        raise UsageError("Invalid JSON: nested too deeply") from None
+    if not isinstance(params, dict):
+        raise UsageError("The JSON input must be an object of parameters")
+    return params
 
 
 def read_input_bytes(value: str) -> bytes:

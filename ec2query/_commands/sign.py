@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import hashlib
-import json
 import sys
 from collections.abc import Callable
 from urllib.parse import urlsplit
@@ -25,7 +24,7 @@ from .._request import SIGNATURES, RawRequest, sign_query_pairs
 from ..auth import _sigv2 as sigv2
 from ..auth import _sigv4 as sigv4
 from ..auth._credentials import Credentials, resolve_credentials
-from .inputs import INPUT_HELP, read_input
+from .inputs import INPUT_HELP, json_params, read_input
 
 Pairs = list[tuple[str, str]]
 
@@ -46,13 +45,7 @@ def _read_query(text: str, args: argparse.Namespace) -> Pairs:
 
 
 def _read_json(text: str, args: argparse.Namespace) -> Pairs:
-    try:
-        params = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise UsageError(f"Invalid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
-                         ) from None
-    if not isinstance(params, dict):
-        raise UsageError("The JSON input must be an object of parameters")
+    params = json_params(text)
     if args.operation is None:
         raise UsageError("--operation is required when reading JSON params")
     return to_query(operation(args.operation).name, params, version=args.api_version)

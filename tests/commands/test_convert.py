@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import botocore.session
+import pytest
 from botocore.parsers import EC2QueryParser
 
 from ec2query._console import main
@@ -110,3 +111,20 @@ def test_json_result_to_xml_is_read_back_by_botocore(capsys, tmp_path):
 def test_an_unknown_action_exits_non_zero_with_ec2s_message(capsys):
     assert main(["convert", "Action=Nope&Version=2016-11-15"]) != 0
     assert "The action Nope is not valid for this web service." in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", [
+    ["convert", "--from", "json", "--to", "query"],
+    ["sign", "--from", "json", "--access-key", "AKIDEXAMPLE", "--secret-key", "secret",
+     "--region", "us-east-1"],
+], ids=["convert", "sign"])  # fmt: skip
+@pytest.mark.parametrize(("text", "message"), [
+    ("[" * 50000, "Invalid JSON: nested too deeply"),  # json's RecursionError: a traceback
+    ('{"GroupName": ', "Invalid JSON: Expecting value at line 1 column 15"),
+    ("[]", "The JSON input must be an object of parameters"),
+], ids=["nested too deeply", "cut short", "not an object"])  # fmt: skip
+def test_json_input_that_is_not_an_object_is_one_line(capsys, tmp_path, command, text, message):
+    (tmp_path / "in.json").write_text(text)
+    argv = [*command, "--operation", "DescribeSecurityGroups", f"@{tmp_path / 'in.json'}"]
+    assert main(argv) == 252
+    assert capsys.readouterr().err.strip().endswith(message)
