@@ -37,8 +37,8 @@ def decode_token(text: str) -> dict[str, Any]:
     """The object behind a ``--starting-token``; UsageError for one that is not a token."""
     try:
         token = json.loads(base64.b64decode(text.encode("ascii"), validate=True))
-    except (UnicodeEncodeError, binascii.Error, ValueError):
-        token = None
+    except (UnicodeEncodeError, binascii.Error, ValueError, RecursionError):  # json recurses
+        token = None  # once per nested array or object
     if not isinstance(token, dict) or not isinstance(token.get(_TRUNCATE, 0), int):
         raise UsageError(f"Bad value for --starting-token: {text[:64]!r} is not a token "
                          "printed by a paginated command")
