@@ -13,7 +13,7 @@ import json
 import shlex
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from .._codec.cliargs import from_cli_args
@@ -72,22 +72,49 @@ def check_corpus(root: Path, *, regenerate: bool = True) -> list[Problem]:
     try:
         manifest = json.loads((root / "manifest.json").read_bytes())
         cases = manifest["cases"]
+    except RecursionError:  # json recurses once per nested array or object
+        return [Problem("manifest.json", "unreadable: nested too deeply")]
     except (OSError, ValueError, KeyError, TypeError) as exc:
         return [Problem("manifest.json", f"unreadable: {exc}")]
+    if not isinstance(cases, list):
+        return [Problem("manifest.json", "unreadable: 'cases' is not a list")]
     listed: set[str] = {"manifest.json"}
     for entry in cases:
-        try:
-            names = list(entry["files"])
-            listed.update(f"{entry['name']}/{n}" for n in names)
-            problems += _check_case(root, entry)
-        except (KeyError, TypeError) as exc:
-            problems.append(Problem("manifest.json", f"malformed entry {entry!r:.80}: {exc!r}"))
+        why = _malformed(entry)
+        if why is not None:
+            problems.append(Problem("manifest.json", f"malformed entry {entry!r:.80}: {why}"))
+            continue
+        listed.update(f"{entry['name']}/{n}" for n in entry["files"])
+        problems += _check_case(root, entry)
     on_disk = set(_files(root))
     for path in sorted(on_disk - listed):
         problems.append(Problem(path, "not listed in manifest.json"))
     if regenerate:
         problems += _compare(root, build_corpus(), on_disk)
     return sorted(set(problems))
+
+
+def _malformed(entry: Any) -> str | None:
+    """Why a manifest entry cannot be checked, or None: it must name a folder inside the
+    corpus and map file names in it to their SHA-256 (a name such as ``../../etc`` read
+    files outside the corpus)."""
+    if not isinstance(entry, dict):
+        return "not an object"
+    name, files = entry.get("name"), entry.get("files")
+    if not isinstance(name, str) or not _inside(name):
+        return "its name is not a folder inside the corpus"
+    if not isinstance(files, dict) or not all(
+            isinstance(file, str) and isinstance(digest, str) and "/" not in file
+            and _inside(file) for file, digest in files.items()):
+        return "its files are not an object of file name -> SHA-256"
+    return None
+
+
+def _inside(relative: str) -> bool:
+    """Whether ``relative`` names something below the corpus root, as a manifest writes it."""
+    parts = PurePosixPath(relative).parts
+    return (bool(parts) and not relative.startswith("/") and "\\" not in relative
+            and all(part not in ("..", ".") for part in parts))
 
 
 def _files(root: Path) -> Iterator[str]:
@@ -127,6 +154,8 @@ def _check_case(root: Path, entry: Mapping[str, Any]) -> list[Problem]:
         return problems
     try:
         params = json.loads(data["params.json"])
+    except RecursionError:
+        return [*problems, Problem(f"{name}/params.json", "not JSON: nested too deeply")]
     except ValueError as exc:
         return [*problems, Problem(f"{name}/params.json", f"not JSON: {exc}")]
     for file, body in data.items():
