@@ -163,8 +163,15 @@ class Endpoint:
             url.encode("utf-8")
         except ValueError:  # an unclosed "[" in the host; a lone surrogate
             parts = None
-        if (parts is None or parts.scheme not in ("http", "https") or not parts.netloc
-                or parts.query or parts.fragment):
+        if parts is not None and "@" in parts.netloc:  # not echoed: it may hold a password
+            raise UsageError("Invalid endpoint: it has a user part (user@ or user:password@), "
+                             "which an EC2 endpoint does not take; credentials sign requests")
+        try:
+            port_ok = parts is not None and (parts.port is None or parts.port > 0)
+        except ValueError:  # not a number, or over 65535
+            port_ok = False
+        if (parts is None or parts.scheme not in ("http", "https") or not parts.hostname
+                or not port_ok or parts.query or parts.fragment):
             raise UsageError(
                 f"Invalid endpoint {endpoint!r}: expected https://host[:port][/path]")
         return cls(f"{parts.scheme}://{parts.netloc}{parts.path or '/'}",

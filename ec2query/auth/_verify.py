@@ -57,6 +57,7 @@ __all__ = [
     "Received",
     "VerifiedRequest",
     "Verifier",
+    "check_region",
     "is_form_type",
     "received",
     "verify_request",
@@ -271,6 +272,14 @@ def _same(given: str, expected: str) -> bool:
 
 _AMZ_DATE = re.compile(r"\d{8}T\d{6}Z\Z", re.ASCII)
 #: A region name as botocore accepts one (a host label, not all digits), and not empty.
+def check_region(region: str) -> None:
+    """``UsageError`` (botocore's ``InvalidRegionError`` text) for a region name no client
+    signs for: empty, all digits, with a space or another character a name has not."""
+    if not _REGION_NAME.match(region):
+        raise UsageError(f"Provided region_name {region[:64]!r} doesn't match a supported "
+                         "format.", code="InvalidRegion")
+
+
 _REGION_NAME = re.compile(r"(?![0-9]+\Z)(?!-)[a-zA-Z0-9-]{1,63}(?<!-)\Z", re.ASCII)
 
 
@@ -354,10 +363,8 @@ class Verifier:
     def __init__(self, lookup: Lookup, *, region: str | None = None,
                  service: str | None = "ec2", max_skew: timedelta = MAX_SKEW,
                  clock: Callable[[], datetime] = _utcnow, cache_size: int = 16) -> None:
-        if region is not None and not _REGION_NAME.match(region):
-            # botocore's InvalidRegionError text; such a region no client signs for
-            raise UsageError(f"Provided region_name {region[:64]!r} doesn't match a supported "
-                             "format.", code="InvalidRegion")
+        if region is not None:
+            check_region(region)
         self.lookup = lookup
         self.region = region
         self.service = service

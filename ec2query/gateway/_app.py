@@ -60,6 +60,8 @@ AUTH_PARAMS = {
         }
     ),
 }
+#: Every scheme's signature parameters, none of which a relayed request carries upstream.
+_ANY_AUTH = frozenset().union(*AUTH_PARAMS.values())
 _XML_TYPE = "text/xml;charset=UTF-8"
 
 
@@ -236,8 +238,9 @@ class Gateway:
             raise RequestError("MissingParameter", "The request must contain the parameter Version")
         if self.pass_through:
             action = _relayed_action(pairs)
-            if action is not None:
-                status, content_type, answer = self.forwarder.relay(pairs)
+            if action is not None:  # no scheme's signature parameters: upstream's is ours
+                status, content_type, answer = self.forwarder.relay(
+                    [(k, v) for k, v in pairs if k not in _ANY_AUTH])
                 return _logged_name(action), status, content_type, answer
         operation, params = from_text_pairs(pairs)  # split_pairs decoded them: text
         validate(operation, params)
