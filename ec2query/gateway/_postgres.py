@@ -45,6 +45,11 @@ SCHEMES = ("postgresql://", "postgres://")
 #: Seconds to connect when opening, and to wait for a pooled connection when serving.
 CONNECT_TIMEOUT = 5
 POOL_TIMEOUT = 10.0
+#: Seconds a pooled connection is tried again after a failure before that attempt gives up
+#: (the next call starts another). psycopg_pool's own five minutes back off to a minute
+#: between tries: after a 40 s outage, calls went on failing for 26-49 s once the server
+#: was back.
+RECONNECT_TIMEOUT = 5.0
 #: How long a statement waits for a row lock (as SQLite's busy timeout), in milliseconds.
 LOCK_TIMEOUT_MS = 30_000
 #: Tries of one call that meets a deadlock, a serialization failure or a dead connection.
@@ -148,25 +153,42 @@ class _Connection:
 
 
 def check_database(conn: Any, known_versions: tuple[str, ...], name: str) -> None:
-    """Refuse a schema that holds tables but not ours, or ours of a schema this release
-    does not know (the SQLite file check's counterpart, inside the opening transaction)."""
-    rows = conn.execute(
-        "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()"
+    """Refuse a schema that holds anything but ours, or ours of a schema this release
+    does not know (the SQLite file check's counterpart, inside the opening transaction).
+
+    What the schema holds is read from the catalogs, not ``information_schema``, which
+    lists only the tables this user may use and no materialized view, sequence, type or
+    function: a database holding only those, or another role's tables, was taken for an
+    empty one and had ours written beside them."""
+    relations = conn.execute(
+        "SELECT c.relname, c.relkind, has_table_privilege(c.oid, 'SELECT') FROM pg_class c"
+        " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = current_schema()"
     ).fetchall()
-    tables = frozenset(str(row[0]) for row in rows)
-    if not tables:
+    others = conn.execute(  # enums, domains, ranges and routines, which pg_class lacks
+        "SELECT (SELECT count(*) FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace"
+        " WHERE n.nspname = current_schema() AND t.typtype IN ('e', 'd', 'r', 'm'))"
+        " + (SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace"
+        " WHERE n.nspname = current_schema())"
+    ).fetchone()[0]
+    if not relations and not others:
         return
+    tables = {str(row[0]): bool(row[2]) for row in relations if row[1] in _TABLE_KINDS}
     mark = version = None
-    if "meta" in tables:
+    if tables.get("meta"):  # there, and this user may read it
         found = dict(conn.execute("SELECT key, value FROM meta").fetchall())
         mark, version = found.get("application"), found.get("schema")
-    if mark != "ec2query" or not tables >= OWN_TABLES:
+    if mark != "ec2query" or not tables.keys() >= OWN_TABLES:
         raise DatabaseFileError(name, "is another application's database (no ec2query mark)")
     if version not in known_versions:
         raise DatabaseFileError(
             name,
             f"has schema {version!r}, which this release (schema {known_versions[-1]}) cannot read",
         )
+
+
+#: pg_class kinds that hold or show rows: tables, partitioned tables, views, materialized
+#: views, foreign tables.
+_TABLE_KINDS = frozenset("rpvmf")
 
 
 class PostgresStore:
@@ -202,6 +224,7 @@ class PostgresStore:
 
         try:
             with raw:
+                _configure(raw)  # a lock held elsewhere is waited for as long as a call waits
                 self._transaction(raw, opening, {}, write=True)
         except DatabaseFileError:
             raise
@@ -210,6 +233,10 @@ class PostgresStore:
         except _Committing as exc:
             raise DatabaseFileError(self.name, _first_line(exc.__cause__, url)) from None
         except psycopg.Error as exc:
+            if getattr(exc, "sqlstate", None) == _LOCK_NOT_AVAILABLE:
+                raise DatabaseFileError(
+                    self.name, f"is locked by another session (waited {LOCK_TIMEOUT_MS / 1000:g} s"
+                    " for it)") from None
             raise DatabaseFileError(self.name, _first_line(exc, url)) from None
 
     # ------------------------------------------------------------------ the pool
@@ -231,6 +258,7 @@ class PostgresStore:
                     kwargs={"autocommit": True, "connect_timeout": CONNECT_TIMEOUT},
                     configure=_configure,
                     timeout=POOL_TIMEOUT,
+                    reconnect_timeout=RECONNECT_TIMEOUT,
                     name="ec2query",
                     open=True,
                 )
@@ -309,6 +337,12 @@ def _configure(conn: psycopg.Connection[Any]) -> None:
     conn.execute(f"SET lock_timeout = {LOCK_TIMEOUT_MS}")
 
 
+#: SQLSTATE read_only_sql_transaction: a write where the server takes none.
+_READ_ONLY = "25006"
+#: SQLSTATE lock_not_available: a lock waited for past lock_timeout.
+_LOCK_NOT_AVAILABLE = "55P03"
+
+
 def _rolled_back(exc: BaseException) -> bool:
     """Whether PostgreSQL rolled the transaction back (SQLSTATE class 40: a deadlock, a
     serialization failure), so that trying it again is safe."""
@@ -335,7 +369,8 @@ _UNMISTAKABLE = 6
 
 
 def _storage_error(psycopg: Any, exc: BaseException) -> StorageError:
-    """PostgreSQL's trouble as EC2 reports its own: 503 when it is unreachable or busy."""
-    if isinstance(exc, psycopg.OperationalError):
+    """PostgreSQL's trouble as EC2 reports its own: 503 when it is unreachable, busy or
+    taking no writes (a standby, ``default_transaction_read_only``: it was a 500)."""
+    if isinstance(exc, psycopg.OperationalError) or getattr(exc, "sqlstate", None) == _READ_ONLY:
         return StorageError("Unavailable", UNAVAILABLE)
     return StorageError("InternalError", _INTERNAL)

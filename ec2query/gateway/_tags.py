@@ -29,21 +29,30 @@ def _resources(
     sql: Dialect, conn: Connection, ids: list[str]
 ) -> list[tuple[str, str, str, str]]:
     """``(tag table, id column, id, upsert)`` of each resource, all of which must exist (none
-    is changed otherwise: the first missing one is the answer). Each resource's row is
-    locked as a change of it (the dialect's ``lock_change``): writers of one resource's tags
-    are serialized, so the tag limit holds, and a group's delete waits for them."""
-    found = []
-    for resource_id in ids:
-        kind = _TABLES.get(resource_id.rpartition("-")[0])
-        if kind is None:
-            raise not_found(resource_id)
-        table, column, resources, _, upsert = kind
-        row = conn.execute(
+    is changed otherwise: the first missing one in the request's order is the answer).
+
+    Each resource's row is locked as a change of it (the dialect's ``lock_change``), so
+    that writers of one resource's tags are serialized (the tag limit holds) and a group's
+    delete waits for them; groups before rules, each in id order, as every writer locks
+    them. Locked in the request's order, two callers naming the same groups in other
+    orders deadlocked (on PostgreSQL, eight callers: 684 deadlocks, some calls 503)."""
+    kinds = {resource_id: _TABLES.get(resource_id.rpartition("-")[0]) for resource_id in ids}
+    known = [(resources != "sg", resource_id, column, resources)
+             for resource_id, kind in kinds.items() if kind is not None
+             for _, column, resources, _, _ in [kind]]  # fmt: skip
+    present = set()
+    for _, resource_id, column, resources in sorted(known):  # groups first, then by id
+        if conn.execute(
             f"SELECT 1 FROM {resources} WHERE {column} = ?" + sql.lock_change,  # noqa: S608
             (resource_id,),
-        ).fetchone()
-        if row is None:
+        ).fetchone() is not None:
+            present.add(resource_id)
+    found = []
+    for resource_id in ids:
+        kind = kinds[resource_id]
+        if kind is None or resource_id not in present:
             raise not_found(resource_id)
+        table, column, _, _, upsert = kind
         found.append((table, column, resource_id, getattr(sql, upsert)))
     return found
 

@@ -9,6 +9,7 @@ says it already happened: Duplicate), so the expected state afterwards is exact.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections import Counter
@@ -67,6 +68,34 @@ def client(endpoint: str) -> Any:
 
 def permission(port: int, cidr: str) -> list[dict[str, Any]]:
     return [{"IpProtocol": "tcp", "FromPort": port, "ToPort": port, "IpRanges": [{"CidrIp": cidr}]}]
+
+
+def test_served_again_within_seconds_of_a_long_outages_end(
+    gateway: str, postgres_cluster: Cluster
+) -> None:
+    """The pool's tries to reconnect backed off to a minute apart (1, 2, 4 ... s, for five
+    minutes): after a 40 s outage with calls throughout, 503s went on 26-49 s after the
+    database was back; after this one's 16 s, up to 15 s."""
+    ec2 = client(gateway)
+    ec2.describe_security_groups()
+    postgres_cluster.stop()
+    try:
+        until = time.monotonic() + 16
+        while time.monotonic() < until:  # calls throughout, as clients keep calling
+            with contextlib.suppress(ClientError):
+                ec2.describe_security_groups()
+            time.sleep(0.2)
+    finally:
+        postgres_cluster.start()
+    back = time.monotonic()
+    while True:
+        try:
+            ec2.describe_security_groups()
+            break
+        except ClientError as exc:
+            assert exc.response["Error"]["Code"] == "Unavailable"
+            assert time.monotonic() - back < 6, "not served again within 6 s"
+            time.sleep(0.2)
 
 
 def test_a_lost_database_is_unavailable_then_served_again(
@@ -170,3 +199,36 @@ def test_nothing_acknowledged_is_lost_when_the_database_crashes_under_load(
     found = {(p["FromPort"], r["CidrIp"]) for p in group["IpPermissions"] for r in p["IpRanges"]}
     assert found == {(5000 + n, f"10.{n}.{i}.0/24") for n in range(WRITERS)
                      for i in range(1, RULES, 2)}  # fmt: skip
+
+
+def test_a_database_that_turns_read_only_is_unavailable_not_an_internal_error(
+    postgres_cluster: Cluster,
+) -> None:
+    """A standby, or ``default_transaction_read_only``, refused writes with a 500
+    ``InternalError``: it is a database not taking changes for now, EC2's 503."""
+    import psycopg
+
+    from ec2query._errors import EC2Error
+    from ec2query.gateway import Backend
+
+    admin = postgres_cluster.server_url()
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute("CREATE DATABASE turns_read_only")
+    backend = Backend(postgres_cluster.server_url("turns_read_only"))
+    try:
+        backend.handle("CreateSecurityGroup", {"GroupName": "a", "Description": "d"})
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute("ALTER DATABASE turns_read_only SET default_transaction_read_only = on")
+            conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                         " WHERE datname = 'turns_read_only'")  # new sessions take the setting
+        with pytest.raises(EC2Error) as caught:
+            backend.handle("CreateSecurityGroup", {"GroupName": "c", "Description": "d"})
+        assert (caught.value.code, caught.value.http_status) == ("Unavailable", 503)
+        names = [g["GroupName"] for g in backend.handle(
+            "DescribeSecurityGroups", {})["SecurityGroups"]]  # fmt: skip
+        assert "c" not in names  # reads go on
+    finally:
+        backend.close()
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute("DROP DATABASE turns_read_only WITH (FORCE)")
+

@@ -15,6 +15,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -82,6 +83,12 @@ def test_a_url_makes_the_tables_and_marks_them(pg_url: str) -> None:
 FOREIGN = "is another application's database (no ec2query mark)"
 REFUSALS: dict[str, tuple[list[str], str]] = {
     "another application's tables": (["CREATE TABLE customers (id int)"], FOREIGN),
+    # Not in information_schema.tables: each was taken for an empty schema, ours added.
+    "a materialized view alone": (["CREATE MATERIALIZED VIEW mv AS SELECT 1 AS x"], FOREIGN),
+    "a sequence alone": (["CREATE SEQUENCE counter"], FOREIGN),
+    "a type alone": (["CREATE TYPE mood AS ENUM ('calm')"], FOREIGN),
+    "a function alone": (["CREATE FUNCTION one() RETURNS int LANGUAGE sql AS 'SELECT 1'"],
+                         FOREIGN),
     "our tables without the mark": (["DELETE FROM meta WHERE key = 'application'"], FOREIGN),
     "a later schema": (
         ["UPDATE meta SET value = '4' WHERE key = 'schema'"],
@@ -92,7 +99,7 @@ REFUSALS: dict[str, tuple[list[str], str]] = {
 @pytest.mark.parametrize("case", sorted(REFUSALS))
 def test_a_database_not_ours_is_refused_untouched(pg_url: str, case: str) -> None:
     statements, problem = REFUSALS[case]
-    if case != "another application's tables":
+    if case in ("our tables without the mark", "a later schema"):  # ours, then changed
         Backend(pg_url).close()
     for statement in statements:
         sql(pg_url, statement)
@@ -102,6 +109,29 @@ def test_a_database_not_ours_is_refused_untouched(pg_url: str, case: str) -> Non
     assert caught.value.message == f"{redacted(pg_url)}: {problem}"
     assert caught.value.code == "InternalError"
     assert snapshot(pg_url) == before
+
+
+def test_a_database_locked_elsewhere_is_refused_after_the_lock_timeout(
+    pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Opening waited as long as another session held its lock (74 s in the report), with
+    no line: the opening connection had no lock_timeout."""
+    from ec2query.gateway import _postgres as postgres
+    from ec2query.gateway._storage import APPLICATION_ID
+
+    monkeypatch.setattr(postgres, "LOCK_TIMEOUT_MS", 500)
+    with psycopg.connect(pg_url, autocommit=True) as holder:
+        holder.execute("SELECT pg_advisory_lock(%s)", (APPLICATION_ID,))
+        release = threading.Timer(10, holder.execute, ("SELECT pg_advisory_unlock_all()",))
+        release.start()
+        try:
+            with pytest.raises(DatabaseFileError) as caught:
+                Backend(pg_url)
+        finally:
+            release.cancel()
+    assert caught.value.message == (
+        f"{redacted(pg_url)}: is locked by another session (waited 0.5 s for it)")
+    assert tables(pg_url) == set()  # nothing made
 
 
 def test_the_password_is_never_shown() -> None:
@@ -148,7 +178,7 @@ def test_libpq_finds_no_password_in_a_redacted_url(scheme: str, rest: str) -> No
         read = conninfo_to_dict(url)
     except (psycopg.ProgrammingError, UnicodeDecodeError):  # libpq cannot read it (or
         return  # psycopg what it decoded): neither can a connection
-    expected = {**read, "password": "***"} if "password" in read else read
+    expected = {**read, "password": "***"} if read.get("password") else read  # "": none
     assert conninfo_to_dict(shown) == expected, shown
 
 
@@ -313,6 +343,42 @@ def test_eighty_distinct_rules_racing_into_one_group_stop_at_the_quota(
     codes = Counter(code for result in race(backends, five) for code in result)
     assert codes == {"won": 60, "RulesPerSecurityGroupLimitExceeded": 20}
     assert ingress_count(pg_url, group_id) == 60
+
+
+def deadlocks(url: str) -> int:
+    """PostgreSQL's count of deadlocks in the test's database (its statistics; a backend
+    reports its own as it exits, so close the pools first)."""
+    return int(sql(url, "SELECT deadlocks FROM pg_stat_database"
+                        " WHERE datname = current_database()")[0][0])
+
+
+def test_tags_written_by_many_naming_groups_in_other_orders_never_deadlock(
+    backends: list[Backend], pg_url: str
+) -> None:
+    """Each resource was locked in the request's order: half the callers naming four
+    groups forwards and half backwards deadlocked (684 times for eight callers), and
+    calls that met it four times got 503."""
+    groups = [create(backends[0], f"g{n}") for n in range(4)]
+    before = deadlocks(pg_url)
+
+    def tag(backend: Backend, n: int) -> list[str]:
+        named = groups if n % 2 else groups[::-1]
+        for i in range(5):
+            backend.handle("CreateTags", {"Resources": named, "Tags": [
+                {"Key": f"k{n}", "Value": str(i)}]})  # fmt: skip
+        return named
+
+    assert all(isinstance(result, list) for result in race(backends, tag))
+    for backend in backends:
+        backend.close()  # the pools' backends exit, reporting their statistics
+    for _ in range(20):  # up to two seconds for the exits' reports
+        time.sleep(0.1)
+        sql(pg_url, "SELECT pg_stat_clear_snapshot()")
+        if deadlocks(pg_url) != before:
+            break
+    assert deadlocks(pg_url) == before
+    tags = sql(pg_url, "SELECT group_id, count(*) FROM sg_tag GROUP BY group_id")
+    assert sorted(tags) == sorted((group, WRITERS) for group in groups)
 
 
 def test_one_name_created_by_sixteen_at_once_is_one_group(
