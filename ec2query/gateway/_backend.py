@@ -109,6 +109,8 @@ _DELETE_RULE = (
     f"from_port = ? AND to_port = ? AND kind = ? AND peer = ? RETURNING {_RULE_COLUMNS}"
 )
 _RULE_BY_ID = _SELECT_RULE + " WHERE rule_id = ? AND group_id = ? AND egress = ?"
+_GROUP_RULES = _SELECT_RULE + " WHERE group_id = ? ORDER BY seq, rule_id"
+_GROUP_TAGS = "SELECT key, value FROM sg_tag WHERE group_id = ? ORDER BY key"
 _VPC_ROW = "SELECT 1 FROM vpc WHERE vpc_id = ?"
 _GROUP_BY_ID = "SELECT group_id, vpc_id, name FROM sg WHERE group_id = ?"
 _GROUP_BY_NAME = "SELECT group_id, vpc_id, name FROM sg WHERE vpc_id = ? AND name = ?"
@@ -555,22 +557,22 @@ class Backend:
         selected = [r for r in rows if r[0] > start and (wanted is None or r[1] in wanted)]
         if not selected:
             return {"SecurityGroups": []}
-        rules: dict[str, list[Rule]] = {}
-        for row in conn.execute(_SELECT_RULE + " ORDER BY seq, rule_id"):
-            rules.setdefault(row[1], []).append(Rule._make(row))
-        tags: dict[str, list[dict[str, str]]] = {}
-        for group_id, key, value in conn.execute("SELECT group_id, key, value FROM sg_tag"):
-            tags.setdefault(group_id, []).append({"Key": key, "Value": value})
         names = {row[1]: row[3] for row in rows}
         filters = list(params.get("Filters") or ())
         limit = params.get("MaxResults")
         groups: list[dict[str, Any]] = []
         next_token = None
         last_seq = start
+        # Each group's rules and tags are read as it is reached (a key prefix of their
+        # tables), in the describe's one snapshot: a page, or one group by id, reads
+        # its own, where reading every rule took one group's describe 1.5 s among 240k.
         for seq, group_id, vpc_id, name, text in selected:
-            group = self._group_dict(group_id, vpc_id, name, text, rules.get(group_id, ()))
-            if group_id in tags:
-                group["Tags"] = tags[group_id]
+            rules = [Rule._make(row) for row in conn.execute(_GROUP_RULES, (group_id,))]
+            group = self._group_dict(group_id, vpc_id, name, text, rules)
+            tags = [{"Key": key, "Value": value}
+                    for key, value in conn.execute(_GROUP_TAGS, (group_id,))]
+            if tags:
+                group["Tags"] = tags
             if filters and not matches(group, filters, names):
                 continue
             if limit is not None and len(groups) >= limit:

@@ -590,6 +590,26 @@ def test_describe_by_name_is_the_default_vpc(world: World) -> None:
     assert {g["GroupId"] for g in groups} == {world.web, world.default}
 
 
+def test_a_describe_of_one_group_reads_that_groups_rules_alone(tmp_path: Any) -> None:
+    """Every rule and tag of the database was read for any describe: one group's took
+    1.5 s among 240,000 rules. The statements SQLite runs say which rows are read."""
+    backend = Backend(str(tmp_path / "g.db"))
+    try:
+        made = [backend.handle("CreateSecurityGroup", {"GroupName": f"g{n}", "Description": "d"})[
+            "GroupId"] for n in range(3)]  # fmt: skip
+        for group_id in made:
+            backend.handle("AuthorizeSecurityGroupIngress",
+                           {"GroupId": group_id, "IpPermissions": [tcp(22, "10.0.0.0/8")]})
+        run: list[str] = []
+        backend._connection().set_trace_callback(run.append)
+        groups = backend.handle("DescribeSecurityGroups", {"GroupIds": [made[1]]})
+    finally:
+        backend.close()
+    assert [g["GroupId"] for g in groups["SecurityGroups"]] == [made[1]]
+    whole = [sql for sql in run if " FROM rule" in sql or " FROM sg_tag" in sql]
+    assert whole and all(f"group_id = '{made[1]}'" in sql for sql in whole), whole
+
+
 def test_describe_pages(world: World) -> None:
     for i in range(7):
         world.call("CreateSecurityGroup", {"GroupName": f"g{i}", "Description": "d"})
