@@ -111,6 +111,8 @@ _DELETE_RULE = (
 _RULE_BY_ID = _SELECT_RULE + " WHERE rule_id = ? AND group_id = ? AND egress = ?"
 _GROUP_RULES = _SELECT_RULE + " WHERE group_id = ? ORDER BY seq, rule_id"
 _GROUP_TAGS = "SELECT key, value FROM sg_tag WHERE group_id = ? ORDER BY key"
+_RANKED_RULE = f"SELECT seq, {_RULE_COLUMNS} FROM rule"  # noqa: S608 - constants only
+_RULE_TAGS = "SELECT key, value FROM rule_tag WHERE rule_id = ?"
 _VPC_ROW = "SELECT 1 FROM vpc WHERE vpc_id = ?"
 _GROUP_BY_ID = "SELECT group_id, vpc_id, name FROM sg WHERE group_id = ?"
 _GROUP_BY_NAME = "SELECT group_id, vpc_id, name FROM sg WHERE vpc_id = ? AND name = ?"
@@ -778,18 +780,32 @@ class Backend:
         ``security-group-rule-id``, ``tag:KEY`` and ``tag-key`` (botocore's list), each
         matching any of its values; ``NextToken`` is the position after a page.
         """
-        rows = [Rule._make(row) for row in conn.execute(_SELECT_RULE + " ORDER BY seq, rule_id")]
-        tags: dict[str, dict[str, str]] = {}
-        for rule_id, key, value in conn.execute("SELECT rule_id, key, value FROM rule_tag"):
-            tags.setdefault(rule_id, {})[key] = value
+        # Only the rules asked for are read where the request names them (by id, or by a
+        # group-id filter, a key prefix), not every rule and tag of the database.
         ids = params.get("SecurityGroupRuleIds")
+        groups = _filtered_groups(params.get("Filters") or ())
         if ids:
-            known = {rule.rule_id for rule in rows}
-            for rule_id in ids:
-                if rule_id not in known:
+            ranked = []
+            for rule_id in dict.fromkeys(ids):
+                row = conn.execute(_RANKED_RULE + " WHERE rule_id = ?", (rule_id,)).fetchone()
+                if row is None:
                     raise not_found(rule_id, "sgr")
-            wanted = set(ids)
-            rows = [rule for rule in rows if rule.rule_id in wanted]
+                ranked.append(row)
+        elif groups is not None:
+            ranked = [row for group_id in sorted(groups)
+                      for row in conn.execute(_RANKED_RULE + " WHERE group_id = ?", (group_id,))]
+        else:
+            ranked = conn.execute(_RANKED_RULE).fetchall()
+        ranked.sort(key=lambda row: (row[0], row[1]))  # creation order: seq, then rule id
+        rows = [Rule._make(row[1:]) for row in ranked]
+        tags: dict[str, dict[str, str]] = {}
+        if ids or groups is not None:
+            for rule in rows:
+                for key, value in conn.execute(_RULE_TAGS, (rule.rule_id,)):
+                    tags.setdefault(rule.rule_id, {})[key] = value
+        else:
+            for rule_id, key, value in conn.execute("SELECT rule_id, key, value FROM rule_tag"):
+                tags.setdefault(rule_id, {})[key] = value
         for spec in params.get("Filters") or ():
             name, values = spec.get("Name", ""), set(spec.get("Values") or ())
             rows = [rule for rule in rows if _rule_matches(rule, tags.get(rule.rule_id, {}),
@@ -863,6 +879,17 @@ class Backend:
             conn.execute("UPDATE rule SET description = ? WHERE rule_id = ?",
                          (item.get("Description") or None, rule_id))
         return {"Return": True}
+
+
+def _filtered_groups(filters: Iterable[dict[str, Any]]) -> set[str] | None:
+    """The groups every ``group-id`` filter allows (each allows any of its values), or
+    None when no filter names groups."""
+    groups: set[str] | None = None
+    for spec in filters:
+        if spec.get("Name") == "group-id":
+            values = set(spec.get("Values") or ())
+            groups = values if groups is None else groups & values
+    return groups
 
 
 def _rule_matches(rule: Rule, tags: dict[str, str], name: str, values: set[str]) -> bool:

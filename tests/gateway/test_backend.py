@@ -610,6 +610,34 @@ def test_a_describe_of_one_group_reads_that_groups_rules_alone(tmp_path: Any) ->
     assert whole and all(f"group_id = '{made[1]}'" in sql for sql in whole), whole
 
 
+@pytest.mark.parametrize("by", ["rule id", "group-id filter"])
+def test_a_describe_of_one_groups_rules_reads_those_alone(tmp_path: Any, by: str) -> None:
+    """DescribeSecurityGroupRules read every rule and rule tag of the database, however
+    few the request named."""
+    backend = Backend(str(tmp_path / "g.db"))
+    try:
+        made = [backend.handle("CreateSecurityGroup", {"GroupName": f"g{n}", "Description": "d"})[
+            "GroupId"] for n in range(3)]  # fmt: skip
+        rules = [backend.handle("AuthorizeSecurityGroupIngress", {
+            "GroupId": group_id, "IpPermissions": [tcp(22, "10.0.0.0/8")]})[
+            "SecurityGroupRules"][0]["SecurityGroupRuleId"] for group_id in made]  # fmt: skip
+        params: dict[str, Any] = (
+            {"SecurityGroupRuleIds": [rules[1]]} if by == "rule id"
+            else {"Filters": [{"Name": "group-id", "Values": [made[1]]}]})
+        run: list[str] = []
+        backend._connection().set_trace_callback(run.append)
+        found = backend.handle("DescribeSecurityGroupRules", params)["SecurityGroupRules"]
+    finally:
+        backend.close()
+    shown = {rule["SecurityGroupRuleId"] for rule in found}
+    assert rules[1] in shown and {rule["GroupId"] for rule in found} == {made[1]}
+    if by == "rule id":
+        assert shown == {rules[1]}
+    allowed = [f"group_id = '{made[1]}'", *(f"rule_id = '{rule_id}'" for rule_id in shown)]
+    read = [sql for sql in run if " FROM rule" in sql]  # rule and rule_tag
+    assert read and all(any(named in sql for named in allowed) for sql in read), read
+
+
 def test_describe_pages(world: World) -> None:
     for i in range(7):
         world.call("CreateSecurityGroup", {"GroupName": f"g{i}", "Description": "d"})
