@@ -462,7 +462,10 @@ def _crowded_line(text: str) -> int | None:
         elif state in ('"', "'") and char == state:
             state = ""
         elif state in ('"""', "'''") and text.startswith(state, i):
-            state, i = "", i + 2
+            end = i + 3  # it ends with the run's last three quotes: TOML lets a string end
+            while end < size and text[end] == state[0]:  # with one or two quotes of its
+                end += 1  # own ('"""x""""' is 'x"')
+            state, i = "", end - 1
         i += 1
     return line if dots > MAX_LINE_DOTS else None
 

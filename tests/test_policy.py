@@ -14,7 +14,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ec2query._errors import EC2Error, PolicyError, PolicyFileError, RequestError
-from ec2query._policy import check_request, decode_message, load_policy, parse_policy
+from ec2query._policy import (
+    check_request,
+    decode_message,
+    load_policy,
+    parse_policy,
+    tomllib,  # tomllib, or tomli on Python 3.10
+)
 
 INGRESS = "AuthorizeSecurityGroupIngress"
 EGRESS = "AuthorizeSecurityGroupEgress"
@@ -906,3 +912,42 @@ def test_a_description_update_is_judged_by_the_description_rules_only():
         assert found[1].permission is None
     described = {"GroupId": GROUP, "IpPermissions": [tcp(22, 22, Description="bastion")]}
     assert GUARDED.violations(UPDATE_INGRESS, described) == []
+
+
+_TOML_STRINGS = st.sampled_from([
+    '"x"', "'x'", '""', "''", '""""""', '"a\\"b"', '"a\\\\"',
+    '"""x""""', "'''x''''", '"""x"""""', "'''x'''''",  # a string may end in its own quotes
+    '"""a\\"""b"""', '"""a\nb"""', "'''a\nb'''", '"""\na.b.c\n"""', '"""a\\\nb"""',
+])  # fmt: skip
+
+
+def _depth(value: object) -> int:
+    if isinstance(value, dict):
+        return 1 + max((_depth(v) for v in value.values()), default=0)
+    if isinstance(value, list):
+        return max((_depth(v) for v in value), default=0)
+    return 0
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=_TOML_STRINGS, shape=st.sampled_from(["inline", "array", "key", "header"]),
+       depth=st.integers(50, 80))
+def test_the_dot_bound_sees_every_key_tomllib_reads_after_any_string(value, shape, depth):
+    """The oracle is tomllib: a key, table or inline table it reads more than 64 parts
+    deep is on a line the bound refuses, whatever string stood before it; one under 60
+    parts deep is not refused. ('\"\"\"x\"\"\"\"' had hidden the rest of its line.)"""
+    deep = "k." * depth + "k"
+    text = {"inline": f"t = {{a = {value}, {deep} = 1}}",
+            "array": f"a = [{value}, {{{deep} = 1}}]",
+            "key": f"s = {value}\n{deep} = 1",
+            "header": f"s = {value}\n[{deep}]"}[shape]
+    try:
+        document = tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
+        return
+    from ec2query._policy import MAX_LINE_DOTS, _crowded_line
+
+    if _depth(document) > MAX_LINE_DOTS + 2:
+        assert _crowded_line(text) is not None, text
+    elif depth < 60:
+        assert _crowded_line(text) is None, text
