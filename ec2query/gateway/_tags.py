@@ -31,22 +31,32 @@ def _resources(
     """``(tag table, id column, id, upsert)`` of each resource, all of which must exist (none
     is changed otherwise: the first missing one in the request's order is the answer).
 
-    Each resource's row is locked as a change of it (the dialect's ``lock_change``), so
-    that writers of one resource's tags are serialized (the tag limit holds) and a group's
-    delete waits for them; groups before rules, each in id order, as every writer locks
-    them. Locked in the request's order, two callers naming the same groups in other
-    orders deadlocked (on PostgreSQL, eight callers: 684 deadlocks, some calls 503)."""
+    Writers of a resource's tags are serialized, so that the tag limit holds and a
+    group's delete waits for them, by the lock every writer takes first: the group's
+    row (the dialect's ``lock_change``), here that of each named group and of each named
+    rule's group, in id order. Every writer of a rule locks its group before the rule,
+    so nothing here waits on a rule while holding one. Locked in the request's order,
+    callers naming groups in other orders deadlocked (eight on PostgreSQL: 684 times, some
+    calls 503), and so did rules locked in id order against a modify of them."""
     kinds = {resource_id: _TABLES.get(resource_id.rpartition("-")[0]) for resource_id in ids}
-    known = [(resources != "sg", resource_id, column, resources)
-             for resource_id, kind in kinds.items() if kind is not None
-             for _, column, resources, _, _ in [kind]]  # fmt: skip
+    rules = {resource_id for resource_id, kind in kinds.items()
+             if kind is not None and kind[2] == "rule"}  # fmt: skip
+    groups = {resource_id for resource_id, kind in kinds.items()
+              if kind is not None and kind[2] == "sg"}  # fmt: skip
+    for rule_id in sorted(rules):  # a rule's group, read without a lock: it never changes
+        row = conn.execute("SELECT group_id FROM rule WHERE rule_id = ?", (rule_id,)).fetchone()
+        if row is not None:
+            groups.add(row[0])
     present = set()
-    for _, resource_id, column, resources in sorted(known):  # groups first, then by id
+    for group_id in sorted(groups):
         if conn.execute(
-            f"SELECT 1 FROM {resources} WHERE {column} = ?" + sql.lock_change,  # noqa: S608
-            (resource_id,),
+            "SELECT 1 FROM sg WHERE group_id = ?" + sql.lock_change,  # noqa: S608 - constants
+            (group_id,),
         ).fetchone() is not None:
-            present.add(resource_id)
+            present.add(group_id)
+    for rule_id in rules:  # their groups locked: no writer can take one away now
+        if conn.execute("SELECT 1 FROM rule WHERE rule_id = ?", (rule_id,)).fetchone():
+            present.add(rule_id)
     found = []
     for resource_id in ids:
         kind = kinds[resource_id]

@@ -371,14 +371,53 @@ def test_tags_written_by_many_naming_groups_in_other_orders_never_deadlock(
     assert all(isinstance(result, list) for result in race(backends, tag))
     for backend in backends:
         backend.close()  # the pools' backends exit, reporting their statistics
-    for _ in range(20):  # up to two seconds for the exits' reports
-        time.sleep(0.1)
-        sql(pg_url, "SELECT pg_stat_clear_snapshot()")
-        if deadlocks(pg_url) != before:
-            break
-    assert deadlocks(pg_url) == before
+    assert _settled_deadlocks(pg_url, before) == before
     tags = sql(pg_url, "SELECT group_id, count(*) FROM sg_tag GROUP BY group_id")
     assert sorted(tags) == sorted((group, WRITERS) for group in groups)
+
+
+def test_tags_on_rules_racing_a_modify_of_them_never_deadlock(
+    backends: list[Backend], pg_url: str
+) -> None:
+    """Tags locked the rules they named in id order, a modify locks its group and then
+    the rules in its request's order: a cycle (85 deadlocks in 300 calls, one 503)."""
+    group_id = create(backends[0])
+    made = backends[0].handle("AuthorizeSecurityGroupIngress", {
+        "GroupId": group_id, "IpPermissions": [tcp(1, "10.0.0.0/8"), tcp(2, "10.0.0.0/8")]})
+    ports = {rule["SecurityGroupRuleId"]: rule["FromPort"] for rule in made["SecurityGroupRules"]}
+    named = sorted(ports, reverse=True)  # against the id order
+    before = deadlocks(pg_url)
+
+    def work(backend: Backend, n: int) -> str:
+        for i in range(10):
+            if n % 2:
+                backend.handle("CreateTags", {"Resources": named, "Tags": [
+                    {"Key": "k", "Value": str(i)}]})  # fmt: skip
+            else:
+                backend.handle("ModifySecurityGroupRules", {
+                    "GroupId": group_id, "SecurityGroupRules": [
+                        {"SecurityGroupRuleId": rule_id, "SecurityGroupRule": {
+                            "IpProtocol": "tcp", "FromPort": ports[rule_id],
+                            "ToPort": ports[rule_id], "CidrIpv4": "10.0.0.0/8",
+                            "Description": f"{n}-{i}"}}
+                        for rule_id in named]})  # fmt: skip
+        return "done"
+
+    assert race(backends, work) == ["done"] * WRITERS
+    for backend in backends:
+        backend.close()
+    assert _settled_deadlocks(pg_url, before) == before
+
+
+def _settled_deadlocks(url: str, before: int) -> int:
+    """The deadlock count once the closed pools' backends have reported (two seconds at
+    most for a change to show)."""
+    for _ in range(20):
+        time.sleep(0.1)
+        sql(url, "SELECT pg_stat_clear_snapshot()")
+        if deadlocks(url) != before:
+            break
+    return deadlocks(url)
 
 
 def test_one_name_created_by_sixteen_at_once_is_one_group(
