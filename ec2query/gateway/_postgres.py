@@ -79,9 +79,11 @@ def _password_spans(url: str) -> list[tuple[int, int]]:
     """Where libpq reads a password in ``url``, by fe-connect.c's URI rules (not RFC 3986's,
     which Python's ``urlsplit`` follows): the user part ends at the first ``@`` before any
     ``/``, its password runs from its first ``:`` to that ``@`` (so ``?``, ``#`` and ``[``
-    are a password's own there); the parameters follow the first ``?`` after it, split on
-    ``&``, and each whose name percent-decodes to ``password`` holds one. Empty spans
-    (which libpq ignores) are left out."""
+    are a password's own there); the parameters follow the ``?`` that ends the hosts (a
+    ``?`` inside an IPv6 host's brackets does not) or the database name, split on ``&``,
+    and each whose name percent-decodes to ``password`` holds one. The parameters after
+    the first ``?`` are taken too, for a URL libpq refuses but quotes in its refusal.
+    Spans that overlap are joined; empty ones (libpq ignores them) are left out."""
     start = next((len(scheme) for scheme in SCHEMES if url.startswith(scheme)), 0)
     spans = []
     cut = start
@@ -91,15 +93,46 @@ def _password_spans(url: str) -> list[tuple[int, int]]:
         if colon != -1:
             spans.append((colon + 1, designator.start()))
         cut = designator.end()
-    query = url.find("?", cut)
-    if query != -1:
+    for query in {_query_start(url, cut), url.find("?", cut)} - {-1}:
         position = query + 1
         for item in url[position:].split("&"):
             name, equals, _ = item.partition("=")
             if equals and unquote(name) == "password":
                 spans.append((position + len(name) + 1, position + len(item)))
             position += len(item) + 1
-    return [(begin, end) for begin, end in spans if end > begin]
+    joined: list[tuple[int, int]] = []
+    for begin, end in sorted(span for span in spans if span[1] > span[0]):
+        if joined and begin <= joined[-1][1]:
+            joined[-1] = (joined[-1][0], max(end, joined[-1][1]))
+        else:
+            joined.append((begin, end))
+    return joined
+
+
+def _query_start(url: str, position: int) -> int:
+    """Where libpq's parameters begin (the ``?``), or -1: past the hosts from
+    ``position`` (``host[:port]`` or ``[IPv6][:port]``, joined by commas), then past the
+    database name if a ``/`` begins one."""
+    size = len(url)
+    while True:
+        if position < size and url[position] == "[":
+            position = url.find("]", position + 1)
+            if position == -1:  # libpq refuses it
+                return -1
+            position += 1
+        else:
+            while position < size and url[position] not in ":/?,":
+                position += 1
+        if position < size and url[position] == ":":
+            while position < size and url[position] not in "/?,":
+                position += 1
+        if position < size and url[position] == ",":
+            position += 1
+            continue
+        break
+    if position < size and url[position] == "/":
+        return url.find("?", position)
+    return position if position < size and url[position] == "?" else -1
 
 
 _USER_END = re.compile("[@/]")
