@@ -32,6 +32,8 @@ from .auth._sigv4 import Signer
 if TYPE_CHECKING:  # requests is imported on first send: building a request needs none of it
     import requests
 
+    from ._http import Answer
+
 __all__ = ["RETRYABLE_CODES", "UNSIGNED", "Client", "resolve_endpoint"]
 
 #: Error codes that mean "try again later" (EC2's throttling and overload answers).
@@ -83,8 +85,13 @@ class Client(Operations):
     found as aws-cli finds it (:func:`resolve_client_region`); with none,
     ``UsageError`` (code ``NoRegion``) here, as boto3 raises ``NoRegionError``.
     ``signature=UNSIGNED`` sends requests unsigned. ``timeout`` is requests'
-    (connect, read) in seconds, None waiting forever; ``verify`` is requests'
-    (False, or a CA bundle's path).
+    (connect, read) in seconds, None waiting forever; ``deadline`` bounds a whole
+    exchange, connecting to the answer's last byte (None: no bound but ``timeout``'s);
+    ``verify`` is requests' (False, or a CA bundle's path). An answer over 10 MiB, or in
+    a content coding, is refused (``MalformedResponse``); the client's own session asks
+    for none, keeps no cookies and lends no ``~/.netrc`` credential over the signature.
+    A ``session`` given is used as it is (its adapters, cookies and auth are yours; the
+    deadline is kept only by the client's own).
     """
 
     def __init__(
@@ -97,6 +104,7 @@ class Client(Operations):
         *,
         profile: str | None = None,
         timeout: float | tuple[float | None, float | None] | None = (5.0, 60.0),
+        deadline: float | None = 120.0,
         retries: int = 4,
         backoff: float = 0.1,
         max_backoff: float = 20.0,
@@ -107,7 +115,7 @@ class Client(Operations):
         env: Mapping[str, str] | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], datetime] | None = None,
-        observer: Callable[[RawRequest, requests.Response | None], None] | None = None,
+        observer: Callable[[RawRequest, Answer | None], None] | None = None,
     ) -> None:
         if signature not in (*SIGNATURES, UNSIGNED):
             raise UsageError(f"signature must be one of {', '.join(SIGNATURES)} or {UNSIGNED!r}",
@@ -123,6 +131,7 @@ class Client(Operations):
         self.version = check_version(version)
         self.profile = profile
         self.timeout = timeout
+        self.deadline = deadline
         self.retries = retries
         self.backoff = backoff
         self.max_backoff = max_backoff
@@ -146,9 +155,9 @@ class Client(Operations):
     def session(self) -> requests.Session:
         """The one ``requests.Session`` every call goes through (created on first use)."""
         if self._session is None:
-            import requests
+            from ._http import session
 
-            self._session = requests.Session()
+            self._session = session()
         return self._session
 
     @property
@@ -213,33 +222,17 @@ class Client(Operations):
 
     def _send_once(self, operation_name: str, params: Mapping[str, Any],
                    attempt: int = 0) -> dict[str, Any]:
-        import requests
-
         from ._codec.xml import parse_response
+        from ._http import Unanswered, exchange
 
         raw = self.build_request(operation_name, params)
         try:
-            response = self.session.request(
-                raw.method,
-                raw.url,
-                data=raw.body or None,
-                headers=raw.headers,
-                timeout=self.timeout,
-                verify=self.verify,
-                allow_redirects=False,
-            )
-        except requests.Timeout as exc:
+            response = exchange(self.session, raw, timeout=self.timeout,
+                                deadline=self.deadline, verify=self.verify)
+        except Unanswered as exc:
             if self.observer is not None:
                 self.observer(raw, None)
-            raise TransportError(
-                "RequestTimeout", f"No answer from {self.endpoint}: {exc}"
-            ) from None
-        except requests.RequestException as exc:
-            if self.observer is not None:
-                self.observer(raw, None)
-            raise TransportError(
-                "EndpointConnectionError", f"Could not connect to {self.endpoint}: {exc}"
-            ) from None
+            raise _unanswered(exc, self.endpoint) from None
         if self.observer is not None:
             self.observer(raw, response)
         try:
@@ -255,11 +248,39 @@ class Client(Operations):
                     http_status=response.status_code,
                 ) from None
             raise error
+        if response.status_code >= 300:  # a success document under a failure's status
+            raise ServiceError(str(response.status_code), _status_text(response.status_code),
+                               http_status=response.status_code)
         metadata = result.setdefault("ResponseMetadata", {})
         metadata.update(HTTPStatusCode=response.status_code,
                         HTTPHeaders={k.lower(): v for k, v in response.headers.items()},
                         RetryAttempts=attempt)
         return result
+
+
+def _unanswered(exc: Any, endpoint: str) -> EC2Error:
+    """The error for an exchange that gave no answer to use (``_http.Unanswered``)."""
+    if exc.kind == "timeout":
+        detail = f": {exc.error}" if exc.error is not None else " within the deadline"
+        return TransportError("RequestTimeout", f"No answer from {endpoint}{detail}")
+    if exc.kind == "connection":
+        return TransportError("EndpointConnectionError",
+                              f"Could not connect to {endpoint}: {exc.error}")
+    if exc.kind == "too-large":
+        from ._http import MAX_ANSWER
+
+        return ResponseParseError(f"The response is larger than {MAX_ANSWER} bytes")
+    return ResponseParseError("The response is in a content coding that was not asked for")
+
+
+def _status_text(status: int) -> str:
+    """An HTTP status' reason phrase, as botocore reports a failure without EC2's error."""
+    from http import HTTPStatus
+
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return f"HTTP {status}"
 
 
 def _retryable(error: EC2Error) -> bool:

@@ -6,8 +6,8 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -122,3 +122,88 @@ def boto_ec2(endpoint: str, credentials: Any, region: str = "us-east-1",
         aws_secret_access_key=credentials.secret_key,
         config=config,
     )
+
+
+def _read_request(conn: socket.socket) -> bytes:
+    """One request's head and body (Content-Length framed), or b"" once the peer closed."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = conn.recv(65536)
+        if not chunk:
+            return b""
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = next((int(line.split(b":", 1)[1]) for line in head.split(b"\r\n")
+                   if line.lower().startswith(b"content-length:")), 0)
+    while len(body) < length:
+        body += conn.recv(65536)
+    return head + b"\r\n\r\n" + body
+
+
+@contextmanager
+def raw_server(script: Callable[[socket.socket, bytes], None]) -> Iterator[tuple[str, list[bytes]]]:
+    """A loopback server that reads each request and lets ``script`` answer it on the raw
+    socket (headers, codings and timing can be anything a peer could send); yields its
+    URL and the requests it received, head and body."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.2)
+    received: list[bytes] = []
+    done = threading.Event()
+
+    def serve(conn: socket.socket) -> None:
+        with conn, suppress(OSError):
+            conn.settimeout(10)
+            while not done.is_set():
+                request = _read_request(conn)
+                if not request:
+                    return
+                received.append(request)
+                script(conn, request)
+
+    def accept() -> None:
+        while not done.is_set():
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                continue
+            threading.Thread(target=serve, args=(conn,), daemon=True).start()
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}", received
+    finally:
+        done.set()
+        thread.join(timeout=5)
+        listener.close()
+
+
+#: A DescribeSecurityGroups answer with no group, as EC2 writes it.
+EMPTY_DESCRIBE = (b'<?xml version="1.0" encoding="UTF-8"?>\n<DescribeSecurityGroupsResponse '
+                  b'xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>r</requestId>'
+                  b"<securityGroupInfo/></DescribeSecurityGroupsResponse>")
+
+
+def http_head(status: str = "200 OK", extra: bytes = b"",
+              length: int | None = len(EMPTY_DESCRIBE)) -> bytes:
+    """An answer's status line and headers (``Content-Length: length`` unless None)."""
+    framing = b"" if length is None else b"Content-Length: %d\r\n" % length
+    return (b"HTTP/1.1 " + status.encode() + b"\r\nContent-Type: text/xml;charset=UTF-8\r\n"
+            + framing + extra + b"\r\n")
+
+
+def trickling(where: str) -> Callable[[socket.socket, bytes], None]:
+    """A raw_server script sending EMPTY_DESCRIBE a byte every 0.1 s: its header too
+    (``where="header"``), or its body alone."""
+
+    def trickle(conn: socket.socket, request: bytes) -> None:
+        head = http_head()
+        data = head + EMPTY_DESCRIBE
+        if where == "body":
+            conn.sendall(head)
+            data = EMPTY_DESCRIBE
+        for byte in data:
+            conn.sendall(bytes([byte]))
+            time.sleep(0.1)
+
+    return trickle

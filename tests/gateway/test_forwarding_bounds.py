@@ -9,11 +9,9 @@ SigV4 signature replaced by Basic auth, a cookie replayed to the next caller).
 
 from __future__ import annotations
 
-import contextlib
 import socket
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from urllib.parse import parse_qsl
 
 import pytest
@@ -25,74 +23,19 @@ from ec2query.auth import Credentials
 from ec2query.gateway import make_app
 from ec2query.gateway._forward import Forwarder
 from ec2query.gateway._server import running
-from tests.servers import FAKE_ENV, boto_ec2
+from tests.servers import (
+    EMPTY_DESCRIBE,
+    FAKE_ENV,
+    boto_ec2,
+    http_head,
+    raw_server,
+    trickling,
+)
 
 CREDS = Credentials(FAKE_ENV["AWS_ACCESS_KEY_ID"], FAKE_ENV["AWS_SECRET_ACCESS_KEY"])
 CALLER = Credentials("AKIDGATEWAYCLIENT", "gateway-client-secret")
-ANSWER = (b'<?xml version="1.0" encoding="UTF-8"?>\n<DescribeSecurityGroupsResponse '
-          b'xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>r</requestId>'
-          b"<securityGroupInfo/></DescribeSecurityGroupsResponse>")
 
 Script = Callable[[socket.socket, bytes], None]
-
-
-def _head(status: str = "200 OK", extra: bytes = b"", length: int | None = len(ANSWER)) -> bytes:
-    framing = b"" if length is None else b"Content-Length: %d\r\n" % length
-    return (b"HTTP/1.1 " + status.encode() + b"\r\nContent-Type: text/xml;charset=UTF-8\r\n"
-            + framing + extra + b"\r\n")
-
-
-def _read_request(conn: socket.socket) -> bytes:
-    """One request's head and body (Content-Length framed), or b"" once the peer closed."""
-    data = b""
-    while b"\r\n\r\n" not in data:
-        chunk = conn.recv(65536)
-        if not chunk:
-            return b""
-        data += chunk
-    head, _, body = data.partition(b"\r\n\r\n")
-    length = next((int(line.split(b":", 1)[1]) for line in head.split(b"\r\n")
-                   if line.lower().startswith(b"content-length:")), 0)
-    while len(body) < length:
-        body += conn.recv(65536)
-    return head + b"\r\n\r\n" + body
-
-
-@contextlib.contextmanager
-def upstream(script: Script) -> Iterator[tuple[str, list[bytes]]]:
-    """A loopback server that reads each request and lets ``script`` answer it on the raw
-    socket; yields its URL and the requests it received."""
-    listener = socket.create_server(("127.0.0.1", 0))
-    listener.settimeout(0.2)
-    received: list[bytes] = []
-    done = threading.Event()
-
-    def serve(conn: socket.socket) -> None:
-        with conn, contextlib.suppress(OSError):
-            conn.settimeout(10)
-            while not done.is_set():
-                request = _read_request(conn)
-                if not request:
-                    return
-                received.append(request)
-                script(conn, request)
-
-    def accept() -> None:
-        while not done.is_set():
-            try:
-                conn, _ = listener.accept()
-            except OSError:
-                continue
-            threading.Thread(target=serve, args=(conn,), daemon=True).start()
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{listener.getsockname()[1]}", received
-    finally:
-        done.set()
-        thread.join(timeout=5)
-        listener.close()
 
 
 def _ask(url: str, **options: object) -> ServiceError:
@@ -105,7 +48,7 @@ def _ask(url: str, **options: object) -> ServiceError:
 
 
 def _endless(conn: socket.socket, request: bytes) -> None:
-    conn.sendall(_head(length=None, extra=b"Transfer-Encoding: chunked\r\n"))
+    conn.sendall(http_head(length=None, extra=b"Transfer-Encoding: chunked\r\n"))
     chunk = b"%x\r\n%s\r\n" % (65536, b"x" * 65536)
     for _ in range(100_000):  # 6.5 GB if nobody stops reading; the peer's close ends it
         conn.sendall(chunk)
@@ -113,11 +56,11 @@ def _endless(conn: socket.socket, request: bytes) -> None:
 
 def test_an_answer_over_the_bound_is_refused_without_holding_it():
     def declared(conn: socket.socket, request: bytes) -> None:
-        conn.sendall(_head(length=2 * 1024**3))  # 2 GiB announced, none of it sent
+        conn.sendall(http_head(length=2 * 1024**3))  # 2 GiB announced, none of it sent
 
-    with upstream(declared) as (url, _):
+    with raw_server(declared) as (url, _):
         assert "larger than 10485760 bytes" in _ask(url).message
-    with upstream(_endless) as (url, _):
+    with raw_server(_endless) as (url, _):
         started = time.monotonic()
         assert "larger than 10485760 bytes" in _ask(url).message
         assert time.monotonic() - started < 10
@@ -127,9 +70,9 @@ def test_no_content_coding_is_asked_for_and_one_sent_anyway_is_refused():
     """A 2 MB gzip body inflated to 2 GiB in the gateway's memory (requests asks for
     gzip and decodes it silently)."""
     def gzipped(conn: socket.socket, request: bytes) -> None:
-        conn.sendall(_head(length=4, extra=b"Content-Encoding: gzip\r\n") + b"\x1f\x8b\x08\x00")
+        conn.sendall(http_head(length=4, extra=b"Content-Encoding: gzip\r\n") + b"\x1f\x8b\x08\x00")
 
-    with upstream(gzipped) as (url, received):
+    with raw_server(gzipped) as (url, received):
         assert "content coding" in _ask(url).message
     headers = received[0].split(b"\r\n\r\n")[0].lower()
     assert b"\r\naccept-encoding: identity" in headers
@@ -139,16 +82,7 @@ def test_no_content_coding_is_asked_for_and_one_sent_anyway_is_refused():
 def test_an_upstream_that_trickles_is_cut_at_the_deadline(where):
     """Each byte came within the read timeout, so the request was held for good (and,
     with 8 such, every thread of the gateway)."""
-    def trickle(conn: socket.socket, request: bytes) -> None:
-        data = _head() + ANSWER
-        if where == "body":
-            conn.sendall(data[:len(_head())])
-            data = data[len(_head()):]
-        for byte in data:
-            conn.sendall(bytes([byte]))
-            time.sleep(0.1)
-
-    with upstream(trickle) as (url, _):
+    with raw_server(trickling(where)) as (url, _):
         started = time.monotonic()
         assert _ask(url, deadline=1.0).message.endswith("took longer than the deadline")
         assert time.monotonic() - started < 3
@@ -158,9 +92,9 @@ def test_an_upstream_that_trickles_is_cut_at_the_deadline(where):
                                     "304 Not Modified", "999 Nine"])
 def test_a_status_that_is_not_an_answer_with_a_body_is_refused(status):
     def odd(conn: socket.socket, request: bytes) -> None:
-        conn.sendall(_head(status, length=0 if status[:3] in ("101", "999") else None))
+        conn.sendall(http_head(status, length=0 if status[:3] in ("101", "999") else None))
 
-    with upstream(odd) as (url, _):
+    with raw_server(odd) as (url, _):
         assert _ask(url).message == f"The upstream endpoint answered HTTP {status[:3]}"
 
 
@@ -173,20 +107,20 @@ def test_a_status_that_is_not_an_answer_with_a_body_is_refused(status):
 def test_a_content_type_that_is_not_a_media_type_is_ec2s_own(content_type):
     def typed(conn: socket.socket, request: bytes) -> None:
         conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: " + content_type
-                     + b"\r\nContent-Length: %d\r\n\r\n" % len(ANSWER) + ANSWER)
+                     + b"\r\nContent-Length: %d\r\n\r\n" % len(EMPTY_DESCRIBE) + EMPTY_DESCRIBE)
 
-    with upstream(typed) as (url, _):
+    with raw_server(typed) as (url, _):
         status, answered, body = Forwarder(url, CREDS)("DescribeSecurityGroups", {},
                                                        "2016-11-15")
-    assert (status, answered, body) == (200, "text/xml;charset=UTF-8", ANSWER)
+    assert (status, answered, body) == (200, "text/xml;charset=UTF-8", EMPTY_DESCRIBE)
 
 
 def _answer(conn: socket.socket, request: bytes) -> None:
-    conn.sendall(_head(extra=b"Set-Cookie: sess=SECRETCOOKIE; Path=/\r\n") + ANSWER)
+    conn.sendall(http_head(extra=b"Set-Cookie: sess=SECRETCOOKIE; Path=/\r\n") + EMPTY_DESCRIBE)
 
 
 def test_no_cookie_of_one_answer_goes_with_the_next_request():
-    with upstream(_answer) as (url, received):
+    with raw_server(_answer) as (url, received):
         app = make_app(credentials=[CALLER], upstream=url, upstream_credentials=CREDS)
         with running(app) as gateway:
             for _ in range(2):
@@ -200,7 +134,7 @@ def test_netrc_lends_no_credentials_over_the_signature(tmp_path, monkeypatch):
     netrc.write_text("machine 127.0.0.1 login someone password netrcpw\n")
     netrc.chmod(0o600)
     monkeypatch.setenv("NETRC", str(netrc))
-    with upstream(_answer) as (url, received):
+    with raw_server(_answer) as (url, received):
         Forwarder(url, CREDS)("DescribeSecurityGroups", {}, "2016-11-15")
     head = received[0].split(b"\r\n\r\n")[0].lower()
     assert b"\r\nauthorization: aws4-hmac-sha256 credential=" + CREDS.access_key.lower().encode() \
@@ -229,7 +163,7 @@ def test_an_upstream_no_request_could_reach_is_refused_at_start(options, text):
 def test_pass_through_relays_no_signature_parameter_of_another_scheme():
     """A header-signed request's X-Amz-* and SigV2 query parameters went upstream beside
     the gateway's own Authorization."""
-    with upstream(_answer) as (url, received):
+    with raw_server(_answer) as (url, received):
         app = make_app(credentials=[CALLER], upstream=url, upstream_credentials=CREDS,
                        pass_through=True)
         with running(app) as gateway:
