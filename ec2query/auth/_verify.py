@@ -271,7 +271,8 @@ def _same(given: str, expected: str) -> bool:
 
 
 _AMZ_DATE = re.compile(r"\d{8}T\d{6}Z\Z", re.ASCII)
-#: A region name as botocore accepts one (a host label, not all digits), and not empty.
+
+
 def check_region(region: str) -> None:
     """``UsageError`` (botocore's ``InvalidRegionError`` text) for a region name no client
     signs for: empty, all digits, with a space or another character a name has not."""
@@ -280,6 +281,7 @@ def check_region(region: str) -> None:
                          "format.", code="InvalidRegion")
 
 
+#: A region name as botocore accepts one (a host label, not all digits), and not empty.
 _REGION_NAME = re.compile(r"(?![0-9]+\Z)(?!-)[a-zA-Z0-9-]{1,63}(?<!-)\Z", re.ASCII)
 
 

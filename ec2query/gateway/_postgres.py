@@ -186,23 +186,19 @@ class _Connection:
 
 
 def check_database(conn: Any, known_versions: tuple[str, ...], name: str) -> None:
-    """Refuse a schema that holds anything but ours, or ours of a schema this release
-    does not know (the SQLite file check's counterpart, inside the opening transaction).
+    """Refuse a schema that is neither empty nor marked ours (our tables and the mark), or
+    ours of a schema this release does not know (the SQLite file check's counterpart,
+    inside the opening transaction). A marked schema may hold more beside ours, as a
+    marked SQLite file may.
 
     What the schema holds is read from the catalogs, not ``information_schema``, which
     lists only the tables this user may use and no materialized view, sequence, type or
-    function: a database holding only those, or another role's tables, was taken for an
-    empty one and had ours written beside them."""
-    relations = conn.execute(
-        "SELECT c.relname, c.relkind, has_table_privilege(c.oid, 'SELECT') FROM pg_class c"
-        " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = current_schema()"
-    ).fetchall()
-    others = conn.execute(  # enums, domains, ranges and routines, which pg_class lacks
-        "SELECT (SELECT count(*) FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace"
-        " WHERE n.nspname = current_schema() AND t.typtype IN ('e', 'd', 'r', 'm'))"
-        " + (SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace"
-        " WHERE n.nspname = current_schema())"
-    ).fetchone()[0]
+    function: a schema holding only those, or another role's tables, was taken for an
+    empty one and had ours written beside them. What an extension installed there
+    (``CREATE EXTENSION pgcrypto``) does not count: it is the database's, not an
+    application's."""
+    relations = conn.execute(_SCHEMA_RELATIONS).fetchall()
+    others = conn.execute(_SCHEMA_OTHERS).fetchone()[0]
     if not relations and not others:
         return
     tables = {str(row[0]): bool(row[2]) for row in relations if row[1] in _TABLE_KINDS}
@@ -219,6 +215,25 @@ def check_database(conn: Any, known_versions: tuple[str, ...], name: str) -> Non
         )
 
 
+#: What the schema holds that an extension did not install (pg_depend's 'e' links an
+#: object to its extension): its relations, with whether this user may read each; and
+#: how many enums, domains, ranges and routines, which pg_class does not list.
+_SCHEMA_RELATIONS = (
+    "SELECT c.relname, c.relkind, has_table_privilege(c.oid, 'SELECT') FROM pg_class c"
+    " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = current_schema()"
+    " AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype = 'e'"
+    " AND d.classid = 'pg_class'::regclass)"
+)
+_SCHEMA_OTHERS = (
+    "SELECT (SELECT count(*) FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace"
+    " WHERE n.nspname = current_schema() AND t.typtype IN ('e', 'd', 'r', 'm') AND NOT"
+    " EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = t.oid AND d.deptype = 'e'"
+    " AND d.classid = 'pg_type'::regclass))"
+    " + (SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace"
+    " WHERE n.nspname = current_schema() AND NOT"
+    " EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e'"
+    " AND d.classid = 'pg_proc'::regclass))"
+)
 #: pg_class kinds that hold or show rows: tables, partitioned tables, views, materialized
 #: views, foreign tables.
 _TABLE_KINDS = frozenset("rpvmf")

@@ -111,6 +111,20 @@ def test_a_database_not_ours_is_refused_untouched(pg_url: str, case: str) -> Non
     assert snapshot(pg_url) == before
 
 
+def test_what_an_extension_installed_is_not_another_applications(pg_url: str) -> None:
+    """The catalogs list an extension's functions and types in the schema it went to;
+    they are the database's (CREATE EXTENSION pgcrypto), not an application's."""
+    schema = sql(pg_url, "SELECT current_schema()")[0][0]
+    sql(pg_url, f"CREATE EXTENSION pgcrypto SCHEMA {schema}")
+    try:
+        for _ in range(2):  # made, then reopened
+            with Backend(pg_url) as backend:
+                create(backend, f"g{_}")
+        assert {"meta", "sg", "rule"} <= tables(pg_url)
+    finally:
+        sql(pg_url, "DROP EXTENSION pgcrypto CASCADE")
+
+
 def test_a_database_locked_elsewhere_is_refused_after_the_lock_timeout(
     pg_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
