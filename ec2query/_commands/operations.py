@@ -21,7 +21,7 @@ import sys
 from typing import Any
 
 from .._codec.cliargs import cli_skeleton, parse_cli_args
-from .._errors import EC2Error, RequestError, ServiceError, TransportError, UsageError
+from .._errors import EC2Error, TransportError, UsageError
 from .._model import CURRENT_VERSION, VERSIONS, all_operations, operation
 from .._model.operations import PAGINATORS
 from .._request import UNSIGNED
@@ -170,21 +170,14 @@ def _send(name: str, params: dict[str, Any], options: argparse.Namespace) -> int
                 for raw, response in exchanges:
                     _debug(raw, response)
     except TransportError as error:
-        print(f"\n{error.message}\n", file=sys.stderr)
+        print(f"\n{_shown(error.message)}\n", file=sys.stderr)
         return EXIT_TRANSPORT
-    except (ServiceError, RequestError) as error:
-        print(
-            f"\nAn error occurred ({error.code}) when calling the {name} operation: "
-            f"{error.message}\n",
-            file=sys.stderr,
-        )
-        return EXIT_SERVICE
     except UsageError:
         raise
-    except EC2Error as error:
+    except EC2Error as error:  # a server's code and text: shown, not acted on
         print(
-            f"\nAn error occurred ({error.code}) when calling the {name} operation: "
-            f"{error.message}\n",
+            f"\nAn error occurred ({_shown(error.code)}) when calling the {name} operation: "
+            f"{_shown(error.message)}\n",
             file=sys.stderr,
         )
         return EXIT_SERVICE
@@ -290,12 +283,25 @@ def redact(text: str) -> str:
 
 def _debug(raw: Any, response: Any) -> None:
     print("--- request", file=sys.stderr)
-    print(redact(raw.to_http().decode("utf-8", "replace")), file=sys.stderr)
+    print(_shown(redact(raw.to_http().decode("utf-8", "replace"))), file=sys.stderr)
     if response is None:
         print("--- no response", file=sys.stderr)
         return
     print(f"--- response HTTP {response.status_code}", file=sys.stderr)
     for key, value in response.headers.items():
-        print(f"{key}: {value}", file=sys.stderr)
+        print(_shown(f"{key}: {value}"), file=sys.stderr)
     print(file=sys.stderr)
-    print(response.content.decode("utf-8", "replace"), file=sys.stderr)
+    print(_shown(response.content.decode("utf-8", "replace")), file=sys.stderr)
+
+
+#: What a terminal would act on rather than show: C0 controls but tab, LF and CR, DEL, C1
+#: controls (CSI, OSC ...) and the bidirectional overrides and isolates.
+_UNSHOWN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def _shown(text: str) -> str:
+    """``text`` for a terminal: each character it would act on written as an escape
+    (``\\x1b``), so that a server's header or body cannot clear the screen, set the
+    window title or reorder the line (an answer's ESC[2J went through ``--debug``)."""
+    return _UNSHOWN.sub(lambda found: f"\\x{ord(found.group()):02x}" if ord(found.group())
+                        < 0x100 else f"\\u{ord(found.group()):04x}", text)

@@ -18,7 +18,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from .._errors import UsageError
+from .._errors import ResponseParseError, UsageError
 from .._model.operations import PAGINATORS
 
 __all__ = ["decode_token", "encode_token", "paginate"]
@@ -26,6 +26,9 @@ __all__ = ["decode_token", "encode_token", "paginate"]
 Call = Callable[[dict[str, Any]], dict[str, Any]]
 
 _TRUNCATE = "boto_truncate_amount"
+#: The most pages one command reads: an endpoint answering a new token with every page
+#: (empty ones too, as EC2 may for a filtered describe) would be paged without end.
+MAX_PAGES = 10_000
 
 
 def encode_token(token: dict[str, Any]) -> str:
@@ -61,7 +64,8 @@ def paginate(
     skip: int = resume.get(_TRUNCATE, 0)
     merged: dict[str, Any] = {}
     items: list[Any] = []
-    while True:
+    seen = {token}
+    for _ in range(MAX_PAGES):
         request = dict(params)
         if page_size is not None:
             request[limit_key] = page_size
@@ -80,10 +84,14 @@ def paginate(
             break
         items += page_items
         skip = 0
-        if not following or following == token:
-            break
+        if not following or following in seen:  # the last page, or a token come round
+            break  # again (A, B, A, ...: botocore pages such an endpoint without end)
         if max_items is not None and len(items) == max_items:
             merged[output_token] = encode_token({input_token: following})
             break
         token = following
+        seen.add(token)
+    else:
+        raise ResponseParseError(f"The endpoint answered {MAX_PAGES} pages of {operation} "
+                                 f"and a {output_token} still: paging stopped")
     return {result_key: items, **merged}

@@ -12,7 +12,7 @@ import pytest
 
 from ec2query._commands.operations import redact
 from ec2query._commands.output import render
-from tests.servers import FAKE_ENV, moto_server
+from tests.servers import EMPTY_DESCRIBE, FAKE_ENV, http_head, moto_server, raw_server
 
 SEED = [
     "--group-name",
@@ -220,6 +220,37 @@ def test_debug_shows_the_exchange_and_redacts_session_tokens(moto):
     assert "--- request" in result.stderr and "--- response HTTP 200" in result.stderr
     assert "SECRET-SESSION-TOKEN" not in result.stderr + result.stdout
     assert redact("a=1&X-Amz-Security-Token=abc%2F&b=2") == "a=1&X-Amz-Security-Token=***&b=2"
+
+
+def test_debug_writes_what_a_terminal_would_act_on_as_escapes():
+    """An answer's ESC[2J (clear the screen), OSC title and U+202E reached the terminal."""
+    evil = "\x1b[2J\x1b]0;title\x07\u202e"
+    body = EMPTY_DESCRIBE.replace(b"<requestId>r", ("<requestId>" + evil).encode())
+
+    def answer(conn, request):
+        conn.sendall(http_head(length=len(body), extra=b"X-Evil: \x1b[31mred\r\n") + body)
+
+    with raw_server(answer) as (url, _):
+        result = ec2query("describe-security-groups", "--endpoint-url", url, "--debug")
+    assert "--- response HTTP 200" in result.stderr  # (the body is not XML: refused after)
+    assert not any(char in result.stderr for char in ("\x1b", "\u202e", "\x07"))
+    assert "\\x1b[31mred" in result.stderr and "\\x1b]0;title\\x07\\u202e" in result.stderr
+
+
+def test_a_servers_error_text_is_shown_not_acted_on():
+    """An EC2 error document's code and message may hold what XML allows and a terminal
+    acts on (U+009B, a C1 CSI; U+202E, which reverses the rest of the line)."""
+    body = ("<Response><Errors><Error><Code>Bad\u009b2J</Code><Message>text \u202edesrever"
+            "</Message></Error></Errors><RequestID>r</RequestID></Response>").encode()
+
+    def answer(conn, request):
+        conn.sendall(http_head("400 Bad Request", length=len(body)) + body)
+
+    with raw_server(answer) as (url, _):
+        result = ec2query("describe-security-groups", "--endpoint-url", url)
+    assert result.returncode != 0
+    assert "\u009b" not in result.stderr and "\u202e" not in result.stderr
+    assert "(Bad\\x9b2J)" in result.stderr and "text \\u202edesrever" in result.stderr
 
 
 def test_generate_cli_skeleton_prints_the_input_skeleton():
