@@ -85,13 +85,16 @@ class Client(Operations):
     found as aws-cli finds it (:func:`resolve_client_region`); with none,
     ``UsageError`` (code ``NoRegion``) here, as boto3 raises ``NoRegionError``.
     ``signature=UNSIGNED`` sends requests unsigned. ``timeout`` is requests'
-    (connect, read) in seconds, None waiting forever; ``deadline`` bounds a whole
-    exchange, connecting to the answer's last byte (None: no bound but ``timeout``'s);
+    (connect, read) in seconds, None waiting forever; ``deadline`` bounds an exchange
+    from sending to the answer's last byte, kept once the answer is being read (None: no
+    bound but ``timeout``'s, which also bounds connecting and TLS, step by step);
     ``verify`` is requests' (False, or a CA bundle's path). An answer over 10 MiB, or in
     a content coding, is refused (``MalformedResponse``); the client's own session asks
     for none, keeps no cookies and lends no ``~/.netrc`` credential over the signature.
     A ``session`` given is used as it is (its adapters, cookies and auth are yours; the
-    deadline is kept only by the client's own).
+    deadline is kept only by the client's own). ``observer(request, answer)`` gets each
+    request sent and its answer, read whole: an ``Answer`` with ``status_code``,
+    ``headers`` and ``content`` (it was requests' ``Response``), or None when none came.
     """
 
     def __init__(

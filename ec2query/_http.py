@@ -6,7 +6,10 @@ or a URL's user part, in ``Authorization``). :func:`exchange` sends one signed r
 through it and reads the answer within a deadline (the socket being read is shut when it
 passes, so a peer trickling its header or body a byte at a time cannot hold the caller,
 each read coming within the read timeout) and a size bound, and refuses an answer in a
-content coding (a 2 MB gzip body inflates to gigabytes). What comes back is an
+content coding (a 2 MB gzip body inflates to gigabytes). The deadline counts from the
+start and is kept once the answer is being read; until then, connecting, a TLS
+handshake, a proxy's CONNECT and sending the request are bounded by requests' timeouts,
+each step on its own. Through a SOCKS proxy the deadline is not kept. What comes back is an
 :class:`Answer`; what does not, :class:`Unanswered`, naming why.
 """
 
@@ -187,8 +190,11 @@ class _Watch:
 
 
 def _shut(sock: Any) -> None:
-    with contextlib.suppress(OSError):  # already closed
-        sock.shutdown(socket.SHUT_RDWR)  # the blocked read returns, and the call fails
+    """Shut ``sock`` (for TLS inside a TLS proxy, urllib3's transport: the socket under
+    it), so that the blocked read returns and the call fails."""
+    raw = getattr(sock, "socket", sock)  # SSLTransport has no shutdown of its own
+    with contextlib.suppress(OSError, AttributeError):  # already closed, or not a socket
+        raw.shutdown(socket.SHUT_RDWR)
 
 
 def _watched_adapter() -> Any:
@@ -197,6 +203,7 @@ def _watched_adapter() -> Any:
     from requests.adapters import HTTPAdapter
     from urllib3.connection import HTTPConnection, HTTPSConnection
     from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+    from urllib3.poolmanager import pool_classes_by_scheme as defaults
 
     class Watched:
         def getresponse(self, *args: Any, **kwargs: Any) -> Any:
@@ -234,7 +241,8 @@ def _watched_adapter() -> Any:
 
         def proxy_manager_for(self, *args: Any, **kwargs: Any) -> Any:
             manager = super().proxy_manager_for(*args, **kwargs)  # through HTTPS_PROXY too
-            manager.pool_classes_by_scheme = pools
+            if manager.pool_classes_by_scheme is defaults:  # not SOCKS': its pools make
+                manager.pool_classes_by_scheme = pools  # connections of their own, unwatched
             return manager
 
     return Adapter()

@@ -124,3 +124,20 @@ def test_the_deadline_never_shuts_a_connection_given_back_to_the_pool():
         reading.reading(sock)
         reading._expire()
     assert sock.shut == 1 and reading.cut  # one being read is cut
+
+
+def test_the_deadline_shuts_tls_inside_a_tls_proxy_by_the_socket_under_it():
+    """Through an HTTPS proxy urllib3 reads through an SSLTransport, which has no
+    shutdown: the timer died with an AttributeError and the deadline was not kept."""
+    from ec2query._http import _Watch
+
+    class Transport:  # urllib3.util.ssltransport.SSLTransport's shape: .socket, no shutdown
+        def __init__(self) -> None:
+            self.socket = _Socket()
+
+    transport = Transport()
+    watch = _Watch(60)
+    with watch:
+        watch.reading(transport)
+        watch._expire()
+    assert transport.socket.shut == 1 and watch.cut

@@ -294,14 +294,16 @@ def _debug(raw: Any, response: Any) -> None:
     print(_shown(response.content.decode("utf-8", "replace")), file=sys.stderr)
 
 
-#: What a terminal would act on rather than show: C0 controls but tab, LF and CR, DEL, C1
-#: controls (CSI, OSC ...) and the bidirectional overrides and isolates.
-_UNSHOWN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+#: What a terminal would act on rather than show: C0 controls but tab and LF (a bare CR
+#: returns to the line's start, to write over it), DEL, C1 controls (CSI, OSC ...) and
+#: the bidirectional overrides and isolates.
+_UNSHOWN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 def _shown(text: str) -> str:
     """``text`` for a terminal: each character it would act on written as an escape
     (``\\x1b``), so that a server's header or body cannot clear the screen, set the
     window title or reorder the line (an answer's ESC[2J went through ``--debug``)."""
+    text = text.replace("\r\n", "\n")  # HTTP's line ends are line ends here
     return _UNSHOWN.sub(lambda found: f"\\x{ord(found.group()):02x}" if ord(found.group())
                         < 0x100 else f"\\u{ord(found.group()):04x}", text)

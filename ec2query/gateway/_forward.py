@@ -26,7 +26,7 @@ from ..auth._verify import check_region
 
 __all__ = ["Forwarder"]
 
-#: The seconds one upstream exchange may take, connecting to the last byte of the answer.
+#: The seconds one upstream exchange may take reading its answer (``_http``'s deadline).
 DEADLINE = 30.0
 _XML_TYPE = "text/xml;charset=UTF-8"
 #: A media type as RFC 9110 8.3.1 writes one (type/subtype, then parameters), in
