@@ -81,8 +81,9 @@ def _password_spans(url: str) -> list[tuple[int, int]]:
     ``/``, its password runs from its first ``:`` to that ``@`` (so ``?``, ``#`` and ``[``
     are a password's own there); the parameters follow the ``?`` that ends the hosts (a
     ``?`` inside an IPv6 host's brackets does not) or the database name, split on ``&``,
-    and each whose name percent-decodes to ``password`` holds one. The parameters after
-    the first ``?`` are taken too, for a URL libpq refuses but quotes in its refusal.
+    and each whose name percent-decodes to ``password`` holds one. For a URL libpq
+    refuses (but quotes in its refusal), the parameters after the first ``?`` are taken
+    too.
     Spans that overlap are joined; empty ones (libpq ignores them) are left out."""
     start = next((len(scheme) for scheme in SCHEMES if url.startswith(scheme)), 0)
     spans = []
@@ -93,7 +94,9 @@ def _password_spans(url: str) -> list[tuple[int, int]]:
         if colon != -1:
             spans.append((colon + 1, designator.start()))
         cut = designator.end()
-    for query in {_query_start(url, cut), url.find("?", cut)} - {-1}:
+    query, refused = _query_start(url, cut)
+    starts = {query, url.find("?", cut)} if refused else {query}
+    for query in starts - {-1}:
         position = query + 1
         for item in url[position:].split("&"):
             name, equals, _ = item.partition("=")
@@ -109,17 +112,19 @@ def _password_spans(url: str) -> list[tuple[int, int]]:
     return joined
 
 
-def _query_start(url: str, position: int) -> int:
-    """Where libpq's parameters begin (the ``?``), or -1: past the hosts from
-    ``position`` (``host[:port]`` or ``[IPv6][:port]``, joined by commas), then past the
-    database name if a ``/`` begins one."""
+def _query_start(url: str, position: int) -> tuple[int, bool]:
+    """Where libpq's parameters begin (the ``?``), or -1, and whether libpq refuses the
+    URL: past the hosts from ``position`` (``host[:port]`` or ``[IPv6][:port]``, joined
+    by commas), then past the database name if a ``/`` begins one."""
     size = len(url)
     while True:
         if position < size and url[position] == "[":
             position = url.find("]", position + 1)
-            if position == -1:  # libpq refuses it
-                return -1
+            if position == -1:  # no closing bracket: libpq refuses it
+                return -1, True
             position += 1
+            if position < size and url[position] not in ":/?,":
+                return -1, True  # nor does it take anything else after one
         else:
             while position < size and url[position] not in ":/?,":
                 position += 1
@@ -131,8 +136,8 @@ def _query_start(url: str, position: int) -> int:
             continue
         break
     if position < size and url[position] == "/":
-        return url.find("?", position)
-    return position if position < size and url[position] == "?" else -1
+        return url.find("?", position), False
+    return (position if position < size and url[position] == "?" else -1), False
 
 
 _USER_END = re.compile("[@/]")

@@ -168,6 +168,7 @@ LIBPQ_PASSWORDS = {
     "postgresql://h?password=zz/sg": "postgresql://h?password=***",
     "postgres://[::1": "postgres://[::1",  # urlsplit raised on it
     "postgresql://[?]/sg?password=hunter22": "postgresql://[?]/sg?password=***",  # a host's ?
+    "postgresql://[?password=[?]": "postgresql://[?password=[?]",  # all a host: no password
 }  # fmt: skip
 
 
