@@ -207,3 +207,12 @@ def trickling(where: str) -> Callable[[socket.socket, bytes], None]:
             time.sleep(0.1)
 
     return trickle
+
+
+def lend_netrc(tmp_path: Any, monkeypatch: Any, entry: str) -> None:
+    """Make ``entry`` the netrc requests reads (``NETRC``), as a user's ``~/.netrc`` with
+    its private mode."""
+    netrc = tmp_path / "netrc"
+    netrc.write_text(entry + "\n")
+    netrc.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc))

@@ -18,7 +18,7 @@ import pytest
 from ec2query._client import Client
 from ec2query._errors import ResponseParseError, ServiceError, TransportError
 from ec2query.auth import Credentials
-from tests.servers import EMPTY_DESCRIBE, http_head, raw_server, trickling
+from tests.servers import EMPTY_DESCRIBE, http_head, lend_netrc, raw_server, trickling
 
 CREDS = Credentials("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
 
@@ -75,10 +75,7 @@ def test_a_trickling_endpoint_is_cut_at_the_deadline(where):
 
 
 def test_no_cookie_goes_back_and_netrc_lends_nothing(tmp_path, monkeypatch):
-    netrc = tmp_path / "netrc"
-    netrc.write_text("default login someone password netrcpw\n")
-    netrc.chmod(0o600)
-    monkeypatch.setenv("NETRC", str(netrc))
+    lend_netrc(tmp_path, monkeypatch, "default login someone password netrcpw")
     with raw_server(_answer) as (url, received):
         client = _client(url)
         client.describe_security_groups()

@@ -28,6 +28,7 @@ from tests.servers import (
     FAKE_ENV,
     boto_ec2,
     http_head,
+    lend_netrc,
     raw_server,
     trickling,
 )
@@ -130,10 +131,7 @@ def test_no_cookie_of_one_answer_goes_with_the_next_request():
 
 def test_netrc_lends_no_credentials_over_the_signature(tmp_path, monkeypatch):
     """requests put ~/.netrc's entry in Authorization (Basic), replacing SigV4's."""
-    netrc = tmp_path / "netrc"
-    netrc.write_text("machine 127.0.0.1 login someone password netrcpw\n")
-    netrc.chmod(0o600)
-    monkeypatch.setenv("NETRC", str(netrc))
+    lend_netrc(tmp_path, monkeypatch, "machine 127.0.0.1 login someone password netrcpw")
     with raw_server(_answer) as (url, received):
         Forwarder(url, CREDS)("DescribeSecurityGroups", {}, "2016-11-15")
     head = received[0].split(b"\r\n\r\n")[0].lower()
