@@ -140,6 +140,15 @@ class _Captured:
                 b"<return>true</return></RevokeSecurityGroupIngressResponse>"
             )
 
+            def __enter__(self) -> Any:  # read as _http.exchange reads a streamed answer
+                return self
+
+            def __exit__(self, *exc: object) -> None:
+                pass
+
+            def iter_content(self, size: int) -> Any:
+                return iter([self.content])
+
         return Answer()
 
 
