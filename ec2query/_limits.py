@@ -10,6 +10,9 @@ import re
 
 #: Largest Query request (body or query string) accepted, in bytes.
 MAX_QUERY_BYTES = 1024 * 1024
+#: How long (seconds) a served gateway's stop (SIGTERM, Ctrl-C) waits, by default, for
+#: the requests begun to be answered.
+STOP_GRACE = 5
 #: Most parameters (``key=value`` pairs) in one request.
 MAX_PARAMS = 5000
 #: Highest list index accepted (``IpPermissions.N``, ``IpRanges.M``, ...).

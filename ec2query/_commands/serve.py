@@ -17,6 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .._errors import UsageError
+from .._limits import STOP_GRACE
 from ..auth._credentials import Credentials, blank_secret, ini_parser
 
 
@@ -45,6 +46,10 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--workers", type=_whole(1, MAX_WORKERS), default=1, metavar="N",
                         help="worker processes sharing the port and the --db database "
                         f"(%(default)s; at most {MAX_WORKERS})")
+    parser.add_argument("--grace", type=_whole(0, MAX_GRACE), default=STOP_GRACE,
+                        metavar="SECONDS",
+                        help="on SIGTERM or Ctrl-C, how long the requests begun get to be "
+                        "answered before it stops (%(default)s; a second signal stops at once)")
     parser.add_argument("--region", help="the only region clients may sign for (default: any)")
     parser.add_argument("--path", default="/", help="the only request path served (%(default)s)")
     parser.add_argument(
@@ -261,7 +266,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"ec2query gateway on {where} ({target}{workers}); Ctrl-C stops it", flush=True)
 
     serve(app, host=args.host, port=args.port, threads=args.threads, workers=args.workers,
-          ready=ready)
+          ready=ready, grace=args.grace)
     return 0
 
 
@@ -270,6 +275,8 @@ def run(args: argparse.Namespace) -> int:
 #: of file descriptors for their pipes).
 MAX_THREADS = 256
 MAX_WORKERS = 256
+#: The longest ``--grace`` (seconds): an hour, far beyond the edge's own deadlines.
+MAX_GRACE = 3600
 
 
 def _whole(low: int, high: int) -> Callable[[str], int]:

@@ -349,7 +349,7 @@ class _AppHeaderNames:
     request: Any
 
     def build_response_header(self) -> bytes:
-        if self.request.close_requested:
+        if self.request.close_requested or self.channel.server.stop_by is not None:
             self.set_close_on_finish()  # type: ignore[attr-defined]
         spellings = [_spelling(name) for name, _ in self.response_headers]
         head: bytes = super().build_response_header()  # type: ignore[misc]
@@ -540,6 +540,7 @@ class EdgeServer(TcpWSGIServer):  # type: ignore[misc]
 
     channel_class = EdgeChannel
     in_connection_overflow = False  # waitress' own default, declared for the type checker
+    accepting: bool  # wasyncore's, declared for the type checker
 
     def __init__(self, *args: Any, loads: Loads | None = None, worker: int = 0,
                  **kwargs: Any) -> None:
@@ -551,6 +552,7 @@ class EdgeServer(TcpWSGIServer):  # type: ignore[misc]
         self.yielding = False  # leaving new connections to another worker (readable)
         self.next_maintenance = 0.0  # monotonic: when readable runs maintenance next
         self.accept_after = 0.0  # monotonic: out of descriptors, no accept before then
+        self.stop_by: float | None = None  # stopping (drain): the monotonic deadline
         super().__init__(*args, **kwargs)
         self.next_channel_cleanup = math.inf  # waitress' schedule, on the wall clock: unused
         if loads is not None:
@@ -606,6 +608,9 @@ class EdgeServer(TcpWSGIServer):  # type: ignore[misc]
             self.next_maintenance = moment + self.adj.cleanup_interval
             self.maintenance(moment)
         self.run_inline()
+        if self.stop_by is not None:
+            self._drain_turn(moment, self.stop_by)
+            return False
         readable = self._room(moment)
         loads = self.loads
         if loads is None:
@@ -622,6 +627,43 @@ class EdgeServer(TcpWSGIServer):  # type: ignore[misc]
             loads.wake_others(self.worker)
         self.yielding = yielding
         return readable and not yielding
+
+    def drain(self, grace: float) -> None:
+        """Stop, gracefully, within ``grace`` seconds: accept no more connections, answer
+        the requests already begun (each answer with ``Connection: close``), close each
+        connection as it falls idle, and end :meth:`run` once none is left or at the
+        deadline, closing what is still open then. Safe from a signal handler (it only
+        marks the server and wakes its loop; the loop does the rest, in its own turn, so
+        an answer under way in the loop's thread is never cut short)."""
+        if self.stop_by is None:
+            self.stop_by = time.monotonic() + max(grace, 0.0)
+            with contextlib.suppress(OSError):  # the trigger's pipe, written without its lock
+                self.trigger._physical_pull()
+
+    def _drain_turn(self, moment: float, stop_by: float) -> None:
+        """One turn of a stop (:meth:`drain`). The listening socket is closed first (its
+        place in the loop's map stays until the end: nothing is accepted meanwhile that
+        could take its number). A connection is idle when nothing is being read, answered
+        or sent on it and no byte of a next request waits in its socket; a lingering one is
+        left to its own (shorter) bound."""
+        if self.accepting:  # the first turn
+            self.accepting = False
+            with contextlib.suppress(OSError):
+                self.socket.close()
+            busy = sum(1 for channel in self.active_channels.values() if not _idle(channel))
+            _log.info("stopping: %d request(s) being received or answered get %.0f s to "
+                      "finish", busy, stop_by - moment)
+        for channel in list(self.active_channels.values()):
+            if channel.linger_until is None and _idle(channel):
+                channel.handle_close()
+        left = list(self.active_channels.values())
+        if left and moment < stop_by:
+            return
+        if left:
+            _log.warning("stopped: %d connection(s) closed unfinished at the deadline",
+                         len(left))
+        for dispatcher in list(self._map.values()):  # the map emptied, the loop ends
+            dispatcher.close()
 
     def maintenance(self, moment: float) -> None:
         """Each second (``moment``: the monotonic clock's): a request being read is held to
@@ -726,6 +768,21 @@ class EdgeServer(TcpWSGIServer):  # type: ignore[misc]
             channel.requests.append(request)
             if len(channel.requests) == 1:
                 channel.server.add_task(channel)
+
+
+def _idle(channel: Any) -> bool:
+    """Whether a stop may close ``channel`` now: no request in it is being read,
+    answered or sent, and no byte of a next one has arrived unread."""
+    if (channel.request is not None or channel.requests or channel.total_outbufs_len
+            or not channel.connected):
+        return False
+    try:
+        waiting = channel.socket.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT)
+    except (BlockingIOError, InterruptedError):
+        return True
+    except OSError:  # reset by the client: nothing to answer
+        return True
+    return not waiting  # b"": the client has closed its side
 
 
 class _Wake(wasyncore.file_dispatcher):  # type: ignore[misc]  # waitress is untyped

@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from .._errors import UsageError
+from .._limits import STOP_GRACE
 
 __all__ = ["bound_allocator", "create_server", "running", "serve"]
 
@@ -111,21 +112,25 @@ def running(app: Any, *, host: str = "127.0.0.1", port: int = 0, **options: Any)
 
 def serve(app: Any, *, host: str = "127.0.0.1", port: int = 8773, threads: int | None = None,
           workers: int = 1, ready: Callable[[int], None] | None = None,
-          **options: Any) -> None:
-    """Serve ``app`` until interrupted, in this process or in ``workers`` forked ones
+          grace: float = STOP_GRACE, **options: Any) -> None:
+    """Serve ``app`` until stopped, in this process or in ``workers`` forked ones
     sharing one listening socket (and whatever ``app`` holds: its SQLite file). ``ready``
     is called with the bound port once clients can connect (with workers: once each has
     begun to serve or has exited). New connections go to the worker holding fewest
     (``_balance``). A worker that dies is replaced; the workers stop with the parent,
-    however it ends."""
+    however it ends.
+
+    SIGTERM or SIGINT (Ctrl-C) stops gracefully: no new connection is accepted, the
+    requests begun are answered within ``grace`` seconds (``EdgeServer.drain``), then it
+    returns; a second signal stops at once. Signals are handled only when serving from
+    the main thread."""
     bound_allocator()
     if workers <= 1:
         server = create_server(app, host=host, port=port, threads=threads, **options)
-        previous = None
+        replaced: dict[signal.Signals, Any] = {}  # the handlers put back at the end
         if threading.current_thread() is threading.main_thread():
-            # SIGTERM stops as Ctrl-C does: the server closed, exit 0 (it was killed
-            # outright, status -15, where --workers stops cleanly)
-            previous = signal.signal(signal.SIGTERM, _interrupt)
+            for stop_signal in _STOPS:
+                replaced[stop_signal] = signal.signal(stop_signal, _stopping(server, grace))
         if ready is not None:
             ready(server.effective_port)
         try:
@@ -134,8 +139,9 @@ def serve(app: Any, *, host: str = "127.0.0.1", port: int = 8773, threads: int |
             pass
         finally:
             server.close()
-            if previous is not None:
-                signal.signal(signal.SIGTERM, previous)
+            server.task_dispatcher.shutdown(timeout=1)
+            for stop_signal, handler in replaced.items():
+                signal.signal(stop_signal, handler)
         return
     if not hasattr(os, "fork"):  # pragma: no cover - Windows
         raise UsageError("--workers needs os.fork (POSIX); use one worker here")
@@ -160,7 +166,8 @@ def serve(app: Any, *, host: str = "127.0.0.1", port: int = 8773, threads: int |
                     os.close(pipe[0])
                     started = pipe[1]
                 _worker(app, listener, os.getppid(), threads,
-                        {**options, "loads": loads, "worker": index}, started)
+                        {**options, "loads": loads, "worker": index, "grace": grace},
+                        started)
             except BaseException:  # a worker never returns into the parent's code
                 code = 1
             finally:
@@ -168,8 +175,10 @@ def serve(app: Any, *, host: str = "127.0.0.1", port: int = 8773, threads: int |
         children[pid] = index
 
     def stop(signum: int, frame: Any) -> None:
+        """Each worker told to stop (a second time: at once); no new connection queued."""
         nonlocal stopping
         stopping = True
+        listener.close()  # the workers close theirs as they begin to drain
         for pid in children:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGTERM)
@@ -221,8 +230,16 @@ def serve(app: Any, *, host: str = "127.0.0.1", port: int = 8773, threads: int |
         loads.close()
 
 
-def _interrupt(signum: int, frame: Any) -> None:
-    raise KeyboardInterrupt
+def _stopping(server: Any, grace: float) -> Callable[[int, Any], None]:
+    """A handler for the stop signals: the first drains ``server`` within ``grace``
+    seconds, a second stops it at once (``KeyboardInterrupt``, out of ``server.run``)."""
+
+    def stop(signum: int, frame: Any) -> None:
+        if server.stop_by is not None:
+            raise KeyboardInterrupt
+        server.drain(grace)
+
+    return stop
 
 
 def _wait_for(waiting: int, workers: int, timeout: float = 30.0) -> None:
@@ -261,7 +278,9 @@ def _worker(app: Any, listener: socket.socket, parent: int, threads: int | None,
         os._exit(0)
 
     threading.Thread(target=watch, name="ec2query-parent-watch", daemon=True).start()
+    grace = options.pop("grace", STOP_GRACE)
     server = create_server(app, threads=threads, sock=listener, **options)
+    signal.signal(signal.SIGTERM, _stopping(server, grace))  # the parent relays its stops
     if started is not None:  # the parent's ready() waits for every first worker
         with contextlib.suppress(OSError):  # a parent that stopped waiting
             os.write(started, b".")

@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -154,3 +155,109 @@ def test_workers_with_a_uri_naming_another_host_get_the_databases_one_line(tmp_p
     for done in runs:
         assert done.stderr.strip() == (f"{uri}: names the host 'elsewhere'; an SQLite URI "
                                        "names a local file")
+
+
+def _begun(url: str) -> tuple[socket.socket, bytes]:
+    """A connection holding a signed CreateSecurityGroup whose headers and the first bytes
+    of its body are sent; and the rest of the body, to send later."""
+    from ec2query import Credentials, build_signed_request
+
+    request = build_signed_request(
+        "CreateSecurityGroup", {"GroupName": "drained", "Description": "d"}, endpoint=url,
+        credentials=Credentials(FAKE_ENV["AWS_ACCESS_KEY_ID"], FAKE_ENV["AWS_SECRET_ACCESS_KEY"]),
+        region="us-east-1")
+    host = url.removeprefix("http://")
+    head = "".join(f"{name}: {value}\r\n" for name, value in request.headers.items()
+                   if name.lower() not in ("host", "content-length"))
+    conn = socket.create_connection(_address(url), timeout=10)
+    conn.sendall(f"POST / HTTP/1.1\r\nHost: {host}\r\n{head}Content-Length: "
+                 f"{len(request.body)}\r\n\r\n".encode() + request.body[:10])
+    return conn, request.body[10:]
+
+
+def _address(url: str) -> tuple[str, int]:
+    return "127.0.0.1", int(url.rsplit(":", 1)[1])
+
+
+def _no_entry(url: str) -> bool:
+    """Whether a connection to ``url`` is refused within two seconds."""
+    for _ in range(40):
+        try:
+            socket.create_connection(_address(url), timeout=1).close()
+        except ConnectionRefusedError:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def _read_all(conn: socket.socket) -> bytes:
+    chunks = []
+    while chunk := conn.recv(65536):
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _stopped(process: subprocess.Popen[bytes], timeout: float) -> int:
+    try:
+        return process.wait(timeout=timeout)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=10)
+
+
+@pytest.mark.parametrize("extra", [[], ["--threads", "2"], ["--workers", "2"]],
+                         ids=["in-the-loop", "threads", "workers"])
+def test_a_stop_answers_the_request_begun_and_closes_idle_connections(tmp_path, extra):
+    """SIGTERM dropped a request being received or answered (the client read nothing, the
+    change maybe made); now the request begun is answered, with Connection: close, an
+    idle keep-alive connection is closed at once, no new connection is accepted, and the
+    process exits 0 once nothing is left."""
+    process, url = _serve(tmp_path, *extra)
+    try:
+        with socket.create_connection(_address(url), timeout=10) as kept:
+            kept.sendall(b"GET / HTTP/1.1\r\nHost: h\r\n\r\n")
+            assert kept.recv(65536).startswith(b"HTTP/1.1 403 ")  # answered, kept alive
+            begun, rest = _begun(url)
+            with begun:
+                time.sleep(0.3)  # the headers read
+                process.send_signal(signal.SIGTERM)
+                assert kept.recv(65536) == b""  # closed (within the socket's 10 s: at once)
+                assert _no_entry(url)
+                assert process.poll() is None  # still answering the request begun
+                begun.sendall(rest)
+                answer = _read_all(begun)
+    finally:
+        code = _stopped(process, timeout=10)
+    assert answer.startswith(b"HTTP/1.1 200 OK\r\n"), answer[:300]
+    assert b"\r\nConnection: close\r\n" in answer and b"<groupId>sg-" in answer
+    assert code == 0
+    log = next(tmp_path.glob("serve-*.log")).read_text()
+    assert "stopping: " in log and "Traceback" not in log
+
+
+def test_a_stop_ends_at_its_grace_and_a_second_signal_ends_it_at_once(tmp_path):
+    process, url = _serve(tmp_path, "--grace", "1")
+    begun, _ = _begun(url)  # never finished
+    with begun:
+        time.sleep(0.3)
+        started = time.monotonic()
+        process.send_signal(signal.SIGTERM)
+        assert _stopped(process, timeout=10) == 0
+        assert 0.9 < time.monotonic() - started < 4
+        assert _read_all(begun) == b""
+    log = next(tmp_path.glob("serve-*.log")).read_text()
+    assert "1 connection(s) closed unfinished" in log and "Traceback" not in log
+
+    process, url = _serve(tmp_path, "--grace", "60", "--workers", "2")
+    begun, _ = _begun(url)
+    with begun:
+        time.sleep(0.3)
+        started = time.monotonic()
+        process.send_signal(signal.SIGTERM)
+        time.sleep(0.5)
+        assert process.poll() is None  # waiting for the request begun
+        process.send_signal(signal.SIGTERM)
+        assert _stopped(process, timeout=10) == 0
+        assert time.monotonic() - started < 4
+    assert "Traceback" not in next(tmp_path.glob("serve-*.log")).read_text()
