@@ -113,7 +113,7 @@ _RULE_BY_ID = _SELECT_RULE + " WHERE rule_id = ? AND group_id = ? AND egress = ?
 _GROUP_BATCH = 100
 _SELECT_TAGS = "SELECT group_id, key, value FROM sg_tag"
 _RANKED_RULE = f"SELECT seq, {_RULE_COLUMNS} FROM rule"  # noqa: S608 - constants only
-_RULE_TAGS = "SELECT key, value FROM rule_tag WHERE rule_id = ?"
+_SELECT_RULE_TAGS = "SELECT rule_id, key, value FROM rule_tag"
 _VPC_ROW = "SELECT 1 FROM vpc WHERE vpc_id = ?"
 _GROUP_BY_ID = "SELECT group_id, vpc_id, name FROM sg WHERE group_id = ?"
 _GROUP_BY_NAME = "SELECT group_id, vpc_id, name FROM sg WHERE vpc_id = ? AND name = ?"
@@ -780,27 +780,23 @@ class Backend:
         ids = params.get("SecurityGroupRuleIds")
         groups = _filtered_groups(params.get("Filters") or ())
         if ids:
-            ranked = []
-            for rule_id in dict.fromkeys(ids):
-                row = conn.execute(_RANKED_RULE + " WHERE rule_id = ?", (rule_id,)).fetchone()
-                if row is None:
+            wanted = list(dict.fromkeys(ids))
+            ranked = list(_rows_among(conn, _RANKED_RULE, "rule_id", wanted))
+            found = {row[1] for row in ranked}
+            for rule_id in wanted:  # the first the request names that is not there
+                if rule_id not in found:
                     raise not_found(rule_id, "sgr")
-                ranked.append(row)
         elif groups is not None:
-            ranked = [row for group_id in sorted(groups)
-                      for row in conn.execute(_RANKED_RULE + " WHERE group_id = ?", (group_id,))]
+            ranked = list(_rows_among(conn, _RANKED_RULE, "group_id", sorted(groups)))
         else:
             ranked = conn.execute(_RANKED_RULE).fetchall()
         ranked.sort(key=lambda row: (row[0], row[1]))  # creation order: seq, then rule id
         rows = [Rule._make(row[1:]) for row in ranked]
         tags: dict[str, dict[str, str]] = {}
-        if ids or groups is not None:
-            for rule in rows:
-                for key, value in conn.execute(_RULE_TAGS, (rule.rule_id,)):
-                    tags.setdefault(rule.rule_id, {})[key] = value
-        else:
-            for rule_id, key, value in conn.execute("SELECT rule_id, key, value FROM rule_tag"):
-                tags.setdefault(rule_id, {})[key] = value
+        tag_rows = (_rows_among(conn, _SELECT_RULE_TAGS, "rule_id", [r.rule_id for r in rows])
+                    if ids or groups is not None else conn.execute(_SELECT_RULE_TAGS))
+        for rule_id, key, value in tag_rows:
+            tags.setdefault(rule_id, {})[key] = value
         for spec in params.get("Filters") or ():
             name, values = spec.get("Name", ""), set(spec.get("Values") or ())
             rows = [rule for rule in rows if _rule_matches(rule, tags.get(rule.rule_id, {}),
@@ -884,18 +880,27 @@ def _with_rules(conn: Connection, groups: list[Any]) -> Iterator[tuple[Any, ...]
     two statements a group would be thousands of round trips to a distant server."""
     for start in range(0, len(groups), _GROUP_BATCH):
         batch = groups[start:start + _GROUP_BATCH]
-        marks = ", ".join("?" * len(batch))
         ids = [row[1] for row in batch]
         rules: dict[str, list[Rule]] = {}
-        in_batch = f"WHERE group_id IN ({marks})"  # placeholders only
-        for row in conn.execute(f"{_SELECT_RULE} {in_batch} ORDER BY seq, rule_id", ids):
+        for row in _rows_among(conn, _SELECT_RULE, "group_id", ids, "ORDER BY seq, rule_id"):
             rules.setdefault(row[1], []).append(Rule._make(row))
         tags: dict[str, list[dict[str, str]]] = {}
-        for group_id, key, value in conn.execute(
-                f"{_SELECT_TAGS} {in_batch} ORDER BY group_id, key", ids):
+        for group_id, key, value in _rows_among(conn, _SELECT_TAGS, "group_id", ids,
+                                                "ORDER BY group_id, key"):
             tags.setdefault(group_id, []).append({"Key": key, "Value": value})
         for row in batch:
             yield (*row, rules.get(row[1], []), tags.get(row[1], []))
+
+
+def _rows_among(conn: Connection, select: str, column: str, keys: list[str],
+                order: str = "") -> Iterator[Any]:
+    """The rows of ``select`` whose ``column`` is one of ``keys`` (a key prefix of its
+    table), :data:`_GROUP_BATCH` keys a statement: one statement a key would be thousands
+    of round trips to a distant server. ``order`` orders each batch's rows."""
+    for start in range(0, len(keys), _GROUP_BATCH):
+        batch = keys[start:start + _GROUP_BATCH]
+        marks = ", ".join("?" * len(batch))  # placeholders only
+        yield from conn.execute(f"{select} WHERE {column} IN ({marks}) {order}", batch)
 
 
 def _filtered_groups(filters: Iterable[dict[str, Any]]) -> set[str] | None:
