@@ -181,9 +181,10 @@ def _send(name: str, params: dict[str, Any], options: argparse.Namespace) -> int
             file=sys.stderr,
         )
         return EXIT_SERVICE
+    terminal = sys.stdout.isatty()
     if options.output == "xml":
         body = exchanges[-1][1].content.decode("utf-8", "replace")
-        print(body)
+        print(_shown(body) if terminal else body)
         return 0
     result.pop("ResponseMetadata", None)
     if (
@@ -195,8 +196,12 @@ def _send(name: str, params: dict[str, Any], options: argparse.Namespace) -> int
         return 0
     if options.query is not None:
         result = _search(options.query, result)
-    colour = options.color == "on" or (options.color == "auto" and sys.stdout.isatty())
+    colour = options.color == "on" or (options.color == "auto" and terminal)
+    if terminal and options.output != "json":
+        result = _shown_values(result)
     text = output.render(result, options.output, title=name, colour=colour)
+    if terminal and options.output == "json":  # json.dumps wrote C0 controls as escapes
+        text = _UNSHOWN.sub(lambda found: f"\\u{ord(found.group()):04x}", text)
     if text:
         print(text)
     return 0
@@ -298,6 +303,19 @@ def _debug(raw: Any, response: Any) -> None:
 #: returns to the line's start, to write over it), DEL, C1 controls (CSI, OSC ...) and
 #: the bidirectional overrides and isolates.
 _UNSHOWN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def _shown_values(value: Any) -> Any:
+    """A result for a terminal: each of its strings :func:`_shown` (a server's values may
+    hold what XML allows and a terminal acts on: a C1 control, a bare CR, U+202E). Only
+    at a terminal: piped, the output is the bytes aws-cli writes."""
+    if isinstance(value, str):
+        return _shown(value)
+    if isinstance(value, dict):
+        return {key: _shown_values(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_shown_values(item) for item in value]
+    return value
 
 
 def _shown(text: str) -> str:

@@ -277,3 +277,60 @@ def test_operation_help_documents_every_option():
         "--signature-version",
     ):
         assert option in result.stdout
+
+
+def _at_a_terminal(*args: str) -> tuple[int, str]:
+    """The console run with its standard output on a pseudo-terminal: its exit status and
+    what it wrote there."""
+    import pty
+
+    main, secondary = pty.openpty()
+    try:
+        process = subprocess.Popen([sys.executable, "-m", "ec2query._console", *args],
+                                   stdout=secondary, stderr=subprocess.DEVNULL,
+                                   env={**os.environ, **FAKE_ENV, "COLUMNS": "200"})
+        os.close(secondary)
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(main, 65536)
+            except OSError:  # EIO: the other end closed
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        code = process.wait(timeout=60)
+    finally:
+        os.close(main)
+    return code, b"".join(chunks).decode("utf-8").replace("\r\n", "\n")
+
+
+@pytest.mark.parametrize("fmt", ["json", "text", "table", "xml"])
+def test_a_servers_values_are_shown_not_acted_on_at_a_terminal(fmt):
+    """A value may hold what XML allows and a terminal acts on (U+009B, a C1 CSI; a bare
+    CR, which returns to the line's start to write over it; U+202E): they reached the
+    terminal in every format. At a terminal they are now escapes (in JSON, JSON's own,
+    the same string); piped, the output stays the bytes aws-cli writes."""
+    group = ("<item><ownerId>123456789012</ownerId><groupId>sg-0123456789abcdef0</groupId>"
+             "<groupName>g</groupName><groupDescription>a\u009b2Jb&#13;c\u202ed"
+             "</groupDescription><vpcId>vpc-12345678</vpcId><ipPermissions/>"
+             "<ipPermissionsEgress/></item>")
+    body = EMPTY_DESCRIBE.replace(b"<securityGroupInfo/>",
+                                  f"<securityGroupInfo>{group}</securityGroupInfo>".encode())
+
+    def answer(conn, request):
+        conn.sendall(http_head(length=len(body)) + body)
+
+    args = ("describe-security-groups", "--output", fmt)
+    with raw_server(answer) as (url, _):
+        code, shown = _at_a_terminal(*args, "--endpoint-url", url)
+        piped = ec2query(*args, "--endpoint-url", url)
+    assert code == 0 and piped.returncode == 0
+    assert not any(char in shown for char in ("\u009b", "\r", "\u202e")), shown
+    if fmt == "json":
+        assert '"a\\u009b2Jb\\rc\\u202ed"' in shown
+        assert json.loads(shown) == json.loads(piped.stdout)
+    else:
+        cr = "&#13;" if fmt == "xml" else "\\x0d"  # the XML as received: its reference
+        assert f"a\\x9b2Jb{cr}c\\u202ed" in shown
+        assert "a\u009b2Jb" in piped.stdout
