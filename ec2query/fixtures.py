@@ -18,10 +18,11 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from ._data import data_dir
+from ._errors import UsageError
 from ._model import operation as lookup_operation
 
 __all__ = [
@@ -104,27 +105,102 @@ def load_manifest(path: str | Path | None = None) -> dict[str, Any]:
 
 @lru_cache(maxsize=8)
 def _manifest(root: str) -> Mapping[str, Any]:
+    """The manifest of the corpus at ``root``: a missing one is ``FileNotFoundError``, one
+    that cannot be read is :func:`_unreadable` (a traceback of ``KeyError``, ``TypeError``
+    or ``RecursionError`` before)."""
     manifest_path = Path(root) / "manifest.json"
     if not manifest_path.is_file():
         raise FileNotFoundError(f"no corpus at {root} (manifest.json is missing)")
-    manifest: Mapping[str, Any] = json.loads(manifest_path.read_bytes())
+    manifest = _json(manifest_path)
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("cases"), list):
+        raise _unreadable(manifest_path, "'cases' is not a list")
     return manifest
 
 
 @lru_cache(maxsize=8)
 def _cases(root: str) -> tuple[Case, ...]:
     out = []
-    for entry in _manifest(root)["cases"]:
+    manifest_path = Path(root) / "manifest.json"
+    for index, entry in enumerate(_manifest(root)["cases"]):
+        why = _malformed_entry(entry) or _mistyped(entry)
+        if why is not None:
+            raise _unreadable(manifest_path, f"case {index}: {why}")
         folder = Path(root) / entry["name"]
         error = entry["error"] or {}
         out.append(Case(
             name=entry["name"], operation=entry["operation"], version=entry["version"],
-            valid=entry["valid"], params=json.loads((folder / "params.json").read_bytes()),
+            valid=entry["valid"], params=_json(folder / "params.json"),
             error_code=error.get("code"), error_message=error.get("message"),
             http_status=error.get("http_status", 200), vpc=entry["vpc"], note=entry["note"],
             folder=folder, sha256=dict(entry["files"]),
         ))
     return tuple(out)
+
+
+def _malformed_entry(entry: Any) -> str | None:
+    """Why a manifest entry names no case of the corpus, or None: it must name a folder
+    inside the corpus and map file names in it to their SHA-256 (a name such as
+    ``../../etc`` read files outside the corpus). ``ec2query fixtures check`` reads
+    entries through it too."""
+    if not isinstance(entry, dict):
+        return "not an object"
+    name, files = entry.get("name"), entry.get("files")
+    if not isinstance(name, str) or not _inside(name):
+        return "its name is not a folder inside the corpus"
+    if not isinstance(files, dict) or not all(
+            isinstance(file, str) and isinstance(digest, str) and "/" not in file
+            and _inside(file) for file, digest in files.items()):
+        return "its files are not an object of file name -> SHA-256"
+    return None
+
+
+def _inside(relative: str) -> bool:
+    """Whether ``relative`` names something below the corpus root, as a manifest writes it."""
+    parts = PurePosixPath(relative).parts
+    return (bool(parts) and not relative.startswith("/") and "\\" not in relative
+            and all(part not in ("..", ".") for part in parts))
+
+
+#: What a case's entry holds besides its name and files, and the JSON types each may be.
+_ENTRY_FIELDS: dict[str, tuple[type, ...]] = {
+    "operation": (str,), "version": (str,), "valid": (bool,), "error": (dict, type(None)),
+    "vpc": (bool, type(None)), "note": (str,)}
+
+
+def _mistyped(entry: dict[str, Any]) -> str | None:
+    """The first field of a case's entry missing or of another type, said, or None."""
+    for key, types in _ENTRY_FIELDS.items():
+        if key not in entry:
+            return f"it has no {key!r}"
+        if not isinstance(entry[key], types):
+            return f"its {key!r} is not {' or '.join(_JSON_TYPE[t] for t in types)}"
+    error = entry["error"]
+    if error is not None and not (
+            all(isinstance(error.get(k, ""), str) for k in ("code", "message"))
+            and type(error.get("http_status", 200)) is int):
+        return "its 'error' is not {code, message, http_status}"
+    return None
+
+
+_JSON_TYPE = {str: "a string", bool: "true or false", dict: "an object", type(None): "null"}
+
+
+def _json(path: Path) -> Any:
+    """The JSON document in ``path``, or :func:`_unreadable`."""
+    try:
+        return json.loads(path.read_bytes())
+    except RecursionError:  # json recurses once per nested array or object
+        raise _unreadable(path, "nested too deeply") from None
+    except OSError as exc:
+        raise _unreadable(path, exc.strerror or str(exc)) from None
+    except ValueError as exc:
+        raise _unreadable(path, f"not JSON: {exc}") from None
+
+
+def _unreadable(path: Path, why: str) -> UsageError:
+    """A corpus that cannot be loaded, naming the file and the problem (``InvalidCorpus``
+    is this package's code: EC2 has no corpus)."""
+    return UsageError(f"{path}: {why}", code="InvalidCorpus")
 
 
 def load_cases(

@@ -13,7 +13,7 @@ import json
 import shlex
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 from .._codec.cliargs import from_cli_args
@@ -23,6 +23,7 @@ from .._codec.xml import parse_response, validate_document
 from .._errors import EC2Error, ServiceError
 from .._model import LEGACY_VERSION
 from ..auth import SIGV2, SIGV4_HEADER, SIGV4_QUERY, verify_request
+from ..fixtures import _malformed_entry
 from ..gateway._app import AUTH_PARAMS
 from .build import CREDENTIALS, REGION, WHEN, build_corpus, legacy_params
 
@@ -80,7 +81,7 @@ def check_corpus(root: Path, *, regenerate: bool = True) -> list[Problem]:
         return [Problem("manifest.json", "unreadable: 'cases' is not a list")]
     listed: set[str] = {"manifest.json"}
     for entry in cases:
-        why = _malformed(entry)
+        why = _malformed_entry(entry)
         if why is not None:
             problems.append(Problem("manifest.json", f"malformed entry {entry!r:.80}: {why}"))
             continue
@@ -92,29 +93,6 @@ def check_corpus(root: Path, *, regenerate: bool = True) -> list[Problem]:
     if regenerate:
         problems += _compare(root, build_corpus(), on_disk)
     return sorted(set(problems))
-
-
-def _malformed(entry: Any) -> str | None:
-    """Why a manifest entry cannot be checked, or None: it must name a folder inside the
-    corpus and map file names in it to their SHA-256 (a name such as ``../../etc`` read
-    files outside the corpus)."""
-    if not isinstance(entry, dict):
-        return "not an object"
-    name, files = entry.get("name"), entry.get("files")
-    if not isinstance(name, str) or not _inside(name):
-        return "its name is not a folder inside the corpus"
-    if not isinstance(files, dict) or not all(
-            isinstance(file, str) and isinstance(digest, str) and "/" not in file
-            and _inside(file) for file, digest in files.items()):
-        return "its files are not an object of file name -> SHA-256"
-    return None
-
-
-def _inside(relative: str) -> bool:
-    """Whether ``relative`` names something below the corpus root, as a manifest writes it."""
-    parts = PurePosixPath(relative).parts
-    return (bool(parts) and not relative.startswith("/") and "\\" not in relative
-            and all(part not in ("..", ".") for part in parts))
 
 
 def _files(root: Path) -> Iterator[str]:
