@@ -349,7 +349,7 @@ class _AppHeaderNames:
     request: Any
 
     def build_response_header(self) -> bytes:
-        if self.request.close_requested or self.channel.server.stop_by is not None:
+        if self.request.close_requested or _last_before_stop(self.channel):
             self.set_close_on_finish()  # type: ignore[attr-defined]
         spellings = [_spelling(name) for name, _ in self.response_headers]
         head: bytes = super().build_response_header()  # type: ignore[misc]
@@ -362,6 +362,14 @@ class _AppHeaderNames:
             if waitress_name != name:
                 head = head.replace(b"\r\n%s: " % waitress_name, b"\r\n%s: " % name)
         return head
+
+
+def _last_before_stop(channel: Any) -> bool:
+    """Whether the server is stopping and the answer being written is the last the
+    connection has to give: no pipelined request waits behind it, none is being read
+    (closing after this one would drop them, unanswered, as waitress' close does)."""
+    return (channel.server.stop_by is not None and len(channel.requests) <= 1
+            and channel.request is None)
 
 
 @functools.lru_cache(maxsize=256)
@@ -628,6 +636,19 @@ class EdgeServer(TcpWSGIServer):  # type: ignore[misc]
         self.yielding = yielding
         return readable and not yielding
 
+    def run(self) -> None:
+        """waitress' loop, until it ends (:meth:`drain`: the threads, idle or past the
+        deadline, get a second to end) or a ``KeyboardInterrupt`` (a second stop signal)
+        ends it at once: waitress then waited up to 5 s for the threads still answering;
+        none is waited for now (they end with the process)."""
+        try:
+            self.asyncore.loop(timeout=self.adj.asyncore_loop_timeout, map=self._map,
+                               use_poll=self.adj.asyncore_use_poll)
+        except (SystemExit, KeyboardInterrupt):
+            return
+        with contextlib.suppress(KeyboardInterrupt):  # a second stop, while they end
+            self.task_dispatcher.shutdown(timeout=1)
+
     def drain(self, grace: float) -> None:
         """Stop, gracefully, within ``grace`` seconds: accept no more connections, answer
         the requests already begun (each answer with ``Connection: close``), close each
@@ -650,11 +671,14 @@ class EdgeServer(TcpWSGIServer):  # type: ignore[misc]
             self.accepting = False
             with contextlib.suppress(OSError):
                 self.socket.close()
-            busy = sum(1 for channel in self.active_channels.values() if not _idle(channel))
+            busy = sum(1 for channel in self.active_channels.values()
+                       if channel.linger_until is None and not _idle(channel))
             _log.info("stopping: %d request(s) being received or answered get %.0f s to "
-                      "finish", busy, stop_by - moment)
+                      "finish", busy, max(stop_by - moment, 0.0))
+        quiet_since = moment - _STOP_IDLE
         for channel in list(self.active_channels.values()):
-            if channel.linger_until is None and _idle(channel):
+            if (channel.linger_until is None and channel.last_activity < quiet_since
+                    and _idle(channel)):
                 channel.handle_close()
         left = list(self.active_channels.values())
         if left and moment < stop_by:
@@ -796,6 +820,11 @@ class _Wake(wasyncore.file_dispatcher):  # type: ignore[misc]  # waitress is unt
         with contextlib.suppress(BlockingIOError, InterruptedError):
             self.recv(4096)
 
+
+#: Stopping, how long (seconds) a connection must have been quiet before it is closed as
+#: idle: a client sending its next request as the last answer arrives is answered too
+#: (closed at once, that request met a closed connection, unanswered).
+_STOP_IDLE = 0.5
 
 #: accept's failures for want of descriptors or memory, and how long (seconds) the edge
 #: waits before it accepts again.

@@ -127,21 +127,18 @@ def serve(app: Any, *, host: str = "127.0.0.1", port: int = 8773, threads: int |
     bound_allocator()
     if workers <= 1:
         server = create_server(app, host=host, port=port, threads=threads, **options)
-        replaced: dict[signal.Signals, Any] = {}  # the handlers put back at the end
-        if threading.current_thread() is threading.main_thread():
+        handled = threading.current_thread() is threading.main_thread()
+        if handled:
             for stop_signal in _STOPS:
-                replaced[stop_signal] = signal.signal(stop_signal, _stopping(server, grace))
+                signal.signal(stop_signal, _stopping(server, grace))
         if ready is not None:
             ready(server.effective_port)
         try:
             server.run()
-        except KeyboardInterrupt:
-            pass
         finally:
+            if handled:  # on its way out: a late stop signal is not a traceback or -15
+                _ignore_stops()
             server.close()
-            server.task_dispatcher.shutdown(timeout=1)
-            for stop_signal, handler in replaced.items():
-                signal.signal(stop_signal, handler)
         return
     if not hasattr(os, "fork"):  # pragma: no cover - Windows
         raise UsageError("--workers needs os.fork (POSIX); use one worker here")
@@ -175,14 +172,19 @@ def serve(app: Any, *, host: str = "127.0.0.1", port: int = 8773, threads: int |
         children[pid] = index
 
     def stop(signum: int, frame: Any) -> None:
-        """Each worker told to stop (a second time: at once); no new connection queued."""
+        """Each worker told to stop: to drain (SIGTERM, which a worker may also have been
+        sent with its whole process group), or, a second time, at once (SIGKILL: what
+        was committed stays, what was not is rolled back); no new connection queued."""
         nonlocal stopping
-        stopping = True
+        again, stopping = stopping, True
         listener.close()  # the workers close theirs as they begin to drain
         for pid in children:
             with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGTERM)
-                os.kill(pid, signal.SIGCONT)  # a stopped worker goes on, to its SIGTERM
+                if again:
+                    os.kill(pid, signal.SIGKILL)
+                else:
+                    os.kill(pid, signal.SIGTERM)
+                    os.kill(pid, signal.SIGCONT)  # a stopped worker goes on, to its SIGTERM
 
     def start_unless_stopping(index: int, pipe: tuple[int, int] | None = None) -> None:
         """Worker ``index``, unless a stop came first. The stop signals wait while it is
@@ -195,7 +197,7 @@ def serve(app: Any, *, host: str = "127.0.0.1", port: int = 8773, threads: int |
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, held)  # a held SIGINT raises here
 
-    previous = signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGTERM, stop)
     try:
         pipe = os.pipe()  # each first worker writes a byte once it serves
         try:
@@ -225,21 +227,32 @@ def serve(app: Any, *, host: str = "127.0.0.1", port: int = 8773, threads: int |
             except ChildProcessError:
                 break
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        _ignore_stops()  # on its way out: a late stop signal is not a traceback or -15
         listener.close()
         loads.close()
 
 
-def _stopping(server: Any, grace: float) -> Callable[[int, Any], None]:
+def _stopping(server: Any, grace: float, *, again: bool = True) -> Callable[[int, Any], None]:
     """A handler for the stop signals: the first drains ``server`` within ``grace``
-    seconds, a second stops it at once (``KeyboardInterrupt``, out of ``server.run``)."""
+    seconds; with ``again``, a second stops it at once (``KeyboardInterrupt``, out of
+    ``server.run``), else it changes nothing (a worker's parent stops it at once with
+    SIGKILL)."""
 
     def stop(signum: int, frame: Any) -> None:
-        if server.stop_by is not None:
+        if server.stop_by is None:
+            server.drain(grace)
+        elif again:
             raise KeyboardInterrupt
-        server.drain(grace)
 
     return stop
+
+
+def _ignore_stops() -> None:
+    """The stop signals ignored from now on: the process has stopped serving and is on its
+    way out (the handlers put back, a signal a moment later killed it, status -2 or -15,
+    or raised from its clean-up)."""
+    for stop_signal in _STOPS:
+        signal.signal(stop_signal, signal.SIG_IGN)
 
 
 def _wait_for(waiting: int, workers: int, timeout: float = 30.0) -> None:
@@ -280,7 +293,7 @@ def _worker(app: Any, listener: socket.socket, parent: int, threads: int | None,
     threading.Thread(target=watch, name="ec2query-parent-watch", daemon=True).start()
     grace = options.pop("grace", STOP_GRACE)
     server = create_server(app, threads=threads, sock=listener, **options)
-    signal.signal(signal.SIGTERM, _stopping(server, grace))  # the parent relays its stops
+    signal.signal(signal.SIGTERM, _stopping(server, grace, again=False))  # the parent's
     if started is not None:  # the parent's ready() waits for every first worker
         with contextlib.suppress(OSError):  # a parent that stopped waiting
             os.write(started, b".")

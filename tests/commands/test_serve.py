@@ -3,6 +3,7 @@ file) and ``--access-log``."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -175,6 +176,17 @@ def _begun(url: str) -> tuple[socket.socket, bytes]:
     return conn, request.body[10:]
 
 
+def _request_bytes(url: str, name: str) -> bytes:
+    """A whole signed CreateSecurityGroup for group ``name``, as sent on a connection."""
+    from ec2query import Credentials, build_signed_request
+
+    request = build_signed_request(
+        "CreateSecurityGroup", {"GroupName": name, "Description": "d"}, endpoint=url,
+        credentials=Credentials(FAKE_ENV["AWS_ACCESS_KEY_ID"], FAKE_ENV["AWS_SECRET_ACCESS_KEY"]),
+        region="us-east-1")
+    return request.to_http()
+
+
 def _address(url: str) -> tuple[str, int]:
     return "127.0.0.1", int(url.rsplit(":", 1)[1])
 
@@ -206,8 +218,8 @@ def _stopped(process: subprocess.Popen[bytes], timeout: float) -> int:
             process.wait(timeout=10)
 
 
-@pytest.mark.parametrize("extra", [[], ["--threads", "2"], ["--workers", "2"]],
-                         ids=["in-the-loop", "threads", "workers"])
+@pytest.mark.parametrize("extra", [[], ["--threads", "2"], ["--workers", "2"], ["--workers", "3"]],
+                         ids=["in-the-loop", "threads", "workers", "workers-and-group"])
 def test_a_stop_answers_the_request_begun_and_closes_idle_connections(tmp_path, extra):
     """SIGTERM dropped a request being received or answered (the client read nothing, the
     change maybe made); now the request begun is answered, with Connection: close, an
@@ -227,6 +239,9 @@ def test_a_stop_answers_the_request_begun_and_closes_idle_connections(tmp_path, 
             with begun:
                 time.sleep(0.3)  # the headers read
                 process.send_signal(signal.SIGTERM)
+                if extra == ["--workers", "3"]:  # as systemd and `kill -TERM -PGID` stop it:
+                    for worker in child_processes(process.pid):  # the workers too (they
+                        os.kill(worker, signal.SIGTERM)  # stopped at once on the second)
                 assert kept.recv(65536) == b""  # closed (within the socket's 10 s: at once)
                 assert _no_entry(url)
                 assert process.poll() is None  # still answering the request begun
@@ -266,3 +281,34 @@ def test_a_stop_ends_at_its_grace_and_a_second_signal_ends_it_at_once(tmp_path):
         assert _stopped(process, timeout=10) == 0
         assert time.monotonic() - started < 4
     assert "Traceback" not in next(tmp_path.glob("serve-*.log")).read_text()
+
+
+def test_pipelined_requests_that_arrived_before_a_stop_are_all_answered(tmp_path):
+    """The answer written as the stop began closed the connection, and waitress dropped
+    the requests pipelined behind it, unanswered."""
+    process, url = _serve(tmp_path)
+    try:
+        begun, rest = _begun(url)
+        with begun:
+            process.send_signal(signal.SIGSTOP)  # both arrive before the server reads on
+            begun.sendall(rest + _request_bytes(url, "pipelined"))
+            process.send_signal(signal.SIGTERM)
+            process.send_signal(signal.SIGCONT)
+            answers = _read_all(begun)
+    finally:
+        process.send_signal(signal.SIGCONT)
+        code = _stopped(process, timeout=10)
+    assert answers.count(b"HTTP/1.1 200 OK\r\n") == 2, answers[:600]
+    assert answers.count(b"\r\nConnection: close\r\n") == 1 and code == 0
+
+
+def test_a_second_stop_signal_a_moment_later_still_exits_0(tmp_path):
+    """A signal that came as the stopped server cleaned up met the handlers put back:
+    status -15 (SIGTERM) or -2 (SIGINT), every time with 1 ms between the two."""
+    for stop_signal in (signal.SIGTERM, signal.SIGINT):
+        process, _ = _serve(tmp_path)
+        process.send_signal(stop_signal)
+        time.sleep(0.001)
+        with contextlib.suppress(ProcessLookupError):
+            process.send_signal(stop_signal)
+        assert _stopped(process, timeout=10) == 0
