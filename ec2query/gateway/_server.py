@@ -122,8 +122,9 @@ def serve(app: Any, *, host: str = "127.0.0.1", port: int = 8773, threads: int |
 
     SIGTERM or SIGINT (Ctrl-C) stops gracefully: no new connection is accepted, the
     requests begun are answered within ``grace`` seconds (``EdgeServer.drain``), then it
-    returns; a second signal stops at once. Signals are handled only when serving from
-    the main thread."""
+    returns; a second signal stops at once (the workers: SIGKILL). Signals are handled
+    only when serving from the main thread, and once it has stopped they stay ignored: the
+    process is on its way out (``serve`` is the command's, not a library call)."""
     bound_allocator()
     if workers <= 1:
         server = create_server(app, host=host, port=port, threads=threads, **options)

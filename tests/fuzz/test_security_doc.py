@@ -25,6 +25,7 @@ EXPECTED = {
     "MAX_XML_DEPTH": (_xmlsafe.MAX_XML_DEPTH, None),
     "MAX_SKEW": (int(MAX_SKEW.total_seconds() // 60), "minutes"),
     "MAX_EXPIRES": (sigv4.MAX_EXPIRES, "seconds"),
+    "STOP_GRACE": (limits.STOP_GRACE, "seconds"),
 }
 
 
