@@ -651,9 +651,10 @@ class EdgeServer(TcpWSGIServer):  # type: ignore[misc]
 
     def drain(self, grace: float) -> None:
         """Stop, gracefully, within ``grace`` seconds: accept no more connections, answer
-        the requests already begun (each answer with ``Connection: close``), close each
-        connection as it falls idle, and end :meth:`run` once none is left or at the
-        deadline, closing what is still open then. Safe from a signal handler (it only
+        the requests already begun and those pipelined behind them (the last with
+        ``Connection: close``), close each connection once it is idle and has been quiet
+        for :data:`_STOP_IDLE`, and end :meth:`run` once none is left or at the deadline,
+        closing what is still open then. Safe from a signal handler (it only
         marks the server and wakes its loop; the loop does the rest, in its own turn, so
         an answer under way in the loop's thread is never cut short)."""
         if self.stop_by is None:
