@@ -98,18 +98,34 @@ class Case:
 
 
 def load_manifest(path: str | Path | None = None) -> dict[str, Any]:
-    """The parsed ``manifest.json`` of the corpus at ``path`` (default: the packaged one)."""
-    root = Path(path) if path is not None else CORPUS
-    return dict(_manifest(str(root.resolve())))
+    """The parsed ``manifest.json`` of the corpus at ``path`` (default: the packaged one);
+    the caller's own copy, to change as it likes."""
+    root = _root(path)
+    return copy.deepcopy(dict(_manifest(root, _stamp(root))))
+
+
+def _root(path: str | Path | None) -> str:
+    return str((Path(path) if path is not None else CORPUS).resolve())
+
+
+def _stamp(root: str) -> tuple[int, ...] | None:
+    """What the read corpus at ``root`` is remembered by: its ``manifest.json``'s device,
+    inode, size and modification time, so a corpus written again (``ec2query fixtures
+    generate --out``, an edited manifest) is read again, not served from memory."""
+    try:
+        found = (Path(root) / "manifest.json").stat()
+    except OSError:
+        return None
+    return found.st_dev, found.st_ino, found.st_size, found.st_mtime_ns
 
 
 @lru_cache(maxsize=8)
-def _manifest(root: str) -> Mapping[str, Any]:
-    """The manifest of the corpus at ``root``: a missing one is ``FileNotFoundError``, one
-    that cannot be read is :func:`_unreadable` (a traceback of ``KeyError``, ``TypeError``
-    or ``RecursionError`` before)."""
+def _manifest(root: str, stamp: tuple[int, ...] | None) -> Mapping[str, Any]:
+    """The manifest of the corpus at ``root`` as it was at ``stamp``: a missing one is
+    ``FileNotFoundError``, one that cannot be read is :func:`_unreadable` (a traceback of
+    ``KeyError``, ``TypeError`` or ``RecursionError`` before)."""
     manifest_path = Path(root) / "manifest.json"
-    if not manifest_path.is_file():
+    if stamp is None or not manifest_path.is_file():
         raise FileNotFoundError(f"no corpus at {root} (manifest.json is missing)")
     manifest = _json(manifest_path)
     if not isinstance(manifest, dict) or not isinstance(manifest.get("cases"), list):
@@ -118,10 +134,11 @@ def _manifest(root: str) -> Mapping[str, Any]:
 
 
 @lru_cache(maxsize=8)
-def _cases(root: str) -> tuple[Case, ...]:
+def _cases(root: str, stamp: tuple[int, ...] | None) -> tuple[Case, ...]:
+    """The cases of the corpus at ``root`` as its manifest was at ``stamp``."""
     out = []
     manifest_path = Path(root) / "manifest.json"
-    for index, entry in enumerate(_manifest(root)["cases"]):
+    for index, entry in enumerate(_manifest(root, stamp)["cases"]):
         why = _malformed_entry(entry) or _mistyped(entry)
         if why is not None:
             raise _unreadable(manifest_path, f"case {index}: {why}")
@@ -213,10 +230,10 @@ def load_cases(
 ) -> list[Case]:
     """Cases of the corpus, in manifest order, filtered by operation (API or CLI name),
     validity, API version and whether the answer is an error; ``path``: another corpus."""
-    root = str((Path(path) if path is not None else CORPUS).resolve())
+    root = _root(path)
     wanted = lookup_operation(operation).name if operation is not None else None
     return [
-        replace(case, params=copy.deepcopy(case.params)) for case in _cases(root)
+        replace(case, params=copy.deepcopy(case.params)) for case in _cases(root, _stamp(root))
         if (wanted is None or case.operation == wanted)
         and (valid is None or case.valid == valid)
         and (version is None or case.version == version)
