@@ -939,14 +939,14 @@ RULES: tuple[Rule, ...] = (
          "REAL AWS-Automated-Daily-Instance-AMI-Snapshots#7 (CreateTags)"),
     Rule("tag-key-length", "tag", WRITE_TAGS | TAGGING, "any", _tag_too_long("Key", 128),
          "InvalidParameterValue",
-         "Value ( {value} ) for parameter key is invalid. Tag keys have a maximum length of 128 "
-         "characters",
-         "inferred: DOC (tag keys up to 128 characters); text by the pattern above"),
+         "Tag key exceeds the maximum length of 128 characters",
+         "inferred: DOC (tag keys up to 128 characters); text by the value's below (openstack "
+         "ec2-api and eucalyptus word both alike, with their 127 and 255)"),
     Rule("tag-value-length", "tag", WRITE_TAGS | TAGGING, "any", _tag_too_long("Value", 256),
          "InvalidParameterValue",
-         "Value ( {value} ) for parameter value is invalid. Tag values have a maximum length of "
-         "256 characters",
-         "inferred: DOC (tag values up to 256 characters); text by the pattern above"),
+         "Tag value exceeds the maximum length of 256 characters",
+         "REAL EC2's CreateFleet answer quoted in CloudSnorkel/cdk-github-runners "
+         "(src/providers/ec2.ts) and in a MongoDB DSI/evergreen note; its code not shown"),
     # ---- the tags of the TagSpecifications together (the new resource's tags)
     Rule("tag-key-duplicate", "tag-set", TAGGING, "any", _tag_key_twice,
          "InvalidParameterValue",

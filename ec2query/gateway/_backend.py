@@ -54,6 +54,7 @@ from ._canon import (
     group_permissions,
     new_id,
     revoked_rule,
+    rule_type_message,
     security_group_rule,
     unknown_permission,
 )
@@ -813,9 +814,10 @@ class Backend:
 
     def _modify_rules(self, conn: Connection, params: dict[str, Any]) -> dict[str, Any]:
         """ModifySecurityGroupRules: each named rule of the group takes the new value in
-        place (its id, direction and tags stay); a duplicate of another rule is refused."""
+        place (its id, direction, type and tags stay); another type of source, or a
+        duplicate of another rule, is refused. A rule keeps its type, so the quota's
+        counts stay as they were."""
         group_id, vpc_id, _ = self._group_by_id(conn, params["GroupId"], self._sql.lock_change)
-        touched: dict[bool, list[Want]] = {}
         for update in params["SecurityGroupRules"]:
             rule_id = update["SecurityGroupRuleId"]
             row = conn.execute(
@@ -832,6 +834,8 @@ class Backend:
             wants = self._wants(conn, {"IpPermissions": [permission]}, vpc_id)
             _check(len(wants) == 1, "one source")  # the validator's modify-rule-* rows
             want = wants[0]
+            if want.kind != old.kind:
+                raise RequestError("InvalidParameterValue", rule_type_message(old.kind, want.kind))
             found = self._find(conn, group_id, bool(old.egress), want)
             if found is not None and found.rule_id != rule_id:
                 raise RequestError(
@@ -839,14 +843,11 @@ class Backend:
                     duplicate_message(want.protocol, want.from_port, want.to_port, want.peer),
                 )
             conn.execute(
-                "UPDATE rule SET protocol = ?, from_port = ?, to_port = ?, kind = ?, peer = ?,"
+                "UPDATE rule SET protocol = ?, from_port = ?, to_port = ?, peer = ?,"
                 " description = ?, peering = ?, peer_vpc = ? WHERE rule_id = ?",
-                (want.protocol, want.from_port, want.to_port, want.kind, want.peer,
+                (want.protocol, want.from_port, want.to_port, want.peer,
                  want.description, want.peering, want.peer_vpc, rule_id),
             )
-            touched.setdefault(bool(old.egress), []).append(want)
-        for egress, wants in touched.items():  # a rule may change family (IPv4 to IPv6)
-            self._check_limit(conn, group_id, egress, wants)
         return {"Return": True}
 
     def _update_descriptions(

@@ -108,6 +108,23 @@ def arn(region: str, account_id: str, resource: str) -> str:
     return f"arn:{partition}:ec2:{region}:{account_id}:{resource}"
 
 
+#: How EC2 names a rule's source type in ModifySecurityGroupRules' refusal to change it:
+#: as the new source (a referenced group id and a prefix list: the console's captures of
+#: EC2's text; CidrIpv6: moto's copy of it; CidrIpv4 by analogy) and as the old rule's
+#: (IPv4 CIDR captured; the other three inferred).
+_GIVEN_KIND = {"cidr4": "CidrIpv4", "cidr6": "CidrIpv6", "pl": "a prefix list",
+               "group": "a referenced group id"}
+_RULE_KIND = {"cidr4": "IPv4 CIDR", "cidr6": "IPv6 CIDR", "pl": "prefix list",
+              "group": "referenced group"}
+
+
+def rule_type_message(old_kind: str, new_kind: str) -> str:
+    """EC2's ``InvalidParameterValue`` text for a modify that changes a rule's type, which
+    the API reference forbids ("When you modify a rule, you cannot change the rule type")."""
+    return (f"You may not specify {_GIVEN_KIND[new_kind]} for an existing "
+            f"{_RULE_KIND[old_kind]} rule.")
+
+
 def duplicate_message(protocol: str, from_port: int, to_port: int, peer: str) -> str:
     """EC2's ``InvalidPermission.Duplicate`` text (reference E1-E6 and row 21; research)."""
     if protocol in ("tcp", "udp"):
