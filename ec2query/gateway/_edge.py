@@ -434,6 +434,7 @@ class EdgeChannel(HTTPChannel):  # type: ignore[misc]
     linger_after_close = False  # set by EdgeErrorTask: the next close lingers
     linger_until: float | None = None  # lingering: the monotonic deadline of the close
     linger_left = _LINGER_BYTES  # lingering: how much more is read and dropped
+    answering = False  # in service(): the first of ``requests`` is that answer's to close
     _active_at = 0.0
 
     @property
@@ -470,7 +471,7 @@ class EdgeChannel(HTTPChannel):  # type: ignore[misc]
         try:
             self.socket.recv(1, socket.MSG_OOB)
         except OSError:
-            super().handle_close()  # urgent data that cannot be read: the connection ends
+            self._close()  # urgent data that cannot be read: the connection ends
 
     def handle_close(self) -> None:
         """Close; after a refusal whose answer is out, shut the sending side and linger.
@@ -486,12 +487,29 @@ class EdgeChannel(HTTPChannel):  # type: ignore[misc]
             else:
                 self.linger_until = time.monotonic() + _LINGER_SECONDS
                 return
-        super().handle_close()
+        self._close()
 
     def shed(self) -> None:
         """Closed at once, to make room for a new connection (``EdgeServer._shed_one``):
         nothing is being answered on it."""
+        self._close()
+
+    def _close(self) -> None:
+        """waitress' close, then the requests it leaves open: the one being read, and those
+        waiting behind the one being answered (:meth:`service` closes that one), each
+        giving its body's budget back. Left open, their budget was held for good: a
+        connection shed at the limit with its headers read kept its body's room, and
+        after a few rounds of that every POST was refused with 503 (helper-46)."""
         super().handle_close()
+        if self.request is not None:
+            self.request.close()
+        self._close_waiting()
+
+    def _close_waiting(self) -> None:
+        """Close the requests no answer is being made of (see :meth:`_close`)."""
+        with self.requests_lock:
+            for request in self.requests[1 if self.answering else 0:]:
+                request.close()
 
     def _drain(self) -> None:
         """Lingering: read what came and drop it; closed at the client's end or the limit."""
@@ -503,22 +521,28 @@ class EdgeChannel(HTTPChannel):  # type: ignore[misc]
             data = b""
         self.linger_left -= len(data)
         if not data or self.linger_left <= 0:
-            super().handle_close()
+            self._close()
 
     def service(self) -> None:
         """Answer the channel's requests; in a thread of one of several workers, counted
-        while it answers (``EdgeServer.readable`` publishes whether every one is)."""
+        while it answers (``EdgeServer.readable`` publishes whether every one is). Closed
+        meanwhile, the requests left behind the answer are closed here (waitress leaves
+        them, and :meth:`_close` leaves the one being answered to this)."""
         server = self.server
-        if server.adj.edge_inline or server.loads is None:
-            super().service()
-            return
-        with server.threads_lock:
-            server.threads_answering += 1
+        counted = not server.adj.edge_inline and server.loads is not None
+        if counted:
+            with server.threads_lock:
+                server.threads_answering += 1
+        self.answering = True
         try:
             super().service()
         finally:
-            with server.threads_lock:
-                server.threads_answering -= 1
+            self.answering = False
+            if not self.connected:
+                self._close_waiting()
+            if counted:
+                with server.threads_lock:
+                    server.threads_answering -= 1
 
     def writable(self) -> bool:
         """Whether the loop should flush: not while a task runs in a thread. That thread
@@ -531,15 +555,29 @@ class EdgeChannel(HTTPChannel):  # type: ignore[misc]
         return bool(pending or self.will_close or self.close_when_flushed)
 
     def _flush_outbufs_below_high_watermark(self) -> None:
-        """waitress makes a task's thread wait here until the loop has sent enough of a
-        client's unread output; answering in the loop, it would wait for itself: send what
-        the socket takes and go on (:meth:`EdgeServer.run_inline` holds back the next
-        request of a client whose output is over the mark)."""
-        if not self.adj.edge_inline:
-            super()._flush_outbufs_below_high_watermark()
-        elif self.total_outbufs_len > self.adj.outbuf_high_watermark:
+        """Before the next pipelined request is answered, the client's unread output must
+        be below waitress' high-water mark. Answering in the loop: send what the socket
+        takes and go on (:meth:`EdgeServer.run_inline` holds back the next request of a
+        client whose output is over the mark). In a thread: the thread sends it itself,
+        waiting for the socket a second at a time, until it is below the mark or the
+        connection is closed (:meth:`EdgeServer.maintenance` closes one whose client has
+        read nothing for ``idle_timeout``). waitress' thread waited, with no deadline, for
+        the loop to send, which this channel's loop does not do while a thread answers
+        (:meth:`writable`): N clients pipelining large answers held N threads for good."""
+        mark = self.adj.outbuf_high_watermark
+        if self.adj.edge_inline:
+            if self.total_outbufs_len > mark:
+                with self.outbuf_lock:
+                    self._flush_exception(self._flush_some, do_close=False)
+            return
+        while self.connected and self.total_outbufs_len > mark:
             with self.outbuf_lock:
-                self._flush_exception(self._flush_some, do_close=False)
+                _, failed = self._flush_exception(self._flush_some, do_close=False)
+            if failed:  # will_close is set: the loop closes it
+                self.server.pull_trigger()
+                return
+            if self.connected and self.total_outbufs_len > mark:
+                _wait_writable(self.socket, 1.0)
 
 
 class EdgeServer(TcpWSGIServer):  # type: ignore[misc]
@@ -703,6 +741,11 @@ class EdgeServer(TcpWSGIServer):  # type: ignore[misc]
                 if moment > channel.linger_until:
                     channel.handle_close()  # lingered long enough: closed now
                 continue
+            if channel.total_outbufs_len and channel.last_activity < idle_since:
+                # answers the client has read nothing of for channel_timeout: closed (a
+                # thread waiting to send more is let go), or it was held for good
+                channel.handle_close()
+                continue
             if channel.will_close:
                 continue
             request = channel.request
@@ -793,6 +836,16 @@ class EdgeServer(TcpWSGIServer):  # type: ignore[misc]
             channel.requests.append(request)
             if len(channel.requests) == 1:
                 channel.server.add_task(channel)
+
+
+def _wait_writable(sock: socket.socket, seconds: float) -> None:
+    """Wait up to ``seconds`` for ``sock`` to take more output (or to fail, or be closed)."""
+    try:
+        waiting = select.poll()
+        waiting.register(sock, select.POLLOUT)
+        waiting.poll(seconds * 1000)
+    except (OSError, ValueError):  # closed meanwhile by the loop: the caller sees it
+        pass
 
 
 def _idle(channel: Any) -> bool:

@@ -1009,23 +1009,35 @@ def test_eight_concurrent_hostile_megabytes_keep_the_servers_memory_bounded(tmp_
         process.wait(timeout=10)
 
 
-def test_a_client_that_does_not_read_its_answers_blocks_nobody_else():
-    """20 pipelined describes of 300 groups, left unread past the output high-water mark:
-    another client is still answered at once, and the first one gets all 20 answers."""
-    import boto3
-
-    from ec2query._request import build_signed_request
-    from ec2query.auth import Credentials
-
-    key, secret = FAKE_ENV["AWS_ACCESS_KEY_ID"], FAKE_ENV["AWS_SECRET_ACCESS_KEY"]
+def _many_groups(key: str, secret: str) -> object:
     app = make_app(credentials={key: secret})
     for n in range(300):
         app.backend.handle("CreateSecurityGroup", {"GroupName": f"g{n}", "Description": "d"})
-    with running(app, outbuf_high_watermark=64 * 1024) as url:
+    return app
+
+
+def _describe_bytes(url: str, key: str, secret: str) -> bytes:
+    from ec2query._request import build_signed_request
+    from ec2query.auth import Credentials
+
+    return build_signed_request("DescribeSecurityGroups", {}, endpoint=url,
+                                credentials=Credentials(key, secret),
+                                region="us-east-1").to_http()
+
+
+@pytest.mark.parametrize("threads", [0, 2], ids=["in the loop", "2 threads"])
+def test_a_client_that_does_not_read_its_answers_blocks_nobody_else(threads):
+    """20 pipelined describes of 300 groups, left unread past the output high-water mark:
+    another client is still answered at once, and the first one gets all 20 answers.
+    In threads, waitress' thread waited for the loop to send, which the edge's loop does
+    not while a thread answers: the reading client got one answer's worth, then nothing."""
+    import boto3
+
+    key, secret = FAKE_ENV["AWS_ACCESS_KEY_ID"], FAKE_ENV["AWS_SECRET_ACCESS_KEY"]
+    app = _many_groups(key, secret)
+    with running(app, threads=threads, outbuf_high_watermark=64 * 1024) as url:
         address = address_of(url)
-        describe = build_signed_request("DescribeSecurityGroups", {}, endpoint=url,
-                                        credentials=Credentials(key, secret),
-                                        region="us-east-1").to_http()
+        describe = _describe_bytes(url, key, secret)
         with socket.create_connection(address, timeout=10) as greedy:
             greedy.sendall(describe * 20)
             time.sleep(1.0)
@@ -1039,3 +1051,89 @@ def test_a_client_that_does_not_read_its_answers_blocks_nobody_else():
             while received.count(b"</DescribeSecurityGroupsResponse>") < 20:
                 assert time.monotonic() < deadline, received.count(b"HTTP/1.1 200")
                 received += greedy.recv(1 << 20)
+
+
+@pytest.mark.parametrize("threads", [0, 2], ids=["in the loop", "2 threads"])
+def test_a_client_that_reads_none_of_its_answers_is_closed_at_the_idle_deadline(threads):
+    """helper-46: clients pipelining large describes and never reading held a connection
+    (and a temporary file of their output) for good, and, in threads, one thread each:
+    two of them stopped a server of two threads. Now a connection whose client reads
+    nothing for idle_timeout is closed. In the loop, the others are answered meanwhile;
+    in threads, a thread sending to such a client is held until that deadline, so with
+    every thread held the others wait for it (before: for good)."""
+    import boto3
+
+    key, secret = FAKE_ENV["AWS_ACCESS_KEY_ID"], FAKE_ENV["AWS_SECRET_ACCESS_KEY"]
+    app = _many_groups(key, secret)
+    with running(app, threads=threads, outbuf_high_watermark=64 * 1024,
+                 idle_timeout=IDLE_TIMEOUT) as url:
+        address = address_of(url)
+        describe = _describe_bytes(url, key, secret)
+        greedy = []
+        for _ in range(2):
+            sock = socket.socket()
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            sock.settimeout(10)
+            sock.connect(address)
+            sock.sendall(describe * 20)
+            greedy.append(sock)
+        try:
+            time.sleep(1.0)
+            client = boto3.client("ec2", endpoint_url=url, region_name="us-east-1",
+                                  aws_access_key_id=key, aws_secret_access_key=secret)
+            started = time.monotonic()
+            assert len(client.describe_security_groups()["SecurityGroups"]) == 301
+            assert time.monotonic() - started < (2.0 if threads == 0 else IDLE_TIMEOUT + SLACK)
+            time.sleep(IDLE_TIMEOUT + SLACK)
+            for sock in greedy:  # what was sent before the close, then the end
+                received, ended = b"", False
+                deadline = time.monotonic() + 10
+                while not ended and time.monotonic() < deadline:
+                    try:
+                        chunk = sock.recv(1 << 20)
+                    except ConnectionResetError:
+                        chunk = b""
+                    ended = not chunk
+                    received += chunk
+                assert ended, "the connection was not closed"
+                assert received.count(b"</DescribeSecurityGroupsResponse>") < 20
+            started = time.monotonic()
+            assert len(client.describe_security_groups()["SecurityGroups"]) == 301
+            assert time.monotonic() - started < 2.0
+        finally:
+            for sock in greedy:
+                sock.close()
+
+
+def test_a_connection_closed_at_the_limit_gives_its_bodys_room_back():
+    """helper-46: a connection shed at the connection limit with its headers read kept
+    its body's room in max_bodies for good (waitress' close skipped the edge's), so after
+    a few rounds every POST was refused with 503. Here three such connections hold the
+    whole room, are shed for three new clients, and a POST then fits."""
+    app = make_app(credentials={"AKID": "secret"})
+    head = HEAD + b"Content-Length: 1000\r\n\r\n"
+    with running(app, threads=0, connection_limit=4, max_bodies=3000, header_timeout=30,
+                 body_timeout=30, idle_timeout=30) as url:
+        address = address_of(url)
+        holders = [socket.create_connection(address, timeout=2) for _ in range(3)]
+        opened: list[socket.socket] = []
+        try:
+            for sock in holders:
+                sock.sendall(head)  # the headers: their bodies' room is taken
+            time.sleep(0.3)
+            opened.append(socket.create_connection(address, timeout=2))  # at the limit
+            time.sleep(1.5)  # the holders are older than the edge's second of grace
+            for _ in holders:
+                client = socket.create_connection(address, timeout=FAST + SLACK)
+                opened.append(client)
+                client.sendall(b"GET / HTTP/1.1\r\nHost: h\r\n\r\n")
+                assert b"<Code>MissingAuthenticationToken</Code>" in kept_answer(client)
+            assert all(_closed(sock) for sock in holders)
+            for sock in opened:
+                sock.close()
+            time.sleep(0.3)
+            answer, _, _ = exchange(address, head + b"a" * 1000, wait=FAST + SLACK)
+            assert answer.startswith(b"HTTP/1.1 403 "), answer[:200]
+        finally:
+            for sock in (*holders, *opened):
+                sock.close()
