@@ -48,7 +48,7 @@ def register(subparsers: Any) -> None:
                         f"(%(default)s; at most {MAX_WORKERS})")
     parser.add_argument("--grace", type=_whole(0, MAX_GRACE), default=STOP_GRACE,
                         metavar="SECONDS",
-                        help="on SIGTERM or Ctrl-C, how long the requests begun get to be "
+                        help="on SIGTERM, Ctrl-C or SIGHUP, how long the requests begun get to be "
                         "answered before it stops (%(default)s; a second signal stops at once)")
     parser.add_argument("--region", help="the only region clients may sign for (default: any)")
     parser.add_argument("--path", default="/", help="the only request path served (%(default)s)")

@@ -120,7 +120,8 @@ def serve(app: Any, *, host: str = "127.0.0.1", port: int = 8773, threads: int |
     (``_balance``). A worker that dies is replaced; the workers stop with the parent,
     however it ends.
 
-    SIGTERM or SIGINT (Ctrl-C) stops gracefully: no new connection is accepted, the
+    SIGTERM, SIGINT (Ctrl-C) or SIGHUP (its terminal closed; there is nothing to reload)
+    stops gracefully: no new connection is accepted, the
     requests begun are answered within ``grace`` seconds (``EdgeServer.drain``), then it
     returns; a second signal stops at once (the workers: SIGKILL). Signals are handled
     only when serving from the main thread, and once it has stopped they stay ignored: the
@@ -199,6 +200,7 @@ def serve(app: Any, *, host: str = "127.0.0.1", port: int = 8773, threads: int |
             signal.pthread_sigmask(signal.SIG_SETMASK, held)  # a held SIGINT raises here
 
     signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGHUP, stop)
     try:
         pipe = os.pipe()  # each first worker writes a byte once it serves
         try:
@@ -277,13 +279,16 @@ def _wait_for(waiting: int, workers: int, timeout: float = 30.0) -> None:
 
 
 #: The signals that stop the workers' parent (held back while it forks a successor).
-_STOPS = {signal.SIGTERM, signal.SIGINT}
+#: The signals that stop the server; SIGHUP killed it outright, dropping every request
+#: under way (helper-46).
+_STOPS = {signal.SIGTERM, signal.SIGINT, signal.SIGHUP}
 
 
 def _worker(app: Any, listener: socket.socket, parent: int, threads: int | None,
             options: dict[str, Any], started: int | None) -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops the workers
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOPS)  # a successor is forked with them held
 
     def watch() -> None:  # a parent killed with SIGKILL cannot tell its workers
