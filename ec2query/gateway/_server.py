@@ -278,17 +278,16 @@ def _wait_for(waiting: int, workers: int, timeout: float = 30.0) -> None:
         os.close(waiting)
 
 
-#: The signals that stop the workers' parent (held back while it forks a successor).
-#: The signals that stop the server; SIGHUP killed it outright, dropping every request
-#: under way (helper-46).
+#: The signals that stop the server (the workers' parent holds them back while it forks a
+#: successor); SIGHUP killed it outright, dropping every request under way (helper-46).
 _STOPS = {signal.SIGTERM, signal.SIGINT, signal.SIGHUP}
 
 
 def _worker(app: Any, listener: socket.socket, parent: int, threads: int | None,
             options: dict[str, Any], started: int | None) -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops the workers
-    signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops the workers (a closed
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)  # terminal signals them all: Ctrl-C too)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOPS)  # a successor is forked with them held
 
     def watch() -> None:  # a parent killed with SIGKILL cannot tell its workers
