@@ -132,6 +132,11 @@ _LINGER_BYTES = 16 * 1024 * 1024
 #: At the connection limit, how long (seconds) a connection must have waited for its
 #: request before it may be closed to let a new client in (EdgeServer._shed_one).
 _SHED_AFTER = 1.0
+#: At ``max_bodies``, how long (seconds) a body must have received nothing before its
+#: room may go to a new request's (_BodyBudget.take).
+_STALLED_BODY = 1.0
+#: EC2's text for its 503 ``Unavailable``.
+_OVERLOADED = "The server is overloaded and can't handle the request."
 
 
 def _pending(listener: socket.socket) -> bool:
@@ -146,22 +151,49 @@ class _BodyBudget:
     together (``max_bodies``): each connection's body is bounded by ``max_body``, but
     1000 connections each holding a body one byte short took 1 GiB. A request's
     ``Content-Length`` is taken from it once its headers are read, and given back when
-    the request is done or its connection closes; one that does not fit is refused."""
+    the request is done or its connection closes. One that does not fit takes the room of
+    bodies that have received nothing for :data:`_STALLED_BODY` seconds, longest stalled
+    first (each is then answered 503 by :meth:`EdgeServer.maintenance`), as a new
+    connection at the connection limit takes the room of the one waiting longest; if
+    they do not free enough, it is refused. Without that, 64 sockets each sending the
+    headers of a 1 MiB body and nothing more had every POST refused for 20 s, again and
+    again."""
 
     def __init__(self, limit: int) -> None:
         self.limit, self.held = limit, 0
+        self._holders: dict[int, EdgeParser] = {}  # by id: the parsers holding room
         self._lock = threading.Lock()  # parsers in the loop, closes in answering threads
 
-    def take(self, size: int) -> bool:
+    def take(self, parser: EdgeParser, size: int, moment: float) -> bool:
+        """Room for ``size`` bytes of ``parser``'s body (its ``taken``), at ``moment``
+        (its ``progressed``)."""
         with self._lock:
             if self.held + size > self.limit:
-                return False
+                stalled = sorted((held for held in self._holders.values()  # (a whole
+                                  if not held.completed  # body, being answered, is not)
+                                  and held.progressed < moment - _STALLED_BODY),
+                                 key=lambda held: held.progressed)
+                if self.held - sum(held.taken for held in stalled) + size > self.limit:
+                    return False
+                for victim in stalled:
+                    if self.held + size <= self.limit:
+                        break
+                    self._release(victim)
+                    victim.evicted = True
             self.held += size
+            parser.taken, parser.progressed = size, moment
+            self._holders[id(parser)] = parser
             return True
 
-    def give(self, size: int) -> None:
+    def give(self, parser: EdgeParser) -> None:
+        """``parser``'s room back, once (its request ended, or its connection closed)."""
         with self._lock:
-            self.held -= size
+            self._release(parser)
+
+    def _release(self, parser: EdgeParser) -> None:
+        if self._holders.pop(id(parser), None) is not None:
+            self.held -= parser.taken
+        parser.taken = 0
 
 
 class _Timeout(Error):  # type: ignore[misc]  # waitress is untyped
@@ -179,6 +211,8 @@ class EdgeParser(HTTPRequestParser):  # type: ignore[misc]
 
     refusal: _Refusal | None = None  # set by parse_header: the answer to its ParsingError
     taken = 0  # bytes of the server's _BodyBudget this request holds for its body
+    progressed = 0.0  # holding room: when its body last grew (the monotonic clock)
+    evicted = False  # its room taken by another's body, for want of progress: answered 503
     body_rcv: Any = None  # waitress' own default, declared for the type checker
     close_requested = False  # set by parse_header: "close" is one of Connection's options
     blank_bytes = 0  # empty lines read before the request line (CRLF pairs), in bytes
@@ -188,6 +222,8 @@ class EdgeParser(HTTPRequestParser):  # type: ignore[misc]
         self.started = time.monotonic()
 
     def received(self, data: bytes) -> int:
+        if self.evicted:  # its room is another's: the rest is read and dropped, and the
+            return len(data)  # request answered 503 by the next maintenance
         skipped = 0  # bytes of ``data`` taken as empty lines before the request line
         if self.body_rcv is None and not self.completed and self.header_plus in (b"", b"\r"):
             # RFC 9112 2.2: empty lines before a request line are ignored, here by this
@@ -225,6 +261,8 @@ class EdgeParser(HTTPRequestParser):  # type: ignore[misc]
             self.expect_continue = False  # refused before the body: not asked for
         elif self.error is not None and self.refusal is not None:
             self.error = self.refusal
+        if self.taken and consumed:
+            self.progressed = time.monotonic()
         return skipped + consumed
 
     def _refuse(self, error: Error) -> None:
@@ -280,15 +318,13 @@ class EdgeParser(HTTPRequestParser):  # type: ignore[misc]
         budget: _BodyBudget | None = getattr(self.adj, "edge_bodies", None)
         body = (self.body_rcv is not None and not self.taken  # (a stand-in parse: taken)
                 and 0 < self.content_length < self.adj.max_request_body_size)
-        if body and budget is not None:  # (one over max_body is refused as too large)
-            if not budget.take(self.content_length):
-                self.expect_continue = False
-                self.refusal = _Refusal(ServiceError(
-                    "Unavailable", "The server is overloaded and can't handle the request.",
-                    http_status=503))
-                self.body_rcv = None  # nothing of it is kept
-                raise ParsingError(self.refusal.ec2_error.message)
-            self.taken = self.content_length
+        # (one over max_body is refused as too large)
+        if (body and budget is not None
+                and not budget.take(self, self.content_length, time.monotonic())):
+            self.expect_continue = False
+            self.refusal = _Refusal(ServiceError("Unavailable", _OVERLOADED, http_status=503))
+            self.body_rcv = None  # nothing of it is kept
+            raise ParsingError(self.refusal.ec2_error.message)
         if self.body_rcv is None:  # no body to wait for: waitress sent "100 Continue" and
             self.expect_continue = False  # then waited for a body, 20 s, reading on into
             # the next request as if it were this one's rest (RFC 9110 10.1.1)
@@ -301,9 +337,8 @@ class EdgeParser(HTTPRequestParser):  # type: ignore[misc]
     def close(self) -> None:
         """Free the body, and give its bytes back to the server's budget (once)."""
         super().close()
-        taken, self.taken = self.taken, 0
-        if taken:
-            self.adj.edge_bodies.give(taken)
+        if self.taken:
+            self.adj.edge_bodies.give(self)
 
     def _long_length(self, header_plus: bytes, line: bytes) -> bytes:
         """``header_plus`` with a Content-Length ``line`` of over :data:`_LENGTH_DIGITS`
@@ -499,7 +534,7 @@ class EdgeChannel(HTTPChannel):  # type: ignore[misc]
         waiting behind the one being answered (:meth:`service` closes that one), each
         giving its body's budget back. Left open, their budget was held for good: a
         connection shed at the limit with its headers read kept its body's room, and
-        after a few rounds of that every POST was refused with 503 (helper-46)."""
+        after a few rounds of that every POST was refused with 503."""
         super().handle_close()
         if self.request is not None:
             self.request.close()
@@ -756,6 +791,9 @@ class EdgeServer(TcpWSGIServer):  # type: ignore[misc]
                         channel.will_close = True  # not yet a request: nothing to answer
                 elif age > body_timeout:
                     self._time_out(channel, request)
+                elif request.evicted:
+                    self._time_out(channel, request, _Refusal(ServiceError(
+                        "Unavailable", _OVERLOADED, http_status=503)))
             elif not channel.requests and channel.last_activity < idle_since:
                 channel.will_close = True
         self.run_inline()
@@ -826,11 +864,13 @@ class EdgeServer(TcpWSGIServer):  # type: ignore[misc]
         return True
 
     @staticmethod
-    def _time_out(channel: Any, request: Any) -> None:
-        """Answer a request whose body did not arrive in time, as waitress answers a
-        refusal it found while parsing (this runs in the loop's thread, as parsing does)."""
+    def _time_out(channel: Any, request: Any, error: Error | None = None) -> None:
+        """Answer a request whose body did not arrive in time (or ``error``), as waitress
+        answers a refusal it found while parsing (this runs in the loop's thread, as
+        parsing does)."""
         with channel.requests_lock:
-            request.error = _Timeout("The request body was not received within the time limit")
+            request.error = error or _Timeout(
+                "The request body was not received within the time limit")
             request.completed = True
             channel.request = None
             channel.requests.append(request)

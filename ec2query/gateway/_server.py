@@ -279,7 +279,7 @@ def _wait_for(waiting: int, workers: int, timeout: float = 30.0) -> None:
 
 
 #: The signals that stop the server (the workers' parent holds them back while it forks a
-#: successor); SIGHUP killed it outright, dropping every request under way (helper-46).
+#: successor); SIGHUP killed it outright, dropping every request under way.
 _STOPS = {signal.SIGTERM, signal.SIGINT, signal.SIGHUP}
 
 

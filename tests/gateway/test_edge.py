@@ -93,7 +93,7 @@ def ec2_error(answer: bytes) -> tuple[int, str]:
     assert root.tag == "Response"
     assert root.findtext("RequestID") == headers["x-amzn-requestid"]
     assert headers.get("connection", "").lower() == "close"
-    assert 400 <= status < 500 or status == 505, status
+    assert 400 <= status < 500 or status in (503, 505), status
     return status, root.findtext("Errors/Error/Code") or ""
 
 
@@ -502,7 +502,7 @@ def test_a_failure_of_the_parser_is_answered_with_ec2s_internal_error(monkeypatc
 
 def test_the_bodies_held_at_once_are_bounded_across_connections():
     """Each body is bounded by max_body, but 1000 connections each holding a body one
-    byte short took 1 GiB (helper-39). ``max_bodies`` bounds them together: a request
+    byte short took 1 GiB (a hostile probe). ``max_bodies`` bounds them together: a request
     whose body does not fit is refused at its headers with EC2's 503, and the bytes come
     back as requests end or their connections close."""
     app = make_app(credentials={"AKID": "secret"})
@@ -530,6 +530,25 @@ def test_the_bodies_held_at_once_are_bounded_across_connections():
         finally:
             for sock in held:
                 sock.close()
+
+def test_at_max_bodies_a_whole_body_being_answered_keeps_its_room():
+    """A body received whole (its request answered, or waiting its turn) is not stalled
+    however long ago its last byte came: its room is not another's until it is done."""
+    from waitress.adjustments import Adjustments
+
+    from ec2query.gateway._edge import EdgeParser, _BodyBudget
+
+    adjustments = Adjustments()
+    adjustments.edge_bodies = budget = _BodyBudget(2000)
+    answered, stalled, new, newer = (EdgeParser(adjustments) for _ in range(4))
+    assert budget.take(answered, 1000, 0.0) and budget.take(stalled, 1000, 0.0)
+    answered.completed = True
+    assert budget.take(new, 1000, 5.0)  # in the stalled one's room
+    assert stalled.evicted and not answered.evicted and budget.held == 2000
+    assert not budget.take(newer, 1000, 5.5)  # the new one has not stalled yet
+    answered.close()
+    assert budget.held == 1000 and budget.take(newer, 1000, 5.5)
+
 
 def test_a_request_refused_after_its_headers_gives_its_bodys_room_back():
     """A refusal after the headers parses a stand-in request line on the same parser
@@ -1055,7 +1074,7 @@ def test_a_client_that_does_not_read_its_answers_blocks_nobody_else(threads):
 
 @pytest.mark.parametrize("threads", [0, 2], ids=["in the loop", "2 threads"])
 def test_a_client_that_reads_none_of_its_answers_is_closed_at_the_idle_deadline(threads):
-    """helper-46: clients pipelining large describes and never reading held a connection
+    """A hostile probe: clients pipelining large describes and never reading held a connection
     (and a temporary file of their output) for good, and, in threads, one thread each:
     two of them stopped a server of two threads. Now a connection whose client reads
     nothing for idle_timeout is closed. In the loop, the others are answered meanwhile;
@@ -1083,7 +1102,9 @@ def test_a_client_that_reads_none_of_its_answers_is_closed_at_the_idle_deadline(
                                   aws_access_key_id=key, aws_secret_access_key=secret)
             started = time.monotonic()
             assert len(client.describe_security_groups()["SecurityGroups"]) == 301
-            assert time.monotonic() - started < (2.0 if threads == 0 else IDLE_TIMEOUT + SLACK)
+            # in threads: the deadline (checked each second), then the held thread's next
+            # poll (a second at a time), then the answer
+            assert time.monotonic() - started < (2.0 if threads == 0 else IDLE_TIMEOUT + 2 + SLACK)
             time.sleep(IDLE_TIMEOUT + SLACK)
             for sock in greedy:  # what was sent before the close, then the end
                 received, ended = b"", False
@@ -1106,7 +1127,7 @@ def test_a_client_that_reads_none_of_its_answers_is_closed_at_the_idle_deadline(
 
 
 def test_a_connection_closed_at_the_limit_gives_its_bodys_room_back():
-    """helper-46: a connection shed at the connection limit with its headers read kept
+    """A hostile probe: a connection shed at the connection limit with its headers read kept
     its body's room in max_bodies for good (waitress' close skipped the edge's), so after
     a few rounds every POST was refused with 503. Here three such connections hold the
     whole room, are shed for three new clients, and a POST then fits."""
@@ -1136,4 +1157,55 @@ def test_a_connection_closed_at_the_limit_gives_its_bodys_room_back():
             assert answer.startswith(b"HTTP/1.1 403 "), answer[:200]
         finally:
             for sock in (*holders, *opened):
+                sock.close()
+
+
+def test_at_max_bodies_a_body_that_stopped_coming_gives_its_room_to_a_new_one():
+    """A hostile probe: 64 sockets each sending the headers of a 1 MiB body and nothing more
+    had every POST refused with 503 until their body deadline (20 s), again and again.
+    At the limit, a new body now takes the room of one that has received nothing for a
+    second, which is answered EC2's 503; a body still arriving keeps its room."""
+    app = make_app(credentials={"AKID": "secret"})
+    head = HEAD + b"Content-Length: 1000\r\n\r\n"
+    with running(app, threads=0, max_bodies=3000, header_timeout=30, body_timeout=30,
+                 idle_timeout=30) as url:
+        address = address_of(url)
+        stalled = socket.create_connection(address, timeout=FAST + SLACK)
+        arriving = [socket.create_connection(address, timeout=FAST + SLACK) for _ in range(3)]
+        sent = dict.fromkeys(arriving, 0)  # of each body, the bytes sent so far
+
+        def trickle(socks: list[socket.socket], seconds: float) -> None:
+            for _ in range(round(seconds / 0.2)):
+                time.sleep(0.2)
+                for sock in socks:
+                    sock.sendall(b"a")
+                    sent[sock] += 1
+
+        try:
+            stalled.sendall(head)
+            for sock in arriving[:2]:
+                sock.sendall(head)
+            trickle(arriving[:2], 1.6)  # the stalled one is past its second, these are not
+            arriving[2].sendall(head)  # it fits, in the stalled one's room
+            time.sleep(0.1)
+            stalled.sendall(b"a" * 1000)  # too late: dropped, and still answered 503
+            stalled.settimeout(0.2)
+            refused = b""
+            for _ in range(round((FAST + SLACK) / 0.2)):
+                try:
+                    chunk = stalled.recv(65536)
+                except TimeoutError:
+                    trickle(arriving, 0.2)
+                    continue
+                if not chunk:
+                    break
+                refused += chunk
+            assert ec2_error(refused) == (503, "Unavailable")
+            answer, _, _ = exchange(address, head + b"a" * 1000, wait=FAST + SLACK)
+            assert ec2_error(answer) == (503, "Unavailable")  # no stalled one left
+            for sock in arriving:  # still theirs: they finish and are answered
+                sock.sendall(b"a" * (1000 - sent[sock]))
+                assert b"<Code>MissingAuthenticationToken</Code>" in kept_answer(sock)
+        finally:
+            for sock in (stalled, *arriving):
                 sock.close()
