@@ -896,9 +896,7 @@ def _idle(channel: Any) -> bool:
         return False
     try:
         waiting = channel.socket.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT)
-    except (BlockingIOError, InterruptedError):
-        return True
-    except OSError:  # reset by the client: nothing to answer
+    except OSError:  # nothing has arrived (it would block), or reset: nothing to answer
         return True
     return not waiting  # b"": the client has closed its side
 
