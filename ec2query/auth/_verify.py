@@ -307,9 +307,20 @@ def _parse_http_date(value: str) -> datetime:
 
 def _parse_scope(credential: str) -> tuple[str, str, str, str]:
     parts = credential.split("/")
-    if len(parts) != 5 or parts[4] != "aws4_request" or not all(parts[:4]):
+    if len(parts) != 5:  # EC2's own answer (_FIVE_ELEMENTS), where other services answer
+        # IncompleteSignature (400) with the same text
+        raise AuthError("AuthFailure", _FIVE_ELEMENTS.format(credential), http_status=401)
+    if parts[4] != "aws4_request" or not all(parts[:4]):
         raise _fail("IncompleteSignature")
     return parts[0], parts[1], parts[2], parts[3]
+
+
+#: EC2's text for a SigV4 credential of more or fewer than five parts, with code
+#: ``AuthFailure``: captured from DescribeSecurityGroups answers (boto 2, 2017; fog, 2015).
+#: The value is echoed as it came, as EC2 echoes it (the gateway's access line never
+#: carries a message). The query form's ``X-Amz-Credential`` is answered alike (inferred).
+_FIVE_ELEMENTS = ("Credential must have exactly 5 slash-delimited elements, "
+                  "e.g. keyid/date/region/service/term, got '{}'")
 
 
 def _signed_header_names(value: str) -> tuple[list[str], bool]:

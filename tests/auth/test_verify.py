@@ -397,3 +397,28 @@ def test_lookup_may_return_a_plain_secret():
     method, target, headers, body = _header_request()
     verify_request(method=method, url=target, headers=headers, body=body,
                    lookup={CREDS.access_key: CREDS.secret_key}.get, now=WHEN)
+
+
+@pytest.mark.parametrize("where", ["header", "query"])
+@pytest.mark.parametrize("key", ["foo/bar", "AKID/EXTRA/PART", "AKIDEXAMPLE/20150830/x/y"])
+def test_a_credential_of_other_than_five_parts_is_ec2s_auth_failure(where, key):
+    """EC2 answers AuthFailure (401), not IncompleteSignature, for a credential of more or
+    fewer than five parts, with this text (captured: StreisandEffect/streisand#485, boto 2
+    DescribeSecurityGroups; mitchellh/vagrant-aws#361, fog). The credential is echoed."""
+    creds = Credentials(key, "secret")
+    if where == "header":
+        prepared = boto.sigv4_header(
+            AWSRequest(method="POST", url=URL, data=BODY.encode(), headers={"Content-Type": FORM}),
+            creds, "us-east-1", "ec2", WHEN)
+    else:
+        prepared = boto.sigv4_query(AWSRequest(method="GET", url=URL, params={"Action": "x"}),
+                                    creds, "us-east-1", "ec2", WHEN, 300)
+    method, target, headers, body = wire(prepared)
+    with pytest.raises(AuthError) as info:
+        verify_request(method=method, url=target, headers=headers, body=body,
+                       lookup=lookup_for(creds), now=WHEN)
+    credential = f"{key}/20150830/us-east-1/ec2/aws4_request"
+    assert (info.value.code, info.value.http_status) == ("AuthFailure", 401)
+    assert info.value.message == (
+        "Credential must have exactly 5 slash-delimited elements, e.g. "
+        f"keyid/date/region/service/term, got '{credential}'")
