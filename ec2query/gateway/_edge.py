@@ -62,11 +62,12 @@ import select
 import socket
 import threading
 import time
+import weakref
 from typing import Any
 
 from waitress import wasyncore
 from waitress.adjustments import Adjustments
-from waitress.channel import HTTPChannel
+from waitress.channel import ClientDisconnected, HTTPChannel
 from waitress.parser import HTTPRequestParser, ParsingError
 from waitress.server import TcpWSGIServer
 from waitress.task import ErrorTask, ThreadedTaskDispatcher, WSGITask
@@ -169,9 +170,8 @@ class _BodyBudget:
         (its ``progressed``)."""
         with self._lock:
             if self.held + size > self.limit:
-                stalled = sorted((held for held in self._holders.values()  # (a whole
-                                  if not held.completed  # body, being answered, is not)
-                                  and held.progressed < moment - _STALLED_BODY),
+                stalled = sorted((held for held in self._holders.values()
+                                  if held.stalled(moment)),
                                  key=lambda held: held.progressed)
                 if self.held - sum(held.taken for held in stalled) + size > self.limit:
                     return False
@@ -179,7 +179,7 @@ class _BodyBudget:
                     if self.held + size <= self.limit:
                         break
                     self._release(victim)
-                    victim.evicted = True
+                    victim.evict()
             self.held += size
             parser.taken, parser.progressed = size, moment
             self._holders[id(parser)] = parser
@@ -213,6 +213,7 @@ class EdgeParser(HTTPRequestParser):  # type: ignore[misc]
     taken = 0  # bytes of the server's _BodyBudget this request holds for its body
     progressed = 0.0  # holding room: when its body last grew (the monotonic clock)
     evicted = False  # its room taken by another's body, for want of progress: answered 503
+    channel: Any = None  # holding room: a weak reference to the channel reading it
     body_rcv: Any = None  # waitress' own default, declared for the type checker
     close_requested = False  # set by parse_header: "close" is one of Connection's options
     blank_bytes = 0  # empty lines read before the request line (CRLF pairs), in bytes
@@ -264,6 +265,27 @@ class EdgeParser(HTTPRequestParser):  # type: ignore[misc]
         if self.taken and consumed:
             self.progressed = time.monotonic()
         return skipped + consumed
+
+    def stalled(self, moment: float) -> bool:
+        """Whether its body has stopped coming (at ``moment``): a part of it is still to
+        come, nothing of it has been received for :data:`_STALLED_BODY` seconds while its
+        connection was being read, and no byte of it waits unread in the socket. A
+        connection the loop does not read meanwhile (a request before it being answered,
+        output unsent) has not stalled: its client may be sending all along."""
+        if self.completed or self.progressed >= moment - _STALLED_BODY:
+            return False
+        channel = self.channel() if self.channel is not None else None
+        if channel is None:
+            return True
+        return bool(channel.readable()) and not _waiting(channel.socket)
+
+    def evict(self) -> None:
+        """Its room went to another body: what it holds of its body is freed now (in the
+        loop's thread, which alone reads it), the rest is dropped as it comes, and
+        :meth:`EdgeServer.maintenance` answers it 503."""
+        self.evicted = True
+        HTTPRequestParser.close(self)
+        self.body_rcv = None
 
     def _refuse(self, error: Error) -> None:
         """End the request here, answered with ``error`` (as waitress ends one whose
@@ -469,7 +491,9 @@ class EdgeChannel(HTTPChannel):  # type: ignore[misc]
     linger_after_close = False  # set by EdgeErrorTask: the next close lingers
     linger_until: float | None = None  # lingering: the monotonic deadline of the close
     linger_left = _LINGER_BYTES  # lingering: how much more is read and dropped
-    answering = False  # in service(): the first of ``requests`` is that answer's to close
+    answering = 0  # threads in service() (two, as one hands over to the next: one of them
+    # answers the first of ``requests`` and closes it); under ``requests_lock``
+    unsendable = False  # a thread's output met a reset or a closed socket: the answer ends
     _active_at = 0.0
 
     @property
@@ -489,6 +513,15 @@ class EdgeChannel(HTTPChannel):  # type: ignore[misc]
             return
         super().handle_read()
         self.server.run_inline()
+
+    def received(self, data: bytes) -> bool:
+        """waitress' reading, then the request holding room for its body told which
+        channel reads it (:meth:`EdgeParser.stalled` asks it)."""
+        done = bool(super().received(data))
+        request = self.request
+        if request is not None and request.taken and request.channel is None:
+            request.channel = weakref.ref(self)
+        return done
 
     def readable(self) -> bool:
         """Whether the loop should read; never once closed: a channel closed while the loop
@@ -535,6 +568,7 @@ class EdgeChannel(HTTPChannel):  # type: ignore[misc]
         giving its body's budget back. Left open, their budget was held for good: a
         connection shed at the limit with its headers read kept its body's room, and
         after a few rounds of that every POST was refused with 503."""
+        self.connected = False  # first: a thread sending on it stops at its next look
         super().handle_close()
         if self.request is not None:
             self.request.close()
@@ -568,11 +602,13 @@ class EdgeChannel(HTTPChannel):  # type: ignore[misc]
         if counted:
             with server.threads_lock:
                 server.threads_answering += 1
-        self.answering = True
+        with self.requests_lock:
+            self.answering += 1
         try:
             super().service()
         finally:
-            self.answering = False
+            with self.requests_lock:
+                self.answering -= 1
             if not self.connected:
                 self._close_waiting()
             if counted:
@@ -589,30 +625,49 @@ class EdgeChannel(HTTPChannel):  # type: ignore[misc]
         pending = self.total_outbufs_len and (self.adj.edge_inline or not self.requests)
         return bool(pending or self.will_close or self.close_when_flushed)
 
+    def write_soon(self, data: bytes) -> int:
+        """waitress' write, after sending the output below the high-water mark without
+        holding the output lock (:meth:`_send_below_mark`), so that waitress' own wait
+        under that lock finds nothing to wait for; a reset met meanwhile ends the answer."""
+        if data and not self.adj.edge_inline:
+            self._send_below_mark()
+            if self.unsendable:
+                raise ClientDisconnected
+        written: int = super().write_soon(data)
+        return written
+
     def _flush_outbufs_below_high_watermark(self) -> None:
         """Before the next pipelined request is answered, the client's unread output must
         be below waitress' high-water mark. Answering in the loop: send what the socket
         takes and go on (:meth:`EdgeServer.run_inline` holds back the next request of a
-        client whose output is over the mark). In a thread: the thread sends it itself,
-        waiting for the socket a second at a time, until it is below the mark or the
-        connection is closed (:meth:`EdgeServer.maintenance` closes one whose client has
-        read nothing for ``idle_timeout``). waitress' thread waited, with no deadline, for
-        the loop to send, which this channel's loop does not do while a thread answers
-        (:meth:`writable`): N clients pipelining large answers held N threads for good."""
-        mark = self.adj.outbuf_high_watermark
+        client whose output is over the mark). In a thread: :meth:`_send_below_mark`."""
         if self.adj.edge_inline:
-            if self.total_outbufs_len > mark:
+            if self.total_outbufs_len > self.adj.outbuf_high_watermark:
                 with self.outbuf_lock:
                     self._flush_exception(self._flush_some, do_close=False)
             return
-        while self.connected and self.total_outbufs_len > mark:
+        self._send_below_mark()
+
+    def _send_below_mark(self) -> None:
+        """In an answering thread: send the output until it is below the high-water mark,
+        waiting for the socket a second at a time with the output lock free, until the
+        connection is closed (:meth:`EdgeServer.maintenance` closes one whose client has
+        read nothing for ``idle_timeout``) or the socket fails (a reset: the loop closes
+        it). waitress' thread waited, with no deadline, for the loop to send, which this
+        channel's loop does not do while a thread answers (:meth:`writable`): N clients
+        pipelining large answers held N threads for good. Waiting under the lock (as
+        waitress' ``write_soon`` calls this), it held the loop too, at its close of the
+        channel; and a reset, which waitress' send takes for "nothing sent", spun the
+        thread on a socket that polls as failed at once."""
+        mark = self.adj.outbuf_high_watermark
+        while self.connected and not self.unsendable and self.total_outbufs_len > mark:
             with self.outbuf_lock:
                 _, failed = self._flush_exception(self._flush_some, do_close=False)
-            if failed:  # will_close is set: the loop closes it
+            if not failed and self.connected and self.total_outbufs_len > mark:
+                failed = not _wait_writable(self.socket, 1.0)
+            if failed and self.connected:
+                self.unsendable = self.will_close = True  # the loop closes it
                 self.server.pull_trigger()
-                return
-            if self.connected and self.total_outbufs_len > mark:
-                _wait_writable(self.socket, 1.0)
 
 
 class EdgeServer(TcpWSGIServer):  # type: ignore[misc]
@@ -878,14 +933,19 @@ class EdgeServer(TcpWSGIServer):  # type: ignore[misc]
                 channel.server.add_task(channel)
 
 
-def _wait_writable(sock: socket.socket, seconds: float) -> None:
-    """Wait up to ``seconds`` for ``sock`` to take more output (or to fail, or be closed)."""
+def _wait_writable(sock: socket.socket | None, seconds: float) -> bool:
+    """Wait up to ``seconds`` for ``sock`` to take more output: False if it has failed
+    (reset, hung up) or is closed, else True (writable, or not yet)."""
+    if sock is None:  # closed meanwhile by the loop
+        return False
     try:
         waiting = select.poll()
         waiting.register(sock, select.POLLOUT)
-        waiting.poll(seconds * 1000)
-    except (OSError, ValueError):  # closed meanwhile by the loop: the caller sees it
-        pass
+        events = waiting.poll(seconds * 1000)
+    except (OSError, ValueError):  # closed meanwhile by the loop
+        return False
+    return not any(flags & (select.POLLERR | select.POLLHUP | select.POLLNVAL)
+                   for _, flags in events)
 
 
 def _idle(channel: Any) -> bool:
@@ -894,11 +954,17 @@ def _idle(channel: Any) -> bool:
     if (channel.request is not None or channel.requests or channel.total_outbufs_len
             or not channel.connected):
         return False
+    return not _waiting(channel.socket)
+
+
+def _waiting(sock: socket.socket | None) -> bool:
+    """Whether a byte waits unread in ``sock`` (not if it has ended, been reset or closed)."""
+    if sock is None:
+        return False
     try:
-        waiting = channel.socket.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT)
-    except OSError:  # nothing has arrived (it would block), or reset: nothing to answer
-        return True
-    return not waiting  # b"": the client has closed its side
+        return bool(sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT))
+    except OSError:  # nothing has arrived (it would block), or reset
+        return False
 
 
 class _Wake(wasyncore.file_dispatcher):  # type: ignore[misc]  # waitress is untyped

@@ -10,6 +10,7 @@ may hang past its deadline, and slow sockets must not stop a real client
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import sys
 import threading
@@ -553,6 +554,58 @@ def test_at_max_bodies_a_whole_body_being_answered_keeps_its_room():
     assert not budget.take(newer, 1000, 5.5)  # the new one has not stalled yet
     answered.close()
     assert budget.held == 1000 and budget.take(newer, 1000, 5.5)
+
+
+def test_an_evicted_body_is_freed_at_once_and_the_rest_of_it_dropped():
+    """A review: an evicted body stayed in memory until its 503 was served, which in
+    threads waits for a free thread: bodies over max_bodies were held meanwhile."""
+    from waitress.adjustments import Adjustments
+
+    from ec2query.gateway._edge import EdgeParser, _BodyBudget
+
+    adjustments = Adjustments()
+    adjustments.edge_bodies = budget = _BodyBudget(1000)
+    holder = EdgeParser(adjustments)
+    holder.received(HEAD + b"Content-Length: 1000\r\n\r\n" + b"a" * 500)
+    assert budget.held == 1000 and holder.body_rcv is not None
+    assert budget.take(EdgeParser(adjustments), 1000, time.monotonic() + 5)
+    assert holder.evicted and holder.body_rcv is None
+    assert holder.received(b"a" * 500) == 500 and not holder.completed
+
+
+class _Channel:
+    """What EdgeParser.stalled asks of its channel."""
+
+    def __init__(self, sock: socket.socket, reading: bool) -> None:
+        self.socket, self.reading = sock, reading
+
+    def readable(self) -> bool:
+        return self.reading
+
+
+def test_a_body_not_read_by_the_server_has_not_stalled():
+    """A review: "received nothing" meant "the server read nothing". A body behind an
+    answer under way (its connection not read meanwhile), or whose bytes wait unread in
+    its socket, has not stopped coming, and keeps its room."""
+    import weakref
+
+    from waitress.adjustments import Adjustments
+
+    from ec2query.gateway._edge import EdgeParser
+
+    parser = EdgeParser(Adjustments())
+    server_side, client_side = socket.socketpair()
+    with server_side, client_side:
+        later = time.monotonic() + 5
+        quiet = _Channel(server_side, reading=True)
+        parser.channel = weakref.ref(quiet)
+        assert parser.stalled(later)
+        busy = _Channel(server_side, reading=False)
+        parser.channel = weakref.ref(busy)
+        assert not parser.stalled(later)
+        client_side.sendall(b"a")
+        parser.channel = weakref.ref(quiet)
+        assert not parser.stalled(later)
 
 
 def test_a_request_refused_after_its_headers_gives_its_bodys_room_back():
@@ -1218,3 +1271,85 @@ def test_at_max_bodies_a_body_that_stopped_coming_gives_its_room_to_a_new_one():
         finally:
             for sock in (stalled, *arriving):
                 sock.close()
+
+
+def _chunked_answers(environ, start_response):  # type: ignore[no-untyped-def]
+    """A plain WSGI app: ``GET /N`` answers N bytes, in chunks of 256 KiB (each one a
+    write of its own, as an app iterating its answer makes them)."""
+    size = int(environ["PATH_INFO"].strip("/") or "10")
+    start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", str(size))])
+    chunk = 256 * 1024
+    return [b"x" * min(chunk, size - at) for at in range(0, size, chunk)]
+
+
+_chunked_answers.max_body = 1024  # type: ignore[attr-defined]
+
+
+@contextlib.contextmanager
+def _served_apart(app, **options) -> Iterator[tuple[str, int]]:  # type: ignore[no-untyped-def]
+    """``running`` in a thread of its own, so that a server that hangs fails the test
+    (its stop not done within 10 s) instead of hanging it."""
+    urls: list[str] = []
+    started, done = threading.Event(), threading.Event()
+
+    def serve() -> None:
+        with running(app, **options) as url:
+            urls.append(url)
+            started.set()
+            done.wait()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    assert started.wait(10)
+    try:
+        yield address_of(urls[0])
+    finally:
+        done.set()
+        thread.join(10)
+        assert not thread.is_alive(), "the server did not stop"
+
+
+def _probe(address: tuple[str, int]) -> bytes:
+    with socket.create_connection(address, timeout=FAST + SLACK) as sock:
+        sock.sendall(b"GET /5 HTTP/1.1\r\nHost: h\r\n\r\n")
+        return sock.recv(1000)
+
+
+def test_a_thread_writing_to_a_client_that_reads_nothing_does_not_hold_the_loop():
+    """A review: a thread whose answer is written in chunks waited for the socket while
+    holding the channel's output lock (waitress' write takes it), and at the idle
+    deadline the loop's close of that channel waited for the lock: the whole server
+    stopped for good, and so did its stop."""
+    with _served_apart(_chunked_answers, threads=2, outbuf_high_watermark=64 * 1024,
+                       idle_timeout=IDLE_TIMEOUT) as address:
+        greedy = socket.socket()
+        greedy.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        greedy.connect(address)
+        try:
+            greedy.sendall(b"GET /4194304 HTTP/1.1\r\nHost: h\r\n\r\n")
+            time.sleep(IDLE_TIMEOUT + SLACK)  # its deadline, the maintenance after it
+            assert _probe(address).startswith(b"HTTP/1.1 200 ")
+        finally:
+            greedy.close()
+
+
+def test_a_client_reset_while_its_answer_waits_to_be_sent_does_not_spin_a_thread():
+    """A review: waitress' send takes a reset for "nothing sent", and the socket then
+    polls as failed at once: the thread sending the rest spun a CPU until the idle
+    deadline. The reset now ends the answer."""
+    with _served_apart(_chunked_answers, threads=2, outbuf_high_watermark=64 * 1024,
+                       idle_timeout=30) as address:
+        greedy = socket.socket()
+        greedy.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        greedy.connect(address)
+        greedy.sendall(b"GET /8388608 HTTP/1.1\r\nHost: h\r\n\r\n"
+                       b"GET /5 HTTP/1.1\r\nHost: h\r\n\r\n")
+        time.sleep(1.0)
+        greedy.recv(100)  # a little read, much left unread: the close sends a reset
+        greedy.close()
+        time.sleep(0.5)
+        cpu, wall = time.process_time(), time.monotonic()
+        time.sleep(2.0)
+        share = (time.process_time() - cpu) / (time.monotonic() - wall)
+        assert share < 0.5, f"{share:.0%} of a CPU after the reset"
+        assert _probe(address).startswith(b"HTTP/1.1 200 ")
