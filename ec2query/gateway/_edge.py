@@ -153,12 +153,12 @@ class _BodyBudget:
     1000 connections each holding a body one byte short took 1 GiB. A request's
     ``Content-Length`` is taken from it once its headers are read, and given back when
     the request is done or its connection closes. One that does not fit takes the room of
-    bodies that have received nothing for :data:`_STALLED_BODY` seconds, longest stalled
-    first (each is then answered 503 by :meth:`EdgeServer.maintenance`), as a new
-    connection at the connection limit takes the room of the one waiting longest; if
-    they do not free enough, it is refused. Without that, 64 sockets each sending the
-    headers of a 1 MiB body and nothing more had every POST refused for 20 s, again and
-    again."""
+    bodies that have stopped coming or come too slowly to arrive in time
+    (:meth:`EdgeParser.stalled`), longest stalled first (each is then answered 503 by
+    :meth:`EdgeServer.maintenance`), as a new connection at the connection limit takes
+    the room of the one waiting longest; if they do not free enough, it is refused.
+    Without that, 64 sockets each sending the headers of a 1 MiB body and nothing more,
+    or a byte of it now and then, had every POST refused for 20 s, again and again."""
 
     def __init__(self, limit: int) -> None:
         self.limit, self.held = limit, 0
@@ -182,6 +182,7 @@ class _BodyBudget:
                     victim.evict()
             self.held += size
             parser.taken, parser.progressed = size, moment
+            parser.body_began = moment
             self._holders[id(parser)] = parser
             return True
 
@@ -212,6 +213,7 @@ class EdgeParser(HTTPRequestParser):  # type: ignore[misc]
     refusal: _Refusal | None = None  # set by parse_header: the answer to its ParsingError
     taken = 0  # bytes of the server's _BodyBudget this request holds for its body
     progressed = 0.0  # holding room: when its body last grew (the monotonic clock)
+    body_began = 0.0  # holding room: when it took its room (its headers were read)
     evicted = False  # its room taken by another's body, for want of progress: answered 503
     channel: Any = None  # holding room: a weak reference to the channel reading it
     body_rcv: Any = None  # waitress' own default, declared for the type checker
@@ -267,13 +269,25 @@ class EdgeParser(HTTPRequestParser):  # type: ignore[misc]
         return skipped + consumed
 
     def stalled(self, moment: float) -> bool:
-        """Whether its body has stopped coming (at ``moment``): a part of it is still to
-        come, nothing of it has been received for :data:`_STALLED_BODY` seconds while its
-        connection was being read, and no byte of it waits unread in the socket. A
-        connection the loop does not read meanwhile (a request before it being answered,
-        output unsent) has not stalled: its client may be sending all along."""
-        if self.completed or self.progressed >= moment - _STALLED_BODY:
+        """Whether its body has stopped coming (at ``moment``), or comes too slowly to
+        arrive by its deadline: a part of it is still to come, its room was taken over
+        :data:`_STALLED_BODY` seconds ago, and either nothing of it has been received for
+        that long or, at the rate it has come so far, the rest would not come before its
+        body deadline (it would be refused then anyway). Only while its connection is
+        being read, with no byte of it waiting unread in the socket: a connection the loop
+        does not read meanwhile (a request before it being answered, output unsent) may
+        have a client sending all along. A rate alone bounds what trickling holds: bodies
+        sent a byte a second kept the room to their deadline and then, reconnecting, for
+        good; to hold it now, a client must send it all within the deadline."""
+        if self.completed or moment - self.body_began < _STALLED_BODY:
             return False
+        if self.progressed >= moment - _STALLED_BODY:  # still coming: fast enough?
+            body = self.body_rcv
+            got = self.taken - getattr(body, "remain", self.taken)  # (a fixed length)
+            rate = got / (moment - self.body_began)
+            deadline = self.started + self.adj.edge_body_timeout
+            if got + rate * max(deadline - moment, 0.0) >= self.taken:
+                return False
         channel = self.channel() if self.channel is not None else None
         if channel is None:
             return True

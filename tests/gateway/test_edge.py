@@ -11,6 +11,7 @@ may hang past its deadline, and slow sockets must not stop a real client
 from __future__ import annotations
 
 import contextlib
+import select
 import socket
 import sys
 import threading
@@ -1237,11 +1238,11 @@ def test_at_max_bodies_a_body_that_stopped_coming_gives_its_room_to_a_new_one():
         sent = dict.fromkeys(arriving, 0)  # of each body, the bytes sent so far
 
         def trickle(socks: list[socket.socket], seconds: float) -> None:
-            for _ in range(round(seconds / 0.2)):
+            for _ in range(round(seconds / 0.2)):  # 50 bytes a second: all of it in 20 s
                 time.sleep(0.2)
                 for sock in socks:
-                    sock.sendall(b"a")
-                    sent[sock] += 1
+                    sock.sendall(b"a" * 10)
+                    sent[sock] += 10
 
         try:
             stalled.sendall(head)
@@ -1353,3 +1354,37 @@ def test_a_client_reset_while_its_answer_waits_to_be_sent_does_not_spin_a_thread
         share = (time.process_time() - cpu) / (time.monotonic() - wall)
         assert share < 0.5, f"{share:.0%} of a CPU after the reset"
         assert _probe(address).startswith(b"HTTP/1.1 200 ")
+
+
+def test_at_max_bodies_a_body_too_slow_to_arrive_in_time_gives_its_room_to_a_new_one():
+    """A hostile probe: 64 sockets sending a byte of their 1 MiB bodies every half second,
+    and reconnecting before their body deadline, had every POST refused with 503 for as
+    long as they went on. A body that, at the rate it has come, would not arrive before
+    its deadline is now given up for a new one, as one that has stopped is; one that
+    comes fast enough keeps its room."""
+    app = make_app(credentials={"AKID": "secret"})
+    head = HEAD + b"Content-Length: 1000\r\n\r\n"
+    with running(app, threads=0, max_bodies=3000, header_timeout=30, body_timeout=30,
+                 idle_timeout=30) as url:
+        address = address_of(url)
+        socks = [socket.create_connection(address, timeout=FAST + SLACK) for _ in range(3)]
+        slow, fast = socks[:2], socks[2]
+        try:
+            for sock in socks:
+                sock.sendall(head)
+            for _ in range(8):  # 1.6 s: 5 bytes a second (200 s for the body), and 50
+                time.sleep(0.2)
+                for sock in slow:
+                    sock.sendall(b"a")
+                fast.sendall(b"a" * 10)
+            answer, _, _ = exchange(address, head + b"a" * 1000, wait=FAST + SLACK)
+            assert answer.startswith(b"HTTP/1.1 403 "), answer[:200]  # it fitted
+            answered, _, _ = select.select(slow, [], [], FAST + SLACK)
+            assert len(answered) == 1, answered  # one gave its room: enough for the new one
+            assert ec2_error(_read_to_the_end(answered[0])) == (503, "Unavailable")
+            assert select.select(slow, [], [], 0)[0] == answered  # the other still arriving
+            fast.sendall(b"a" * 920)
+            assert b"<Code>MissingAuthenticationToken</Code>" in kept_answer(fast)
+        finally:
+            for sock in socks:
+                sock.close()
