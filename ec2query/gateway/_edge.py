@@ -276,9 +276,9 @@ class EdgeParser(HTTPRequestParser):  # type: ignore[misc]
         body deadline (it would be refused then anyway). Only while its connection is
         being read, with no byte of it waiting unread in the socket: a connection the loop
         does not read meanwhile (a request before it being answered, output unsent) may
-        have a client sending all along. A rate alone bounds what trickling holds: bodies
-        sent a byte a second kept the room to their deadline and then, reconnecting, for
-        good; to hold it now, a client must send it all within the deadline."""
+        have a client sending all along. The rate is what bounds trickling: bodies sent a
+        byte every half second kept the room to their deadline and, reconnecting, for
+        good; to hold it now, a client must send its body whole within the deadline."""
         if self.completed or moment - self.body_began < _STALLED_BODY:
             return False
         if self.progressed >= moment - _STALLED_BODY:  # still coming: fast enough?
