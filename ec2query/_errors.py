@@ -40,6 +40,10 @@ __all__ = [
     "UsageError",
 ]
 
+#: EC2's text for its 503 ``Unavailable`` (its own trouble: the edge at ``max_bodies``, a
+#: busy or unreachable database).
+OVERLOADED = "The server is overloaded and can't handle the request."
+
 #: EC2's HTTP status per error code; codes not listed answer 400.
 HTTP_STATUS: dict[str, int] = {
     "AuthFailure": 401,

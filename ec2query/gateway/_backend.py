@@ -33,7 +33,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from .._codec.forms import normalize, rule_request_permission
-from .._errors import EC2Error, RequestError
+from .._errors import OVERLOADED, EC2Error, RequestError
 from .._grammar import (
     PORT_MAX,
     PREFIX_LIST_ID,
@@ -1023,5 +1023,5 @@ def _unusable(path: str, exc: StorageError) -> StorageError:
 def _unavailable(exc: sqlite3.Error) -> StorageError:
     """A storage failure as EC2 reports its own trouble: 503 when busy, 500 otherwise."""
     if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
-        return StorageError("Unavailable", "The server is overloaded and can't handle the request.")
+        return StorageError("Unavailable", OVERLOADED)
     return StorageError("InternalError", _INTERNAL)

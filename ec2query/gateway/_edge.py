@@ -81,7 +81,7 @@ from waitress.utilities import (
 
 from .. import _limits as limits
 from .._codec.xml import render_error
-from .._errors import EC2Error, InternalError, RequestError, ServiceError
+from .._errors import OVERLOADED, EC2Error, InternalError, RequestError, ServiceError
 from ._app import (
     _XML_TYPE,
     _invalid_http,
@@ -136,8 +136,6 @@ _SHED_AFTER = 1.0
 #: At ``max_bodies``, how long (seconds) a body must have received nothing before its
 #: room may go to a new request's (_BodyBudget.take).
 _STALLED_BODY = 1.0
-#: EC2's text for its 503 ``Unavailable``.
-_OVERLOADED = "The server is overloaded and can't handle the request."
 
 
 def _pending(listener: socket.socket) -> bool:
@@ -358,7 +356,7 @@ class EdgeParser(HTTPRequestParser):  # type: ignore[misc]
         if (body and budget is not None
                 and not budget.take(self, self.content_length, time.monotonic())):
             self.expect_continue = False
-            self.refusal = _Refusal(ServiceError("Unavailable", _OVERLOADED, http_status=503))
+            self.refusal = _overloaded()
             self.body_rcv = None  # nothing of it is kept
             raise ParsingError(self.refusal.ec2_error.message)
         if self.body_rcv is None:  # no body to wait for: waitress sent "100 Continue" and
@@ -406,6 +404,11 @@ class _Refusal(Error):  # type: ignore[misc]
         super().__init__(error.message)
         self.ec2_error = error
         self.code = error.http_status
+
+
+def _overloaded() -> _Refusal:
+    """EC2's 503 for a body the edge has no room for (``max_bodies``), or no longer."""
+    return _Refusal(ServiceError("Unavailable", OVERLOADED, http_status=503))
 
 
 class _AppHeaderNames:
@@ -861,8 +864,7 @@ class EdgeServer(TcpWSGIServer):  # type: ignore[misc]
                 elif age > body_timeout:
                     self._time_out(channel, request)
                 elif request.evicted:
-                    self._time_out(channel, request, _Refusal(ServiceError(
-                        "Unavailable", _OVERLOADED, http_status=503)))
+                    self._time_out(channel, request, _overloaded())
             elif not channel.requests and channel.last_activity < idle_since:
                 channel.will_close = True
         self.run_inline()

@@ -31,6 +31,7 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
+from .._errors import OVERLOADED
 from ._dialect import POSTGRES, Connection, pyformat
 from ._storage import APPLICATION_ID, OWN_TABLES, DatabaseFileError, StorageError
 
@@ -54,7 +55,6 @@ RECONNECT_TIMEOUT = 5.0
 LOCK_TIMEOUT_MS = 30_000
 #: Tries of one call that meets a deadlock, a serialization failure or a dead connection.
 ATTEMPTS = 4
-UNAVAILABLE = "The server is overloaded and can't handle the request."
 _INTERNAL = "An internal error has occurred. Please try again later."
 
 Body = Callable[[Connection, dict[str, Any]], dict[str, Any]]
@@ -348,7 +348,7 @@ class PostgresStore:
                 with pool.connection() as raw:
                     return self._transaction(raw, body, params, write=write)
             except _Committing as exc:  # it may or may not have been applied: EC2's 503
-                raise StorageError("Unavailable", UNAVAILABLE) from exc.__cause__
+                raise StorageError("Unavailable", OVERLOADED) from exc.__cause__
             except psycopg.OperationalError as exc:
                 if attempt == ATTEMPTS:
                     raise _storage_error(psycopg, exc) from exc
@@ -425,5 +425,5 @@ def _storage_error(psycopg: Any, exc: BaseException) -> StorageError:
     """PostgreSQL's trouble as EC2 reports its own: 503 when it is unreachable, busy or
     taking no writes (a standby, ``default_transaction_read_only``: it was a 500)."""
     if isinstance(exc, psycopg.OperationalError) or getattr(exc, "sqlstate", None) == _READ_ONLY:
-        return StorageError("Unavailable", UNAVAILABLE)
+        return StorageError("Unavailable", OVERLOADED)
     return StorageError("InternalError", _INTERNAL)
