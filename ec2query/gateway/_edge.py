@@ -814,6 +814,7 @@ class EdgeServer(TcpWSGIServer):  # type: ignore[misc]
         or sent on it and no byte of a next request waits in its socket; a lingering one is
         left to its own (shorter) bound."""
         if self.accepting:  # the first turn
+            self._accept_backlog()
             self.accepting = False
             with contextlib.suppress(OSError):
                 self.socket.close()
@@ -834,6 +835,19 @@ class EdgeServer(TcpWSGIServer):  # type: ignore[misc]
                          len(left))
         for dispatcher in list(self._map.values()):  # the map emptied, the loop ends
             dispatcher.close()
+
+    def _accept_backlog(self) -> None:
+        """Stopping, before the listener closes: accept the connections waiting in its
+        backlog (up to the connection limit), so that what they sent is answered as on an
+        open connection and the quiet ones are closed as idle. Closing the listener reset
+        them: a client that had sent a whole request before the stop, to a server too busy
+        to have accepted it yet, got "connection reset" and no answer."""
+        while (len(self.active_channels) < self.adj.connection_limit
+               and time.monotonic() >= self.accept_after and _pending(self.socket)):
+            accepted = len(self.active_channels)
+            self.handle_accept()
+            if len(self.active_channels) == accepted:  # another worker took it, or it failed
+                return
 
     def maintenance(self, moment: float) -> None:
         """Each second (``moment``: the monotonic clock's): a request being read is held to

@@ -308,6 +308,29 @@ def test_pipelined_requests_that_arrived_before_a_stop_are_all_answered(tmp_path
     assert answers.count(b"\r\nConnection: close\r\n") == 1 and code == 0
 
 
+def test_a_request_sent_before_a_stop_to_a_connection_not_yet_accepted_is_answered(tmp_path):
+    """Closing the listener at a stop reset the connections waiting in its backlog: a
+    client whose whole request was sent before the stop, to a server too busy to have
+    accepted it yet (here: stopped with SIGSTOP), got "connection reset" and no answer.
+    Now they are accepted first: the request is answered, ``Connection: close``, and the
+    quiet connection beside it is closed without a word."""
+    process, url = _serve(tmp_path)
+    try:
+        process.send_signal(signal.SIGSTOP)
+        with socket.create_connection(_address(url), timeout=10) as sent, \
+                socket.create_connection(_address(url), timeout=10) as quiet:
+            sent.sendall(_request_bytes(url, "queued"))
+            process.send_signal(signal.SIGTERM)
+            process.send_signal(signal.SIGCONT)
+            answer, nothing = _read_all(sent), _read_all(quiet)
+    finally:
+        process.send_signal(signal.SIGCONT)
+        code = _stopped(process, timeout=10)
+    assert answer.startswith(b"HTTP/1.1 200 OK\r\n"), answer[:300]
+    assert b"\r\nConnection: close\r\n" in answer and b"<groupId>sg-" in answer
+    assert nothing == b"" and code == 0
+
+
 def test_a_second_stop_signal_a_moment_later_still_exits_0(tmp_path):
     """A signal that came as the stopped server cleaned up met the handlers put back:
     status -15 (SIGTERM) or -2 (SIGINT), every time with 1 ms between the two."""
