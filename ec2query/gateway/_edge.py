@@ -63,6 +63,7 @@ import socket
 import threading
 import time
 import weakref
+from collections.abc import Callable
 from typing import Any
 
 from waitress import wasyncore
@@ -737,9 +738,7 @@ class EdgeServer(TcpWSGIServer):  # type: ignore[misc]
                         channel.total_outbufs_len > channel.adj.outbuf_high_watermark):
                     held.append(channel)
                 else:
-                    channel.service()
-                    if channel.total_outbufs_len:  # the whole answer in one send, now
-                        channel.handle_write()
+                    _guarded(channel, _answer_inline, channel)
         finally:
             self.inline[:0] = held
             if self.loads is not None:
@@ -854,34 +853,38 @@ class EdgeServer(TcpWSGIServer):  # type: ignore[misc]
         its own deadlines, and a connection with none is closed once idle for
         ``channel_timeout`` (waitress' own rule, which would also close a request whose body
         stopped coming before its deadline answers it, as the defaults' order, body 20 s
-        after idle 15 s, would have it)."""
-        idle_since = moment - self.adj.channel_timeout
-        header_timeout, body_timeout = self.adj.edge_header_timeout, self.adj.edge_body_timeout
+        after idle 15 s, would have it). A defect met in one connection's upkeep closes
+        that connection, logged, not the server (:func:`_guarded`)."""
         for channel in list(self.active_channels.values()):
-            if channel.linger_until is not None:
-                if moment > channel.linger_until:
-                    channel.handle_close()  # lingered long enough: closed now
-                continue
-            if channel.total_outbufs_len and channel.last_activity < idle_since:
-                # answers the client has read nothing of for channel_timeout: closed (a
-                # thread waiting to send more is let go), or it was held for good
-                channel.handle_close()
-                continue
-            if channel.will_close:
-                continue
-            request = channel.request
-            if request is not None and not request.completed:
-                age = moment - request.started
-                if not request.headers_finished:
-                    if age > header_timeout:
-                        channel.will_close = True  # not yet a request: nothing to answer
-                elif age > body_timeout:
-                    self._time_out(channel, request)
-                elif request.evicted:
-                    self._time_out(channel, request, _overloaded())
-            elif not channel.requests and channel.last_activity < idle_since:
-                channel.will_close = True
+            _guarded(channel, self._upkeep, channel, moment)
         self.run_inline()
+
+    def _upkeep(self, channel: Any, moment: float) -> None:
+        """:meth:`maintenance` of one connection."""
+        if channel.linger_until is not None:
+            if moment > channel.linger_until:
+                channel.handle_close()  # lingered long enough: closed now
+            return
+        idle_since = moment - self.adj.channel_timeout
+        if channel.total_outbufs_len and channel.last_activity < idle_since:
+            # answers the client has read nothing of for channel_timeout: closed (a
+            # thread waiting to send more is let go), or it was held for good
+            channel.handle_close()
+            return
+        if channel.will_close:
+            return
+        request = channel.request
+        if request is not None and not request.completed:
+            age = moment - request.started
+            if not request.headers_finished:
+                if age > self.adj.edge_header_timeout:
+                    channel.will_close = True  # not yet a request: nothing to answer
+            elif age > self.adj.edge_body_timeout:
+                self._time_out(channel, request)
+            elif request.evicted:
+                self._time_out(channel, request, _overloaded())
+        elif not channel.requests and channel.last_activity < idle_since:
+            channel.will_close = True
 
     def _room(self, moment: float) -> bool:
         """Whether there is room to accept a connection (waitress' ``readable``, whose
@@ -961,6 +964,27 @@ class EdgeServer(TcpWSGIServer):  # type: ignore[misc]
             channel.requests.append(request)
             if len(channel.requests) == 1:
                 channel.server.add_task(channel)
+
+
+def _answer_inline(channel: Any) -> None:
+    """Answer ``channel``'s next request in the loop's thread, and send the whole answer
+    in one send, now (:meth:`EdgeServer.run_inline`)."""
+    channel.service()
+    if channel.total_outbufs_len:
+        channel.handle_write()
+
+
+def _guarded(channel: Any, step: Callable[..., None], *args: Any) -> None:
+    """``step(*args)``, the loop's own work on ``channel``; a defect met there (an
+    exception: the application's are waitress' to answer, with a 500) is logged with its
+    traceback and closes that connection. It escaped the loop's ``readable``, and the
+    loop, and the server, ended with it."""
+    try:
+        step(*args)
+    except Exception:
+        _log.exception("a defect in the server's upkeep of a connection: it is closed")
+        with contextlib.suppress(Exception):
+            channel._close()
 
 
 def _wait_writable(sock: socket.socket | None, seconds: float) -> bool:

@@ -672,6 +672,36 @@ class _SteppedClock:
         return getattr(time, name)
 
 
+def _defect(*_: object) -> None:
+    raise RuntimeError("a defect")
+
+
+@pytest.mark.parametrize("where", ["_time_out", "_answer_inline"])
+def test_a_defect_in_the_loops_own_work_closes_that_connection_not_the_server(
+        monkeypatch, caplog, where):
+    """An exception in the loop's upkeep of a connection (its body deadline's answer) or
+    in an answer made in the loop's thread escaped the loop's ``readable`` and ended the
+    server: every client after it met a listener nobody accepted from. Now that
+    connection is closed, the traceback logged, and the next client answered."""
+    from ec2query.gateway import _edge
+
+    app = make_app(credentials={FAKE_ENV["AWS_ACCESS_KEY_ID"]: FAKE_ENV["AWS_SECRET_ACCESS_KEY"]})
+    with running(app, threads=0, header_timeout=HEADER_TIMEOUT, body_timeout=BODY_TIMEOUT,
+                 idle_timeout=IDLE_TIMEOUT) as url:
+        if where == "_time_out":
+            monkeypatch.setattr(_edge.EdgeServer, where, staticmethod(_defect))
+            broken = HEAD + b"Content-Length: 10\r\n\r\nab"  # its body stops coming
+        else:
+            monkeypatch.setattr(_edge, where, _defect)
+            broken = b"GET / HTTP/1.1\r\nHost: h\r\n\r\n"
+        answer, _, closed = exchange(address_of(url), broken, wait=BODY_TIMEOUT + SLACK)
+        assert closed and answer == b""
+        monkeypatch.undo()
+        assert _boto3(url).describe_security_groups()["SecurityGroups"]
+    assert "a defect in the server's upkeep of a connection" in caplog.text
+    assert "RuntimeError: a defect" in caplog.text
+
+
 @pytest.mark.parametrize("threads", [0, 8], ids=["in the loop", "8 threads"])
 def test_a_wall_clock_stepped_back_stops_no_deadline(monkeypatch, threads):
     """An hour's step backwards of the wall clock (NTP, a VM resumed) once the sockets are
