@@ -982,7 +982,7 @@ def _guarded(channel: Any, step: Callable[..., None], *args: Any) -> None:
     try:
         step(*args)
     except Exception:
-        _log.exception("a defect in the server's upkeep of a connection: it is closed")
+        _log.exception("a defect in the server's own work on a connection: it is closed")
         with contextlib.suppress(Exception):
             channel._close()
 

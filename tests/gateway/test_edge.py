@@ -698,7 +698,7 @@ def test_a_defect_in_the_loops_own_work_closes_that_connection_not_the_server(
         assert closed and answer == b""
         monkeypatch.undo()
         assert _boto3(url).describe_security_groups()["SecurityGroups"]
-    assert "a defect in the server's upkeep of a connection" in caplog.text
+    assert "a defect in the server's own work on a connection" in caplog.text
     assert "RuntimeError: a defect" in caplog.text
 
 
@@ -1208,7 +1208,7 @@ def test_a_client_that_reads_none_of_its_answers_is_closed_at_the_idle_deadline(
                 assert ended, "the connection was not closed"
                 assert received.count(b"</DescribeSecurityGroupsResponse>") < 20
             # a new client: the first one's connection was closed as idle meanwhile, and a
-            # close racing its reuse costs botocore a retry after a random backoff
+            # close racing its reuse could cost botocore a retry after a random backoff
             client = _boto3(url)
             started = time.monotonic()
             answer = client.describe_security_groups()
