@@ -36,6 +36,8 @@ EXIT_USAGE = 252
 EXIT_CONFIG = 253
 EXIT_SERVICE = 254
 EXIT_REFUSED = 255
+#: Interrupted (Ctrl-C): the shell's 128 + SIGINT, as aws-cli returns it.
+EXIT_INTERRUPTED = 130
 #: Codes of setup problems (no region, no credentials): aws-cli v2's status 253.
 CONFIG_CODES = frozenset({"NoRegion", "MissingAuthenticationToken"})
 
@@ -63,7 +65,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the console script; returns the exit status."""
+    """Entry point of the console script; returns the exit status. Ctrl-C ends a command
+    with a new line and status 130, as aws-cli's (it was a ``KeyboardInterrupt``
+    traceback; ``serve`` handles its own once it serves: a graceful stop, status 0)."""
+    try:
+        return _run(argv)
+    except KeyboardInterrupt:
+        sys.stdout.write("\n")
+        return EXIT_INTERRUPTED
+
+
+def _run(argv: Sequence[str] | None) -> int:
     argv = _command_first(list(sys.argv[1:] if argv is None else argv))
     if argv[:1] == ["--version"]:
         from . import __version__

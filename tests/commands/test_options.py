@@ -4,6 +4,7 @@ one INPUT reader, bounded; the session token's one precedence order."""
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -47,6 +48,40 @@ def _silent_server() -> Iterator[str]:
         server.bind(("127.0.0.1", 0))
         server.listen(8)
         yield f"http://127.0.0.1:{server.getsockname()[1]}"
+
+
+def _interrupted(*argv: str) -> tuple[int, str, str]:
+    """``python -m argv... describe-security-groups`` against a server that never answers,
+    sent SIGINT (Ctrl-C) once it has connected: its status, stdout and stderr."""
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(8)
+        server.settimeout(60)
+        process = subprocess.Popen(
+            [sys.executable, "-m", *argv, "describe-security-groups", "--endpoint-url",
+             f"http://127.0.0.1:{server.getsockname()[1]}"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            env={**os.environ, **FAKE_ENV})
+        try:
+            conn, _ = server.accept()  # past its imports: waiting for the answer
+            with conn:
+                process.send_signal(signal.SIGINT)
+                out, err = process.communicate(timeout=30)
+        finally:
+            process.kill()
+            process.wait()
+    return process.returncode, out, err
+
+
+def test_ctrl_c_ends_a_command_as_aws_cli_does() -> None:
+    """Ctrl-C while a command waited for its answer was a ``KeyboardInterrupt`` traceback
+    and death by the signal (status -2); aws-cli prints a new line and returns 130, the
+    shell's 128 + SIGINT, and so does ours."""
+    pytest.importorskip("awscli")
+    aws = _interrupted("awscli", "ec2")
+    ours = _interrupted("ec2query")
+    assert aws[:2] == (130, "\n"), aws
+    assert ours[:2] == aws[:2] and "Traceback" not in ours[2], ours
 
 
 def _timed(option: str, url: str) -> tuple[subprocess.CompletedProcess[str], float]:
