@@ -43,6 +43,9 @@ __all__ = [
 #: EC2's text for its 503 ``Unavailable`` (its own trouble: the edge at ``max_bodies``, a
 #: busy or unreachable database).
 OVERLOADED = "The server is overloaded and can't handle the request."
+#: EC2's text for an ``InternalError`` of the backend (its SQLite or PostgreSQL storage, or
+#: a request the validator passed that it cannot take).
+BACKEND_INTERNAL = "An internal error has occurred. Please try again later."
 
 #: EC2's HTTP status per error code; codes not listed answer 400.
 HTTP_STATUS: dict[str, int] = {

@@ -33,7 +33,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from .._codec.forms import normalize, rule_request_permission
-from .._errors import OVERLOADED, EC2Error, RequestError
+from .._errors import BACKEND_INTERNAL, OVERLOADED, EC2Error, RequestError
 from .._grammar import (
     PORT_MAX,
     PREFIX_LIST_ID,
@@ -149,10 +149,7 @@ def _not_validated(operation: str, params: Any, cause: BaseException) -> EC2Erro
     except EC2Error as error:
         return NotValidated(error.code, error.message)
     # The validator passes what the backend cannot take: the backend's defect, not the caller's.
-    return EC2Error("InternalError", _INTERNAL)
-
-
-_INTERNAL = "An internal error has occurred. Please try again later."
+    return EC2Error("InternalError", BACKEND_INTERNAL)
 
 
 class Backend:
@@ -1024,4 +1021,4 @@ def _unavailable(exc: sqlite3.Error) -> StorageError:
     """A storage failure as EC2 reports its own trouble: 503 when busy, 500 otherwise."""
     if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
         return StorageError("Unavailable", OVERLOADED)
-    return StorageError("InternalError", _INTERNAL)
+    return StorageError("InternalError", BACKEND_INTERNAL)

@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
-from .._errors import OVERLOADED
+from .._errors import BACKEND_INTERNAL, OVERLOADED
 from ._dialect import POSTGRES, Connection, pyformat
 from ._storage import APPLICATION_ID, OWN_TABLES, DatabaseFileError, StorageError
 
@@ -55,7 +55,6 @@ RECONNECT_TIMEOUT = 5.0
 LOCK_TIMEOUT_MS = 30_000
 #: Tries of one call that meets a deadlock, a serialization failure or a dead connection.
 ATTEMPTS = 4
-_INTERNAL = "An internal error has occurred. Please try again later."
 
 Body = Callable[[Connection, dict[str, Any]], dict[str, Any]]
 
@@ -426,4 +425,4 @@ def _storage_error(psycopg: Any, exc: BaseException) -> StorageError:
     taking no writes (a standby, ``default_transaction_read_only``: it was a 500)."""
     if isinstance(exc, psycopg.OperationalError) or getattr(exc, "sqlstate", None) == _READ_ONLY:
         return StorageError("Unavailable", OVERLOADED)
-    return StorageError("InternalError", _INTERNAL)
+    return StorageError("InternalError", BACKEND_INTERNAL)
