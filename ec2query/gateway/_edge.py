@@ -722,25 +722,31 @@ class EdgeServer(TcpWSGIServer):  # type: ignore[misc]
             super().add_task(channel)
 
     def run_inline(self) -> None:
-        """Answer, in the loop's own thread, the requests :meth:`add_task` kept (a channel's
-        pipelined requests come back through ``add_task`` as each one ends). A client that
-        does not read its answers has its next request held back until the loop has sent
-        its output below waitress' high-water mark."""
+        """Answer, in the loop's own thread, one request of each channel :meth:`add_task`
+        kept, in turn. A channel's pipelined requests come back through ``add_task`` as
+        each one ends, for the next turn, which comes at once (the trigger wakes the loop's
+        poll): the loop reads and accepts between turns. It answered a channel's pipelined
+        requests back to back, so two clients pipelining 20 large describes each held every
+        other client for as long as 40 answers took. A client that does not read its
+        answers has its next request held back until the loop has sent its output below
+        waitress' high-water mark."""
         if not self.inline:
             return
         if self.loads is not None:
             self.loads.answering(self.worker, time.monotonic())
+        turn, self.inline = self.inline, []
         held = []
         try:
-            while self.inline:
-                channel = self.inline.pop(0)
-                if channel.connected and (
-                        channel.total_outbufs_len > channel.adj.outbuf_high_watermark):
+            while turn:
+                channel = turn.pop(0)
+                if _held(channel):
                     held.append(channel)
                 else:
                     _guarded(channel, _answer_inline, channel)
         finally:
-            self.inline[:0] = held
+            self.inline[:0] = held + turn
+            if not all(_held(channel) for channel in self.inline):
+                self.trigger.pull_trigger()  # a next turn is due: the poll must not wait
             if self.loads is not None:
                 self.loads.answering(self.worker, 0.0)
 
@@ -964,6 +970,13 @@ class EdgeServer(TcpWSGIServer):  # type: ignore[misc]
             channel.requests.append(request)
             if len(channel.requests) == 1:
                 channel.server.add_task(channel)
+
+
+def _held(channel: Any) -> bool:
+    """Whether ``channel``'s next request waits (:meth:`EdgeServer.run_inline`): its client
+    has not read its output down to waitress' high-water mark."""
+    return bool(channel.connected
+                and channel.total_outbufs_len > channel.adj.outbuf_high_watermark)
 
 
 def _answer_inline(channel: Any) -> None:

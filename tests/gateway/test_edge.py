@@ -1219,6 +1219,52 @@ def test_a_client_that_reads_none_of_its_answers_is_closed_at_the_idle_deadline(
                 sock.close()
 
 
+@pytest.mark.parametrize("threads", [0, 2], ids=["in the loop", "2 threads"])
+def test_clients_pipelining_slow_requests_take_turns_with_a_new_client(threads):
+    """Two clients pipeline 40 requests each, answered in 0.1 s each and read at once:
+    8 s of work. A new client is answered after about one answer of each (a turn), not
+    after the whole queue. In the loop, a channel's pipelined requests were answered
+    back to back, and the loop read nothing meanwhile: the new client waited for every
+    pipelined answer the two sockets' buffers took (on a slower machine, a describe
+    waited past the idle deadline of ``test_a_client_that_reads_none_of_its_answers``)."""
+    key, secret = FAKE_ENV["AWS_ACCESS_KEY_ID"], FAKE_ENV["AWS_SECRET_ACCESS_KEY"]
+    gateway = make_app(credentials={key: secret})
+    pause = 0.1
+
+    def app(environ: dict[str, Any], start_response: Any) -> Any:
+        if environ["QUERY_STRING"] == "slow":
+            time.sleep(pause)
+            start_response("200 OK", [("Content-Length", "2")])
+            return [b"ok"]
+        return gateway(environ, start_response)
+
+    pipelined, each = 2, 40
+    with running(app, threads=threads) as url:
+        address = address_of(url)
+        readers = []
+        for _ in range(pipelined):
+            sock = socket.create_connection(address, timeout=10)
+            sock.sendall(b"GET /?slow HTTP/1.1\r\nHost: h\r\n\r\n" * each)
+            readers.append(sock)
+        try:
+            time.sleep(0.3)  # the queues are being answered
+            client = _boto3(url)
+            started = time.monotonic()
+            assert client.describe_security_groups()["SecurityGroups"][0]["GroupName"] == "default"
+            took = time.monotonic() - started
+            # old: (the rest of) 80 answers of 0.1 s; a turn: 0.2 s, a few turns at most
+            assert took < FAST + SLACK < pipelined * each * pause / 2, took
+            for sock in readers:  # and every pipelined request is answered
+                received = b""
+                while received.count(b"HTTP/1.1 200 OK") < each:
+                    chunk = sock.recv(65536)
+                    assert chunk, received.count(b"HTTP/1.1 200 OK")
+                    received += chunk
+        finally:
+            for sock in readers:
+                sock.close()
+
+
 def test_a_connection_closed_at_the_limit_gives_its_bodys_room_back(monkeypatch):
     """A hostile probe: a connection shed at the connection limit with its headers read kept
     its body's room in max_bodies for good (waitress' close skipped the edge's), so after
