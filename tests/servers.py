@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import threading
 import time
@@ -16,6 +17,26 @@ FAKE_ENV = {
     "AWS_SECRET_ACCESS_KEY": "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
     "AWS_DEFAULT_REGION": "us-east-1",
 }
+
+
+@contextmanager
+def terminal_signals(*, ignored: tuple[signal.Signals, ...] = ()) -> Iterator[None]:
+    """Around starting a child: SIGINT and SIGHUP as at a terminal, but for ``ignored``.
+    The child inherits the dispositions (a handler becomes the default at exec; Python
+    in it then turns SIGINT into ``KeyboardInterrupt``). A suite started in the
+    background by a shell without job control, as a CI runner may be, has SIGINT ignored
+    (and under nohup SIGHUP), a child inherits that, and a server or client keeps it
+    ignored, as it should: a test's Ctrl-C or hang-up to it would be lost."""
+    previous = {signal.SIGINT: signal.signal(signal.SIGINT, signal.default_int_handler),
+                signal.SIGHUP: signal.signal(signal.SIGHUP, signal.SIG_DFL)}
+    try:
+        for signum in ignored:
+            previous.setdefault(signum, signal.getsignal(signum))
+            signal.signal(signum, signal.SIG_IGN)
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 def child_processes(pid: int) -> set[int]:

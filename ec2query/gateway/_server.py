@@ -125,13 +125,16 @@ def serve(app: Any, *, host: str = "127.0.0.1", port: int = 8773, threads: int |
     requests begun are answered within ``grace`` seconds (``EdgeServer.drain``), then it
     returns; a second signal stops at once (the workers: SIGKILL). Signals are handled
     only when serving from the main thread, and once it has stopped they stay ignored: the
-    process is on its way out (``serve`` is the command's, not a library call)."""
+    process is on its way out (``serve`` is the command's, not a library call). A stop
+    signal the process started with ignored stays ignored (``nohup``'s SIGHUP, the SIGINT
+    of a shell's background job), as Python leaves an ignored SIGINT: ``nohup ec2query
+    serve &`` stopped when its terminal closed."""
     bound_allocator()
     if workers <= 1:
         server = create_server(app, host=host, port=port, threads=threads, **options)
         handled = threading.current_thread() is threading.main_thread()
         if handled:
-            for stop_signal in _STOPS:
+            for stop_signal in _STOPS - _inherited_ignored():
                 signal.signal(stop_signal, _stopping(server, grace))
         if ready is not None:
             ready(server.effective_port)
@@ -199,8 +202,8 @@ def serve(app: Any, *, host: str = "127.0.0.1", port: int = 8773, threads: int |
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, held)  # a held SIGINT raises here
 
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGHUP, stop)
+    for stop_signal in {signal.SIGTERM, signal.SIGHUP} - _inherited_ignored():
+        signal.signal(stop_signal, stop)  # SIGINT: a KeyboardInterrupt, unless ignored
     try:
         pipe = os.pipe()  # each first worker writes a byte once it serves
         try:
@@ -248,6 +251,13 @@ def _stopping(server: Any, grace: float, *, again: bool = True) -> Callable[[int
             raise KeyboardInterrupt
 
     return stop
+
+
+def _inherited_ignored() -> set[signal.Signals]:
+    """The stop signals ignored when this process began to serve (before ``serve``
+    handles any: once stopped, it ignores them all)."""
+    return {stop_signal for stop_signal in _STOPS
+            if signal.getsignal(stop_signal) == signal.SIG_IGN}
 
 
 def _ignore_stops() -> None:

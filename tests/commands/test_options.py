@@ -15,7 +15,7 @@ from contextlib import contextmanager
 import pytest
 
 from ec2query._limits import MAX_QUERY_BYTES
-from tests.servers import FAKE_ENV, scripted_server
+from tests.servers import FAKE_ENV, scripted_server, terminal_signals
 
 DESCRIBE = (b'<DescribeSecurityGroupsResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/">'
             b"<requestId>r-1</requestId><securityGroupInfo/></DescribeSecurityGroupsResponse>")
@@ -53,31 +53,26 @@ def _silent_server() -> Iterator[str]:
 def _interrupted(*argv: str) -> tuple[int, str, str]:
     """``python -m argv... describe-security-groups`` against a server that never answers,
     sent SIGINT (Ctrl-C) once it has connected: its status, stdout and stderr. The child
-    gets Python's own SIGINT handling: a suite started in the background by a shell
-    without job control (``cmd &``, as a CI runner may) has SIGINT ignored, a child
-    inherits that, and Python then leaves it ignored (a clean-clone CI run so started
-    timed out on aws-cli, which went on waiting for its answer)."""
-    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
-    try:
-        with socket.socket() as server:
-            server.bind(("127.0.0.1", 0))
-            server.listen(8)
-            server.settimeout(60)
-            with subprocess.Popen(
-                    [sys.executable, "-m", *argv, "describe-security-groups", "--endpoint-url",
-                     f"http://127.0.0.1:{server.getsockname()[1]}"],
-                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                    env={**os.environ, **FAKE_ENV}) as process:
-                try:
-                    conn, _ = server.accept()  # past its imports: waiting for the answer
-                    with conn:
-                        process.send_signal(signal.SIGINT)
-                        out, err = process.communicate(timeout=30)
-                finally:
-                    if process.poll() is None:
-                        process.kill()
-    finally:
-        signal.signal(signal.SIGINT, previous)
+    gets Python's own SIGINT handling (:func:`terminal_signals`: a clean-clone CI run
+    started in the background, with SIGINT ignored, timed out on aws-cli, which went on
+    waiting for its answer)."""
+    with terminal_signals(), socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(8)
+        server.settimeout(60)
+        with subprocess.Popen(
+                [sys.executable, "-m", *argv, "describe-security-groups", "--endpoint-url",
+                 f"http://127.0.0.1:{server.getsockname()[1]}"],
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                env={**os.environ, **FAKE_ENV}) as process:
+            try:
+                conn, _ = server.accept()  # past its imports: waiting for the answer
+                with conn:
+                    process.send_signal(signal.SIGINT)
+                    out, err = process.communicate(timeout=30)
+            finally:
+                if process.poll() is None:
+                    process.kill()
     return process.returncode, out, err
 
 

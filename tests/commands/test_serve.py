@@ -341,3 +341,26 @@ def test_a_second_stop_signal_a_moment_later_still_exits_0(tmp_path):
         with contextlib.suppress(ProcessLookupError):
             process.send_signal(stop_signal)
         assert _stopped(process, timeout=10) == 0
+
+
+@pytest.mark.parametrize("extra", [[], ["--workers", "2"]], ids=["one process", "workers"])
+def test_a_stop_signal_ignored_at_start_stays_ignored(tmp_path, extra):
+    """``nohup ec2query serve &``: SIGHUP (and, in a shell's background job, SIGINT) is
+    ignored when the server starts, and stays so: the server installed its stop handler
+    over it, and stopped when its terminal closed. SIGTERM still stops it."""
+    import boto3
+
+    process, url = _serve(tmp_path, *extra, ignored=(signal.SIGHUP, signal.SIGINT))
+    try:
+        process.send_signal(signal.SIGHUP)
+        process.send_signal(signal.SIGINT)
+        time.sleep(1.5)  # a stop would have closed the listener at its next turn by now
+        assert process.poll() is None
+        client = boto3.client("ec2", endpoint_url=url, region_name="us-east-1",
+                              aws_access_key_id=FAKE_ENV["AWS_ACCESS_KEY_ID"],
+                              aws_secret_access_key=FAKE_ENV["AWS_SECRET_ACCESS_KEY"])
+        assert client.create_security_group(GroupName="kept", Description="d")["GroupId"]
+        process.send_signal(signal.SIGTERM)
+    finally:
+        code = _stopped(process, timeout=10)
+    assert code == 0

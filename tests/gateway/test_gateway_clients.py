@@ -17,7 +17,7 @@ import requests
 from ec2query._client import Client
 from ec2query._request import build_signed_request
 from ec2query.auth import Credentials
-from tests.servers import FAKE_ENV, free_port
+from tests.servers import FAKE_ENV, free_port, terminal_signals
 
 CREDS = Credentials(FAKE_ENV["AWS_ACCESS_KEY_ID"], FAKE_ENV["AWS_SECRET_ACCESS_KEY"])
 SSH = {
@@ -28,12 +28,13 @@ SSH = {
 }
 
 
-def _serve(tmp_path, *extra):
-    """Start ``ec2query serve`` as a subprocess in the caller's AWS environment."""
+def _serve(tmp_path, *extra, ignored=()):
+    """Start ``ec2query serve`` as a subprocess in the caller's AWS environment, with
+    SIGINT and SIGHUP as at a terminal (the stop tests send them), but for ``ignored``."""
     port = free_port()
     env = {**os.environ, **FAKE_ENV}
     log = tmp_path / f"serve-{port}.log"
-    with log.open("w") as sink:  # the child keeps its own descriptor
+    with log.open("w") as sink, terminal_signals(ignored=ignored):  # sink: the child's own
         process = subprocess.Popen(
             [
                 sys.executable,
