@@ -704,6 +704,7 @@ class EdgeServer(TcpWSGIServer):  # type: ignore[misc]
         self.threads_answering = 0  # with threads: how many are answering (EdgeChannel)
         self.threads_lock = threading.Lock()
         self.yielding = False  # leaving new connections to another worker (readable)
+        self.woken = False  # run_inline has pulled the trigger in this turn of the loop
         self.next_maintenance = 0.0  # monotonic: when readable runs maintenance next
         self.accept_after = 0.0  # monotonic: out of descriptors, no accept before then
         self.stop_by: float | None = None  # stopping (drain): the monotonic deadline
@@ -745,10 +746,12 @@ class EdgeServer(TcpWSGIServer):  # type: ignore[misc]
                     _guarded(channel, _answer_inline, channel)
         finally:
             self.inline[:0] = held + turn
-            if not all(_held(channel) for channel in self.inline):
-                self.trigger.pull_trigger()  # a next turn is due: the poll must not wait
             if self.loads is not None:
                 self.loads.answering(self.worker, 0.0)
+            if not self.woken and not all(_held(channel) for channel in self.inline):
+                self.woken = True  # a next turn is due: the poll must not wait (once a turn:
+                with contextlib.suppress(OSError):  # each read that left work wrote a
+                    self.trigger.pull_trigger()  # byte); a trigger closed with the server
 
     def pull_trigger(self) -> None:
         """Wake the loop from a task's thread; answering in the loop, it is awake."""
@@ -762,6 +765,7 @@ class EdgeServer(TcpWSGIServer):  # type: ignore[misc]
         waitress' wall-clock schedule a step backwards stopped every deadline for as long
         as the step."""
         moment = time.monotonic()
+        self.woken = False  # a new turn: its poll reads every byte the last one wrote
         if moment >= self.next_maintenance:
             self.next_maintenance = moment + self.adj.cleanup_interval
             self.maintenance(moment)

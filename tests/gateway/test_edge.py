@@ -1468,3 +1468,73 @@ def test_at_max_bodies_a_body_too_slow_to_arrive_in_time_gives_its_room_to_a_new
         finally:
             for sock in socks:
                 sock.close()
+
+
+def test_the_loop_is_woken_once_a_turn_however_many_clients_pipeline(monkeypatch):
+    """Answering in the loop, work left for a next turn wakes the poll through the
+    trigger pipe: once a turn is enough. Each connection's read that left a pipelined
+    request wrote a byte, so a turn that read many such connections wrote many (the
+    pipe, read 8 KiB a time, could fill and block the loop's own write)."""
+    from waitress.trigger import _triggerbase
+
+    from ec2query.gateway._edge import EdgeServer
+
+    pulls: list[int] = [0]  # the trigger's pulls in each turn of the loop (its readable)
+    pull, readable = _triggerbase.pull_trigger, EdgeServer.readable
+    monkeypatch.setattr(_triggerbase, "pull_trigger", lambda self, thunk=None: (
+        pulls.__setitem__(-1, pulls[-1] + 1), pull(self, thunk))[1])
+    monkeypatch.setattr(EdgeServer, "readable", lambda self: (
+        pulls.append(0), readable(self))[1])
+
+    def app(environ: dict[str, Any], start_response: Any) -> Any:
+        if environ["QUERY_STRING"] == "slow":  # the loop is busy while the others send
+            time.sleep(0.3)
+        start_response("200 OK", [("Content-Length", "2")])
+        return [b"ok"]
+
+    clients, each = 12, 3
+    with running(app, threads=0) as url:
+        address = address_of(url)
+        socks = [socket.create_connection(address, timeout=10) for _ in range(clients + 1)]
+        try:
+            socks[0].sendall(b"GET /?slow HTTP/1.1\r\nHost: h\r\n\r\n")
+            time.sleep(0.1)  # the slow answer is under way: the rest arrive meanwhile
+            for sock in socks[1:]:
+                sock.sendall(b"GET / HTTP/1.1\r\nHost: h\r\n\r\n" * each)
+            for sock in socks[1:]:
+                received = b""
+                while received.count(b"HTTP/1.1 200 OK") < each:
+                    chunk = sock.recv(65536)
+                    assert chunk, received
+                    received += chunk
+            assert socks[0].recv(65536).startswith(b"HTTP/1.1 200 OK")
+            counted = list(pulls)  # not the pull that closes the server
+        finally:
+            for sock in socks:
+                sock.close()
+    assert sum(counted) and max(counted) == 1, counted
+
+
+def test_a_wake_up_that_cannot_be_written_leaves_the_loop_serving(monkeypatch):
+    """Answering in the loop, a trigger pipe that cannot be written to (a write that
+    fails: it is closing with the server) delays the next turn to the poll's timeout; it
+    escaped the loop's ``readable`` and ended the loop, pipelined requests unanswered."""
+    from waitress.trigger import trigger
+
+    def broken(self: Any) -> None:
+        raise OSError(32, "Broken pipe")
+
+    monkeypatch.setattr(trigger, "_physical_pull", broken)
+
+    def app(environ: dict[str, Any], start_response: Any) -> Any:
+        start_response("200 OK", [("Content-Length", "2")])
+        return [b"ok"]
+
+    with running(app, threads=0) as url, \
+            socket.create_connection(address_of(url), timeout=10) as sock:
+        sock.sendall(b"GET / HTTP/1.1\r\nHost: h\r\n\r\n" * 3)
+        received = b""
+        while received.count(b"HTTP/1.1 200 OK") < 3:
+            chunk = sock.recv(65536)
+            assert chunk, received
+            received += chunk
