@@ -27,16 +27,17 @@ def terminal_signals(*, ignored: tuple[signal.Signals, ...] = ()) -> Iterator[No
     background by a shell without job control, as a CI runner may be, has SIGINT ignored
     (and under nohup SIGHUP), a child inherits that, and a server or client keeps it
     ignored, as it should: a test's Ctrl-C or hang-up to it would be lost."""
-    previous = {signal.SIGINT: signal.signal(signal.SIGINT, signal.default_int_handler),
-                signal.SIGHUP: signal.signal(signal.SIGHUP, signal.SIG_DFL)}
+    previous: dict[signal.Signals, Any] = {}
     try:
-        for signum in ignored:
+        for signum, handler in ((signal.SIGINT, signal.default_int_handler),
+                                (signal.SIGHUP, signal.SIG_DFL),
+                                *((signum, signal.SIG_IGN) for signum in ignored)):
             previous.setdefault(signum, signal.getsignal(signum))
-            signal.signal(signum, signal.SIG_IGN)
+            signal.signal(signum, handler)
         yield
     finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
+        for signum, handler in previous.items():  # None: set outside Python, as default
+            signal.signal(signum, signal.SIG_DFL if handler is None else handler)
 
 
 def child_processes(pid: int) -> set[int]:

@@ -13,6 +13,7 @@ import configparser
 import contextlib
 import json
 import logging
+import signal
 from collections.abc import Callable
 from typing import Any
 
@@ -261,9 +262,12 @@ def run(args: argparse.Namespace) -> int:
     target = f"forwarding to {args.upstream}" if args.upstream else f"backend {db}"
     workers = f", {args.workers} workers" if args.workers > 1 else ""
 
+    # SIGINT ignored when started (a background job): it stays so, and SIGTERM stops it
+    stops = "SIGTERM" if signal.getsignal(signal.SIGINT) == signal.SIG_IGN else "Ctrl-C"
+
     def ready(port: int) -> None:
         where = f"http://{args.host}:{port}"
-        print(f"ec2query gateway on {where} ({target}{workers}); Ctrl-C stops it", flush=True)
+        print(f"ec2query gateway on {where} ({target}{workers}); {stops} stops it", flush=True)
 
     serve(app, host=args.host, port=args.port, threads=args.threads, workers=args.workers,
           ready=ready, grace=args.grace)

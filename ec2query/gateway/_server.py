@@ -126,9 +126,11 @@ def serve(app: Any, *, host: str = "127.0.0.1", port: int = 8773, threads: int |
     returns; a second signal stops at once (the workers: SIGKILL). Signals are handled
     only when serving from the main thread, and once it has stopped they stay ignored: the
     process is on its way out (``serve`` is the command's, not a library call). A stop
-    signal the process started with ignored stays ignored (``nohup``'s SIGHUP, the SIGINT
-    of a shell's background job), as Python leaves an ignored SIGINT: ``nohup ec2query
-    serve &`` stopped when its terminal closed."""
+    signal of a terminal the process started with ignored stays ignored (``nohup``'s
+    SIGHUP, the SIGINT of a shell's background job), as Python leaves an ignored SIGINT:
+    ``nohup ec2query serve &`` stopped when its terminal closed; SIGTERM stops it even so.
+    A second ``serve`` in the same process finds the stop signals ignored (the first
+    one's end) and handles none."""
     bound_allocator()
     if workers <= 1:
         server = create_server(app, host=host, port=port, threads=threads, **options)
@@ -254,9 +256,11 @@ def _stopping(server: Any, grace: float, *, again: bool = True) -> Callable[[int
 
 
 def _inherited_ignored() -> set[signal.Signals]:
-    """The stop signals ignored when this process began to serve (before ``serve``
-    handles any: once stopped, it ignores them all)."""
-    return {stop_signal for stop_signal in _STOPS
+    """The terminal's stop signals (SIGINT, SIGHUP) ignored when this process began to
+    serve (before ``serve`` handles any: once stopped, it ignores them all). SIGTERM is
+    not among them: it is how a service manager stops a server, and one ignored by a
+    wrapper left the manager to kill it, with the requests under way."""
+    return {stop_signal for stop_signal in (signal.SIGINT, signal.SIGHUP)
             if signal.getsignal(stop_signal) == signal.SIG_IGN}
 
 

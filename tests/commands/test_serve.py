@@ -364,3 +364,20 @@ def test_a_stop_signal_ignored_at_start_stays_ignored(tmp_path, extra):
     finally:
         code = _stopped(process, timeout=10)
     assert code == 0
+    said = (tmp_path / f"serve-{url.rsplit(':', 1)[1]}.log").read_text()
+    assert "); SIGTERM stops it\n" in said and "Ctrl-C" not in said, said  # Ctrl-C would not
+
+
+@pytest.mark.parametrize("extra", [[], ["--workers", "2"]], ids=["one process", "workers"])
+def test_sigterm_ignored_at_start_still_stops_the_server_gracefully(tmp_path, extra):
+    """SIGTERM is how a service manager stops a server: one ignored by a wrapper is not
+    kept ignored (only the terminal's SIGINT and SIGHUP are), or the manager, its stop
+    unheeded, would kill the server with its requests under way."""
+    process, url = _serve(tmp_path, *extra, ignored=(signal.SIGTERM,))
+    try:
+        process.send_signal(signal.SIGTERM)
+    finally:
+        code = _stopped(process, timeout=10)
+    assert code == 0
+    said = (tmp_path / f"serve-{url.rsplit(':', 1)[1]}.log").read_text()
+    assert "); Ctrl-C stops it\n" in said, said
