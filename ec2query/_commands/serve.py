@@ -13,7 +13,6 @@ import configparser
 import contextlib
 import json
 import logging
-import signal
 from collections.abc import Callable
 from typing import Any
 
@@ -208,7 +207,7 @@ def accepted_credentials(files: list[str]) -> dict[str, Credentials]:
 def run(args: argparse.Namespace) -> int:
     from ..gateway import make_app
     from ..gateway._postgres import is_url, redacted
-    from ..gateway._server import serve
+    from ..gateway._server import serve, stopped_by
     from ..gateway._storage import DatabaseFileError, StorageError, in_memory
 
     try:
@@ -262,8 +261,7 @@ def run(args: argparse.Namespace) -> int:
     target = f"forwarding to {args.upstream}" if args.upstream else f"backend {db}"
     workers = f", {args.workers} workers" if args.workers > 1 else ""
 
-    # SIGINT ignored when started (a background job): it stays so, and SIGTERM stops it
-    stops = "SIGTERM" if signal.getsignal(signal.SIGINT) == signal.SIG_IGN else "Ctrl-C"
+    stops = stopped_by()
 
     def ready(port: int) -> None:
         where = f"http://{args.host}:{port}"

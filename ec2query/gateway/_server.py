@@ -264,6 +264,12 @@ def _inherited_ignored() -> set[signal.Signals]:
             if signal.getsignal(stop_signal) == signal.SIG_IGN}
 
 
+def stopped_by() -> str:
+    """What stops the server ``serve`` starts now, for its start line: ``Ctrl-C``, or
+    ``SIGTERM`` when SIGINT stays ignored (``_inherited_ignored``: a background job)."""
+    return "SIGTERM" if signal.SIGINT in _inherited_ignored() else "Ctrl-C"
+
+
 def _ignore_stops() -> None:
     """The stop signals ignored from now on: the process has stopped serving and is on its
     way out (the handlers put back, a signal a moment later killed it, status -2 or -15,
