@@ -127,6 +127,11 @@ _YIELD_RECHECK = 0.1
 #: Answering in the loop, what a write buffers before it is sent (waitress' former
 #: default); a smaller answer goes out whole, in one send, once the app has returned.
 _SEND_BYTES = 18000
+#: The unsent output past which a client's next pipelined request is held back until it
+#: reads (waitress' ``outbuf_high_watermark``): a client that reads nothing holds this and
+#: one answer. waitress' 16 MiB let each such connection hold 16 MiB (in a temporary file
+#: past 1 MiB): 16 GiB at the connection limit. A client that reads is never near it.
+_UNSENT_MARK = 64 * 1024
 #: After a refusal: how long (seconds) and how much (bytes) of what the client still sends
 #: is read and dropped before the socket is closed (see EdgeChannel.handle_close).
 _LINGER_SECONDS = 2.0
@@ -730,7 +735,7 @@ class EdgeServer(TcpWSGIServer):  # type: ignore[misc]
         requests back to back, so two clients pipelining 20 large describes each held every
         other client for as long as 40 answers took. A client that does not read its
         answers has its next request held back until the loop has sent its output below
-        waitress' high-water mark."""
+        the high-water mark (``_UNSENT_MARK``)."""
         if not self.inline:
             return
         if self.loads is not None:
@@ -978,7 +983,7 @@ class EdgeServer(TcpWSGIServer):  # type: ignore[misc]
 
 def _held(channel: Any) -> bool:
     """Whether ``channel``'s next request waits (:meth:`EdgeServer.run_inline`): its client
-    has not read its output down to waitress' high-water mark."""
+    has not read its output down to the high-water mark (``_UNSENT_MARK``)."""
     return bool(channel.connected
                 and channel.total_outbufs_len > channel.adj.outbuf_high_watermark)
 
@@ -1117,6 +1122,7 @@ def edge_server(app: Any, *, host: str = "127.0.0.1", port: int = 0, threads: in
         cleanup_interval=1,
         connection_limit=bounds["connection_limit"],
         asyncore_use_poll=True,
+        outbuf_high_watermark=options.pop("outbuf_high_watermark", _UNSENT_MARK),
         **options,
     )
     # the deadlines ride on the adjustments, which waitress hands to the server

@@ -845,7 +845,8 @@ def test_at_the_limit_the_longest_waiting_goes_first_and_none_under_a_second():
 
 def test_the_edge_serves_with_the_documented_bounds_by_default():
     """docs/gateway.md's table: headers 10 s, body 20 s, idle 15 s, 64 KiB of header, 1000
-    connections watched with poll, an accepted body kept in memory, 64 MiB of bodies at once."""
+    connections watched with poll, an accepted body kept in memory, 64 MiB of bodies at once,
+    64 KiB of a client's unsent output before its next request is held back."""
     from ec2query.gateway._server import create_server
 
     server = create_server(make_app(credentials={"AKID": "secret"}), port=0)
@@ -857,6 +858,7 @@ def test_the_edge_serves_with_the_documented_bounds_by_default():
         assert adj.asyncore_use_poll is True
         assert adj.inbuf_overflow > 1048576  # a body of max_body never spills to a file
         assert adj.edge_bodies.limit == 64 * 1024 * 1024
+        assert adj.outbuf_high_watermark == 64 * 1024  # a client's unsent output held
     finally:
         server.close()
 
@@ -1162,6 +1164,52 @@ def test_a_client_that_does_not_read_its_answers_blocks_nobody_else(threads):
             while received.count(b"</DescribeSecurityGroupsResponse>") < 20:
                 assert time.monotonic() < deadline, received.count(b"HTTP/1.1 200")
                 received += greedy.recv(1 << 20)
+
+
+@pytest.mark.parametrize("threads", [0, 2], ids=["in the loop", "2 threads"])
+def test_a_client_that_reads_nothing_leaves_at_most_64_kib_and_one_answer_unsent(
+        monkeypatch, threads):
+    """A hostile probe: 200 describes of 300 groups pipelined, none read. waitress' mark let
+    the connection hold 16 MiB of unsent output (past 1 MiB in a temporary file), so 1000
+    such clients held 16 GiB; the edge's default mark holds 64 KiB and one answer."""
+    from ec2query.gateway._edge import EdgeServer
+
+    servers: list[Any] = []
+    readable = EdgeServer.readable
+
+    def seen(self: Any) -> bool:
+        if self not in servers:
+            servers.append(self)
+        return bool(readable(self))
+
+    monkeypatch.setattr(EdgeServer, "readable", seen)
+    key, secret = FAKE_ENV["AWS_ACCESS_KEY_ID"], FAKE_ENV["AWS_SECRET_ACCESS_KEY"]
+    app = _many_groups(key, secret)
+    with running(app, threads=threads) as url:
+        describe = _describe_bytes(url, key, secret)
+        with socket.create_connection(address_of(url), timeout=10) as reader:
+            reader.sendall(describe)
+            answer = b""
+            while b"</DescribeSecurityGroupsResponse>" not in answer:
+                answer += reader.recv(1 << 20)
+        greedy = socket.socket()
+        greedy.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        greedy.settimeout(10)
+        try:
+            greedy.connect(address_of(url))
+            greedy.sendall(describe * 200)
+            unsent, steady_since = -1, time.monotonic()
+            deadline = time.monotonic() + 10
+            while time.monotonic() - steady_since < 1.0:  # until the server stops answering
+                assert time.monotonic() < deadline, unsent
+                time.sleep(0.1)
+                now = sum(channel.total_outbufs_len for server in servers
+                          for channel in list(server.active_channels.values()))
+                if now != unsent:
+                    unsent, steady_since = now, time.monotonic()
+            assert 0 < unsent <= 64 * 1024 + len(answer)
+        finally:
+            greedy.close()
 
 
 @pytest.mark.parametrize("threads", [0, 2], ids=["in the loop", "2 threads"])
