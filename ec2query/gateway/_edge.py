@@ -710,6 +710,7 @@ class EdgeServer(TcpWSGIServer):  # type: ignore[misc]
         self.threads_lock = threading.Lock()
         self.yielding = False  # leaving new connections to another worker (readable)
         self.woken = False  # run_inline has pulled the trigger in this turn of the loop
+        self.answering_since = 0.0  # in the loop, with workers: since when (run_inline)
         self.next_maintenance = 0.0  # monotonic: when readable runs maintenance next
         self.accept_after = 0.0  # monotonic: out of descriptors, no accept before then
         self.stop_by: float | None = None  # stopping (drain): the monotonic deadline
@@ -735,11 +736,15 @@ class EdgeServer(TcpWSGIServer):  # type: ignore[misc]
         requests back to back, so two clients pipelining 20 large describes each held every
         other client for as long as 40 answers took. A client that does not read its
         answers has its next request held back until the loop has sent its output below
-        the high-water mark (``_UNSENT_MARK``)."""
+        the high-water mark (``_UNSENT_MARK``). With workers, the loop counts as answering
+        (``Loads.answering``) from the first of a spell of turns until a turn leaves no
+        request it can answer: cleared after every turn, a worker answering pipelined
+        requests back to back was seen idle between its turns, and given new connections."""
         if not self.inline:
             return
-        if self.loads is not None:
-            self.loads.answering(self.worker, time.monotonic())
+        if self.loads is not None and not self.answering_since:
+            self.answering_since = time.monotonic()
+            self.loads.answering(self.worker, self.answering_since)
         turn, self.inline = self.inline, []
         held = []
         try:
@@ -751,9 +756,11 @@ class EdgeServer(TcpWSGIServer):  # type: ignore[misc]
                     _guarded(channel, _answer_inline, channel)
         finally:
             self.inline[:0] = held + turn
-            if self.loads is not None:
+            left = not all(_held(channel) for channel in self.inline)
+            if self.loads is not None and not left:
+                self.answering_since = 0.0
                 self.loads.answering(self.worker, 0.0)
-            if not self.woken and not all(_held(channel) for channel in self.inline):
+            if not self.woken and left:
                 self.woken = True  # a next turn is due: the poll must not wait (once a turn:
                 with contextlib.suppress(OSError):  # each read that left work wrote a
                     self.trigger.pull_trigger()  # byte); a trigger closed with the server

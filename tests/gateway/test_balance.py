@@ -117,6 +117,8 @@ _SERVER = textwrap.dedent("""
     def app(environ, start_response):  # which worker answered; /slow keeps it answering
         if environ["PATH_INFO"] == "/slow":
             time.sleep(3)
+        elif environ["PATH_INFO"] == "/brief":  # a turn of the loop shorter than BUSY_AFTER
+            time.sleep(0.004)
         body = str(os.getpid()).encode()
         start_response("200 OK", [("Content-Length", str(len(body)))])
         return [body]
@@ -231,6 +233,27 @@ def test_a_worker_stuck_does_not_hold_new_connections_back(two_workers, how):
     finally:
         if how == "stopped" and lighter:
             os.kill(lighter, signal.SIGCONT)
+        for sock in [*first, *([late] if late else [])]:
+            sock.close()
+
+
+@served
+def test_a_worker_answering_pipelined_requests_back_to_back_is_busy_between_its_turns(
+        two_workers):
+    """The worker holding one connection is kept answering 500 pipelined requests of 4 ms
+    each (2 s), one a turn: in the loop, its "answering" mark was cleared after every
+    turn, so it was seen free, and, holding fewer connections, given the next one."""
+    first = [socket.create_connection(("127.0.0.1", two_workers), timeout=10)
+             for _ in range(3)]
+    late = None
+    try:
+        pids = [_ask(sock) for sock in first]
+        lighter = next(pid for pid in pids if pids.count(pid) == 1)
+        first[pids.index(lighter)].sendall(b"GET /brief HTTP/1.1\r\nHost: h\r\n\r\n" * 500)
+        time.sleep(0.3)
+        late = socket.create_connection(("127.0.0.1", two_workers), timeout=10)
+        assert _ask(late) != lighter
+    finally:
         for sock in [*first, *([late] if late else [])]:
             sock.close()
 
