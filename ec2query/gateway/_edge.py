@@ -129,8 +129,9 @@ _YIELD_RECHECK = 0.1
 _SEND_BYTES = 18000
 #: The unsent output past which a client's next pipelined request is held back until it
 #: reads (waitress' ``outbuf_high_watermark``): a client that reads nothing holds this and
-#: one answer. waitress' 16 MiB let each such connection hold 16 MiB (in a temporary file
-#: past 1 MiB): 16 GiB at the connection limit. A client that reads is never near it.
+#: one answer. With waitress' 16 MiB it held the answers to every request of one read
+#: (8 KiB of requests; up to 16 MiB, in a temporary file past 1 MiB). A client that
+#: reads its answers is never near it.
 _UNSENT_MARK = 64 * 1024
 #: After a refusal: how long (seconds) and how much (bytes) of what the client still sends
 #: is read and dropped before the socket is closed (see EdgeChannel.handle_close).
