@@ -518,6 +518,7 @@ class EdgeChannel(HTTPChannel):  # type: ignore[misc]
     answering = 0  # threads in service() (two, as one hands over to the next: one of them
     # answers the first of ``requests`` and closes it); under ``requests_lock``
     unsendable = False  # a thread's output met a reset or a closed socket: the answer ends
+    waiting_on_client = False  # a thread waits for the client to read (_send_below_mark)
     _active_at = 0.0
 
     @property
@@ -583,7 +584,8 @@ class EdgeChannel(HTTPChannel):  # type: ignore[misc]
 
     def shed(self) -> None:
         """Closed at once, to make room for a new connection (``EdgeServer._shed_one``):
-        nothing is being answered on it."""
+        nothing is being answered on it (at most, a thread waits for its client to read,
+        and lets go)."""
         self._close()
 
     def _close(self) -> None:
@@ -688,7 +690,11 @@ class EdgeChannel(HTTPChannel):  # type: ignore[misc]
             with self.outbuf_lock:
                 _, failed = self._flush_exception(self._flush_some, do_close=False)
             if not failed and self.connected and self.total_outbufs_len > mark:
-                failed = not _wait_writable(self.socket, 1.0)
+                self.waiting_on_client = True  # EdgeServer._shed_one may close it meanwhile
+                try:
+                    failed = not _wait_writable(self.socket, 1.0)
+                finally:
+                    self.waiting_on_client = False
             if failed and self.connected:
                 self.unsendable = self.will_close = True  # the loop closes it
                 self.server.pull_trigger()
@@ -952,23 +958,36 @@ class EdgeServer(TcpWSGIServer):  # type: ignore[misc]
         """At ``connection_limit``, with a client waiting in the listen backlog: close the
         connection that has waited longest for its request (a lingering one first, then by
         when its partial request began or it went idle), if that was over
-        :data:`_SHED_AFTER` seconds ago; one being answered or answered into is never
-        closed. Without this, as many slow sockets as the limit kept every new client
-        waiting until their header or idle deadline (seen: 10 s, with 1000 sockets)."""
+        :data:`_SHED_AFTER` seconds ago; failing that, the one whose client has read
+        nothing of its unsent answers for longest, if that was over :data:`_SHED_AFTER`
+        seconds ago (the answers are dropped: its requests were answered, their changes
+        made). One being answered is never closed, but for a thread's waiting for its
+        client to read (closed, it lets go, as at the idle deadline). Without this, as many
+        slow sockets as the limit kept every new client waiting until their header or idle
+        deadline (seen: 10 s, with 1000 sockets), and as many clients reading a byte of
+        their answers a little more often than the idle deadline kept them waiting for good."""
         if not _pending(self.socket):
             return False
         oldest, victim = moment - _SHED_AFTER, None
+        slowest, reader = oldest, None  # of the connections holding unsent output
         for channel in self.active_channels.values():
             if channel.linger_until is not None:
                 victim = channel
                 break
-            if (channel.requests or channel.total_outbufs_len or channel.will_close
+            if ((channel.answering and not channel.waiting_on_client) or channel.will_close
                     or channel.close_when_flushed):
+                continue
+            if channel.total_outbufs_len:  # and the requests that wait behind it, if any
+                if channel.last_activity < slowest:
+                    slowest, reader = channel.last_activity, channel
+                continue
+            if channel.requests:  # to be answered: in this turn, or by a thread
                 continue
             request = channel.request
             since = request.started if request is not None else channel.last_activity
             if since < oldest:
                 oldest, victim = since, channel
+        victim = victim or reader
         if victim is None:
             return False
         victim.shed()

@@ -808,6 +808,47 @@ def test_as_many_slow_sockets_as_the_connection_limit_do_not_lock_a_client_out(t
                 sock.close()
 
 
+def _not_reading(address: tuple[str, int], requests: bytes) -> socket.socket:
+    """A client that sends ``requests`` (pipelined) and reads nothing, with a small receive
+    buffer, so that the answers wait on the server once the kernel's buffers are full."""
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.settimeout(10)
+    sock.connect(address)
+    sock.sendall(requests)
+    return sock
+
+
+@pytest.mark.parametrize("threads", [0, 8], ids=["in the loop", "8 threads"])
+def test_as_many_clients_not_reading_their_answers_as_the_limit_do_not_lock_a_client_out(
+        threads):
+    """At the limit with every connection holding answers its client does not read (20
+    describes of 300 groups pipelined each: more than the kernel's socket buffers take,
+    about 4 MB, so the rest waits on the server; an idle deadline of 30 s stands for clients
+    that read a byte now and then, within it), a new client gets the room of the one that
+    has read nothing for longest. Before, a connection holding unsent output was never
+    closed to make room, so such clients kept every new one out for as long as they went on."""
+    key, secret = FAKE_ENV["AWS_ACCESS_KEY_ID"], FAKE_ENV["AWS_SECRET_ACCESS_KEY"]
+    app = _many_groups(key, secret)
+    with running(app, threads=threads, connection_limit=5, header_timeout=30,
+                 idle_timeout=30) as url:
+        address = address_of(url)
+        describe = _describe_bytes(url, key, secret)
+        greedy = []
+        try:
+            for _ in range(5):
+                greedy.append(_not_reading(address, describe * 20))
+            time.sleep(2.5)  # answered until held, then older than the second of grace
+            started = time.monotonic()
+            with socket.create_connection(address, timeout=FAST + SLACK) as client:
+                client.sendall(b"GET / HTTP/1.1\r\nHost: h\r\n\r\n")
+                assert b"<Code>MissingAuthenticationToken</Code>" in kept_answer(client)
+            assert time.monotonic() - started < FAST + SLACK
+        finally:
+            for sock in greedy:
+                sock.close()
+
+
 def test_at_the_limit_the_longest_waiting_goes_first_and_none_under_a_second():
     """docs/gateway.md's connections row: the client waiting in the backlog gets the room
     of the connection that has waited longest, and of none younger than a second."""
@@ -1236,12 +1277,7 @@ def test_a_client_that_reads_none_of_its_answers_is_closed_at_the_idle_deadline(
         describe = _describe_bytes(url, key, secret)
         greedy = []
         for _ in range(2):
-            sock = socket.socket()
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-            sock.settimeout(10)
-            sock.connect(address)
-            sock.sendall(describe * 20)
-            greedy.append(sock)
+            greedy.append(_not_reading(address, describe * 20))
         try:
             time.sleep(1.0)
             client = _boto3(url)
