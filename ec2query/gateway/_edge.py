@@ -518,7 +518,8 @@ class EdgeChannel(HTTPChannel):  # type: ignore[misc]
     answering = 0  # threads in service() (two, as one hands over to the next: one of them
     # answers the first of ``requests`` and closes it); under ``requests_lock``
     unsendable = False  # a thread's output met a reset or a closed socket: the answer ends
-    waiting_on_client = False  # a thread waits for the client to read (_send_below_mark)
+    waiting_on_client = False  # a thread waits for the client to read (_send_below_mark);
+    # under ``requests_lock``
     _active_at = 0.0
 
     @property
@@ -690,11 +691,13 @@ class EdgeChannel(HTTPChannel):  # type: ignore[misc]
             with self.outbuf_lock:
                 _, failed = self._flush_exception(self._flush_some, do_close=False)
             if not failed and self.connected and self.total_outbufs_len > mark:
-                self.waiting_on_client = True  # EdgeServer._shed_one may close it meanwhile
+                with self.requests_lock:  # EdgeServer._shed_one may close it meanwhile
+                    self.waiting_on_client = True
                 try:
                     failed = not _wait_writable(self.socket, 1.0)
                 finally:
-                    self.waiting_on_client = False
+                    with self.requests_lock:  # closed by then: seen by the loop's test
+                        self.waiting_on_client = False
             if failed and self.connected:
                 self.unsendable = self.will_close = True  # the loop closes it
                 self.server.pull_trigger()
@@ -958,11 +961,12 @@ class EdgeServer(TcpWSGIServer):  # type: ignore[misc]
         """At ``connection_limit``, with a client waiting in the listen backlog: close the
         connection that has waited longest for its request (a lingering one first, then by
         when its partial request began or it went idle), if that was over
-        :data:`_SHED_AFTER` seconds ago; failing that, the one whose client has read
-        nothing of its unsent answers for longest, if that was over :data:`_SHED_AFTER`
-        seconds ago (the answers are dropped: its requests were answered, their changes
-        made). One being answered is never closed, but for a thread's waiting for its
-        client to read (closed, it lets go, as at the idle deadline). Without this, as many
+        :data:`_SHED_AFTER` seconds ago; failing that, of the connections holding unsent
+        answers that their socket takes no more of (the client reads nothing), the one
+        that has sent nothing for longest, if that was over :data:`_SHED_AFTER` seconds
+        ago (the answers are dropped: its requests were answered, their changes made). One
+        being answered is never closed, but for a thread's waiting for its client to read
+        (closed, it lets go, as at the idle deadline). Without this, as many
         slow sockets as the limit kept every new client waiting until their header or idle
         deadline (seen: 10 s, with 1000 sockets), and as many clients reading a byte of
         their answers a little more often than the idle deadline kept them waiting for good."""
@@ -978,7 +982,7 @@ class EdgeServer(TcpWSGIServer):  # type: ignore[misc]
                     or channel.close_when_flushed):
                 continue
             if channel.total_outbufs_len:  # and the requests that wait behind it, if any
-                if channel.last_activity < slowest:
+                if channel.last_activity < slowest and _full(channel.socket):
                     slowest, reader = channel.last_activity, channel
                 continue
             if channel.requests:  # to be answered: in this turn, or by a thread
@@ -987,7 +991,12 @@ class EdgeServer(TcpWSGIServer):  # type: ignore[misc]
             since = request.started if request is not None else channel.last_activity
             if since < oldest:
                 oldest, victim = since, channel
-        victim = victim or reader
+        if victim is None and reader is not None:
+            with reader.requests_lock:  # as a waiting thread ends its wait, or after it
+                if reader.answering and not reader.waiting_on_client:
+                    return False  # its client read: the thread answers the next request
+                reader.connected = False  # the thread, done waiting, sees it closed
+            victim = reader
         if victim is None:
             return False
         victim.shed()
@@ -1049,6 +1058,21 @@ def _wait_writable(sock: socket.socket | None, seconds: float) -> bool:
         return False
     return not any(flags & (select.POLLERR | select.POLLHUP | select.POLLNVAL)
                    for _, flags in events)
+
+
+def _full(sock: socket.socket | None) -> bool:
+    """Whether ``sock`` takes no more output now (its send buffer is full: the client
+    reads nothing), or has failed or been closed."""
+    if sock is None:
+        return True
+    try:
+        waiting = select.poll()
+        waiting.register(sock, select.POLLOUT)
+        events = waiting.poll(0)
+    except (OSError, ValueError):
+        return True
+    failed = select.POLLERR | select.POLLHUP | select.POLLNVAL
+    return not any(flags & select.POLLOUT and not flags & failed for _, flags in events)
 
 
 def _idle(channel: Any) -> bool:

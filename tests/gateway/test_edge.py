@@ -18,7 +18,9 @@ import threading
 import time
 from collections.abc import Iterator
 from datetime import datetime, timezone
+from types import SimpleNamespace
 from typing import Any
+from unittest.mock import Mock
 
 import pytest
 from lxml import etree
@@ -822,12 +824,12 @@ def _not_reading(address: tuple[str, int], requests: bytes) -> socket.socket:
 @pytest.mark.parametrize("threads", [0, 8], ids=["in the loop", "8 threads"])
 def test_as_many_clients_not_reading_their_answers_as_the_limit_do_not_lock_a_client_out(
         threads):
-    """At the limit with every connection holding answers its client does not read (20
-    describes of 300 groups pipelined each: more than the kernel's socket buffers take,
-    about 4 MB, so the rest waits on the server; an idle deadline of 30 s stands for clients
-    that read a byte now and then, within it), a new client gets the room of the one that
-    has read nothing for longest. Before, a connection holding unsent output was never
-    closed to make room, so such clients kept every new one out for as long as they went on."""
+    """At the limit with every connection holding answers its client does not read (40
+    describes of 300 groups pipelined each, 10 MB: more than the kernel's socket buffers
+    take, about 4 MB here, so the rest waits on the server; an idle deadline of 30 s
+    stands for clients that read a byte now and then, within it), a new client gets the
+    room of one of them. Before, a connection holding unsent output was never closed to
+    make room, so such clients kept every new one out for as long as they went on."""
     key, secret = FAKE_ENV["AWS_ACCESS_KEY_ID"], FAKE_ENV["AWS_SECRET_ACCESS_KEY"]
     app = _many_groups(key, secret)
     with running(app, threads=threads, connection_limit=5, header_timeout=30,
@@ -837,8 +839,8 @@ def test_as_many_clients_not_reading_their_answers_as_the_limit_do_not_lock_a_cl
         greedy = []
         try:
             for _ in range(5):
-                greedy.append(_not_reading(address, describe * 20))
-            time.sleep(2.5)  # answered until held, then older than the second of grace
+                greedy.append(_not_reading(address, describe * 40))
+            time.sleep(3.0)  # answered until held, then older than the second of grace
             started = time.monotonic()
             with socket.create_connection(address, timeout=FAST + SLACK) as client:
                 client.sendall(b"GET / HTTP/1.1\r\nHost: h\r\n\r\n")
@@ -847,6 +849,51 @@ def test_as_many_clients_not_reading_their_answers_as_the_limit_do_not_lock_a_cl
         finally:
             for sock in greedy:
                 sock.close()
+
+
+def test_at_the_limit_answers_left_unsent_are_shed_only_when_their_client_reads_nothing():
+    """The rule behind the test above, in the server's own terms (stand-in connections, a
+    real listener with a client in its backlog): of the connections holding unsent
+    answers, one is closed for a new client only if its socket takes no more output and
+    it has sent nothing for a second. A client that reads (however it pipelines), one
+    that sent within the second and one a thread is answering keep their connections; a
+    thread waiting for its client to read lets go (the connection is marked closed under
+    the requests lock, which the thread takes as it ends its wait)."""
+    from ec2query.gateway._edge import edge_server
+
+    server = edge_server(make_app(credentials={"AKID": "secret"}), port=0)
+    reads, stalled = socket.socketpair(), socket.socketpair()
+    backlog = socket.create_connection(server.socket.getsockname(), timeout=2)
+    try:
+        stalled[0].setblocking(False)
+        with contextlib.suppress(BlockingIOError):
+            while True:  # its peer reads nothing: the buffer fills
+                stalled[0].send(b"x" * 65536)
+
+        def channel(sock: socket.socket, idle_for: float, answering: int = 0) -> Any:
+            return SimpleNamespace(
+                linger_until=None, answering=answering, waiting_on_client=False,
+                will_close=False, close_when_flushed=False, total_outbufs_len=100_000,
+                requests=[], request=None, last_activity=time.monotonic() - idle_for,
+                socket=sock, requests_lock=threading.Lock(), connected=True, shed=Mock())
+
+        reading, fresh = channel(reads[0], 5.0), channel(stalled[0], 0.5)
+        busy, stuck = channel(stalled[0], 3.0, answering=1), channel(stalled[0], 2.0)
+        server.active_channels = {1: reading, 2: fresh, 3: busy}
+        assert not server._shed_one(time.monotonic())
+        server.active_channels = {1: reading, 2: fresh, 3: busy, 4: stuck}
+        assert server._shed_one(time.monotonic())
+        assert [c.shed.called for c in (reading, fresh, busy, stuck)] == [False] * 3 + [True]
+        waiting = channel(stalled[0], 3.0, answering=1)
+        waiting.waiting_on_client = True
+        server.active_channels = {1: reading, 2: waiting}
+        assert server._shed_one(time.monotonic())
+        assert waiting.shed.called and not waiting.connected
+    finally:
+        server.active_channels = {}
+        for sock in (*reads, *stalled, backlog):
+            sock.close()
+        server.close()
 
 
 def test_at_the_limit_the_longest_waiting_goes_first_and_none_under_a_second():
@@ -1249,7 +1296,7 @@ def test_a_client_that_reads_nothing_leaves_at_most_64_kib_and_one_answer_unsent
                              daemon=True).start()
             unsent, steady_since = -1, time.monotonic()
             deadline = time.monotonic() + 10
-            while time.monotonic() - steady_since < 1.0:  # until the server stops answering
+            while unsent <= 0 or time.monotonic() - steady_since < 1.0:  # until it stops
                 assert time.monotonic() < deadline, unsent
                 time.sleep(0.1)
                 now = sum(channel.total_outbufs_len for server in servers
