@@ -993,8 +993,10 @@ class EdgeServer(TcpWSGIServer):  # type: ignore[misc]
                 oldest, victim = since, channel
         if victim is None and reader is not None:
             with reader.requests_lock:  # as a waiting thread ends its wait, or after it
-                if reader.answering and not reader.waiting_on_client:
-                    return False  # its client read: the thread answers the next request
+                if ((reader.answering and not reader.waiting_on_client)
+                        or reader.last_activity >= moment - _SHED_AFTER
+                        or not _full(reader.socket)):
+                    return False  # its client read meanwhile: the thread sends on
                 reader.connected = False  # the thread, done waiting, sees it closed
             victim = reader
         if victim is None:
