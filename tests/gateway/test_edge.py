@@ -896,6 +896,22 @@ def test_at_the_limit_answers_left_unsent_are_shed_only_when_their_client_reads_
         server.close()
 
 
+def test_a_socket_that_failed_or_closed_takes_no_more_output():
+    """``_full``, which picks a slow reader to shed: a socket whose buffer is full, whose
+    peer reset it or that is closed takes no more; an open one with room does."""
+    from ec2query.gateway._edge import _full
+
+    left, right = socket.socketpair()
+    try:
+        assert not _full(left)
+        right.close()  # the peer gone: writing would fail (POLLERR or POLLHUP)
+        assert _full(left)
+    finally:
+        left.close()
+    assert _full(left)  # closed: its number is -1
+    assert _full(None)
+
+
 def test_at_the_limit_the_longest_waiting_goes_first_and_none_under_a_second():
     """docs/gateway.md's connections row: the client waiting in the backlog gets the room
     of the connection that has waited longest, and of none younger than a second."""
