@@ -131,7 +131,7 @@ _SEND_BYTES = 18000
 #: reads (waitress' ``outbuf_high_watermark``): a client that reads nothing holds this and
 #: one answer. With waitress' 16 MiB it held the answers to every request of one read
 #: (8 KiB of requests; up to 16 MiB, in a temporary file past 1 MiB). A client that
-#: reads its answers is never near it.
+#: reads its answers meets it only on a link slower than they come, and then just waits.
 _UNSENT_MARK = 64 * 1024
 #: After a refusal: how long (seconds) and how much (bytes) of what the client still sends
 #: is read and dropped before the socket is closed (see EdgeChannel.handle_close).
@@ -965,8 +965,8 @@ class EdgeServer(TcpWSGIServer):  # type: ignore[misc]
         answers that their socket takes no more of (the client reads nothing), the one
         that has sent nothing for longest, if that was over :data:`_SHED_AFTER` seconds
         ago (the answers are dropped: its requests were answered, their changes made). One
-        being answered is never closed, but for a thread's waiting for its client to read
-        (closed, it lets go, as at the idle deadline). Without this, as many
+        being answered is never closed, except one whose thread waits for its client to
+        read (it lets go, as at the idle deadline). Without this, as many
         slow sockets as the limit kept every new client waiting until their header or idle
         deadline (seen: 10 s, with 1000 sockets), and as many clients reading a byte of
         their answers a little more often than the idle deadline kept them waiting for good."""
