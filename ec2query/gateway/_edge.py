@@ -978,11 +978,10 @@ class EdgeServer(TcpWSGIServer):  # type: ignore[misc]
             if channel.linger_until is not None:
                 victim = channel
                 break
-            if ((channel.answering and not channel.waiting_on_client) or channel.will_close
-                    or channel.close_when_flushed):
+            if _answering(channel) or channel.will_close or channel.close_when_flushed:
                 continue
             if channel.total_outbufs_len:  # and the requests that wait behind it, if any
-                if channel.last_activity < slowest and _full(channel.socket):
+                if _unread_since(channel, slowest):
                     slowest, reader = channel.last_activity, channel
                 continue
             if channel.requests:  # to be answered: in this turn, or by a thread
@@ -993,9 +992,7 @@ class EdgeServer(TcpWSGIServer):  # type: ignore[misc]
                 oldest, victim = since, channel
         if victim is None and reader is not None:
             with reader.requests_lock:  # as a waiting thread ends its wait, or after it
-                if ((reader.answering and not reader.waiting_on_client)
-                        or reader.last_activity >= moment - _SHED_AFTER
-                        or not _full(reader.socket)):
+                if _answering(reader) or not _unread_since(reader, moment - _SHED_AFTER):
                     return False  # its client read meanwhile: the thread sends on
                 reader.connected = False  # the thread, done waiting, sees it closed
             victim = reader
@@ -1017,6 +1014,18 @@ class EdgeServer(TcpWSGIServer):  # type: ignore[misc]
             channel.requests.append(request)
             if len(channel.requests) == 1:
                 channel.server.add_task(channel)
+
+
+def _answering(channel: Any) -> bool:
+    """Whether a thread answers ``channel`` now, other than by waiting for its client to
+    read (``EdgeServer._shed_one`` may close it then)."""
+    return bool(channel.answering and not channel.waiting_on_client)
+
+
+def _unread_since(channel: Any, moment: float) -> bool:
+    """Whether ``channel`` has sent nothing since ``moment`` and its socket takes no more
+    output: its client reads none of the answers waiting for it."""
+    return bool(channel.last_activity < moment and _full(channel.socket))
 
 
 def _held(channel: Any) -> bool:
@@ -1050,31 +1059,36 @@ def _guarded(channel: Any, step: Callable[..., None], *args: Any) -> None:
 def _wait_writable(sock: socket.socket | None, seconds: float) -> bool:
     """Wait up to ``seconds`` for ``sock`` to take more output: False if it has failed
     (reset, hung up) or is closed, else True (writable, or not yet)."""
-    if sock is None:  # closed meanwhile by the loop
-        return False
-    try:
-        waiting = select.poll()
-        waiting.register(sock, select.POLLOUT)
-        events = waiting.poll(seconds * 1000)
-    except (OSError, ValueError):  # closed meanwhile by the loop
-        return False
-    return not any(flags & (select.POLLERR | select.POLLHUP | select.POLLNVAL)
-                   for _, flags in events)
+    flags = _output_flags(sock, seconds)
+    return flags is not None and not flags & _FAILED
 
 
 def _full(sock: socket.socket | None) -> bool:
     """Whether ``sock`` takes no more output now (its send buffer is full: the client
     reads nothing), or has failed or been closed."""
+    flags = _output_flags(sock, 0.0)
+    return flags is None or not flags & select.POLLOUT or bool(flags & _FAILED)
+
+
+#: What poll says of a socket that has failed (reset, hung up) or whose number is stale.
+_FAILED = select.POLLERR | select.POLLHUP | select.POLLNVAL
+
+
+def _output_flags(sock: socket.socket | None, seconds: float) -> int | None:
+    """The poll flags of ``sock`` for output after waiting up to ``seconds`` (0: none
+    yet), or None if it is closed (meanwhile, by the loop)."""
     if sock is None:
-        return True
+        return None
     try:
         waiting = select.poll()
         waiting.register(sock, select.POLLOUT)
-        events = waiting.poll(0)
+        events = waiting.poll(seconds * 1000)
     except (OSError, ValueError):
-        return True
-    failed = select.POLLERR | select.POLLHUP | select.POLLNVAL
-    return not any(flags & select.POLLOUT and not flags & failed for _, flags in events)
+        return None
+    flags = 0
+    for _, found in events:
+        flags |= found
+    return flags
 
 
 def _idle(channel: Any) -> bool:
