@@ -292,7 +292,7 @@ def test_a_refusal_of_a_request_still_arriving_ends_in_a_fin_not_a_reset(endpoin
 def test_a_refused_client_that_keeps_sending_is_closed_at_the_linger_bounds(endpoint):
     """The server lingers after the answer (a send does not fail at once), but not past
     two seconds for a client that trickles, nor past 16 MiB for one that floods."""
-    from ec2query.gateway._edge import _LINGER_BYTES, _LINGER_SECONDS
+    from ec2query.gateway._edge._channel import _LINGER_BYTES, _LINGER_SECONDS
 
     refused = b"GET / HTTP/1.1\r\nHost: h\r\nX-A: a\x00b\r\n\r\n"
     with socket.create_connection(endpoint, timeout=FAST + SLACK) as sock:
@@ -512,9 +512,9 @@ def test_the_bodies_held_at_once_are_bounded_across_connections(monkeypatch):
     back as requests end or their connections close. (None of these bodies stalls long
     enough to give its room away, however slow the machine: that is the test of
     a body that stopped coming, below.)"""
-    from ec2query.gateway import _edge
+    from ec2query.gateway._edge import _parser
 
-    monkeypatch.setattr(_edge, "_STALLED_BODY", 60.0)
+    monkeypatch.setattr(_parser, "_STALLED_BODY", 60.0)
     app = make_app(credentials={"AKID": "secret"})
     head = HEAD + b"Content-Length: 1000\r\n\r\n"
     with running(app, threads=0, max_bodies=3000) as url:
@@ -546,7 +546,7 @@ def test_at_max_bodies_a_whole_body_being_answered_keeps_its_room():
     however long ago its last byte came: its room is not another's until it is done."""
     from waitress.adjustments import Adjustments
 
-    from ec2query.gateway._edge import EdgeParser, _BodyBudget
+    from ec2query.gateway._edge._parser import EdgeParser, _BodyBudget
 
     adjustments = Adjustments()
     adjustments.edge_bodies = budget = _BodyBudget(2000)
@@ -565,7 +565,7 @@ def test_an_evicted_body_is_freed_at_once_and_the_rest_of_it_dropped():
     threads waits for a free thread: bodies over max_bodies were held meanwhile."""
     from waitress.adjustments import Adjustments
 
-    from ec2query.gateway._edge import EdgeParser, _BodyBudget
+    from ec2query.gateway._edge._parser import EdgeParser, _BodyBudget
 
     adjustments = Adjustments()
     adjustments.edge_bodies = budget = _BodyBudget(1000)
@@ -595,7 +595,7 @@ def test_a_body_not_read_by_the_server_has_not_stalled():
 
     from waitress.adjustments import Adjustments
 
-    from ec2query.gateway._edge import EdgeParser
+    from ec2query.gateway._edge._parser import EdgeParser
 
     parser = EdgeParser(Adjustments())
     server_side, client_side = socket.socketpair()
@@ -615,7 +615,8 @@ def test_a_body_not_read_by_the_server_has_not_stalled():
 def test_a_request_refused_after_its_headers_gives_its_bodys_room_back():
     """A refusal after the headers parses a stand-in request line on the same parser
     (EdgeParser._refuse): that parse must not forget the room the body took."""
-    from ec2query.gateway._edge import EdgeParser, edge_server
+    from ec2query.gateway._edge import edge_server
+    from ec2query.gateway._edge._parser import EdgeParser
 
     server = edge_server(make_app(credentials={"AKID": "secret"}), port=0)
     try:
@@ -685,16 +686,16 @@ def test_a_defect_in_the_loops_own_work_closes_that_connection_not_the_server(
     in an answer made in the loop's thread escaped the loop's ``readable`` and ended the
     server: every client after it met a listener nobody accepted from. Now that
     connection is closed, the traceback logged, and the next client answered."""
-    from ec2query.gateway import _edge
+    from ec2query.gateway._edge import _loop
 
     app = make_app(credentials={FAKE_ENV["AWS_ACCESS_KEY_ID"]: FAKE_ENV["AWS_SECRET_ACCESS_KEY"]})
     with running(app, threads=0, header_timeout=HEADER_TIMEOUT, body_timeout=BODY_TIMEOUT,
                  idle_timeout=IDLE_TIMEOUT) as url:
         if where == "_time_out":
-            monkeypatch.setattr(_edge.EdgeServer, where, staticmethod(_defect))
+            monkeypatch.setattr(_loop.EdgeServer, where, staticmethod(_defect))
             broken = HEAD + b"Content-Length: 10\r\n\r\nab"  # its body stops coming
         else:
-            monkeypatch.setattr(_edge, where, _defect)
+            monkeypatch.setattr(_loop, where, _defect)
             broken = b"GET / HTTP/1.1\r\nHost: h\r\n\r\n"
         answer, _, closed = exchange(address_of(url), broken, wait=BODY_TIMEOUT + SLACK)
         assert closed and answer == b""
@@ -899,7 +900,7 @@ def test_at_the_limit_answers_left_unsent_are_shed_only_when_their_client_reads_
 def test_a_socket_that_failed_or_closed_takes_no_more_output():
     """``_full``, which picks a slow reader to shed: a socket whose buffer is full, whose
     peer reset it or that is closed takes no more; an open one with room does."""
-    from ec2query.gateway._edge import _full
+    from ec2query.gateway._edge._sockets import _full
 
     left, right = socket.socketpair()
     try:
@@ -1103,7 +1104,7 @@ def test_an_answer_in_the_loop_is_one_send_and_no_wake_up(monkeypatch):
     block and the body apart and pulled the trigger after every request."""
     from waitress.trigger import _triggerbase
 
-    from ec2query.gateway._edge import EdgeChannel
+    from ec2query.gateway._edge._channel import EdgeChannel
 
     sends: list[bytes] = []
     pulls: list[int] = []
@@ -1426,9 +1427,9 @@ def test_a_connection_closed_at_the_limit_gives_its_bodys_room_back(monkeypatch)
     a few rounds every POST was refused with 503. Here three such connections hold the
     whole room, are shed for three new clients, and a POST then fits (their bodies are
     not let stall into giving their room away: it is the close that must give it)."""
-    from ec2query.gateway import _edge
+    from ec2query.gateway._edge import _parser
 
-    monkeypatch.setattr(_edge, "_STALLED_BODY", 60.0)
+    monkeypatch.setattr(_parser, "_STALLED_BODY", 60.0)
     app = make_app(credentials={"AKID": "secret"})
     head = HEAD + b"Content-Length: 1000\r\n\r\n"
     with running(app, threads=0, connection_limit=4, max_bodies=3000, header_timeout=30,
