@@ -22,6 +22,7 @@ from types import SimpleNamespace
 from typing import Any
 from unittest.mock import Mock
 
+import h11
 import pytest
 from lxml import etree
 from waitress.utilities import BadRequest
@@ -99,7 +100,28 @@ def ec2_error(answer: bytes) -> tuple[int, str]:
     assert root.findtext("RequestID") == headers["x-amzn-requestid"]
     assert headers.get("connection", "").lower() == "close"
     assert 400 <= status < 500 or status in (503, 505), status
+    assert _h11_reading(answer) == (status, headers, body)  # an independent reading agrees
     return status, root.findtext("Errors/Error/Code") or ""
+
+
+def _h11_reading(answer: bytes) -> tuple[int, dict[str, str], bytes]:
+    """One raw answer to a GET as h11's client reads it (its framing checked: a status
+    line, header lines, a body ending where Content-Length says, nothing after it)."""
+    client = h11.Connection(h11.CLIENT)
+    client.send(h11.Request(method="GET", target="/", headers=[("Host", "h")]))
+    client.send(h11.EndOfMessage())
+    client.receive_data(answer)
+    client.receive_data(b"")  # the server closed after it
+    response = client.next_event()
+    assert isinstance(response, h11.Response), response
+    body = b""
+    while isinstance(event := client.next_event(), h11.Data):
+        body += event.data
+    assert isinstance(event, h11.EndOfMessage), event
+    assert isinstance(client.next_event(), h11.ConnectionClosed)  # and nothing after it
+    headers = {name.decode("latin-1"): value.decode("latin-1")
+               for name, value in response.headers}
+    return response.status_code, headers, body
 
 
 HEAD = b"POST / HTTP/1.1\r\nHost: h\r\nContent-Type: application/x-www-form-urlencoded\r\n"
