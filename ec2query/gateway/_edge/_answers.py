@@ -1,6 +1,10 @@
-"""The edge's answers: EC2's XML error document for every refusal waitress or the edge
-makes (:class:`EdgeErrorTask`), and every answer's header block with the header names as
-the app wrote them and no ``Via`` of waitress' (:class:`EdgeTask`)."""
+"""The edge's answers: the refusals the parser and the loop make (``_Refusal``,
+``_Timeout``, ``_overloaded``), EC2's XML error document for each of them and for every
+refusal of waitress' own (:class:`EdgeErrorTask`), and, for every answer, the app's or
+the refusal's (``_AppHeaderNames``, shared by :class:`EdgeTask` and
+:class:`EdgeErrorTask`), a header block with the header names as they were written and
+no ``Via`` of waitress', closing the connection after it when the request asked for it
+or the server is stopping."""
 
 from __future__ import annotations
 

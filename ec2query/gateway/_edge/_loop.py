@@ -80,7 +80,7 @@ class EdgeServer(TcpWSGIServer):  # type: ignore[misc]
         requests back to back, so two clients pipelining 20 large describes each held every
         other client for as long as 40 answers took. A client that does not read its
         answers has its next request held back until the loop has sent its output below
-        the high-water mark (``_UNSENT_MARK``). With workers, the loop counts as answering
+        the high-water mark (``_edge._UNSENT_MARK``). With workers, the loop counts as answering
         (``Loads.answering``) from the first of a spell of turns until a turn leaves no
         request it can answer: cleared after every turn, a worker answering pipelined
         requests back to back was seen idle between its turns, and given new connections."""
@@ -364,7 +364,7 @@ def _unread_since(channel: Any, moment: float) -> bool:
 
 def _held(channel: Any) -> bool:
     """Whether ``channel``'s next request waits (:meth:`EdgeServer.run_inline`): its client
-    has not read its output down to the high-water mark (``_UNSENT_MARK``)."""
+    has not read its output down to the high-water mark (``_edge._UNSENT_MARK``)."""
     return bool(channel.connected
                 and channel.total_outbufs_len > channel.adj.outbuf_high_watermark)
 
