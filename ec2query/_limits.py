@@ -13,6 +13,19 @@ MAX_QUERY_BYTES = 1024 * 1024
 #: How long (seconds) a served gateway's stop (SIGTERM, Ctrl-C) waits, by default, for
 #: the requests begun to be answered.
 STOP_GRACE = 5
+#: The served edge's bounds (``ec2query serve``'s options of the same names, and
+#: ``edge_server``'s): how long a request's headers and whole body may take to arrive from
+#: its first byte, and an idle keep-alive connection may stay open (seconds); the most
+#: bytes of a request line and headers, and of request bodies one process holds at once,
+#: all connections together; the most connections one process holds.
+EDGE_BOUNDS: dict[str, int] = {
+    "header_timeout": 10,
+    "body_timeout": 20,
+    "idle_timeout": 15,
+    "max_header": 64 * 1024,
+    "connection_limit": 1000,
+    "max_bodies": 64 * 1024 * 1024,
+}
 #: Most parameters (``key=value`` pairs) in one request.
 MAX_PARAMS = 5000
 #: Highest list index accepted (``IpPermissions.N``, ``IpRanges.M``, ...).

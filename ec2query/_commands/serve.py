@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .._errors import UsageError
-from .._limits import STOP_GRACE
+from .._limits import EDGE_BOUNDS, MAX_QUERY_BYTES, STOP_GRACE
 from ..auth._credentials import Credentials, blank_secret, ini_parser
 
 
@@ -85,7 +85,32 @@ def register(subparsers: Any) -> None:
         "--access-log", metavar="FILE", default="-",
         help="one line per answered request, appended to FILE (%(default)s: stderr)"
     )
+    edge = parser.add_argument_group(
+        "the edge's bounds", "what a client may hold or take before the app answers, per "
+        "worker process (docs/gateway.md, The edge)")
+    for name, (metavar, low, high, meaning) in _BOUND_OPTIONS.items():
+        edge.add_argument(f"--{name.replace('_', '-')}", type=_whole(low, high),
+                          default=EDGE_BOUNDS[name], metavar=metavar,
+                          help=f"{meaning} (%(default)s; {low} to {high})")
     parser.set_defaults(func=run)
+
+
+#: ``serve``'s option for each of the edge's bounds: its metavar, its range, its meaning.
+_BOUND_OPTIONS: dict[str, tuple[str, int, int, str]] = {
+    "header_timeout": ("SECONDS", 1, 86400, "a request's line and headers must arrive "
+                       "within this of its first byte, or the connection is closed"),
+    "body_timeout": ("SECONDS", 1, 86400, "the whole request, its body too, must arrive "
+                     "within this of its first byte, or it is answered RequestTimeout"),
+    "idle_timeout": ("SECONDS", 1, 86400, "a keep-alive connection with no request is "
+                     "closed after this; behind a load balancer, set it above the "
+                     "balancer's own idle timeout"),
+    "max_header": ("BYTES", 1024, 1024 * 1024, "the most bytes of a request line and "
+                   "headers"),
+    "connection_limit": ("N", 1, 100_000, "the most connections held open at once; at the "
+                         "limit a new one takes the room of the one waiting longest"),
+    "max_bodies": ("BYTES", MAX_QUERY_BYTES, 64 * 1024**3, "the most bytes of request "
+                   "bodies held at once, all connections together"),
+}
 
 
 #: The largest credentials file read (bytes): one line a key, far more keys than a gateway has.
@@ -214,6 +239,10 @@ def run(args: argparse.Namespace) -> int:
         shared = args.upstream or args.workers == 1 or not in_memory(args.db)
     except DatabaseFileError as exc:  # a URI naming another host: one line, as below
         raise UsageError(exc.message, code=exc.code) from None
+    if args.header_timeout > args.body_timeout:  # the body's deadline would come first
+        raise UsageError(f"--header-timeout {args.header_timeout} is longer than "
+                         f"--body-timeout {args.body_timeout}: the whole request, its "
+                         "headers too, must arrive within the body timeout")
     if not shared:  # each forked worker would copy the parent's database and change its own
         raise UsageError(f"--workers {args.workers} needs a database the workers share: "
                          f"--db {args.db} is each process' own; give a file or a "
@@ -267,8 +296,9 @@ def run(args: argparse.Namespace) -> int:
         where = f"http://{args.host}:{port}"
         print(f"ec2query gateway on {where} ({target}{workers}); {stops} stops it", flush=True)
 
+    bounds = {name: getattr(args, name) for name in EDGE_BOUNDS}
     serve(app, host=args.host, port=args.port, threads=args.threads, workers=args.workers,
-          ready=ready, grace=args.grace)
+          ready=ready, grace=args.grace, **bounds)
     return 0
 
 
@@ -285,7 +315,8 @@ def _whole(low: int, high: int) -> Callable[[str], int]:
     """An option's type: a whole number from ``low`` to ``high``, written in ASCII digits."""
 
     def whole(text: str) -> int:
-        value = int(text) if text.isascii() and text.isdigit() and len(text) <= 6 else -1
+        digits = text.isascii() and text.isdigit() and len(text) <= len(str(high))
+        value = int(text) if digits else -1
         if not low <= value <= high:
             raise argparse.ArgumentTypeError(
                 f"expected a whole number from {low} to {high}, not {text[:64]!r}")

@@ -31,8 +31,7 @@ def create_server(
     0 answers in the event loop's thread, N hands requests to N threads; by default 0,
     or 8 for an app whose requests wait on the network (it forwards upstream, or its
     backend is a PostgreSQL server).
-    ``options``: the edge's bounds (``header_timeout``, ``body_timeout``,
-    ``idle_timeout``, ``max_header``, ``connection_limit``), ``sock`` (a listening socket
+    ``options``: the edge's bounds (``_limits.EDGE_BOUNDS``), ``sock`` (a listening socket
     to serve), or waitress adjustments."""
     if threads is None:
         networked = getattr(app, "forwarder", None) is not None or getattr(

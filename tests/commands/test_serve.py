@@ -60,12 +60,57 @@ def _refused(tmp_path, *args: str) -> subprocess.CompletedProcess[str]:
     ("--threads", "257", 0, 256),  # 100,000 aborted the process
     ("--port", "70000", 0, 65535),  # served on port 4464 (70000 - 65536) before
     ("--port", "-1", 0, 65535),  # a traceback before
+    ("--header-timeout", "0", 1, 86400),
+    ("--body-timeout", "1.5", 1, 86400),
+    ("--idle-timeout", "86401", 1, 86400),
+    ("--max-header", "1023", 1024, 1048576),
+    ("--connection-limit", "100001", 1, 100000),
+    ("--max-bodies", "1048575", 1048576, 68719476736),  # no room for one whole body
+    ("--max-bodies", "1" + "0" * 12, 1048576, 68719476736),  # more digits than the top
 ])  # fmt: skip
 def test_a_count_or_port_out_of_range_is_refused(tmp_path, option, value, low, high):
     done = _refused(tmp_path, "--port", "0", option, value)
     assert done.returncode != 0 and done.stdout == ""
     assert (f"argument {option}: expected a whole number from {low} to {high}, not "
             f"'{value}'") in done.stderr
+
+
+def test_a_header_deadline_past_the_body_deadline_is_refused(tmp_path):
+    done = _refused(tmp_path, "--port", "0", "--header-timeout", "30", "--body-timeout", "20")
+    assert done.returncode != 0 and done.stdout == ""
+    assert done.stderr.strip().splitlines()[-1].endswith(
+        "--header-timeout 30 is longer than --body-timeout 20: the whole request, its "
+        "headers too, must arrive within the body timeout")
+
+
+@pytest.mark.parametrize("extra", [[], ["--workers", "2"]], ids=["one process", "workers"])
+def test_the_edges_bounds_are_the_options_given(tmp_path, extra):
+    """Each bound, set shorter than its default, holds in the served process (in each
+    worker): an idle connection closed after 1 s (not 15), a short body answered
+    RequestTimeout after 2 s (not 20), headers over 4096 bytes (not 65536) refused."""
+    from tests.gateway.test_edge import ec2_error, exchange
+
+    process, url = _serve(tmp_path, "--idle-timeout", "1", "--header-timeout", "1",
+                          "--body-timeout", "2", "--max-header", "4096", *extra)
+    address = _address(url)
+    try:
+        answer, took, closed = exchange(address, b"", wait=6)
+        assert closed and answer == b"" and 0.5 < took < 3.5, took  # idle: 1 s, checked each second
+        short = (b"POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 10\r\n"
+                 b"Content-Type: application/x-www-form-urlencoded\r\n\r\nab")
+        answer, took, closed = exchange(address, short, wait=8)
+        assert ec2_error(answer) == (400, "RequestTimeout") and 1.5 < took < 4.5, took
+        large = b"GET / HTTP/1.1\r\nHost: h\r\nX-A: " + b"a" * 5000 + b"\r\n\r\n"
+        answer, took, closed = exchange(address, large, wait=4)
+        assert ec2_error(answer) == (400, "InvalidHttpRequest") and took < 1.5
+        assert b"larger than 4096 bytes" in answer
+        fits = (b"GET / HTTP/1.1\r\nHost: h\r\nConnection: close\r\nX-A: " + b"a" * 3000
+                + b"\r\n\r\n")  # under the bound: it reaches the app
+        answer, _, _ = exchange(address, fits, wait=4)
+        assert ec2_error(answer) == (403, "MissingAuthenticationToken")
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
 
 
 @pytest.mark.parametrize("workers", ["1", "2"])

@@ -48,6 +48,17 @@ def test_the_integer_range():
     assert cell == f"{limits.INT_MIN} .. {limits.INT_MAX}"
 
 
+def test_the_edges_bounds_are_documented_with_their_values():
+    cells = table_row("EDGE_BOUNDS")
+    bounds = limits.EDGE_BOUNDS
+    assert cells[1] == (
+        f"headers {bounds['header_timeout']} seconds and the whole request "
+        f"{bounds['body_timeout']} seconds from its first byte, {bounds['idle_timeout']} "
+        f"seconds idle, {bounds['max_header']} bytes of request line and headers, "
+        f"{bounds['max_bodies']} bytes of bodies held at once, "
+        f"{bounds['connection_limit']} connections")
+
+
 def test_every_constant_in_limits_is_documented():
     names = [n for n in vars(limits) if n.isupper()]
     missing = [n for n in names if f"`{n}`" not in DOC]

@@ -69,17 +69,7 @@ from .._balance import Loads
 from ._loop import EdgeServer
 from ._parser import _BodyBudget
 
-__all__ = ["DEFAULTS", "EdgeServer", "edge_server"]
-
-#: The edge's bounds (seconds, bytes, connections), each overridable by ``edge_server``.
-DEFAULTS: dict[str, Any] = {
-    "header_timeout": 10.0,
-    "body_timeout": 20.0,
-    "idle_timeout": 15,
-    "max_header": 64 * 1024,
-    "connection_limit": 1000,
-    "max_bodies": 64 * 1024 * 1024,
-}
+__all__ = ["EdgeServer", "edge_server"]
 
 #: The longest a worker that left new connections to another goes without looking again
 #: (seconds; the event loop's poll timeout, waitress' is a second).
@@ -137,8 +127,9 @@ def edge_server(app: Any, *, host: str = "127.0.0.1", port: int = 0, threads: in
     answers each request in the event loop's thread, with no hand-off between threads
     (measured: a third more requests served with the embedded backend, whose requests
     never wait on the network); ``threads=N`` hands them to N threads. ``options`` are
-    the edge's bounds (:data:`DEFAULTS`) and waitress adjustments."""
-    bounds = {**DEFAULTS, **{k: options.pop(k) for k in list(options) if k in DEFAULTS}}
+    the edge's bounds (``_limits.EDGE_BOUNDS``, their defaults) and waitress adjustments."""
+    defaults = limits.EDGE_BOUNDS
+    bounds = {**defaults, **{k: options.pop(k) for k in list(options) if k in defaults}}
     bounds["connection_limit"] = descriptors_for(int(bounds["connection_limit"]))
     max_body = int(getattr(app, "max_body", limits.MAX_QUERY_BYTES))
     adjustments = Adjustments(
