@@ -1,6 +1,6 @@
 """The edge's request parser on hostile framing, fed as waitress' channel feeds it.
 
-The parser is the first decoder of a client's bytes. Three properties, each over
+The parser is the first decoder of a client's bytes. Four properties, each over
 generated input:
 
 - whatever the bytes, reading them ends in a request, a refusal or a wait for more,
@@ -14,24 +14,33 @@ generated input:
   request begins); and where the edge still waits for bytes, h11 has no whole request
   either. Two parsers that disagree on where a request ends are how requests are
   smuggled past a proxy; the edge may refuse more than h11 (it does: DEL in a value,
-  two equal ``Content-Length`` lines, a lowercase method), never frame differently.
+  two equal ``Content-Length`` lines, a lowercase method), never frame differently;
+- served (in the loop and in threads), whatever a client sends that the parser reads
+  to an end, it gets well-formed answers (h11's client reads them all, to the last
+  byte) within the time bound, then the close: one EC2 XML error for a refusal, an
+  answer from the app for each request.
 """
 
 from __future__ import annotations
 
 import re
+import socket
 import time
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import unquote_to_bytes, urlsplit
 
 import h11
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from ec2query.gateway import make_app
 from ec2query.gateway._edge import edge_server
 from ec2query.gateway._edge._parser import EdgeParser
+from ec2query.gateway._server import running
 from tests.fuzz.hostile import TIME_BOUND
+from tests.gateway.test_edge import address_of, ec2_error
 
 MAX_BODY = 1000
 MAX_HEADER = 2048
@@ -229,3 +238,58 @@ def _path_and_query(target: bytes) -> tuple[str, str]:
         parts = urlsplit(target)
         path, query = parts.path, parts.query
     return unquote_to_bytes(path).decode("latin-1"), query.decode("latin-1")
+
+
+@pytest.fixture(scope="module", params=[0, 8], ids=["in the loop", "8 threads"])
+def served(request: pytest.FixtureRequest) -> Iterator[tuple[str, int]]:
+    """The gateway on the edge, with the parser's bounds above."""
+    app = make_app(credentials={"AKID": "secret"}, max_body=MAX_BODY)
+    with running(app, threads=request.param, max_header=MAX_HEADER, header_timeout=1,
+                 body_timeout=1, idle_timeout=2) as url:
+        yield address_of(url)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=_SOUPS | _REQUESTS | _FAIR)
+def test_whatever_a_client_sends_it_gets_well_formed_answers_then_the_close(
+        adjustments, served, data):
+    first = _read(adjustments, data)
+    assume(first[0] != "waiting")  # (that one would wait for its deadline)
+    started = time.monotonic()
+    with socket.create_connection(served, timeout=TIME_BOUND) as sock:
+        sock.sendall(data)
+        sock.shutdown(socket.SHUT_WR)  # all of it sent: the server answers, then closes
+        received = b""
+        while chunk := sock.recv(65536):
+            received += chunk
+    assert time.monotonic() - started < TIME_BOUND
+    answers = _h11_answers(received)
+    if first[0] == "refused":
+        assert len(answers) == 1
+        ec2_error(received)  # EC2's XML error document, Connection: close
+    else:
+        assert answers, data
+
+
+def _h11_answers(received: bytes) -> list[bytes]:
+    """``received`` split into the answers h11's client reads in it, each whole (a status
+    line, headers, a body ending where they say); an answer cut short, or bytes after
+    the last that are not one, fail."""
+    answers = []
+    while received:
+        client = h11.Connection(h11.CLIENT)
+        client.send(h11.Request(method="GET", target="/", headers=[("Host", "h")]))
+        client.send(h11.EndOfMessage())
+        client.receive_data(received)
+        client.receive_data(b"")  # the close came after these bytes
+        event = client.next_event()
+        while isinstance(event, h11.InformationalResponse):  # a 100 Continue
+            event = client.next_event()
+        assert isinstance(event, h11.Response), (event, received[:200])
+        while isinstance(event := client.next_event(), h11.Data):
+            pass
+        assert isinstance(event, h11.EndOfMessage), (event, received[:200])
+        left, _ = client.trailing_data
+        answers.append(received[:len(received) - len(left)])
+        received = bytes(left)
+    return answers
