@@ -40,7 +40,7 @@ from ec2query.gateway._edge import edge_server
 from ec2query.gateway._edge._parser import EdgeParser
 from ec2query.gateway._server import running
 from tests.fuzz.hostile import TIME_BOUND
-from tests.gateway.test_edge import address_of, ec2_error
+from tests.gateway.test_edge import address_of, ec2_error, h11_answers
 
 MAX_BODY = 1000
 MAX_HEADER = 2048
@@ -263,33 +263,10 @@ def test_whatever_a_client_sends_it_gets_well_formed_answers_then_the_close(
         while chunk := sock.recv(65536):
             received += chunk
     assert time.monotonic() - started < TIME_BOUND
-    answers = _h11_answers(received)
+    answers = h11_answers(received)
     if first[0] == "refused":
         assert len(answers) == 1
         ec2_error(received)  # EC2's XML error document, Connection: close
     else:
         assert answers, data
 
-
-def _h11_answers(received: bytes) -> list[bytes]:
-    """``received`` split into the answers h11's client reads in it, each whole (a status
-    line, headers, a body ending where they say); an answer cut short, or bytes after
-    the last that are not one, fail."""
-    answers = []
-    while received:
-        client = h11.Connection(h11.CLIENT)
-        client.send(h11.Request(method="GET", target="/", headers=[("Host", "h")]))
-        client.send(h11.EndOfMessage())
-        client.receive_data(received)
-        client.receive_data(b"")  # the close came after these bytes
-        event = client.next_event()
-        while isinstance(event, h11.InformationalResponse):  # a 100 Continue
-            event = client.next_event()
-        assert isinstance(event, h11.Response), (event, received[:200])
-        while isinstance(event := client.next_event(), h11.Data):
-            pass
-        assert isinstance(event, h11.EndOfMessage), (event, received[:200])
-        left, _ = client.trailing_data
-        answers.append(received[:len(received) - len(left)])
-        received = bytes(left)
-    return answers

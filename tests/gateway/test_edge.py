@@ -105,23 +105,36 @@ def ec2_error(answer: bytes) -> tuple[int, str]:
 
 
 def _h11_reading(answer: bytes) -> tuple[int, dict[str, str], bytes]:
-    """One raw answer to a GET as h11's client reads it (its framing checked: a status
-    line, header lines, a body ending where Content-Length says, nothing after it)."""
-    client = h11.Connection(h11.CLIENT)
-    client.send(h11.Request(method="GET", target="/", headers=[("Host", "h")]))
-    client.send(h11.EndOfMessage())
-    client.receive_data(answer)
-    client.receive_data(b"")  # read to its close (which the callers assert)
-    response = client.next_event()
-    assert isinstance(response, h11.Response), response
-    body = b""
-    while isinstance(event := client.next_event(), h11.Data):
-        body += event.data
-    assert isinstance(event, h11.EndOfMessage), event
-    assert isinstance(client.next_event(), h11.ConnectionClosed)  # and nothing after it
-    headers = {name.decode("latin-1"): value.decode("latin-1")
-               for name, value in response.headers}
-    return response.status_code, headers, body
+    """One raw answer to a GET as h11's client reads it: (status, headers, body)."""
+    [reading] = h11_answers(answer)  # one, and nothing after it
+    return reading
+
+
+def h11_answers(received: bytes) -> list[tuple[int, dict[str, str], bytes]]:
+    """The answers to GETs h11's client reads in ``received`` (a connection's bytes up to
+    its close), each whole: a status line, header lines, a body ending where its
+    headers say (after any ``100 Continue``). An answer cut short, or bytes after the
+    last that are not one, fail."""
+    readings = []
+    while received:
+        client = h11.Connection(h11.CLIENT)
+        client.send(h11.Request(method="GET", target="/", headers=[("Host", "h")]))
+        client.send(h11.EndOfMessage())
+        client.receive_data(received)
+        client.receive_data(b"")  # read to its close (which the callers assert)
+        response = client.next_event()
+        while isinstance(response, h11.InformationalResponse):
+            response = client.next_event()
+        assert isinstance(response, h11.Response), (response, received[:200])
+        body = b""
+        while isinstance(event := client.next_event(), h11.Data):
+            body += event.data
+        assert isinstance(event, h11.EndOfMessage), (event, received[:200])
+        headers = {name.decode("latin-1"): value.decode("latin-1")
+                   for name, value in response.headers}
+        readings.append((response.status_code, headers, body))
+        received = bytes(client.trailing_data[0])
+    return readings
 
 
 HEAD = b"POST / HTTP/1.1\r\nHost: h\r\nContent-Type: application/x-www-form-urlencoded\r\n"
