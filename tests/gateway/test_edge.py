@@ -11,9 +11,11 @@ may hang past its deadline, and slow sockets must not stop a real client
 from __future__ import annotations
 
 import contextlib
+import errno
 import select
 import socket
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -1307,6 +1309,36 @@ def test_a_client_that_does_not_read_its_answers_blocks_nobody_else(threads):
 def _send_quietly(sock: socket.socket, data: bytes) -> None:
     with contextlib.suppress(OSError):
         sock.sendall(data)
+
+
+@pytest.mark.parametrize("threads", [0, 4], ids=["in the loop", "4 threads"])
+def test_a_large_answer_is_sent_from_memory_never_from_a_temporary_file(monkeypatch, threads):
+    """waitress wrote each answer over 1 MiB to a temporary file and read it back: the
+    tenant's data on disk, and where no temporary file could be made (a read-only or full
+    file system) the answer's last byte was followed by a logged exception and a
+    connection left open, its client waiting for the close. Now a 3 MiB answer goes out
+    whole from memory and the connection closes at once."""
+    made: list[Any] = []
+
+    def no_file(*args: Any, **kwargs: Any) -> Any:
+        made.append(args)
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    monkeypatch.setattr(tempfile, "TemporaryFile", no_file)
+    body = b"x" * (3 << 20)
+
+    def app(environ: Any, start_response: Any) -> list[bytes]:
+        start_response("200 OK", [("Content-Type", "text/plain"),
+                                  ("Content-Length", str(len(body)))])
+        return [body]
+
+    with running(app, threads=threads) as url:
+        answer, took, closed = exchange(
+            address_of(url), b"GET / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n",
+            wait=FAST + SLACK)
+    assert closed and took < FAST and not made, (closed, took, len(made))
+    [(status, _, received)] = h11_answers(answer)
+    assert status == 200 and received == body
 
 
 @pytest.mark.parametrize("threads", [0, 2], ids=["in the loop", "2 threads"])

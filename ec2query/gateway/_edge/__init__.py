@@ -58,6 +58,7 @@ and a peek say of a socket); this one builds the server (:func:`edge_server`).
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from waitress.adjustments import Adjustments
@@ -83,6 +84,14 @@ _SEND_BYTES = 18000
 #: (8 KiB of requests; up to 16 MiB, in a temporary file past 1 MiB). A client that
 #: reads its answers meets it only on a link slower than they come, and then just waits.
 _UNSENT_MARK = 64 * 1024
+#: Answers stay in memory until sent, however large (waitress' ``outbuf_overflow``):
+#: waitress wrote each answer over 1 MiB (a describe of about 1,200 groups) to a
+#: temporary file and read it back to send it, so an answer put the tenant's groups on
+#: disk, and where no temporary file could be made (a read-only or full file system) the
+#: answer's last byte was followed by a logged exception and a connection left open, its
+#: client waiting for the close. What one connection holds is still bounded: one answer
+#: and the mark above (the next request waits), for as long as its client reads.
+_ANSWERS_IN_MEMORY = sys.maxsize
 #: Descriptors kept beyond one per connection: the listener, the wake-up pipes (two per
 #: worker), SQLite's files (three per thread's connection), logs, forwarding's upstream
 #: connections.
@@ -143,6 +152,7 @@ def edge_server(app: Any, *, host: str = "127.0.0.1", port: int = 0, threads: in
         connection_limit=bounds["connection_limit"],
         asyncore_use_poll=True,
         outbuf_high_watermark=options.pop("outbuf_high_watermark", _UNSENT_MARK),
+        outbuf_overflow=options.pop("outbuf_overflow", _ANSWERS_IN_MEMORY),
         **options,
     )
     # the deadlines ride on the adjustments, which waitress hands to the server
