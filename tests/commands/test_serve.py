@@ -419,10 +419,16 @@ def test_sigterm_ignored_at_start_still_stops_the_server_gracefully(tmp_path, ex
     kept ignored (only the terminal's SIGINT and SIGHUP are), or the manager, its stop
     unheeded, would kill the server with its requests under way."""
     process, url = _serve(tmp_path, *extra, ignored=(signal.SIGTERM,))
+    log = tmp_path / f"serve-{url.rsplit(':', 1)[1]}.log"
     try:
+        # Its start line first: a worker may answer before the other serves, and a stop
+        # before the line (every worker serving) ends the start without it.
+        deadline = time.monotonic() + 10
+        while " stops it\n" not in log.read_text() and time.monotonic() < deadline:
+            time.sleep(0.05)
         process.send_signal(signal.SIGTERM)
     finally:
         code = _stopped(process, timeout=10)
     assert code == 0
-    said = (tmp_path / f"serve-{url.rsplit(':', 1)[1]}.log").read_text()
+    said = log.read_text()
     assert "); Ctrl-C stops it\n" in said, said
